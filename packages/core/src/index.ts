@@ -1,1 +1,27 @@
-export {};
+/**
+ * @duet/core: the Tensor with autograd that both Duet front ends use; every
+ * kernel runs in TensorFlow's native C library.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from '@duet/core';
+ * const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * x.matmul(x).sum().backward();
+ * x.grad!.toArray(); // [[7, 11], [9, 13]]
+ * ```
+ */
+export { Tensor, type DType, type TensorLike, type DimOptions } from './tensor.js';
+export {
+  tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye,
+  randn, rand, randint, randnLike, randLike, randperm, fromTf, toTf,
+  type CreateOptions, type TensorData,
+} from './creation.js';
+export { cat, stack } from './ops/shape.js';
+export { where, broadcastShapes } from './ops/elementwise.js';
+export { noGrad, enableGrad, isGradEnabled, type BackwardOptions } from './autograd.js';
+export { scope, markStep, memory, type MemoryInfo } from './memory.js';
+export { manualSeed, Generator } from './random.js';
+export { backendInfo, initBackend, type BackendInfo, type Device } from './engine.js';
+export {
+  DuetError, NativeEngineError, ShapeError, DTypeError, ArgumentError, AutogradError, TensorReleasedError,
+} from './errors.js';

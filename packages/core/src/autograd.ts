@@ -1,0 +1,182 @@
+/**
+ * Reverse-mode autograd on our own tape, micrograd's shape: each op that
+ * needs a gradient attaches a Node (its inputs and a backward rule) to its
+ * output; `backward()` sorts the graph topologically and walks it in reverse,
+ * adding each rule's results into its inputs' gradients. Rules compute on raw
+ * tfjs tensors, so no Duet bookkeeping runs inside backward.
+ * See docs/design/autograd.md.
+ */
+import { tf, type TfTensor } from './engine.js';
+import { AutogradError } from './errors.js';
+import { markStep } from './memory.js';
+import type { Tensor } from './tensor.js';
+
+/** A backward rule: gradient of the output in, gradients of the inputs out (null = none). */
+export type BackwardFn = (grad: TfTensor) => (TfTensor | null)[];
+
+export interface Node {
+  name: string;
+  inputs: Tensor[];
+  backward: BackwardFn | null; // null once the graph was freed
+  /** Internal tensors the rule needs, released with the graph. */
+  saved: TfTensor[] | undefined;
+}
+
+let gradEnabled = true;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Run `fn` without recording the graph (like `torch.no_grad()`); returns what `fn` returns. */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/** Run `fn` with graph recording on, even inside `noGrad`. */
+export function enableGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = true;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/** Attach a node to `out` if grad mode is on and any input requires grad. */
+export function record(out: Tensor, name: string, inputs: Tensor[], backward: BackwardFn, saved?: TfTensor[]): Tensor {
+  if (gradEnabled) {
+    for (const x of inputs) {
+      if (x.requiresGrad) {
+        out.requiresGrad = true;
+        out._node = { name, inputs, backward, saved };
+        return out;
+      }
+    }
+  }
+  if (saved !== undefined) for (const s of saved) s.dispose();
+  return out;
+}
+
+/** Sum `g` over the dimensions that broadcasting added or expanded, back to `shape`. */
+export function unbroadcast(g: TfTensor, shape: readonly number[]): TfTensor {
+  const gs = g.shape;
+  if (gs.length === shape.length && gs.every((d, i) => d === shape[i])) return g;
+  const lead = gs.length - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < gs.length; i++) {
+    if (i < lead || (shape[i - lead] === 1 && gs[i] !== 1)) axes.push(i);
+  }
+  const T = tf();
+  const s = axes.length > 0 ? T.sum(g, axes) : g;
+  return T.reshape(s, shape as number[]);
+}
+
+function topoSort(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  const stack: [Tensor, number][] = [[root, 0]];
+  seen.add(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const [t, i] = top;
+    const inputs = t._node?.inputs ?? [];
+    if (i < inputs.length) {
+      top[1] = i + 1;
+      const x = inputs[i]!;
+      if (x.requiresGrad && !seen.has(x)) {
+        seen.add(x);
+        stack.push([x, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(t);
+    }
+  }
+  return order; // inputs before outputs
+}
+
+export interface BackwardOptions {
+  retainGraph?: boolean;
+}
+
+/** `tensor.backward(gradient?)`: accumulate d(root)/d(leaf) into every leaf's `.grad`. */
+export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
+  if (!root.requiresGrad) {
+    throw new AutogradError('backward(): the tensor does not require grad and has no grad_fn. Create inputs with { requiresGrad: true } and do not call backward() inside noGrad().');
+  }
+  if (gradient === undefined && root.size !== 1) {
+    throw new AutogradError(`backward(): grad can be implicitly created only for scalar outputs. Expected a tensor with 1 element, received shape [${root.shape.join(', ')}]; pass backward(gradient) with that shape.`);
+  }
+  if (gradient !== undefined && !sameShape(gradient.shape, root.shape)) {
+    throw new AutogradError(`backward(gradient): expected a gradient of shape [${root.shape.join(', ')}], received [${gradient.shape.join(', ')}].`);
+  }
+  const T = tf();
+  const order = topoSort(root);
+  const grads = new Map<Tensor, TfTensor>();
+  grads.set(root, gradient !== undefined ? T.cast(gradient._v(), 'float32') : T.onesLike(root._v()).asType('float32'));
+  const retain = options.retainGraph === true;
+  for (let k = order.length - 1; k >= 0; k--) {
+    const t = order[k]!;
+    const g = grads.get(t);
+    if (g === undefined) continue;
+    grads.delete(t);
+    const node = t._node;
+    if (node === null) {
+      t._accumulateGrad(g);
+      continue;
+    }
+    const rule = node.backward;
+    if (rule === null) {
+      g.dispose();
+      for (const r of grads.values()) r.dispose();
+      throw new AutogradError(`backward(): trying to backward through the graph a second time (the saved tensors of '${node.name}' were already freed). Pass { retainGraph: true } to the first backward() if you need to call it twice.`);
+    }
+    // Rules may pass `g` through (or return one tensor twice): give each input its own handle.
+    const inGrads = T.tidy(() => {
+      const seen = new Set<TfTensor>([g]);
+      return rule(g).map((x) => {
+        if (x === null) return null;
+        if (seen.has(x)) return T.clone(x);
+        seen.add(x);
+        return x;
+      }) as TfTensor[];
+    });
+    g.dispose();
+    node.inputs.forEach((x, i) => {
+      const gi = inGrads[i];
+      if (gi == null) return;
+      if (!x.requiresGrad) {
+        gi.dispose();
+        return;
+      }
+      const prev = grads.get(x);
+      if (prev === undefined) grads.set(x, gi);
+      else {
+        grads.set(x, T.add(prev, gi));
+        prev.dispose();
+        gi.dispose();
+      }
+    });
+    if (!retain) freeNode(node);
+  }
+  markStep();
+}
+
+function freeNode(node: Node): void {
+  node.backward = null;
+  node.inputs = [];
+  if (node.saved !== undefined) for (const s of node.saved) s.dispose();
+  node.saved = undefined;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}

@@ -1,0 +1,203 @@
+/**
+ * The one place that loads TensorFlow's native engine (through tfjs-node) and
+ * wraps tfjs-node's internal kernel backend. Everything in Duet that runs a
+ * kernel goes through `tf()` or `runOp()` from here.
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type * as TF from '@tensorflow/tfjs-node';
+import { NativeEngineError } from './errors.js';
+
+export type TfModule = typeof TF;
+export type TfTensor = TF.Tensor;
+export type Device = 'cpu' | 'gpu';
+
+const require = createRequire(import.meta.url);
+const PACKAGES: Record<Device, string> = {
+  cpu: '@tensorflow/tfjs-node',
+  gpu: '@tensorflow/tfjs-node-gpu',
+};
+const HOW_TO_FIX =
+  'Run `pnpm install` in the Duet checkout (its postinstall step builds the binding from ' +
+  "TensorFlow's C library), or set DUET_LIBTENSORFLOW=/path/to/libtensorflow and reinstall. " +
+  'See docs/install.md.';
+
+interface Loaded {
+  tf: TfModule;
+  device: Device;
+  packageName: string;
+  backend: NodeBackend;
+  bindingPath: string;
+}
+
+/** The subset of tfjs-node's NodeJSKernelBackend that Duet uses. */
+export interface NodeBackend {
+  executeSingleOutput(name: string, attrs: OpAttr[], inputs: TfTensor[]): TfTensor;
+  executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: TfTensor[], n: number): TfTensor[];
+  binding: Record<string, unknown> & { TF_Version: string };
+}
+export interface OpAttr {
+  name: string;
+  type: number;
+  value: unknown;
+}
+
+let loaded: Loaded | undefined;
+let requested: Device | undefined;
+
+function envDevice(): Device {
+  const d = (process.env.DUET_DEVICE ?? 'cpu').toLowerCase();
+  if (d !== 'cpu' && d !== 'gpu') {
+    throw new NativeEngineError(`DUET_DEVICE must be 'cpu' or 'gpu'. Received: '${process.env.DUET_DEVICE}'.`);
+  }
+  return d;
+}
+
+/** Where the compiled tfjs binding of a package lives (without loading it). */
+function bindingPathOf(packageName: string): string | undefined {
+  let pkgJson: string;
+  try {
+    pkgJson = require.resolve(`${packageName}/package.json`);
+  } catch {
+    return undefined;
+  }
+  const p = join(dirname(pkgJson), 'lib', 'napi-v8', 'tfjs_binding.node');
+  return existsSync(p) ? p : undefined;
+}
+
+/** Throws a NativeEngineError unless the selected package's binding is built. */
+export function checkNativeEngine(device: Device = requested ?? envDevice()): string {
+  const name = PACKAGES[device];
+  const p = bindingPathOf(name);
+  if (p === undefined) {
+    const gpuHint =
+      device === 'gpu'
+        ? ` Install it with \`pnpm add @tensorflow/tfjs-node-gpu@4.22.0\` (needs CUDA 11.2 and cuDNN 8.1); Duet never falls back to the CPU silently.`
+        : '';
+    throw new NativeEngineError(
+      `TensorFlow's native engine is not available: expected the compiled binding of ${name} ` +
+        `(lib/napi-v8/tfjs_binding.node), found none.${gpuHint} ${HOW_TO_FIX}`,
+    );
+  }
+  return p;
+}
+
+function load(): Loaded {
+  const device = requested ?? envDevice();
+  const bindingPath = checkNativeEngine(device);
+  // Hide TensorFlow's start-up noise unless the user chose a level.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+  const packageName = PACKAGES[device];
+  let tf: TfModule;
+  try {
+    tf = require(packageName) as TfModule;
+  } catch (cause) {
+    throw new NativeEngineError(
+      `Loading ${packageName} failed: ${(cause as Error).message}. ` +
+        (device === 'gpu' ? 'The GPU engine needs CUDA 11.2 and cuDNN 8.1 on the library path. ' : '') +
+        HOW_TO_FIX,
+      { cause },
+    );
+  }
+  if (tf.getBackend() !== 'tensorflow') {
+    throw new NativeEngineError(
+      `Expected tfjs's 'tensorflow' (native) backend, got '${tf.getBackend()}'. Duet never runs on the JavaScript CPU backend. ${HOW_TO_FIX}`,
+    );
+  }
+  const backend = tf.backend() as unknown as NodeBackend;
+  loaded = { tf, device, packageName, backend, bindingPath };
+  return loaded;
+}
+
+/** The tfjs namespace, loading the native engine on first use. */
+export function tf(): TfModule {
+  return (loaded ?? load()).tf;
+}
+
+/** tfjs-node's kernel backend: runs any TensorFlow op by name. */
+export function nodeBackend(): NodeBackend {
+  return (loaded ?? load()).backend;
+}
+
+/**
+ * Select the device before the engine loads. `DUET_DEVICE=gpu` does the same.
+ * The engine cannot be swapped once loaded: asking for another device then is an error.
+ */
+export function initBackend(options: { device?: Device } = {}): BackendInfo {
+  const device = options.device ?? envDevice();
+  if (loaded !== undefined && loaded.device !== device) {
+    throw new NativeEngineError(
+      `initBackend({ device: '${device}' }) was called after the '${loaded.device}' engine was loaded; ` +
+        `call it before creating any tensor, or set DUET_DEVICE=${device} before starting Node.`,
+    );
+  }
+  requested = device;
+  load();
+  return backendInfo();
+}
+
+export interface BackendInfo {
+  backend: 'tensorflow';
+  device: Device;
+  /** Version of the native TensorFlow library actually loaded. */
+  tfVersion: string;
+  /** tfjs-node's version. */
+  tfjsVersion: string;
+  devices: string[];
+  bindingPath: string;
+  packageName: string;
+}
+
+export function backendInfo(): BackendInfo {
+  const l = loaded ?? load();
+  const b = l.backend as unknown as { isUsingGpuDevice?: boolean };
+  const devices = ['/device:CPU:0'];
+  if (l.device === 'gpu' && b.isUsingGpuDevice) devices.push('/device:GPU:0');
+  return {
+    backend: 'tensorflow',
+    device: l.device,
+    tfVersion: l.backend.binding.TF_Version,
+    tfjsVersion: (l.tf.version as Record<string, string>)['tfjs-node'] ?? 'unknown',
+    devices,
+    bindingPath: l.bindingPath,
+    packageName: l.packageName,
+  };
+}
+
+/** Run a TensorFlow op by name (one kernel), e.g. `runOp('Relu', [dtypeAttr('T', x)], [x])`. */
+export function runOp(name: string, attrs: OpAttr[], inputs: TfTensor[]): TfTensor {
+  return nodeBackend().executeSingleOutput(name, attrs, inputs);
+}
+export function runOpN(name: string, attrs: OpAttr[], inputs: TfTensor[], n: number): TfTensor[] {
+  return nodeBackend().executeMultipleOutputs(name, attrs, inputs, n);
+}
+
+const TF_DTYPE: Record<string, number> = { float32: 1, int32: 3, bool: 10, string: 7, complex64: 8 };
+const ATTR = { INT: 1, FLOAT: 2, BOOL: 3, TYPE: 4, SHAPE: 5, STRING: 0 } as const;
+
+/** A `type` attribute (e.g. `T`) for the dtype of a tensor or a dtype name. */
+export function typeAttr(name: string, dtype: string): OpAttr {
+  const v = TF_DTYPE[dtype];
+  if (v === undefined) throw new NativeEngineError(`No TensorFlow dtype for '${dtype}'.`);
+  return { name, type: nodeAttrCode('TYPE'), value: v };
+}
+export function boolAttr(name: string, value: boolean): OpAttr {
+  return { name, type: nodeAttrCode('BOOL'), value };
+}
+export function intAttr(name: string, value: number | number[]): OpAttr {
+  return { name, type: nodeAttrCode('INT'), value };
+}
+export function floatAttr(name: string, value: number): OpAttr {
+  return { name, type: nodeAttrCode('FLOAT'), value };
+}
+export function stringAttr(name: string, value: string | string[]): OpAttr {
+  return { name, type: nodeAttrCode('STRING'), value };
+}
+function nodeAttrCode(kind: keyof typeof ATTR): number {
+  const code = nodeBackend().binding[`TF_ATTR_${kind}`];
+  return typeof code === 'number' ? code : ATTR[kind];
+}
+
+// Fail at import time, with the fix, when the engine was never provisioned.
+checkNativeEngine(envDevice());

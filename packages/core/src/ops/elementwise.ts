@@ -1,0 +1,305 @@
+/**
+ * Elementwise ops with broadcasting, activations, comparisons, casts.
+ * Each differentiable op names its backward rule right where it runs the kernel.
+ */
+import { tf, type TfTensor } from '../engine.js';
+import { AutogradError, DTypeError, ShapeError } from '../errors.js';
+import { isGradEnabled, noGrad, record, unbroadcast } from '../autograd.js';
+import { Tensor, type DType, type TensorLike } from '../tensor.js';
+import { normDim, prep, resultType, requireFloat, scalarTf, shapeStr } from './util.js';
+
+type Bin = (x: TfTensor, y: TfTensor) => TfTensor;
+type BinGrad = (g: TfTensor, x: TfTensor, y: TfTensor, out: TfTensor) => [TfTensor | null, TfTensor | null];
+
+/** Run a broadcasting binary kernel with PyTorch's type promotion and record its gradient. */
+function binary(name: string, a: Tensor, b: TensorLike, dtype: DType, kernel: Bin, grad: BinGrad | null): Tensor {
+  const temps: TfTensor[] = [];
+  const x = prep(a, dtype, temps);
+  const y = prep(b, dtype, temps);
+  let out: Tensor;
+  try {
+    out = new Tensor(kernel(x, y));
+  } catch (e) {
+    for (const t of temps) t.dispose();
+    throw broadcastError(name, a, b, e);
+  }
+  for (const t of temps) t.dispose();
+  if (grad === null || dtype !== 'float32' || !isGradEnabled()) return out;
+  const bt = b instanceof Tensor ? b : null;
+  if (!a.requiresGrad && !bt?.requiresGrad) return out;
+  const inputs = bt !== null ? [a, bt] : [a];
+  return record(out, name, inputs, (g) => {
+    const xv = a._v();
+    const yv = bt !== null ? bt._v() : scalarTf(b as number, 'float32');
+    const [ga, gb] = grad(g, xv, yv, out._v());
+    const r: (TfTensor | null)[] = [ga === null ? null : unbroadcast(ga, a.shape)];
+    if (bt !== null) r.push(gb === null ? null : unbroadcast(gb, bt.shape));
+    return r;
+  });
+}
+
+function broadcastError(name: string, a: Tensor, b: TensorLike, e: unknown): Error {
+  if (b instanceof Tensor && !(e instanceof DTypeError)) {
+    return new ShapeError(`${name}: the shapes ${shapeStr(a.shape)} and ${shapeStr(b.shape)} cannot be broadcast together (${(e as Error).message}).`);
+  }
+  return e as Error;
+}
+
+const T = tf;
+export function add(a: Tensor, b: TensorLike, alpha?: number): Tensor {
+  if (alpha !== undefined && alpha !== 1) b = b instanceof Tensor ? mul(b, alpha) : (b as number) * alpha;
+  return binary('AddBackward', a, b, resultType(a, b), (x, y) => T().add(x, y), (g) => [g, g]);
+}
+export function sub(a: Tensor, b: TensorLike, alpha?: number): Tensor {
+  if (alpha !== undefined && alpha !== 1) b = b instanceof Tensor ? mul(b, alpha) : (b as number) * alpha;
+  return binary('SubBackward', a, b, resultType(a, b), (x, y) => T().sub(x, y), (g) => [g, T().neg(g)]);
+}
+export function mul(a: Tensor, b: TensorLike): Tensor {
+  return binary('MulBackward', a, b, resultType(a, b), (x, y) => T().mul(x, y), (g, x, y) => [T().mul(g, y), T().mul(g, x)]);
+}
+/** True division (ints give floats, like PyTorch). */
+export function div(a: Tensor, b: TensorLike): Tensor {
+  return binary('DivBackward', a, b, 'float32', (x, y) => T().div(x, y), (g, x, y) => [
+    T().div(g, y),
+    T().neg(T().div(T().mul(g, x), T().square(y))),
+  ]);
+}
+export function pow(a: Tensor, b: TensorLike): Tensor {
+  return binary('PowBackward', a, b, resultType(a, b), (x, y) => T().pow(x, y), (g, x, y, out) => {
+    const t = T();
+    const ga = t.mul(g, t.mul(y, t.pow(x, t.sub(y, scalarTf(1, 'float32')))));
+    const gb = t.mul(g, t.mul(out, t.log(x)));
+    return [ga, t.where(t.equal(x, scalarTf(0, 'float32')), t.zerosLike(gb), gb)];
+  });
+}
+/** PyTorch splits the gradient evenly between equal inputs. */
+function extremum(name: string, a: Tensor, b: TensorLike, pick: Bin, wins: Bin): Tensor {
+  return binary(name, a, b, resultType(a, b), pick, (g, x, y) => {
+    const t = T();
+    const half = t.mul(g, scalarTf(0.5, 'float32'));
+    const eq = t.equal(x, y);
+    const ga = t.where(eq, half, t.where(wins(x, y), g, t.zerosLike(g)));
+    const gb = t.where(eq, half, t.where(wins(y, x), g, t.zerosLike(g)));
+    return [ga, gb];
+  });
+}
+export function maximum(a: Tensor, b: TensorLike): Tensor {
+  return extremum('MaximumBackward', a, b, (x, y) => T().maximum(x, y), (x, y) => T().greater(x, y));
+}
+export function minimum(a: Tensor, b: TensorLike): Tensor {
+  return extremum('MinimumBackward', a, b, (x, y) => T().minimum(x, y), (x, y) => T().less(x, y));
+}
+
+export type CompareKernel = 'equal' | 'notEqual' | 'less' | 'lessEqual' | 'greater' | 'greaterEqual';
+export function compare(a: Tensor, b: TensorLike, k: CompareKernel): Tensor {
+  return binary(k, a, b, resultType(a, b), (x, y) => T()[k](x, y), null);
+}
+export function logical(a: Tensor, b: Tensor, k: 'logicalAnd' | 'logicalOr'): Tensor {
+  return binary(k, a, b, 'bool', (x, y) => T()[k](x, y), null);
+}
+export function logicalNot(a: Tensor): Tensor {
+  const temps: TfTensor[] = [];
+  const out = new Tensor(T().logicalNot(prep(a, 'bool', temps)));
+  for (const t of temps) t.dispose();
+  return out;
+}
+
+/** A float unary op: forward kernel, and the rule from (g, x, out). */
+function unary(name: string, a: Tensor, kernel: (x: TfTensor) => TfTensor, grad: ((g: TfTensor, x: TfTensor, out: TfTensor) => TfTensor) | null, floatOnly = true): Tensor {
+  if (floatOnly) requireFloat(a, name);
+  const out = new Tensor(kernel(a._v()));
+  if (grad === null || !a.requiresGrad || !isGradEnabled()) return out;
+  return record(out, name, [a], (g) => [grad(g, a._v(), out._v())]);
+}
+const one = () => scalarTf(1, 'float32');
+const f = (v: number) => scalarTf(v, 'float32');
+
+export const neg = (a: Tensor) => unary('NegBackward', a, (x) => T().neg(x), (g) => T().neg(g), false);
+export const abs = (a: Tensor) => unary('AbsBackward', a, (x) => T().abs(x), (g, x) => T().mul(g, T().sign(x)), false);
+export const exp = (a: Tensor) => unary('ExpBackward', a, (x) => T().exp(asFloat(x)), (g, _x, o) => T().mul(g, o), false);
+export const log = (a: Tensor) => unary('LogBackward', a, (x) => T().log(asFloat(x)), (g, x) => T().div(g, x), false);
+export const log1p = (a: Tensor) => unary('Log1pBackward', a, (x) => T().log1p(asFloat(x)), (g, x) => T().div(g, T().add(x, one())), false);
+export const sqrt = (a: Tensor) => unary('SqrtBackward', a, (x) => T().sqrt(asFloat(x)), (g, _x, o) => T().div(g, T().mul(o, f(2))), false);
+export const rsqrt = (a: Tensor) => unary('RsqrtBackward', a, (x) => T().rsqrt(asFloat(x)), (g, _x, o) => T().mul(g, T().mul(T().pow(o, f(3)), f(-0.5))), false);
+export const square = (a: Tensor) => unary('PowBackward', a, (x) => T().square(x), (g, x) => T().mul(g, T().mul(x, f(2))), false);
+export const reciprocal = (a: Tensor) => unary('ReciprocalBackward', a, (x) => T().reciprocal(asFloat(x)), (g, _x, o) => T().neg(T().mul(g, T().square(o))), false);
+export const sin = (a: Tensor) => unary('SinBackward', a, (x) => T().sin(asFloat(x)), (g, x) => T().mul(g, T().cos(x)), false);
+export const cos = (a: Tensor) => unary('CosBackward', a, (x) => T().cos(asFloat(x)), (g, x) => T().neg(T().mul(g, T().sin(x))), false);
+export const sign = (a: Tensor) => unary('SignBackward', a, (x) => T().sign(x), (g) => T().zerosLike(g), false);
+export const floor = (a: Tensor) => unary('FloorBackward', a, (x) => T().floor(x), (g) => T().zerosLike(g), false);
+export const ceil = (a: Tensor) => unary('CeilBackward', a, (x) => T().ceil(x), (g) => T().zerosLike(g), false);
+export const round = (a: Tensor) => unary('RoundBackward', a, (x) => T().round(x), (g) => T().zerosLike(g), false);
+
+function asFloat(x: TfTensor): TfTensor {
+  return x.dtype === 'float32' ? x : T().cast(x, 'float32');
+}
+
+export function clamp(a: Tensor, min?: number, max?: number): Tensor {
+  if (min === undefined && max === undefined) throw new DTypeError('clamp(): at least one of min or max must be given.');
+  const lo = min ?? -Infinity;
+  const hi = max ?? Infinity;
+  return unary('ClampBackward', a, (x) => T().clipByValue(x, lo, hi), (g, x) => {
+    const t = T();
+    const inside = t.logicalAnd(t.greaterEqual(x, f(lo)), t.lessEqual(x, f(hi)));
+    return t.where(inside, g, t.zerosLike(g));
+  }, false);
+}
+
+export const relu = (a: Tensor) => unary('ReluBackward', a, (x) => T().relu(x), (g, _x, o) => T().where(T().greater(o, f(0)), g, T().zerosLike(g)), false);
+export const leakyRelu = (a: Tensor, slope: number) =>
+  unary('LeakyReluBackward', a, (x) => T().leakyRelu(x, slope), (g, x) => T().where(T().greater(x, f(0)), g, T().mul(g, f(slope))));
+export const elu = (a: Tensor, alpha: number) =>
+  unary('EluBackward', a, (x) => (alpha === 1 ? T().elu(x) : T().where(T().greater(x, f(0)), x, T().mul(T().expm1(x), f(alpha)))),
+    (g, x, o) => T().where(T().greater(x, f(0)), g, T().mul(g, T().add(o, f(alpha)))));
+export const sigmoid = (a: Tensor) => unary('SigmoidBackward', a, (x) => T().sigmoid(x), (g, _x, o) => T().mul(g, T().mul(o, T().sub(one(), o))));
+export const tanh = (a: Tensor) => unary('TanhBackward', a, (x) => T().tanh(x), (g, _x, o) => T().mul(g, T().sub(one(), T().square(o))));
+export const silu = (a: Tensor) =>
+  unary('SiluBackward', a, (x) => T().mul(x, T().sigmoid(x)), (g, x) => {
+    const s = T().sigmoid(x);
+    return T().mul(g, T().mul(s, T().add(one(), T().mul(x, T().sub(one(), s)))));
+  });
+
+const SQRT1_2 = Math.SQRT1_2;
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+export function gelu(a: Tensor, approximate: 'none' | 'tanh'): Tensor {
+  if (approximate === 'tanh') {
+    const inner = (x: TfTensor) => T().mul(f(SQRT_2_OVER_PI), T().add(x, T().mul(f(0.044715), T().pow(x, f(3)))));
+    return unary('GeluBackward', a, (x) => T().tidy(() => T().mul(T().mul(f(0.5), x), T().add(one(), T().tanh(inner(x))))), (g, x) => {
+      const t = T();
+      const th = t.tanh(inner(x));
+      const dInner = t.mul(f(SQRT_2_OVER_PI), t.add(one(), t.mul(f(3 * 0.044715), t.square(x))));
+      const d = t.add(t.mul(f(0.5), t.add(one(), th)), t.mul(t.mul(f(0.5), x), t.mul(t.sub(one(), t.square(th)), dInner)));
+      return t.mul(g, d);
+    });
+  }
+  return unary('GeluBackward', a, (x) => T().tidy(() => T().mul(T().mul(f(0.5), x), T().add(one(), T().erf(T().mul(x, f(SQRT1_2)))))), (g, x) => {
+    const t = T();
+    const cdf = t.mul(f(0.5), t.add(one(), t.erf(t.mul(x, f(SQRT1_2)))));
+    const pdf = t.mul(f(1 / Math.sqrt(2 * Math.PI)), t.exp(t.mul(t.square(x), f(-0.5))));
+    return t.mul(g, t.add(cdf, t.mul(x, pdf)));
+  });
+}
+
+/** PyTorch's softplus: log(1 + exp(beta*x)) / beta, linear above `threshold`. */
+export function softplus(a: Tensor, beta: number, threshold: number): Tensor {
+  return unary('SoftplusBackward', a, (x) => T().tidy(() => {
+    const bx = T().mul(x, f(beta));
+    return T().where(T().greater(bx, f(threshold)), x, T().div(T().softplus(bx), f(beta)));
+  }), (g, x) => {
+    const bx = T().mul(x, f(beta));
+    return T().where(T().greater(bx, f(threshold)), g, T().mul(g, T().sigmoid(bx)));
+  });
+}
+
+export function softmax(a: Tensor, dim: number): Tensor {
+  const d = normDim(dim, a.ndim);
+  return unary('SoftmaxBackward', a, (x) => onLastAxis(x, d, (y) => T().softmax(y)), (g, _x, o) =>
+    T().mul(o, T().sub(g, T().sum(T().mul(g, o), d, true))));
+}
+export function logSoftmax(a: Tensor, dim: number): Tensor {
+  const d = normDim(dim, a.ndim);
+  return unary('LogSoftmaxBackward', a, (x) => onLastAxis(x, d, (y) => T().logSoftmax(y)), (g, _x, o) =>
+    T().sub(g, T().mul(T().exp(o), T().sum(g, d, true))));
+}
+/** TF's softmax kernels work on the last axis: move `d` there and back. */
+function onLastAxis(x: TfTensor, d: number, k: (y: TfTensor) => TfTensor): TfTensor {
+  const r = x.rank;
+  if (d === r - 1 || r <= 1) return k(x);
+  return T().tidy(() => {
+    const perm = [...Array(r).keys()];
+    perm[d] = r - 1;
+    perm[r - 1] = d;
+    return T().transpose(k(T().transpose(x, perm)), perm);
+  });
+}
+
+export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  const ta = a instanceof Tensor ? a : null;
+  const tb = b instanceof Tensor ? b : null;
+  const dt: DType = ta !== null ? resultType(ta, b) : tb !== null ? resultType(tb, a) : 'float32';
+  const temps: TfTensor[] = [];
+  const c = prep(cond, 'bool', temps);
+  const x = prep(a, dt, temps);
+  const y = prep(b, dt, temps);
+  const outShape = broadcastShapes([cond.shape, ta?.shape ?? [], tb?.shape ?? []]);
+  const bx = x.shape.length === outShape.length && x.shape.every((s, i) => s === outShape[i]) ? x : T().broadcastTo(x, outShape);
+  const by = y.shape.length === outShape.length && y.shape.every((s, i) => s === outShape[i]) ? y : T().broadcastTo(y, outShape);
+  const bc = c.shape.length === outShape.length && c.shape.every((s, i) => s === outShape[i]) ? c : T().broadcastTo(c, outShape);
+  const out = new Tensor(T().where(bc, bx, by));
+  for (const t of [bx, by, bc]) if (t !== x && t !== y && t !== c) t.dispose();
+  for (const t of temps) t.dispose();
+  const inputs: Tensor[] = [];
+  if (ta !== null) inputs.push(ta);
+  if (tb !== null) inputs.push(tb);
+  if (dt !== 'float32' || inputs.length === 0) return out;
+  return record(out, 'WhereBackward', inputs, (g) => {
+    const t = T();
+    const cv = t.broadcastTo(t.cast(cond._v(), 'bool'), g.shape);
+    const z = t.zerosLike(g);
+    const r: TfTensor[] = [];
+    if (ta !== null) r.push(unbroadcast(t.where(cv, g, z), ta.shape));
+    if (tb !== null) r.push(unbroadcast(t.where(cv, z, g), tb.shape));
+    return r;
+  });
+}
+
+export function broadcastShapes(shapes: (readonly number[])[]): number[] {
+  const n = Math.max(...shapes.map((s) => s.length));
+  const out: number[] = new Array(n).fill(1);
+  for (const s of shapes) {
+    for (let i = 0; i < s.length; i++) {
+      const j = n - s.length + i;
+      const d = s[i]!;
+      if (out[j] === 1) out[j] = d;
+      else if (d !== 1 && d !== out[j]) {
+        throw new ShapeError(`shapes ${shapes.map(shapeStr).join(', ')} cannot be broadcast together (dim ${j}: ${out[j]} vs ${d}).`);
+      }
+    }
+  }
+  return out;
+}
+
+export function maskedFill(a: Tensor, mask: Tensor, value: number): Tensor {
+  if (mask.dtype !== 'bool') throw new DTypeError(`maskedFill: expected a bool mask, received ${mask.dtype}.`);
+  const out = where(mask, value, a);
+  return out;
+}
+
+export function cast(a: Tensor, dtype: DType): Tensor {
+  if (a.dtype === dtype) return a;
+  return new Tensor(T().cast(a._v(), dtype));
+}
+
+export function clone(a: Tensor): Tensor {
+  const out = new Tensor(T().clone(a._v()));
+  return record(out, 'CloneBackward', [a], (g) => [g]);
+}
+
+export function fillLike(a: Tensor, v: number): Tensor {
+  return new Tensor(T().fill(a.shape as number[], v, a.dtype));
+}
+
+/** Replace `t`'s values with `fn(t)` in place (same shape and dtype). Not recorded by autograd. */
+export function inPlace<X extends Tensor>(t: X, fn: (t: Tensor) => Tensor): X {
+  if (isGradEnabled() && t.requiresGrad) {
+    throw new AutogradError(
+      t.isLeaf
+        ? 'a leaf tensor that requires grad is being used in an in-place operation. Wrap the update in noGrad(() => ...).'
+        : 'in-place operations on tensors that are part of an autograd graph are not supported; use the out-of-place op (e.g. add instead of add_).',
+    );
+  }
+  const r = noGrad(() => fn(t));
+  if (r.shape.length !== t.shape.length || r.shape.some((d, i) => d !== t.shape[i])) {
+    throw new ShapeError(`in-place op: the result has shape ${shapeStr(r.shape)}, which does not match the tensor's shape ${shapeStr(t.shape)}.`);
+  }
+  if (r.dtype !== t.dtype) {
+    throw new DTypeError(`in-place op: the result type ${r.dtype} cannot be cast to the tensor's dtype ${t.dtype}.`);
+  }
+  if (r === t) return t;
+  const old = t._v();
+  t._tf = r._v();
+  r._tf = null;
+  r._releasedBecause = 'its value was moved into another tensor by an in-place op';
+  old.dispose();
+  return t;
+}

@@ -1,0 +1,152 @@
+/** Reductions with PyTorch's `dim` / `keepdim` semantics. */
+import { tf, type TfTensor } from '../engine.js';
+import { ArgumentError } from '../errors.js';
+import { noGrad, record } from '../autograd.js';
+import { Tensor } from '../tensor.js';
+import { normDim, normDims, scalarTf } from './util.js';
+
+const T = tf;
+
+/** Shape of the reduced tensor with the reduced dims kept as 1. */
+function keptShape(shape: readonly number[], axes: number[] | undefined): number[] {
+  if (axes === undefined) return shape.map(() => 1);
+  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+/** Broadcast a gradient of a reduction back to the input's shape. */
+function spread(g: TfTensor, shape: readonly number[], axes: number[] | undefined): TfTensor {
+  return T().broadcastTo(T().reshape(g, keptShape(shape, axes)), shape as number[]);
+}
+
+export function sum(a: Tensor, dim: number | number[] | null | undefined, keepdim = false): Tensor {
+  const axes = normDims(dim, a.ndim);
+  const x = a._v();
+  const xv = a.dtype === 'bool' ? T().cast(x, 'int32') : x;
+  const out = new Tensor(T().sum(xv, axes, keepdim));
+  if (xv !== x) xv.dispose();
+  return record(out, 'SumBackward', [a], (g) => [spread(g, a.shape, axes)]);
+}
+
+export function mean(a: Tensor, dim: number | number[] | null | undefined, keepdim = false): Tensor {
+  const axes = normDims(dim, a.ndim);
+  const x = a._v();
+  const xv = a.dtype === 'float32' ? x : T().cast(x, 'float32');
+  const out = new Tensor(T().mean(xv, axes, keepdim));
+  if (xv !== x) xv.dispose();
+  const n = axes === undefined ? a.size : axes.reduce((p, i) => p * a.shape[i]!, 1);
+  return record(out, 'MeanBackward', [a], (g) => [spread(T().div(g, scalarTf(n, 'float32')), a.shape, axes)]);
+}
+
+export function prod(a: Tensor, dim: number | null | undefined, keepdim = false): Tensor {
+  const d = dim === undefined || dim === null ? undefined : normDim(dim, a.ndim);
+  const x = a._v();
+  const out = new Tensor(d === undefined ? T().prod(x) : T().prod(x, d, keepdim));
+  return record(out, 'ProdBackward', [a], (g) => {
+    const t = T();
+    // d prod / d x_i = product of all the others: exclusive cumprods from both sides (safe with zeros).
+    const flat = d === undefined;
+    const xv = flat ? t.reshape(a._v(), [-1]) : a._v();
+    const ax = flat ? 0 : d;
+    const others = t.mul(t.cumprod(xv, ax, true, false), t.cumprod(xv, ax, true, true));
+    const axes = flat ? undefined : [d];
+    return [t.mul(spread(g, a.shape, axes), t.reshape(others, a.shape as number[]))];
+  });
+}
+
+/** amax / amin: the gradient is shared evenly among tied extremes (PyTorch's rule). */
+function extreme(a: Tensor, dim: number | number[] | null | undefined, keepdim: boolean, kind: 'max' | 'min'): Tensor {
+  const axes = normDims(dim, a.ndim);
+  const out = new Tensor(T()[kind](a._v(), axes, keepdim));
+  return record(out, kind === 'max' ? 'AmaxBackward' : 'AminBackward', [a], (g) => {
+    const t = T();
+    const mask = t.cast(t.equal(a._v(), spread(out._v(), a.shape, axes)), 'float32');
+    const count = t.sum(mask, axes, true);
+    return [t.div(t.mul(spread(g, a.shape, axes), mask), count)];
+  });
+}
+export const amax = (a: Tensor, dim: number | number[] | null | undefined, keepdim = false) => extreme(a, dim, keepdim, 'max');
+export const amin = (a: Tensor, dim: number | number[] | null | undefined, keepdim = false) => extreme(a, dim, keepdim, 'min');
+
+/** `max(dim)` / `min(dim)`: `[values, indices]`; the gradient goes to the returned index. */
+export function maxWithIndices(a: Tensor, dim: number, keepdim = false, kind: 'max' | 'min'): [Tensor, Tensor] {
+  const d = normDim(dim, a.ndim);
+  const t = T();
+  const x = a._v();
+  const values = new Tensor(t[kind](x, d, keepdim));
+  const idx = t[kind === 'max' ? 'argMax' : 'argMin'](x, d);
+  const indices = new Tensor(keepdim ? reshapeKeep(idx, a.shape, d) : idx);
+  record(values, kind === 'max' ? 'MaxBackward' : 'MinBackward', [a], (g) => {
+    const n = a.shape[d]!;
+    const oh = t.oneHot(t.reshape(indices._v(), [-1]), n); // [M, n]
+    const rest = a.shape.filter((_, i) => i !== d);
+    const ohShaped = t.reshape(oh, [...rest, n]);
+    const perm = [...rest.keys()];
+    perm.splice(d, 0, rest.length);
+    const mask = t.cast(t.transpose(ohShaped, perm), 'float32');
+    return [t.mul(mask, spread(g, a.shape, [d]))];
+  });
+  return [values, indices];
+}
+
+function reshapeKeep(x: TfTensor, shape: readonly number[], d: number): TfTensor {
+  const r = T().reshape(x, keptShape(shape, [d]));
+  x.dispose();
+  return r;
+}
+
+export function argExt(a: Tensor, dim: number | undefined, keepdim = false, k: 'argMax' | 'argMin'): Tensor {
+  const t = T();
+  if (dim === undefined) {
+    const flat = t.reshape(a._v(), [-1]);
+    const r = t[k](flat, 0);
+    flat.dispose();
+    if (!keepdim) return new Tensor(r);
+    const kept = t.reshape(r, a.shape.map(() => 1));
+    r.dispose();
+    return new Tensor(kept);
+  }
+  const d = normDim(dim, a.ndim);
+  const r = t[k](a._v(), d);
+  return new Tensor(keepdim ? reshapeKeep(r, a.shape, d) : r);
+}
+
+/** Variance with Bessel's correction by default (`correction: 1`), like PyTorch. */
+export function variance(a: Tensor, dim: number | number[] | null | undefined, options: { keepdim?: boolean; correction?: number; unbiased?: boolean } = {}): Tensor {
+  const axes = normDims(dim, a.ndim);
+  const correction = options.correction ?? (options.unbiased === false ? 0 : 1);
+  const n = axes === undefined ? a.size : axes.reduce((p, i) => p * a.shape[i]!, 1);
+  const m = mean(a, axes ?? null, true);
+  const diff = a.sub(m);
+  return sum(diff.mul(diff), axes ?? null, options.keepdim ?? false).div(Math.max(n - correction, 0));
+}
+
+/** log(sum(exp(x))) along `dim`, computed stably. */
+export function logsumexp(a: Tensor, dim: number | number[], keepdim = false): Tensor {
+  const axes = normDims(dim, a.ndim)!;
+  const m = noGrad(() => {
+    const mx = amax(a, axes, true);
+    // An all -inf slice would give nan; shift by 0 there.
+    return mx.where(mx.abs().ne(Infinity), 0);
+  });
+  const s = sum(a.sub(m).exp(), axes, true).log().add(m);
+  return keepdim ? s : s.reshape(a.shape.filter((_, i) => !axes.includes(i)));
+}
+
+export function logicalReduce(a: Tensor, dim: number | undefined, keepdim = false, k: 'all' | 'any'): Tensor {
+  const t = T();
+  const x = a._v();
+  const b = a.dtype === 'bool' ? x : t.notEqual(x, scalarTf(0, a.dtype));
+  const axes = dim === undefined ? undefined : normDim(dim, a.ndim);
+  const out = new Tensor(t[k](b, axes, keepdim));
+  if (b !== x) b.dispose();
+  return out;
+}
+
+export function norm(a: Tensor, p: number, dim: number | number[] | null | undefined, keepdim = false): Tensor {
+  if (p === 2) return sum(a.mul(a), dim, keepdim).sqrt();
+  if (p === 1) return sum(a.abs(), dim, keepdim);
+  if (p === Infinity) return amax(a.abs(), dim, keepdim);
+  if (!(p > 0)) throw new ArgumentError(`norm(): expected p > 0 or Infinity, received ${p}.`);
+  return sum(a.abs().pow(p), dim, keepdim).pow(1 / p);
+}
+

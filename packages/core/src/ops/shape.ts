@@ -1,0 +1,206 @@
+/** Shape ops: views, transposes, joins and splits, slicing. */
+import { tf, type TfTensor } from '../engine.js';
+import { ArgumentError, ShapeError } from '../errors.js';
+import { record, unbroadcast } from '../autograd.js';
+import { Tensor } from '../tensor.js';
+import { normDim, shapeStr, sizeOf } from './util.js';
+import { indexSelect } from './index_ops.js';
+
+const T = tf;
+
+export function reshape(a: Tensor, shape: number[]): Tensor {
+  const infer = shape.filter((d) => d === -1).length;
+  const known = sizeOf(shape.filter((d) => d !== -1));
+  if (infer > 1 || shape.some((d) => d < -1 || !Number.isInteger(d)) || (infer === 0 ? known !== a.size : known === 0 || a.size % known !== 0)) {
+    throw new ShapeError(`reshape: shape ${shapeStr(shape)} is invalid for input of size ${a.size} (shape ${shapeStr(a.shape)}).`);
+  }
+  const out = new Tensor(T().reshape(a._v(), shape));
+  return record(out, 'ViewBackward', [a], (g) => [T().reshape(g, a.shape as number[])]);
+}
+
+export function flatten(a: Tensor, start = 0, end = -1): Tensor {
+  if (a.ndim === 0) return reshape(a, [1]);
+  const s = normDim(start, a.ndim, 'startDim');
+  const e = normDim(end, a.ndim, 'endDim');
+  if (s > e) throw new ArgumentError(`flatten: startDim (${start}) must not come after endDim (${end}).`);
+  const shape = [...a.shape.slice(0, s), sizeOf(a.shape.slice(s, e + 1)), ...a.shape.slice(e + 1)];
+  return reshape(a, shape);
+}
+
+export function unflatten(a: Tensor, dim: number, sizes: number[]): Tensor {
+  const d = normDim(dim, a.ndim);
+  return reshape(a, [...a.shape.slice(0, d), ...sizes, ...a.shape.slice(d + 1)]);
+}
+
+export function permute(a: Tensor, dims: number[]): Tensor {
+  if (dims.length !== a.ndim) throw new ShapeError(`permute: expected ${a.ndim} dims for a tensor of shape ${shapeStr(a.shape)}, received ${dims.length} ([${dims.join(', ')}]).`);
+  const perm = dims.map((d) => normDim(d, a.ndim));
+  if (new Set(perm).size !== perm.length) throw new ArgumentError(`permute: repeated dim in [${dims.join(', ')}].`);
+  if (perm.every((d, i) => d === i)) return a;
+  const out = new Tensor(T().transpose(a._v(), perm));
+  const inv = new Array<number>(perm.length);
+  perm.forEach((p, i) => (inv[p] = i));
+  return record(out, 'PermuteBackward', [a], (g) => [T().transpose(g, inv)]);
+}
+
+export function transpose(a: Tensor, d0: number, d1: number): Tensor {
+  const perm = [...Array(a.ndim).keys()];
+  const i = normDim(d0, a.ndim);
+  const j = normDim(d1, a.ndim);
+  perm[i] = j;
+  perm[j] = i;
+  return permute(a, perm);
+}
+
+export function squeeze(a: Tensor, dim?: number): Tensor {
+  if (dim === undefined) return reshape(a, a.shape.filter((d) => d !== 1));
+  const d = normDim(dim, a.ndim);
+  if (a.shape[d] !== 1) return a;
+  return reshape(a, a.shape.filter((_, i) => i !== d));
+}
+
+export function unsqueeze(a: Tensor, dim: number): Tensor {
+  const d = normDim(dim, a.ndim + 1);
+  const shape = [...a.shape];
+  shape.splice(d, 0, 1);
+  return reshape(a, shape);
+}
+
+/** PyTorch's expand: -1 keeps a dim; new leading dims may be added. */
+export function expand(a: Tensor, shape: number[]): Tensor {
+  const lead = shape.length - a.ndim;
+  if (lead < 0) throw new ShapeError(`expand: the number of sizes (${shape.length}) must be at least the tensor's ndim (${a.ndim}).`);
+  const target = shape.map((d, i) => (d === -1 ? (i < lead ? -1 : a.shape[i - lead]!) : d));
+  target.forEach((d, i) => {
+    const src = i < lead ? 1 : a.shape[i - lead]!;
+    if (d < 0 || (src !== 1 && src !== d)) {
+      throw new ShapeError(`expand: the expanded size ${d} must match the existing size ${src} at non-singleton dim ${i} (tensor shape ${shapeStr(a.shape)}, target ${shapeStr(shape)}).`);
+    }
+  });
+  if (target.length === a.ndim && target.every((d, i) => d === a.shape[i])) return a;
+  const out = new Tensor(T().broadcastTo(a._v(), target));
+  return record(out, 'ExpandBackward', [a], (g) => [unbroadcast(g, a.shape)]);
+}
+
+/** PyTorch's repeat (tile): `x.repeat([2, 3])`. */
+export function repeat(a: Tensor, reps: number[]): Tensor {
+  if (reps.length < a.ndim) throw new ShapeError(`repeat: the number of repeats (${reps.length}) must be at least the tensor's ndim (${a.ndim}).`);
+  const lead = reps.length - a.ndim;
+  const src = a.ndim === reps.length ? a : reshape(a, [...Array(lead).fill(1), ...a.shape]);
+  const out = new Tensor(T().tile(src._v(), reps));
+  return record(out, 'RepeatBackward', [src], (g) => {
+    const t = T();
+    const split: number[] = [];
+    reps.forEach((r, i) => split.push(r, src.shape[i]!));
+    const axes = reps.map((_, i) => 2 * i);
+    return [t.sum(t.reshape(g, split), axes)];
+  });
+}
+
+export function cat(tensors: Tensor[], dim = 0): Tensor {
+  if (tensors.length === 0) throw new ArgumentError('cat: expected a non-empty list of tensors.');
+  const first = tensors[0]!;
+  const d = normDim(dim, first.ndim);
+  for (const t of tensors) {
+    if (t.ndim !== first.ndim || t.shape.some((s, i) => i !== d && s !== first.shape[i])) {
+      throw new ShapeError(`cat: sizes of tensors must match except in dim ${d}: expected ${shapeStr(first.shape)}-like, received ${shapeStr(t.shape)}.`);
+    }
+  }
+  const dt = tensors.some((t) => t.dtype === 'float32') ? 'float32' : tensors.some((t) => t.dtype === 'int32') ? 'int32' : 'bool';
+  const temps: TfTensor[] = [];
+  const vs = tensors.map((t) => {
+    const v = t._v();
+    if (v.dtype === dt) return v;
+    const c = T().cast(v, dt);
+    temps.push(c);
+    return c;
+  });
+  const out = new Tensor(T().concat(vs, d));
+  for (const c of temps) c.dispose();
+  const sizes = tensors.map((t) => t.shape[d]!);
+  return record(out, 'CatBackward', tensors, (g) => T().split(g, sizes, d));
+}
+
+export function stack(tensors: Tensor[], dim = 0): Tensor {
+  if (tensors.length === 0) throw new ArgumentError('stack: expected a non-empty list of tensors.');
+  const first = tensors[0]!;
+  const d = normDim(dim, first.ndim + 1);
+  return cat(tensors.map((t) => {
+    if (t.ndim !== first.ndim || t.shape.some((s, i) => s !== first.shape[i])) {
+      throw new ShapeError(`stack: expects each tensor to be equal size, but got ${shapeStr(first.shape)} and ${shapeStr(t.shape)}.`);
+    }
+    return unsqueeze(t, d);
+  }), d);
+}
+
+export function narrow(a: Tensor, dim: number, start: number, length: number): Tensor {
+  const d = normDim(dim, a.ndim);
+  const n = a.shape[d]!;
+  const s = start < 0 ? start + n : start;
+  if (s < 0 || length < 0 || s + length > n) {
+    throw new ArgumentError(`narrow: start (${start}) + length (${length}) exceeds dimension size (${n}) of dim ${d}.`);
+  }
+  if (s === 0 && length === n) return a;
+  const begin = a.shape.map((_, i) => (i === d ? s : 0));
+  const size = a.shape.map((sz, i) => (i === d ? length : sz));
+  const out = new Tensor(T().slice(a._v(), begin, size));
+  return record(out, 'SliceBackward', [a], (g) => {
+    const pad = a.shape.map((sz, i): [number, number] => (i === d ? [s, sz - s - length] : [0, 0]));
+    return [T().pad(g, pad)];
+  });
+}
+
+export function slice(a: Tensor, dim: number, start?: number, end?: number, step = 1): Tensor {
+  const d = normDim(dim, a.ndim);
+  const n = a.shape[d]!;
+  if (!(step > 0) || !Number.isInteger(step)) throw new ArgumentError(`slice: step must be a positive integer, received ${step}.`);
+  const clampIdx = (i: number) => Math.min(Math.max(i < 0 ? i + n : i, 0), n);
+  const s = clampIdx(start ?? 0);
+  const e = Math.max(clampIdx(end ?? n), s);
+  if (step === 1) return narrow(a, d, s, e - s);
+  const idx: number[] = [];
+  for (let i = s; i < e; i += step) idx.push(i);
+  const index = new Tensor(T().tensor1d(idx, 'int32'));
+  const out = indexSelect(a, d, index);
+  return out;
+}
+
+export function select(a: Tensor, dim: number, index: number): Tensor {
+  const d = normDim(dim, a.ndim);
+  const n = a.shape[d]!;
+  if (index < -n || index >= n) throw new ArgumentError(`select: index ${index} is out of bounds for dim ${d} with size ${n}.`);
+  return squeeze(narrow(a, d, index < 0 ? index + n : index, 1), d);
+}
+
+export function split(a: Tensor, sizeOrSections: number | number[], dim = 0): Tensor[] {
+  const d = normDim(dim, a.ndim);
+  const n = a.shape[d]!;
+  let sizes: number[];
+  if (Array.isArray(sizeOrSections)) {
+    sizes = sizeOrSections;
+    if (sizes.reduce((p, x) => p + x, 0) !== n) throw new ShapeError(`split: split sizes [${sizes.join(', ')}] must sum to the dim's size ${n}.`);
+  } else {
+    if (!(sizeOrSections > 0)) throw new ArgumentError(`split: split size must be positive, received ${sizeOrSections}.`);
+    sizes = [];
+    for (let i = 0; i < n; i += sizeOrSections) sizes.push(Math.min(sizeOrSections, n - i));
+  }
+  const out: Tensor[] = [];
+  let start = 0;
+  for (const s of sizes) {
+    out.push(narrow(a, d, start, s));
+    start += s;
+  }
+  return out;
+}
+
+export function chunk(a: Tensor, chunks: number, dim = 0): Tensor[] {
+  const d = normDim(dim, a.ndim);
+  const size = Math.ceil(a.shape[d]! / chunks);
+  return split(a, Math.max(size, 1), d);
+}
+
+export function flip(a: Tensor, dims: number[]): Tensor {
+  const axes = dims.map((d) => normDim(d, a.ndim));
+  const out = new Tensor(T().reverse(a._v(), axes));
+  return record(out, 'FlipBackward', [a], (g) => [T().reverse(g, axes)]);
+}

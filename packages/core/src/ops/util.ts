@@ -1,0 +1,89 @@
+/** Small helpers shared by the op files: dims, dtype promotion, cached scalars. */
+import { tf, type TfTensor } from '../engine.js';
+import { ArgumentError, DTypeError } from '../errors.js';
+import { Tensor, type DType, type TensorLike } from '../tensor.js';
+
+/** Normalise a possibly negative dim for a tensor of rank `ndim` (PyTorch's rule). */
+export function normDim(dim: number, ndim: number, what = 'dim'): number {
+  const n = Math.max(ndim, 1);
+  if (!Number.isInteger(dim) || dim < -n || dim >= n) {
+    throw new ArgumentError(`${what} out of range: expected an integer in [${-n}, ${n - 1}], received ${dim}.`);
+  }
+  return dim < 0 ? dim + n : dim;
+}
+
+export function normDims(dim: number | number[] | null | undefined, ndim: number): number[] | undefined {
+  if (dim === undefined || dim === null) return undefined;
+  const ds = (Array.isArray(dim) ? dim : [dim]).map((d) => normDim(d, ndim));
+  return ds;
+}
+
+const MAX_CACHED = 4096;
+const scalarCache = new Map<string, TfTensor>();
+
+/**
+ * A native scalar for `v`, cached: the same constant is not re-uploaded every
+ * step. Cached scalars are Duet's, never released (bounded count).
+ */
+export function scalarTf(v: number | boolean, dtype: DType): TfTensor {
+  const key = dtype + (typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+  let s = scalarCache.get(key);
+  if (s === undefined) {
+    const T = tf();
+    if (scalarCache.size >= MAX_CACHED) {
+      for (const old of scalarCache.values()) old.dispose();
+      scalarCache.clear();
+    }
+    s = T.keep(T.scalar(v as number, dtype));
+    scalarCache.set(key, s);
+  }
+  return s;
+}
+
+/** PyTorch's type promotion for our three dtypes. */
+export function promote(a: DType, b: DType): DType {
+  if (a === 'float32' || b === 'float32') return 'float32';
+  if (a === 'int32' || b === 'int32') return 'int32';
+  return 'bool';
+}
+
+export function scalarDType(v: number | boolean): DType {
+  if (typeof v === 'boolean') return 'bool';
+  return Number.isInteger(v) ? 'int32' : 'float32';
+}
+
+/** The result dtype of `t op o` (a Python number only upgrades int to float when it is not whole). */
+export function resultType(t: Tensor, o: TensorLike): DType {
+  if (o instanceof Tensor) return promote(t.dtype, o.dtype);
+  const s = scalarDType(o);
+  if (t.dtype === 'float32') return 'float32';
+  if (s === 'float32') return 'float32';
+  if (t.dtype === 'bool' && s === 'bool') return 'bool';
+  return 'int32';
+}
+
+/** The native operand for `o` in dtype `dt`; casts made here are pushed to `temps` (dispose after the op). */
+export function prep(o: TensorLike, dt: DType, temps: TfTensor[]): TfTensor {
+  if (o instanceof Tensor) {
+    const v = o._v();
+    if (v.dtype === dt) return v;
+    const c = tf().cast(v, dt);
+    temps.push(c);
+    return c;
+  }
+  return scalarTf(o, dt);
+}
+
+export function requireFloat(t: Tensor, op: string): void {
+  if (t.dtype !== 'float32') throw new DTypeError(`${op}: expected a float32 tensor, received ${t.dtype}. Convert with .float().`);
+}
+
+export function shapeStr(s: readonly number[]): string {
+  return `[${s.join(', ')}]`;
+}
+
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}

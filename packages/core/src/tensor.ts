@@ -1,0 +1,316 @@
+/**
+ * The Tensor: a handle to a native TensorFlow tensor, plus PyTorch's autograd
+ * fields (`requiresGrad`, `grad`, the graph node) and Duet's ownership fields.
+ * Methods follow PyTorch's names in camelCase and delegate to `ops/`.
+ */
+import type { TfTensor } from './engine.js';
+import { tf } from './engine.js';
+import { AutogradError, DTypeError, TensorReleasedError } from './errors.js';
+import { adopt, release, currentStep, USER, GRAD, _registerTensorClass, type Owner } from './memory.js';
+import { backward as runBackward, type BackwardOptions, type Node } from './autograd.js';
+import * as E from './ops/elementwise.js';
+import * as R from './ops/reduce.js';
+import * as S from './ops/shape.js';
+import * as I from './ops/index_ops.js';
+import * as L from './ops/linalg.js';
+
+export type DType = 'float32' | 'int32' | 'bool';
+export type Scalar = number | boolean;
+export type TensorLike = Tensor | number | boolean;
+export interface DimOptions {
+  keepdim?: boolean;
+}
+
+export class Tensor {
+  /** @internal the native tensor; null once released. */
+  _tf: TfTensor | null;
+  /** @internal graph node (grad_fn); null for leaves. */
+  _node: Node | null = null;
+  /** @internal ownership (see memory.ts). */
+  _owner: Owner = USER;
+  /** @internal step at which this tensor was last used. */
+  _lastUsed = 0;
+  /** @internal why the tensor was released. */
+  _releasedBecause: string | undefined;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  requiresGrad = false;
+  private _grad: Tensor | null = null;
+
+  /** @internal Use `tensor()`, the creation functions or ops to make tensors. */
+  constructor(value: TfTensor) {
+    this._tf = value;
+    this.shape = value.shape;
+    this.dtype = value.dtype as DType;
+    adopt(this);
+  }
+
+  /** @internal The native tensor; throws a clear error if it was released. */
+  _v(): TfTensor {
+    const v = this._tf;
+    if (v === null) throw this._releasedError();
+    this._lastUsed = currentStep();
+    return v;
+  }
+
+  /** @internal */
+  _free(reason: string): void {
+    if (this._tf === null) return;
+    this._tf.dispose();
+    this._tf = null;
+    this._releasedBecause = reason;
+    this._node = null;
+  }
+
+  private _releasedError(): TensorReleasedError {
+    return new TensorReleasedError(
+      `This tensor (shape [${this.shape.join(', ')}], ${this.dtype}) can no longer be used: ${this._releasedBecause ?? 'it was released'}. ` +
+        'To use a tensor across training steps, call .keep() on it (and .dispose() when done), ' +
+        'or read its values before the next step with .item() / .toArray().',
+    );
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+  get size(): number {
+    let n = 1;
+    for (const d of this.shape) n *= d;
+    return n;
+  }
+  /** A leaf is a tensor not produced by a recorded op (user-created, or `requiresGrad: false`). */
+  get isLeaf(): boolean {
+    return this._node === null;
+  }
+  /** True once the native memory was released. */
+  get isDisposed(): boolean {
+    return this._tf === null;
+  }
+  /** The name of the op that produced this tensor, like PyTorch's `grad_fn`. */
+  get gradFn(): string | null {
+    return this._node?.name ?? null;
+  }
+
+  get grad(): Tensor | null {
+    return this._grad;
+  }
+  set grad(g: Tensor | null) {
+    if (g === this._grad) return;
+    if (this._grad !== null && this._grad._owner === GRAD) release(this._grad);
+    if (g !== null) {
+      if (!sameShape(g.shape, this.shape)) {
+        throw new AutogradError(`assigned grad has shape [${g.shape.join(', ')}], expected [${this.shape.join(', ')}] (the tensor's shape).`);
+      }
+      g._owner = GRAD;
+    }
+    this._grad = g;
+  }
+
+  /** @internal add a native gradient into `.grad` (in place, like PyTorch). Takes ownership of `g`. */
+  _accumulateGrad(g: TfTensor): void {
+    if (this._grad === null || this._grad._tf === null) {
+      const t = new Tensor(g);
+      t._owner = GRAD;
+      this._grad = t;
+      return;
+    }
+    const old = this._grad._tf;
+    this._grad._tf = tf().add(old, g);
+    old.dispose();
+    g.dispose();
+  }
+
+  /** Mark this tensor as yours: it is never released automatically. Returns `this`. */
+  keep(): this {
+    this._v();
+    this._owner = USER;
+    return this;
+  }
+
+  /** Release the native memory now. Further use raises a clear error. */
+  dispose(): void {
+    this._free('dispose() was called on it');
+  }
+
+  // ---------------------------------------------------------------- reading
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) {
+      throw new DTypeError(`item(): only a tensor with one element can be converted to a number; received shape [${this.shape.join(', ')}].`);
+    }
+    const v = this._v().dataSync()[0] as number;
+    return this.dtype === 'bool' ? (v ? 1 : 0) : v;
+  }
+  /** Nested arrays (a number for a 0-d tensor). */
+  toArray(): any {
+    const v = this._v().arraySync();
+    if (this.dtype === 'bool') return mapNested(v, (x) => Boolean(x));
+    return v;
+  }
+  /** Values as a flat typed array (copy), synchronously. */
+  dataSync(): Float32Array | Int32Array | Uint8Array {
+    return this._v().dataSync() as Float32Array | Int32Array | Uint8Array;
+  }
+  /** Values as a flat typed array (copy). */
+  async data(): Promise<Float32Array | Int32Array | Uint8Array> {
+    return (await this._v().data()) as Float32Array | Int32Array | Uint8Array;
+  }
+  toString(): string {
+    if (this._tf === null) return `tensor(<released>, shape=[${this.shape.join(', ')}], dtype=${this.dtype})`;
+    const body = this.size <= 1000 ? JSON.stringify(this.toArray()) : `<${this.size} values>`;
+    const extra = this._node !== null ? `, gradFn=<${this._node.name}>` : this.requiresGrad ? ', requiresGrad=true' : '';
+    return `tensor(${body}, shape=[${this.shape.join(', ')}], dtype=${this.dtype}${extra})`;
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
+  // --------------------------------------------------------------- autograd
+  backward(gradient?: Tensor, options?: BackwardOptions): void {
+    runBackward(this, gradient, options);
+  }
+  /** A new tensor sharing the values, cut from the graph. */
+  detach(): Tensor {
+    return new Tensor(tf().clone(this._v()));
+  }
+  /** Set `requiresGrad` in place (leaves only). A leaf that requires grad is yours to keep. */
+  requiresGrad_(flag = true): this {
+    if (!this.isLeaf) throw new AutogradError('requiresGrad_(): you can only change requiresGrad of leaf tensors; use .detach() first.');
+    if (flag && this.dtype !== 'float32') {
+      throw new DTypeError(`requiresGrad_(): only floating point tensors can require gradients; received dtype ${this.dtype}.`);
+    }
+    this.requiresGrad = flag;
+    if (flag) this.keep();
+    return this;
+  }
+
+  // -------------------------------------------------------------- elementwise
+  add(o: TensorLike, options?: { alpha?: number }): Tensor { return E.add(this, o, options?.alpha); }
+  sub(o: TensorLike, options?: { alpha?: number }): Tensor { return E.sub(this, o, options?.alpha); }
+  mul(o: TensorLike): Tensor { return E.mul(this, o); }
+  div(o: TensorLike): Tensor { return E.div(this, o); }
+  pow(o: TensorLike): Tensor { return E.pow(this, o); }
+  maximum(o: TensorLike): Tensor { return E.maximum(this, o); }
+  minimum(o: TensorLike): Tensor { return E.minimum(this, o); }
+  neg(): Tensor { return E.neg(this); }
+  abs(): Tensor { return E.abs(this); }
+  exp(): Tensor { return E.exp(this); }
+  log(): Tensor { return E.log(this); }
+  log1p(): Tensor { return E.log1p(this); }
+  sqrt(): Tensor { return E.sqrt(this); }
+  rsqrt(): Tensor { return E.rsqrt(this); }
+  square(): Tensor { return E.square(this); }
+  reciprocal(): Tensor { return E.reciprocal(this); }
+  sin(): Tensor { return E.sin(this); }
+  cos(): Tensor { return E.cos(this); }
+  sign(): Tensor { return E.sign(this); }
+  floor(): Tensor { return E.floor(this); }
+  ceil(): Tensor { return E.ceil(this); }
+  round(): Tensor { return E.round(this); }
+  clamp(min?: number | null, max?: number | null): Tensor { return E.clamp(this, min ?? undefined, max ?? undefined); }
+  relu(): Tensor { return E.relu(this); }
+  leakyRelu(negativeSlope = 0.01): Tensor { return E.leakyRelu(this, negativeSlope); }
+  elu(alpha = 1): Tensor { return E.elu(this, alpha); }
+  gelu(options?: { approximate?: 'none' | 'tanh' }): Tensor { return E.gelu(this, options?.approximate ?? 'none'); }
+  silu(): Tensor { return E.silu(this); }
+  sigmoid(): Tensor { return E.sigmoid(this); }
+  tanh(): Tensor { return E.tanh(this); }
+  softplus(options?: { beta?: number; threshold?: number }): Tensor { return E.softplus(this, options?.beta ?? 1, options?.threshold ?? 20); }
+  softmax(dim: number): Tensor { return E.softmax(this, dim); }
+  logSoftmax(dim: number): Tensor { return E.logSoftmax(this, dim); }
+  eq(o: TensorLike): Tensor { return E.compare(this, o, 'equal'); }
+  ne(o: TensorLike): Tensor { return E.compare(this, o, 'notEqual'); }
+  lt(o: TensorLike): Tensor { return E.compare(this, o, 'less'); }
+  le(o: TensorLike): Tensor { return E.compare(this, o, 'lessEqual'); }
+  gt(o: TensorLike): Tensor { return E.compare(this, o, 'greater'); }
+  ge(o: TensorLike): Tensor { return E.compare(this, o, 'greaterEqual'); }
+  logicalNot(): Tensor { return E.logicalNot(this); }
+  logicalAnd(o: Tensor): Tensor { return E.logical(this, o, 'logicalAnd'); }
+  logicalOr(o: Tensor): Tensor { return E.logical(this, o, 'logicalOr'); }
+  where(condition: Tensor, other: TensorLike): Tensor { return E.where(condition, this, other); }
+  maskedFill(mask: Tensor, value: number): Tensor { return E.maskedFill(this, mask, value); }
+  to(dtype: DType): Tensor { return E.cast(this, dtype); }
+  float(): Tensor { return E.cast(this, 'float32'); }
+  int(): Tensor { return E.cast(this, 'int32'); }
+  bool(): Tensor { return E.cast(this, 'bool'); }
+  clone(): Tensor { return E.clone(this); }
+
+  // --------------------------------------------------------------- in place
+  /** In-place ops (trailing underscore, like PyTorch). Not recorded by autograd: use under noGrad() or on tensors that do not require grad. */
+  add_(o: TensorLike, options?: { alpha?: number }): this { return E.inPlace(this, (t) => E.add(t, o, options?.alpha)); }
+  sub_(o: TensorLike, options?: { alpha?: number }): this { return E.inPlace(this, (t) => E.sub(t, o, options?.alpha)); }
+  mul_(o: TensorLike): this { return E.inPlace(this, (t) => E.mul(t, o)); }
+  div_(o: TensorLike): this { return E.inPlace(this, (t) => E.div(t, o)); }
+  clamp_(min?: number | null, max?: number | null): this { return E.inPlace(this, (t) => t.clamp(min, max)); }
+  copy_(src: Tensor): this { return E.inPlace(this, () => S.expand(src.to(this.dtype), this.shape as number[])); }
+  zero_(): this { return E.inPlace(this, (t) => E.fillLike(t, 0)); }
+  fill_(value: number): this { return E.inPlace(this, (t) => E.fillLike(t, value)); }
+
+  // -------------------------------------------------------------- reductions
+  sum(dim?: number | number[] | null, options?: DimOptions): Tensor { return R.sum(this, dim, options?.keepdim); }
+  mean(dim?: number | number[] | null, options?: DimOptions): Tensor { return R.mean(this, dim, options?.keepdim); }
+  prod(dim?: number | null, options?: DimOptions): Tensor { return R.prod(this, dim, options?.keepdim); }
+  /** With `dim`: `[values, indices]` like PyTorch; without: the maximum. */
+  max(): Tensor;
+  max(dim: number, options?: DimOptions): [Tensor, Tensor];
+  max(dim?: number, options?: DimOptions): Tensor | [Tensor, Tensor] { return dim === undefined ? R.amax(this, null, false) : R.maxWithIndices(this, dim, options?.keepdim, 'max'); }
+  min(): Tensor;
+  min(dim: number, options?: DimOptions): [Tensor, Tensor];
+  min(dim?: number, options?: DimOptions): Tensor | [Tensor, Tensor] { return dim === undefined ? R.amin(this, null, false) : R.maxWithIndices(this, dim, options?.keepdim, 'min'); }
+  amax(dim?: number | number[] | null, options?: DimOptions): Tensor { return R.amax(this, dim, options?.keepdim); }
+  amin(dim?: number | number[] | null, options?: DimOptions): Tensor { return R.amin(this, dim, options?.keepdim); }
+  argmax(dim?: number, options?: DimOptions): Tensor { return R.argExt(this, dim, options?.keepdim, 'argMax'); }
+  argmin(dim?: number, options?: DimOptions): Tensor { return R.argExt(this, dim, options?.keepdim, 'argMin'); }
+  var(dim?: number | number[] | null, options?: DimOptions & { correction?: number; unbiased?: boolean }): Tensor { return R.variance(this, dim, options); }
+  std(dim?: number | number[] | null, options?: DimOptions & { correction?: number; unbiased?: boolean }): Tensor { return R.variance(this, dim, options).sqrt(); }
+  logsumexp(dim: number | number[], options?: DimOptions): Tensor { return R.logsumexp(this, dim, options?.keepdim); }
+  all(dim?: number, options?: DimOptions): Tensor { return R.logicalReduce(this, dim, options?.keepdim, 'all'); }
+  any(dim?: number, options?: DimOptions): Tensor { return R.logicalReduce(this, dim, options?.keepdim, 'any'); }
+  norm(p: number = 2, dim?: number | number[] | null, options?: DimOptions): Tensor { return R.norm(this, p, dim, options?.keepdim); }
+
+  // ------------------------------------------------------------ linear algebra
+  matmul(o: Tensor): Tensor { return L.matmul(this, o); }
+  mm(o: Tensor): Tensor { return L.matmul(this, o); }
+  /** Transpose of a ≤2-d tensor. */
+  t(): Tensor { return this.ndim < 2 ? this : S.transpose(this, 0, 1); }
+  get T(): Tensor { return S.permute(this, [...Array(this.ndim).keys()].reverse()); }
+
+  // ------------------------------------------------------------------ shape
+  reshape(shape: number[]): Tensor { return S.reshape(this, shape); }
+  view(shape: number[]): Tensor { return S.reshape(this, shape); }
+  viewAs(other: Tensor): Tensor { return S.reshape(this, other.shape as number[]); }
+  flatten(startDim = 0, endDim = -1): Tensor { return S.flatten(this, startDim, endDim); }
+  unflatten(dim: number, sizes: number[]): Tensor { return S.unflatten(this, dim, sizes); }
+  transpose(dim0: number, dim1: number): Tensor { return S.transpose(this, dim0, dim1); }
+  permute(dims: number[]): Tensor { return S.permute(this, dims); }
+  squeeze(dim?: number): Tensor { return S.squeeze(this, dim); }
+  unsqueeze(dim: number): Tensor { return S.unsqueeze(this, dim); }
+  expand(shape: number[]): Tensor { return S.expand(this, shape); }
+  expandAs(other: Tensor): Tensor { return S.expand(this, other.shape as number[]); }
+  repeat(reps: number[]): Tensor { return S.repeat(this, reps); }
+  split(splitSizeOrSections: number | number[], dim = 0): Tensor[] { return S.split(this, splitSizeOrSections, dim); }
+  chunk(chunks: number, dim = 0): Tensor[] { return S.chunk(this, chunks, dim); }
+  narrow(dim: number, start: number, length: number): Tensor { return S.narrow(this, dim, start, length); }
+  /** Python's `x[..., start:end:step, ...]` along `dim` (negative indices allowed; step > 0). */
+  slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor { return S.slice(this, dim, start ?? undefined, end ?? undefined, step); }
+  /** Python's `x[..., index, ...]` along `dim`: removes that dim. */
+  select(dim: number, index: number): Tensor { return S.select(this, dim, index); }
+  flip(dims: number[]): Tensor { return S.flip(this, dims); }
+  contiguous(): Tensor { return this; }
+  indexSelect(dim: number, index: Tensor): Tensor { return I.indexSelect(this, dim, index); }
+  gather(dim: number, index: Tensor): Tensor { return I.gather(this, dim, index); }
+  oneHot(numClasses = -1): Tensor { return I.oneHot(this, numClasses); }
+}
+_registerTensorClass(Tensor);
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+function mapNested(v: unknown, f: (x: unknown) => unknown): unknown {
+  return Array.isArray(v) ? v.map((x) => mapNested(x, f)) : f(v);
+}
+
+/** @internal wrap a fresh native tensor. */
+export function wrap(v: TfTensor): Tensor {
+  return new Tensor(v);
+}
