@@ -9,6 +9,7 @@
 import { tf, type TfTensor } from './engine.js';
 import { AutogradError } from './errors.js';
 import { markStep } from './memory.js';
+import { scalarTf } from './ops/util.js';
 import type { Tensor } from './tensor.js';
 
 /** A backward rule: gradient of the output in, gradients of the inputs out (null = none). */
@@ -121,7 +122,7 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
   const T = tf();
   const order = topoSort(root);
   const grads = new Map<Tensor, TfTensor>();
-  grads.set(root, gradient !== undefined ? T.cast(gradient._v(), 'float32') : T.onesLike(root._v()).asType('float32'));
+  grads.set(root, gradient !== undefined ? T.clone(gradient._v()) : root.ndim === 0 ? T.clone(scalarTf(1, 'float32')) : T.ones(root.shape as number[]));
   const retain = options.retainGraph === true;
   for (let k = order.length - 1; k >= 0; k--) {
     const t = order[k]!;

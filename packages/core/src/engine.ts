@@ -191,6 +191,9 @@ export function intAttr(name: string, value: number | number[]): OpAttr {
 export function floatAttr(name: string, value: number): OpAttr {
   return { name, type: nodeAttrCode('FLOAT'), value };
 }
+export function shapeAttr(name: string, value: number[]): OpAttr {
+  return { name, type: nodeAttrCode('SHAPE'), value };
+}
 export function stringAttr(name: string, value: string | string[]): OpAttr {
   return { name, type: nodeAttrCode('STRING'), value };
 }

@@ -18,6 +18,10 @@ export {
 } from './creation.js';
 export { cat, stack } from './ops/shape.js';
 export { where, broadcastShapes } from './ops/elementwise.js';
+export { linear, softmaxCrossEntropy, type LinearOptions, type Reduction } from './ops/fused.js';
+export {
+  toVariable_, slotLike, adamStep_, sgdStep_, momentumStep_, adagradStep_, rmspropStep_, type AdamKernelOptions,
+} from './ops/variables.js';
 export { noGrad, enableGrad, isGradEnabled, type BackwardOptions } from './autograd.js';
 export { scope, markStep, memory, type MemoryInfo } from './memory.js';
 export { manualSeed, Generator } from './random.js';

@@ -7,6 +7,7 @@ import type { TfTensor } from './engine.js';
 import { tf } from './engine.js';
 import { AutogradError, DTypeError, TensorReleasedError } from './errors.js';
 import { adopt, release, currentStep, USER, GRAD, _registerTensorClass, type Owner } from './memory.js';
+import { readVariable, assignVariable } from './ops/variables.js';
 import { backward as runBackward, type BackwardOptions, type Node } from './autograd.js';
 import * as E from './ops/elementwise.js';
 import * as R from './ops/reduce.js';
@@ -30,6 +31,10 @@ export class Tensor {
   _owner: Owner = USER;
   /** @internal step at which this tensor was last used. */
   _lastUsed = 0;
+  /** @internal a TF resource variable holding the value (parameters, optimizer slots); see ops/variables.ts. */
+  _res: TfTensor | null = null;
+  /** @internal the cached value `_tf` must be re-read from `_res` before use. */
+  _stale = false;
   /** @internal why the tensor was released. */
   _releasedBecause: string | undefined;
   readonly shape: readonly number[];
@@ -47,14 +52,42 @@ export class Tensor {
 
   /** @internal The native tensor; throws a clear error if it was released. */
   _v(): TfTensor {
+    if (this._stale) this._refresh();
     const v = this._tf;
     if (v === null) throw this._releasedError();
     this._lastUsed = currentStep();
     return v;
   }
 
+  /** @internal re-read the value of a variable-backed tensor after an in-place kernel updated it. */
+  _refresh(): void {
+    this._stale = false;
+    this._tf = readVariable(this._res!, this.dtype);
+  }
+
+  /** @internal drop the cached value of a variable-backed tensor (before a kernel updates the variable in place, so TF need not copy). */
+  _dropCache(): void {
+    if (this._res === null || this._stale) return;
+    this._tf?.dispose();
+    this._tf = null;
+    this._stale = true;
+  }
+
+  /** @internal replace the value (in-place ops), keeping identity, grad and ownership. */
+  _setValue(v: TfTensor): void {
+    const old = this._v();
+    if (this._res !== null) assignVariable(this._res, v);
+    this._tf = v;
+    if (old !== v) old.dispose();
+  }
+
   /** @internal */
   _free(reason: string): void {
+    if (this._res !== null) {
+      this._res.dispose();
+      this._res = null;
+      this._stale = false;
+    }
     if (this._tf === null) return;
     this._tf.dispose();
     this._tf = null;
@@ -84,7 +117,7 @@ export class Tensor {
   }
   /** True once the native memory was released. */
   get isDisposed(): boolean {
-    return this._tf === null;
+    return this._tf === null && !this._stale;
   }
   /** The name of the op that produced this tensor, like PyTorch's `grad_fn`. */
   get gradFn(): string | null {
@@ -156,7 +189,7 @@ export class Tensor {
     return (await this._v().data()) as Float32Array | Int32Array | Uint8Array;
   }
   toString(): string {
-    if (this._tf === null) return `tensor(<released>, shape=[${this.shape.join(', ')}], dtype=${this.dtype})`;
+    if (this.isDisposed) return `tensor(<released>, shape=[${this.shape.join(', ')}], dtype=${this.dtype})`;
     const body = this.size <= 1000 ? JSON.stringify(this.toArray()) : `<${this.size} values>`;
     const extra = this._node !== null ? `, gradFn=<${this._node.name}>` : this.requiresGrad ? ', requiresGrad=true' : '';
     return `tensor(${body}, shape=[${this.shape.join(', ')}], dtype=${this.dtype}${extra})`;

@@ -2,7 +2,7 @@
  * Elementwise ops with broadcasting, activations, comparisons, casts.
  * Each differentiable op names its backward rule right where it runs the kernel.
  */
-import { tf, type TfTensor } from '../engine.js';
+import { tf, runOp, typeAttr, type TfTensor } from '../engine.js';
 import { AutogradError, DTypeError, ShapeError } from '../errors.js';
 import { isGradEnabled, noGrad, record, unbroadcast } from '../autograd.js';
 import { Tensor, type DType, type TensorLike } from '../tensor.js';
@@ -145,14 +145,15 @@ export function clamp(a: Tensor, min?: number, max?: number): Tensor {
   }, false);
 }
 
-export const relu = (a: Tensor) => unary('ReluBackward', a, (x) => T().relu(x), (g, _x, o) => T().where(T().greater(o, f(0)), g, T().zerosLike(g)), false);
+// ReluGrad / SigmoidGrad / TanhGrad: TF's one-kernel backward rules.
+export const relu = (a: Tensor) => unary('ReluBackward', a, (x) => T().relu(x), (g, _x, o) => runOp('ReluGrad', [typeAttr('T', 'float32')], [g, o]), false);
 export const leakyRelu = (a: Tensor, slope: number) =>
   unary('LeakyReluBackward', a, (x) => T().leakyRelu(x, slope), (g, x) => T().where(T().greater(x, f(0)), g, T().mul(g, f(slope))));
 export const elu = (a: Tensor, alpha: number) =>
   unary('EluBackward', a, (x) => (alpha === 1 ? T().elu(x) : T().where(T().greater(x, f(0)), x, T().mul(T().expm1(x), f(alpha)))),
     (g, x, o) => T().where(T().greater(x, f(0)), g, T().mul(g, T().add(o, f(alpha)))));
-export const sigmoid = (a: Tensor) => unary('SigmoidBackward', a, (x) => T().sigmoid(x), (g, _x, o) => T().mul(g, T().mul(o, T().sub(one(), o))));
-export const tanh = (a: Tensor) => unary('TanhBackward', a, (x) => T().tanh(x), (g, _x, o) => T().mul(g, T().sub(one(), T().square(o))));
+export const sigmoid = (a: Tensor) => unary('SigmoidBackward', a, (x) => T().sigmoid(x), (g, _x, o) => runOp('SigmoidGrad', [typeAttr('T', 'float32')], [o, g]));
+export const tanh = (a: Tensor) => unary('TanhBackward', a, (x) => T().tanh(x), (g, _x, o) => runOp('TanhGrad', [typeAttr('T', 'float32')], [o, g]));
 export const silu = (a: Tensor) =>
   unary('SiluBackward', a, (x) => T().mul(x, T().sigmoid(x)), (g, x) => {
     const s = T().sigmoid(x);
@@ -296,10 +297,9 @@ export function inPlace<X extends Tensor>(t: X, fn: (t: Tensor) => Tensor): X {
     throw new DTypeError(`in-place op: the result type ${r.dtype} cannot be cast to the tensor's dtype ${t.dtype}.`);
   }
   if (r === t) return t;
-  const old = t._v();
-  t._tf = r._v();
+  const v = r._v();
   r._tf = null;
   r._releasedBecause = 'its value was moved into another tensor by an in-place op';
-  old.dispose();
+  t._setValue(v);
   return t;
 }

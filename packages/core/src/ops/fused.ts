@@ -1,0 +1,102 @@
+/**
+ * Fused kernels for the hot path of training: fewer native kernels per step
+ * is what makes Duet's speed (every kernel costs ~20 us of fixed overhead).
+ *
+ * - linear: one `_FusedMatMul` (matmul + bias [+ relu]) forward;
+ *   backward: 2 matmuls + 1 bias sum (+ 1 ReluGrad).
+ * - softmaxCrossEntropy: one `SparseSoftmaxCrossEntropyWithLogits` gives the
+ *   per-example loss AND its gradient; + 1 reduction. Backward: 2 kernels.
+ */
+import { runOp, runOpN, typeAttr, tf, type TfTensor } from '../engine.js';
+import { ArgumentError, DTypeError, ShapeError } from '../errors.js';
+import { isGradEnabled, record } from '../autograd.js';
+import { Tensor } from '../tensor.js';
+import { requireFloat, scalarTf, shapeStr } from './util.js';
+
+const T = tf;
+
+export interface LinearOptions {
+  /** Fuse an activation into the same kernel. */
+  activation?: 'none' | 'relu';
+  /** 'out_in' = PyTorch's weight [out, in] (default); 'in_out' = Keras's kernel [in, out]. */
+  weightLayout?: 'out_in' | 'in_out';
+}
+
+/** y = x W^T + b (PyTorch's F.linear), optionally with a fused relu. x: [..., in]. */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options: LinearOptions = {}): Tensor {
+  requireFloat(x, 'linear');
+  const keras = options.weightLayout === 'in_out';
+  if (weight.ndim !== 2) throw new ShapeError(`linear: expected a 2-d weight, received ${shapeStr(weight.shape)}.`);
+  const inF = keras ? weight.shape[0]! : weight.shape[1]!;
+  const outF = keras ? weight.shape[1]! : weight.shape[0]!;
+  if (x.shape[x.ndim - 1] !== inF) {
+    throw new ShapeError(`linear: input's last dim must equal in_features = ${inF} (weight ${shapeStr(weight.shape)}), received input ${shapeStr(x.shape)}.`);
+  }
+  if (bias != null && (bias.ndim !== 1 || bias.shape[0] !== outF)) {
+    throw new ShapeError(`linear: expected bias of shape [${outF}], received ${shapeStr(bias.shape)}.`);
+  }
+  const relu = options.activation === 'relu';
+  const lead = x.shape.slice(0, -1);
+  const t = T();
+  const xv = x._v();
+  const x2 = x.ndim === 2 ? xv : t.reshape(xv, [-1, inF]);
+  let y = t.fused.matMul({ a: x2, b: weight._v(), transposeB: !keras, bias: bias?._v(), activation: relu ? 'relu' : 'linear' });
+  if (x2 !== xv) x2.dispose();
+  if (x.ndim !== 2) {
+    const r = t.reshape(y, [...lead, outF]);
+    y.dispose();
+    y = r;
+  }
+  const out = new Tensor(y);
+  const inputs = bias != null ? [x, weight, bias] : [x, weight];
+  return record(out, relu ? 'LinearReluBackward' : 'LinearBackward', inputs, (g) => {
+    const tt = T();
+    const g0 = relu ? runOp('ReluGrad', [typeAttr('T', 'float32')], [g, out._v()]) : g;
+    const g2 = x.ndim === 2 ? g0 : tt.reshape(g0, [-1, outF]);
+    const xs = x.ndim === 2 ? x._v() : tt.reshape(x._v(), [-1, inF]);
+    const gx = x.requiresGrad ? tt.reshape(keras ? tt.matMul(g2, weight._v(), false, true) : tt.matMul(g2, weight._v()), x.shape as number[]) : null;
+    const gw = weight.requiresGrad ? (keras ? tt.matMul(xs, g2, true, false) : tt.matMul(g2, xs, true, false)) : null;
+    const gb = bias != null && bias.requiresGrad ? tt.sum(g2, 0) : null;
+    return bias != null ? [gx, gw, gb] : [gx, gw];
+  });
+}
+
+export type Reduction = 'mean' | 'sum' | 'none';
+
+/**
+ * Cross-entropy of raw logits [N, C] against int32 class indices [N] in one
+ * TF kernel (`SparseSoftmaxCrossEntropyWithLogits`), the fast path behind
+ * `nn.CrossEntropyLoss` and Keras's `sparse_categorical_crossentropy`.
+ */
+export function softmaxCrossEntropy(logits: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
+  requireFloat(logits, 'softmaxCrossEntropy');
+  if (target.dtype !== 'int32') throw new DTypeError(`softmaxCrossEntropy: expected int32 class indices as target, received ${target.dtype}.`);
+  if (logits.ndim !== 2 || target.ndim !== 1 || target.shape[0] !== logits.shape[0]) {
+    throw new ShapeError(`softmaxCrossEntropy: expected logits [N, C] and target [N], received logits ${shapeStr(logits.shape)} and target ${shapeStr(target.shape)}.`);
+  }
+  if (!['mean', 'sum', 'none'].includes(reduction)) throw new ArgumentError(`reduction must be 'mean', 'sum' or 'none', received '${reduction}'.`);
+  let outs: TfTensor[];
+  try {
+    outs = runOpN('SparseSoftmaxCrossEntropyWithLogits', [typeAttr('T', 'float32'), typeAttr('Tlabels', 'int32')], [logits._v(), target._v()], 2);
+  } catch (e) {
+    throw new ArgumentError(`softmaxCrossEntropy: target values must be class indices in [0, ${logits.shape[1]! - 1}] (${(e as Error).message.split('\n')[0]}).`);
+  }
+  const [lossVec, backprop] = outs as [TfTensor, TfTensor];
+  const n = logits.shape[0]!;
+  let out: Tensor;
+  if (reduction === 'none') out = new Tensor(lossVec);
+  else {
+    out = new Tensor(reduction === 'mean' ? T().mean(lossVec) : T().sum(lossVec));
+    lossVec.dispose();
+  }
+  if (!logits.requiresGrad || !isGradEnabled()) {
+    backprop.dispose();
+    return out;
+  }
+  return record(out, 'CrossEntropyBackward', [logits], (g) => {
+    const t = T();
+    if (reduction === 'none') return [t.mul(backprop, t.reshape(g, [n, 1]))];
+    const scale = reduction === 'mean' ? t.div(g, scalarTf(n, 'float32')) : g;
+    return [t.mul(backprop, scale)];
+  }, [backprop]);
+}

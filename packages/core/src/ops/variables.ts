@@ -1,0 +1,150 @@
+/**
+ * TensorFlow resource variables in eager mode, and the one-kernel optimizer
+ * updates that run on them (ResourceApplyAdam & co.). A parameter moved into
+ * a variable keeps its Tensor identity: `_v()` re-reads it (ReadVariableOp,
+ * one kernel) after an update. See NATIVE_ENGINE.md "Levers".
+ *
+ * Kernel count per parameter per step: 1 update + 1 read on the next forward,
+ * against ~12 for Adam written with elementwise ops.
+ */
+import { runOp, runOpN, typeAttr, shapeAttr, stringAttr, boolAttr, tf, type TfTensor, type OpAttr } from '../engine.js';
+import { DTypeError, ShapeError } from '../errors.js';
+import { Tensor } from '../tensor.js';
+import { scalarTf, shapeStr } from './util.js';
+
+export function readVariable(res: TfTensor, dtype: string): TfTensor {
+  return runOp('ReadVariableOp', [typeAttr('dtype', dtype)], [res]);
+}
+
+export function assignVariable(res: TfTensor, value: TfTensor): void {
+  runOpN('AssignVariableOp', [typeAttr('dtype', value.dtype)], [res, value], 0);
+}
+
+/**
+ * Move a tensor's value into a resource variable (idempotent). The tensor stays
+ * the same object, with the same values, grad and ownership.
+ */
+export function toVariable_(t: Tensor): Tensor {
+  if (t._res !== null) return t;
+  const v = t._v();
+  const res = runOp('VarHandleOp', [typeAttr('dtype', t.dtype), shapeAttr('shape', [...t.shape]), stringAttr('container', ''), stringAttr('shared_name', '')], []);
+  assignVariable(res, v);
+  t._res = res;
+  return t;
+}
+
+/** A new variable-backed tensor of `like`'s shape filled with `value` (optimizer state). */
+export function slotLike(like: Tensor, value = 0): Tensor {
+  const t = new Tensor(tf().fill(like.shape as number[], value, 'float32'));
+  t.keep();
+  return toVariable_(t);
+}
+
+function checkPair(p: Tensor, g: Tensor, what: string): void {
+  if (p.dtype !== 'float32' || g.dtype !== 'float32') throw new DTypeError(`${what}: expected float32 parameter and gradient, received ${p.dtype} and ${g.dtype}.`);
+  if (p.shape.length !== g.shape.length || p.shape.some((d, i) => d !== g.shape[i])) {
+    throw new ShapeError(`${what}: gradient shape ${shapeStr(g.shape)} does not match parameter shape ${shapeStr(p.shape)}.`);
+  }
+}
+
+const F32 = () => typeAttr('T', 'float32');
+const LOCK = () => boolAttr('use_locking', false);
+
+function apply(op: string, attrs: OpAttr[], vars: Tensor[], rest: TfTensor[]): void {
+  for (const v of vars) {
+    toVariable_(v);
+    v._dropCache();
+  }
+  runOpN(op, attrs, [...vars.map((v) => v._res!), ...rest], 0);
+}
+
+/** Per-step scalars: made once per call of a *Step_ function, released at its end. */
+function withScalars<R>(values: number[], fn: (s: TfTensor[]) => R): R {
+  const s = values.map((v) => tf().scalar(v, 'float32'));
+  try {
+    return fn(s);
+  } finally {
+    for (const x of s) x.dispose();
+  }
+}
+
+export interface AdamKernelOptions {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** 1-based step count after this update. */
+  step: number;
+  /** 'torch': eps added to the bias-corrected sqrt(v) (PyTorch); 'keras': to sqrt(v) (Keras/TF). */
+  epsMode: 'torch' | 'keras';
+  amsgrad?: boolean;
+}
+
+/** Adam on many parameters: one ResourceApplyAdam (or ...WithAmsgrad) kernel each. */
+export function adamStep_(params: Tensor[], grads: Tensor[], m: Tensor[], v: Tensor[], o: AdamKernelOptions, vhat?: Tensor[]): void {
+  const b1p = Math.pow(o.beta1, o.step);
+  const b2p = Math.pow(o.beta2, o.step);
+  // TF's kernel computes lr*sqrt(1-b2^t)/(1-b1^t) * m / (sqrt(v) + eps); PyTorch adds eps
+  // to sqrt(v)/sqrt(1-b2^t): the same update when eps is scaled by sqrt(1-b2^t).
+  const eps = o.epsMode === 'torch' ? o.eps * Math.sqrt(1 - b2p) : o.eps;
+  withScalars([b1p, b2p, eps], ([sb1p, sb2p, seps]) => {
+    const lr = scalarTf(o.lr, 'float32');
+    const b1 = scalarTf(o.beta1, 'float32');
+    const b2 = scalarTf(o.beta2, 'float32');
+    params.forEach((p, i) => {
+      const g = grads[i]!;
+      checkPair(p, g, 'adamStep_');
+      const scalars = [sb1p!, sb2p!, lr, b1, b2, seps!, g._v()];
+      if (o.amsgrad) apply('ResourceApplyAdamWithAmsgrad', [F32(), LOCK()], [p, m[i]!, v[i]!, vhat![i]!], scalars);
+      else apply('ResourceApplyAdam', [F32(), LOCK(), boolAttr('use_nesterov', false)], [p, m[i]!, v[i]!], scalars);
+    });
+  });
+}
+
+/** Plain SGD: p -= lr * g (ResourceApplyGradientDescent). */
+export function sgdStep_(params: Tensor[], grads: Tensor[], lr: number): void {
+  const a = scalarTf(lr, 'float32');
+  params.forEach((p, i) => {
+    checkPair(p, grads[i]!, 'sgdStep_');
+    apply('ResourceApplyGradientDescent', [F32(), LOCK()], [p], [a, grads[i]!._v()]);
+  });
+}
+
+/**
+ * SGD with momentum, PyTorch's rule with dampening 0: buf = momentum*buf + g;
+ * p -= lr*buf (nesterov: p -= lr*(g + momentum*buf)). ResourceApplyMomentum.
+ */
+export function momentumStep_(params: Tensor[], grads: Tensor[], bufs: Tensor[], o: { lr: number; momentum: number; nesterov: boolean }): void {
+  const lr = scalarTf(o.lr, 'float32');
+  const mom = scalarTf(o.momentum, 'float32');
+  params.forEach((p, i) => {
+    checkPair(p, grads[i]!, 'momentumStep_');
+    apply('ResourceApplyMomentum', [F32(), LOCK(), boolAttr('use_nesterov', o.nesterov)], [p, bufs[i]!], [lr, grads[i]!._v(), mom]);
+  });
+}
+
+/** Adagrad: acc += g^2; p -= lr * g / (sqrt(acc) + eps) (ResourceApplyAdagradV2; PyTorch's and Keras's rule). */
+export function adagradStep_(params: Tensor[], grads: Tensor[], accs: Tensor[], o: { lr: number; eps: number }): void {
+  const lr = scalarTf(o.lr, 'float32');
+  const eps = scalarTf(o.eps, 'float32');
+  params.forEach((p, i) => {
+    checkPair(p, grads[i]!, 'adagradStep_');
+    apply('ResourceApplyAdagradV2', [F32(), LOCK(), boolAttr('update_slots', true)], [p, accs[i]!], [lr, eps, grads[i]!._v()]);
+  });
+}
+
+/**
+ * RMSprop with TensorFlow's (and Keras's) rule: ms = rho*ms + (1-rho)*g^2;
+ * mom = momentum*mom + lr*g/sqrt(ms + eps); p -= mom (ResourceApplyRMSProp).
+ * PyTorch adds eps outside the sqrt, so @duet/nn's RMSprop does not use this.
+ */
+export function rmspropStep_(params: Tensor[], grads: Tensor[], ms: Tensor[], moms: Tensor[], o: { lr: number; rho: number; momentum: number; eps: number }): void {
+  const lr = scalarTf(o.lr, 'float32');
+  const rho = scalarTf(o.rho, 'float32');
+  const mom = scalarTf(o.momentum, 'float32');
+  const eps = scalarTf(o.eps, 'float32');
+  params.forEach((p, i) => {
+    checkPair(p, grads[i]!, 'rmspropStep_');
+    apply('ResourceApplyRMSProp', [F32(), LOCK()], [p, ms[i]!, moms[i]!], [lr, rho, mom, eps, grads[i]!._v()]);
+  });
+}
