@@ -202,5 +202,7 @@ function nodeAttrCode(kind: keyof typeof ATTR): number {
   return typeof code === 'number' ? code : ATTR[kind];
 }
 
+// Hide TensorFlow's start-up noise unless the user chose a level (before anything loads the binding).
+process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
 // Fail at import time, with the fix, when the engine was never provisioned.
 checkNativeEngine(envDevice());
