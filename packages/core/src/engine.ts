@@ -206,3 +206,40 @@ function nodeAttrCode(kind: keyof typeof ATTR): number {
 process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
 // Fail at import time, with the fix, when the engine was never provisioned.
 checkNativeEngine(envDevice());
+
+export interface KernelCount {
+  /** Native TensorFlow kernels launched. */
+  kernels: number;
+  byName: Record<string, number>;
+}
+
+/**
+ * Count the native kernels that `fn` launches (for benchmarks and tests of
+ * the hot path; each costs ~20 us of fixed overhead on this engine).
+ */
+export function countKernels<T>(fn: () => T): KernelCount & { result: T } {
+  const b = nodeBackend();
+  const single = b.executeSingleOutput;
+  const multi = b.executeMultipleOutputs;
+  const byName: Record<string, number> = {};
+  let kernels = 0;
+  const note = (name: string) => {
+    kernels++;
+    byName[name] = (byName[name] ?? 0) + 1;
+  };
+  b.executeSingleOutput = function (name, attrs, inputs) {
+    note(name);
+    return single.call(this, name, attrs, inputs);
+  };
+  b.executeMultipleOutputs = function (name, attrs, inputs, n) {
+    note(name);
+    return multi.call(this, name, attrs, inputs, n);
+  };
+  try {
+    const result = fn();
+    return { result, kernels, byName };
+  } finally {
+    b.executeSingleOutput = single;
+    b.executeMultipleOutputs = multi;
+  }
+}

@@ -25,7 +25,7 @@ export {
 export { noGrad, enableGrad, isGradEnabled, type BackwardOptions } from './autograd.js';
 export { scope, markStep, memory, type MemoryInfo } from './memory.js';
 export { manualSeed, Generator } from './random.js';
-export { backendInfo, initBackend, type BackendInfo, type Device } from './engine.js';
+export { backendInfo, initBackend, countKernels, type BackendInfo, type Device, type KernelCount } from './engine.js';
 export {
   DuetError, NativeEngineError, ShapeError, DTypeError, ArgumentError, AutogradError, TensorReleasedError,
 } from './errors.js';

@@ -2,8 +2,9 @@
  * Fused kernels for the hot path of training: fewer native kernels per step
  * is what makes Duet's speed (every kernel costs ~20 us of fixed overhead).
  *
- * - linear: one `_FusedMatMul` (matmul + bias [+ relu]) forward;
- *   backward: 2 matmuls + 1 bias sum (+ 1 ReluGrad).
+ * - linear: MatMul + BiasAdd (+ Relu) forward, no reshapes for 2-d input;
+ *   backward: 2 MatMuls + 1 BiasAddGrad (+ 1 ReluGrad). (`_FusedMatMul` would
+ *   save a kernel, but tfjs-node's binding cannot pass its string-list attr.)
  * - softmaxCrossEntropy: one `SparseSoftmaxCrossEntropyWithLogits` gives the
  *   per-example loss AND its gradient; + 1 reduction. Backward: 2 kernels.
  */
@@ -12,6 +13,7 @@ import { ArgumentError, DTypeError, ShapeError } from '../errors.js';
 import { isGradEnabled, record } from '../autograd.js';
 import { Tensor } from '../tensor.js';
 import { requireFloat, scalarTf, shapeStr } from './util.js';
+import { biasAdd, biasAddGrad, matMul2d, reduce } from './raw.js';
 
 const T = tf;
 
@@ -36,14 +38,23 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
     throw new ShapeError(`linear: expected bias of shape [${outF}], received ${shapeStr(bias.shape)}.`);
   }
   const relu = options.activation === 'relu';
-  const lead = x.shape.slice(0, -1);
   const t = T();
   const xv = x._v();
   const x2 = x.ndim === 2 ? xv : t.reshape(xv, [-1, inF]);
-  let y = t.fused.matMul({ a: x2, b: weight._v(), transposeB: !keras, bias: bias?._v(), activation: relu ? 'relu' : 'linear' });
+  const mm = matMul2d(x2, weight._v(), false, !keras);
   if (x2 !== xv) x2.dispose();
+  let y = mm;
+  if (bias != null) {
+    y = biasAdd(mm, bias._v());
+    mm.dispose();
+  }
+  if (relu) {
+    const r = t.relu(y);
+    y.dispose();
+    y = r;
+  }
   if (x.ndim !== 2) {
-    const r = t.reshape(y, [...lead, outF]);
+    const r = t.reshape(y, [...x.shape.slice(0, -1), outF]);
     y.dispose();
     y = r;
   }
@@ -54,9 +65,9 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
     const g0 = relu ? runOp('ReluGrad', [typeAttr('T', 'float32')], [g, out._v()]) : g;
     const g2 = x.ndim === 2 ? g0 : tt.reshape(g0, [-1, outF]);
     const xs = x.ndim === 2 ? x._v() : tt.reshape(x._v(), [-1, inF]);
-    const gx = x.requiresGrad ? tt.reshape(keras ? tt.matMul(g2, weight._v(), false, true) : tt.matMul(g2, weight._v()), x.shape as number[]) : null;
-    const gw = weight.requiresGrad ? (keras ? tt.matMul(xs, g2, true, false) : tt.matMul(g2, xs, true, false)) : null;
-    const gb = bias != null && bias.requiresGrad ? tt.sum(g2, 0) : null;
+    const gx = x.requiresGrad ? tt.reshape(matMul2d(g2, weight._v(), false, keras), x.shape as number[]) : null;
+    const gw = weight.requiresGrad ? (keras ? matMul2d(xs, g2, true, false) : matMul2d(g2, xs, true, false)) : null;
+    const gb = bias != null && bias.requiresGrad ? biasAddGrad(g2) : null;
     return bias != null ? [gx, gw, gb] : [gx, gw];
   });
 }
@@ -86,7 +97,7 @@ export function softmaxCrossEntropy(logits: Tensor, target: Tensor, reduction: R
   let out: Tensor;
   if (reduction === 'none') out = new Tensor(lossVec);
   else {
-    out = new Tensor(reduction === 'mean' ? T().mean(lossVec) : T().sum(lossVec));
+    out = new Tensor(reduce(reduction === 'mean' ? 'Mean' : 'Sum', lossVec, [0]));
     lossVec.dispose();
   }
   if (!logits.requiresGrad || !isGradEnabled()) {

@@ -5,6 +5,7 @@ import { record, unbroadcast } from '../autograd.js';
 import { Tensor } from '../tensor.js';
 import { shapeStr } from './util.js';
 import { requireFloat } from './util.js';
+import { matMul2d } from './raw.js';
 
 const T = tf;
 
@@ -25,6 +26,14 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const k2 = b.shape[b.ndim - 2];
   if (k1 !== k2) {
     throw new ShapeError(`matmul: shapes ${shapeStr(a.shape)} and ${shapeStr(b.shape)} cannot be multiplied (${k1} != ${k2}).`);
+  }
+  if (a.ndim === 2 && b.ndim === 2) {
+    // One MatMul kernel (tf.matMul would reshape to 3-d around BatchMatMulV2).
+    const out2 = new Tensor(matMul2d(a._v(), b._v()));
+    return record(out2, 'MmBackward', [a, b], (g) => [
+      a.requiresGrad ? matMul2d(g, b._v(), false, true) : null,
+      b.requiresGrad ? matMul2d(a._v(), g, true, false) : null,
+    ]);
   }
   let v;
   try {

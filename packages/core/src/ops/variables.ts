@@ -12,6 +12,13 @@ import { DTypeError, ShapeError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { scalarTf, shapeStr } from './util.js';
 
+/**
+ * TensorFlow's ResourceHandle::ANONYMOUS_NAME: a VarHandleOp with this shared
+ * name makes a new variable owned by its handle, freed when the handle is
+ * (an empty name would make every handle alias one variable).
+ */
+const ANONYMOUS_NAME = 'cd2c89b7-88b7-44c8-ad83-06c2a9158347';
+
 export function readVariable(res: TfTensor, dtype: string): TfTensor {
   return runOp('ReadVariableOp', [typeAttr('dtype', dtype)], [res]);
 }
@@ -27,7 +34,7 @@ export function assignVariable(res: TfTensor, value: TfTensor): void {
 export function toVariable_(t: Tensor): Tensor {
   if (t._res !== null) return t;
   const v = t._v();
-  const res = runOp('VarHandleOp', [typeAttr('dtype', t.dtype), shapeAttr('shape', [...t.shape]), stringAttr('container', ''), stringAttr('shared_name', '')], []);
+  const res = runOp('VarHandleOp', [typeAttr('dtype', t.dtype), shapeAttr('shape', [...t.shape]), stringAttr('container', ''), stringAttr('shared_name', ANONYMOUS_NAME)], []);
   assignVariable(res, v);
   t._res = res;
   return t;

@@ -1,0 +1,38 @@
+/**
+ * Single TensorFlow kernels called by name, for hot paths where tfjs's op
+ * wrappers launch extra kernels (tf.matMul reshapes 2-d operands to 3-d around
+ * BatchMatMulV2; tf.mean casts first; tf.fused.matMul is matmul + add + act).
+ */
+import { runOp, typeAttr, boolAttr, tf, type TfTensor } from '../engine.js';
+
+/** `a @ b` for 2-d float32 operands: one MatMul kernel. */
+export function matMul2d(a: TfTensor, b: TfTensor, transposeA = false, transposeB = false): TfTensor {
+  return runOp('MatMul', [typeAttr('T', 'float32'), boolAttr('transpose_a', transposeA), boolAttr('transpose_b', transposeB)], [a, b]);
+}
+
+/** `x + bias` over the last dim: one BiasAdd kernel. */
+export function biasAdd(x: TfTensor, bias: TfTensor): TfTensor {
+  return runOp('BiasAdd', [typeAttr('T', 'float32')], [x, bias]);
+}
+
+/** Gradient of BiasAdd: sum over all but the last dim, one kernel. */
+export function biasAddGrad(g: TfTensor): TfTensor {
+  return runOp('BiasAddGrad', [typeAttr('T', 'float32')], [g]);
+}
+
+const axesCache = new Map<string, TfTensor>();
+function axesTensor(axes: number[]): TfTensor {
+  const key = axes.join(',');
+  let t = axesCache.get(key);
+  if (t === undefined) {
+    t = tf().keep(tf().tensor1d(axes, 'int32'));
+    axesCache.set(key, t);
+  }
+  return t;
+}
+
+/** A reduction kernel (Sum, Mean, Max, Min, Prod) without tfjs's casts; `axes` undefined = all. */
+export function reduce(op: 'Sum' | 'Mean' | 'Max' | 'Min' | 'Prod', x: TfTensor, axes: number[] | undefined, keepDims = false): TfTensor {
+  const ax = axes ?? [...Array(x.rank).keys()];
+  return runOp(op, [typeAttr('T', x.dtype), typeAttr('Tidx', 'int32'), boolAttr('keep_dims', keepDims)], [x, axesTensor(ax)]);
+}
