@@ -92,7 +92,13 @@ export class Tensor {
     this._tf.dispose();
     this._tf = null;
     this._releasedBecause = reason;
-    this._node = null;
+    // Each node belongs to exactly one output: its internal saved tensors go with it.
+    if (this._node !== null) {
+      for (const t of this._node.saved ?? []) t.dispose();
+      this._node.saved = undefined;
+      this._node.backward = null;
+      this._node = null;
+    }
   }
 
   private _releasedError(): TensorReleasedError {

@@ -6,7 +6,7 @@ import { tf, runOp, typeAttr, type TfTensor } from '../engine.js';
 import { AutogradError, DTypeError, ShapeError } from '../errors.js';
 import { isGradEnabled, noGrad, record, unbroadcast } from '../autograd.js';
 import { Tensor, type DType, type TensorLike } from '../tensor.js';
-import { normDim, prep, resultType, requireFloat, scalarTf, shapeStr } from './util.js';
+import { broadcastTo, normDim, normDims, prep, resultType, requireFloat, scalarTf, shapeStr } from './util.js';
 
 type Bin = (x: TfTensor, y: TfTensor) => TfTensor;
 type BinGrad = (g: TfTensor, x: TfTensor, y: TfTensor, out: TfTensor) => [TfTensor | null, TfTensor | null];
@@ -67,9 +67,14 @@ export function div(a: Tensor, b: TensorLike): Tensor {
 export function pow(a: Tensor, b: TensorLike): Tensor {
   return binary('PowBackward', a, b, resultType(a, b), (x, y) => T().pow(x, y), (g, x, y, out) => {
     const t = T();
+    const zero = scalarTf(0, 'float32');
+    // PyTorch: x^0 has no gradient (even at x = 0); the exponent gets none where x = 0 and y >= 0.
     const ga = t.mul(g, t.mul(y, t.pow(x, t.sub(y, scalarTf(1, 'float32')))));
     const gb = t.mul(g, t.mul(out, t.log(x)));
-    return [ga, t.where(t.equal(x, scalarTf(0, 'float32')), t.zerosLike(gb), gb)];
+    return [
+      t.where(t.equal(y, zero), t.zerosLike(ga), ga),
+      t.where(t.logicalAnd(t.equal(x, zero), t.greaterEqual(y, zero)), t.zerosLike(gb), gb),
+    ];
   });
 }
 /** PyTorch splits the gradient evenly between equal inputs. */
@@ -107,7 +112,7 @@ export function logicalNot(a: Tensor): Tensor {
 /** A float unary op: forward kernel, and the rule from (g, x, out). */
 function unary(name: string, a: Tensor, kernel: (x: TfTensor) => TfTensor, grad: ((g: TfTensor, x: TfTensor, out: TfTensor) => TfTensor) | null, floatOnly = true): Tensor {
   if (floatOnly) requireFloat(a, name);
-  const out = new Tensor(kernel(a._v()));
+  const out = new Tensor(T().tidy(() => kernel(a._v()))); // kernels may make temporaries (casts, sigmoid in silu)
   if (grad === null || !a.requiresGrad || !isGradEnabled()) return out;
   return record(out, name, [a], (g) => [grad(g, a._v(), out._v())]);
 }
@@ -136,9 +141,12 @@ function asFloat(x: TfTensor): TfTensor {
 
 export function clamp(a: Tensor, min?: number, max?: number): Tensor {
   if (min === undefined && max === undefined) throw new DTypeError('clamp(): at least one of min or max must be given.');
+  // An int tensor clamped to a fractional bound gives floats (PyTorch's type promotion).
+  if (a.dtype !== 'float32' && [min, max].some((v) => v !== undefined && !Number.isInteger(v))) a = cast(a, 'float32');
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;
-  return unary('ClampBackward', a, (x) => T().clipByValue(x, lo, hi), (g, x) => {
+  // min > max gives max everywhere (PyTorch's rule); TF's clip rejects it, so clip to [max, max].
+  return unary('ClampBackward', a, (x) => T().clipByValue(x, Math.min(lo, hi), hi), (g, x) => {
     const t = T();
     const inside = t.logicalAnd(t.greaterEqual(x, f(lo)), t.lessEqual(x, f(hi)));
     return t.where(inside, g, t.zerosLike(g));
@@ -152,8 +160,8 @@ export const leakyRelu = (a: Tensor, slope: number) =>
 export const elu = (a: Tensor, alpha: number) =>
   unary('EluBackward', a, (x) => (alpha === 1 ? T().elu(x) : T().where(T().greater(x, f(0)), x, T().mul(T().expm1(x), f(alpha)))),
     (g, x, o) => T().where(T().greater(x, f(0)), g, T().mul(g, T().add(o, f(alpha)))));
-export const sigmoid = (a: Tensor) => unary('SigmoidBackward', a, (x) => T().sigmoid(x), (g, _x, o) => runOp('SigmoidGrad', [typeAttr('T', 'float32')], [o, g]));
-export const tanh = (a: Tensor) => unary('TanhBackward', a, (x) => T().tanh(x), (g, _x, o) => runOp('TanhGrad', [typeAttr('T', 'float32')], [o, g]));
+export const sigmoid = (a: Tensor) => unary('SigmoidBackward', a, (x) => T().sigmoid(asFloat(x)), (g, _x, o) => runOp('SigmoidGrad', [typeAttr('T', 'float32')], [o, g]), false);
+export const tanh = (a: Tensor) => unary('TanhBackward', a, (x) => T().tanh(asFloat(x)), (g, _x, o) => runOp('TanhGrad', [typeAttr('T', 'float32')], [o, g]), false);
 export const silu = (a: Tensor) =>
   unary('SiluBackward', a, (x) => T().mul(x, T().sigmoid(x)), (g, x) => {
     const s = T().sigmoid(x);
@@ -194,18 +202,21 @@ export function softplus(a: Tensor, beta: number, threshold: number): Tensor {
 
 export function softmax(a: Tensor, dim: number): Tensor {
   const d = normDim(dim, a.ndim);
+  const axes = normDims(d, a.ndim)!; // [] for a 0-d tensor
   return unary('SoftmaxBackward', a, (x) => onLastAxis(x, d, (y) => T().softmax(y)), (g, _x, o) =>
-    T().mul(o, T().sub(g, T().sum(T().mul(g, o), d, true))));
+    T().mul(o, T().sub(g, T().sum(T().mul(g, o), axes, true))));
 }
 export function logSoftmax(a: Tensor, dim: number): Tensor {
   const d = normDim(dim, a.ndim);
+  const axes = normDims(d, a.ndim)!; // [] for a 0-d tensor
   return unary('LogSoftmaxBackward', a, (x) => onLastAxis(x, d, (y) => T().logSoftmax(y)), (g, _x, o) =>
-    T().sub(g, T().mul(T().exp(o), T().sum(g, d, true))));
+    T().sub(g, T().mul(T().exp(o), T().sum(g, axes, true))));
 }
 /** TF's softmax kernels work on the last axis: move `d` there and back. */
 function onLastAxis(x: TfTensor, d: number, k: (y: TfTensor) => TfTensor): TfTensor {
   const r = x.rank;
-  if (d === r - 1 || r <= 1) return k(x);
+  if (r === 0) return T().reshape(k(T().reshape(x, [1])), []);
+  if (d === r - 1 || r === 1) return k(x);
   return T().tidy(() => {
     const perm = [...Array(r).keys()];
     perm[d] = r - 1;
@@ -223,9 +234,9 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const x = prep(a, dt, temps);
   const y = prep(b, dt, temps);
   const outShape = broadcastShapes([cond.shape, ta?.shape ?? [], tb?.shape ?? []]);
-  const bx = x.shape.length === outShape.length && x.shape.every((s, i) => s === outShape[i]) ? x : T().broadcastTo(x, outShape);
-  const by = y.shape.length === outShape.length && y.shape.every((s, i) => s === outShape[i]) ? y : T().broadcastTo(y, outShape);
-  const bc = c.shape.length === outShape.length && c.shape.every((s, i) => s === outShape[i]) ? c : T().broadcastTo(c, outShape);
+  const bx = x.shape.length === outShape.length && x.shape.every((s, i) => s === outShape[i]) ? x : broadcastTo(x, outShape);
+  const by = y.shape.length === outShape.length && y.shape.every((s, i) => s === outShape[i]) ? y : broadcastTo(y, outShape);
+  const bc = c.shape.length === outShape.length && c.shape.every((s, i) => s === outShape[i]) ? c : broadcastTo(c, outShape);
   const out = new Tensor(T().where(bc, bx, by));
   for (const t of [bx, by, bc]) if (t !== x && t !== y && t !== c) t.dispose();
   for (const t of temps) t.dispose();
@@ -235,7 +246,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   if (dt !== 'float32' || inputs.length === 0) return out;
   return record(out, 'WhereBackward', inputs, (g) => {
     const t = T();
-    const cv = t.broadcastTo(t.cast(cond._v(), 'bool'), g.shape);
+    const cv = broadcastTo(t.cast(cond._v(), 'bool'), g.shape);
     const z = t.zerosLike(g);
     const r: TfTensor[] = [];
     if (ta !== null) r.push(unbroadcast(t.where(cv, g, z), ta.shape));

@@ -55,9 +55,17 @@ export function gather(a: Tensor, dim: number, index: Tensor): Tensor {
 
 export function oneHot(a: Tensor, numClasses = -1): Tensor {
   if (a.dtype !== 'int32') throw new DTypeError(`oneHot: expected an int32 tensor of class indices, received ${a.dtype}.`);
-  let n = numClasses;
-  if (n < 0) n = a.size === 0 ? 0 : (T().max(a._v()).dataSync()[0] as number) + 1;
-  const mn = a.size === 0 ? 0 : (T().min(a._v()).dataSync()[0] as number);
+  const mn = a.size === 0 ? 0 : readScalar(T().min(a._v()));
+  const mx = a.size === 0 ? -1 : readScalar(T().max(a._v()));
   if (mn < 0) throw new ArgumentError(`oneHot: class values must be non-negative, received ${mn}.`);
+  const n = numClasses < 0 ? mx + 1 : numClasses;
+  if (mx >= n) throw new ArgumentError(`oneHot: class values must be smaller than numClasses (${n}), received ${mx}.`);
   return new Tensor(T().oneHot(a._v(), n));
+}
+
+/** The value of a one-element native tensor, which is then released. */
+function readScalar(x: TfTensor): number {
+  const v = x.dataSync()[0] as number;
+  x.dispose();
+  return v;
 }

@@ -3,7 +3,7 @@ import { tf, type TfTensor } from '../engine.js';
 import { ArgumentError } from '../errors.js';
 import { noGrad, record } from '../autograd.js';
 import { Tensor } from '../tensor.js';
-import { normDim, normDims, scalarTf } from './util.js';
+import { broadcastTo, normDim, normDims, scalarTf } from './util.js';
 
 const T = tf;
 
@@ -15,7 +15,7 @@ function keptShape(shape: readonly number[], axes: number[] | undefined): number
 
 /** Broadcast a gradient of a reduction back to the input's shape. */
 function spread(g: TfTensor, shape: readonly number[], axes: number[] | undefined): TfTensor {
-  return T().broadcastTo(T().reshape(g, keptShape(shape, axes)), shape as number[]);
+  return broadcastTo(T().reshape(g, keptShape(shape, axes)), shape as number[]);
 }
 
 export function sum(a: Tensor, dim: number | number[] | null | undefined, keepdim = false): Tensor {
@@ -142,11 +142,38 @@ export function logicalReduce(a: Tensor, dim: number | undefined, keepdim = fals
   return out;
 }
 
+/** Vector p-norm, like `torch.linalg.vector_norm`: any p, ±Infinity (max / min of |x|), 0 (count of nonzeros). */
 export function norm(a: Tensor, p: number, dim: number | number[] | null | undefined, keepdim = false): Tensor {
-  if (p === 2) return sum(a.mul(a), dim, keepdim).sqrt();
   if (p === 1) return sum(a.abs(), dim, keepdim);
   if (p === Infinity) return amax(a.abs(), dim, keepdim);
-  if (!(p > 0)) throw new ArgumentError(`norm(): expected p > 0 or Infinity, received ${p}.`);
-  return sum(a.abs().pow(p), dim, keepdim).pow(1 / p);
+  if (p === -Infinity) return amin(a.abs(), dim, keepdim);
+  if (p === 0) return sum(a.sign().abs(), dim, keepdim); // |sign(x)| is 1 for nonzeros; its gradient is 0
+  if (Number.isNaN(p)) throw new ArgumentError(`norm(): expected a number or ±Infinity for p, received ${p}.`);
+  return pNorm(a, p, dim, keepdim);
+}
+
+/**
+ * sum(|x|^p)^(1/p) as one recorded op, with PyTorch's gradient
+ * sign(x) |x|^(p-1) / norm^(p-1), which is 0 (not NaN) where the norm is 0
+ * and, for p < 1, where x is 0.
+ */
+function pNorm(a: Tensor, p: number, dim: number | number[] | null | undefined, keepdim: boolean): Tensor {
+  const axes = normDims(dim, a.ndim);
+  const f = (v: number) => scalarTf(v, 'float32');
+  const out = new Tensor(T().tidy(() => {
+    const t = T();
+    const x = t.cast(a._v(), 'float32');
+    if (p === 2) return t.sqrt(t.sum(t.square(x), axes, keepdim));
+    return t.pow(t.sum(t.pow(t.abs(x), f(p)), axes, keepdim), f(1 / p));
+  }));
+  return record(out, 'NormBackward', [a], (g) => {
+    const t = T();
+    const x = a._v();
+    const n = spread(out._v(), a.shape, axes);
+    const scale = t.div(spread(g, a.shape, axes), p === 2 ? n : t.pow(n, f(p - 1)));
+    let scaled = p === 2 ? x : t.mul(t.sign(x), t.pow(t.abs(x), f(p - 1)));
+    if (p < 1) scaled = t.where(t.equal(x, f(0)), t.zerosLike(x), scaled);
+    return [t.mul(scaled, t.where(t.equal(n, f(0)), t.zerosLike(scale), scale))];
+  });
 }
 

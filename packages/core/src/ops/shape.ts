@@ -3,7 +3,7 @@ import { tf, type TfTensor } from '../engine.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { record, unbroadcast } from '../autograd.js';
 import { Tensor } from '../tensor.js';
-import { normDim, shapeStr, sizeOf } from './util.js';
+import { broadcastTo, normDim, shapeStr, sizeOf } from './util.js';
 import { indexSelect } from './index_ops.js';
 
 const T = tf;
@@ -78,7 +78,7 @@ export function expand(a: Tensor, shape: number[]): Tensor {
     }
   });
   if (target.length === a.ndim && target.every((d, i) => d === a.shape[i])) return a;
-  const out = new Tensor(T().broadcastTo(a._v(), target));
+  const out = new Tensor(broadcastTo(a._v(), target));
   return record(out, 'ExpandBackward', [a], (g) => [unbroadcast(g, a.shape)]);
 }
 

@@ -15,7 +15,12 @@ export function normDim(dim: number, ndim: number, what = 'dim'): number {
 export function normDims(dim: number | number[] | null | undefined, ndim: number): number[] | undefined {
   if (dim === undefined || dim === null) return undefined;
   const ds = (Array.isArray(dim) ? dim : [dim]).map((d) => normDim(d, ndim));
-  return ds;
+  return ndim === 0 ? [] : ds; // a 0-d tensor accepts dim 0 / -1 and has nothing to reduce
+}
+
+/** `tf.broadcastTo`, also for a target with a zero-size dim (tfjs returns the input unchanged there). */
+export function broadcastTo(x: TfTensor, shape: number[]): TfTensor {
+  return sizeOf(shape) === 0 ? tf().zeros(shape, x.dtype) : tf().broadcastTo(x, shape);
 }
 
 const MAX_CACHED = 4096;
