@@ -110,9 +110,12 @@ export function logicalNot(a: Tensor): Tensor {
 }
 
 /** A float unary op: forward kernel, and the rule from (g, x, out). */
-function unary(name: string, a: Tensor, kernel: (x: TfTensor) => TfTensor, grad: ((g: TfTensor, x: TfTensor, out: TfTensor) => TfTensor) | null, floatOnly = true): Tensor {
+function unary(name: string, a: Tensor, kernel: (x: TfTensor) => TfTensor, grad: ((g: TfTensor, x: TfTensor, out: TfTensor) => TfTensor) | null, floatOnly = true, composite = false): Tensor {
   if (floatOnly) requireFloat(a, name);
-  const out = new Tensor(T().tidy(() => kernel(a._v()))); // kernels may make temporaries (casts, sigmoid in silu)
+  // A kernel on a non-float input (a cast first) or a composite one makes temporaries: tidy them.
+  // Single-kernel ops on float32 (the hot path) skip tidy's cost.
+  const x = a._v();
+  const out = new Tensor(composite || x.dtype !== 'float32' ? T().tidy(() => kernel(x)) : kernel(x));
   if (grad === null || !a.requiresGrad || !isGradEnabled()) return out;
   return record(out, name, [a], (g) => [grad(g, a._v(), out._v())]);
 }
@@ -159,14 +162,14 @@ export const leakyRelu = (a: Tensor, slope: number) =>
   unary('LeakyReluBackward', a, (x) => T().leakyRelu(x, slope), (g, x) => T().where(T().greater(x, f(0)), g, T().mul(g, f(slope))));
 export const elu = (a: Tensor, alpha: number) =>
   unary('EluBackward', a, (x) => (alpha === 1 ? T().elu(x) : T().where(T().greater(x, f(0)), x, T().mul(T().expm1(x), f(alpha)))),
-    (g, x, o) => T().where(T().greater(x, f(0)), g, T().mul(g, T().add(o, f(alpha)))));
+    (g, x, o) => T().where(T().greater(x, f(0)), g, T().mul(g, T().add(o, f(alpha)))), true, alpha !== 1);
 export const sigmoid = (a: Tensor) => unary('SigmoidBackward', a, (x) => T().sigmoid(asFloat(x)), (g, _x, o) => runOp('SigmoidGrad', [typeAttr('T', 'float32')], [o, g]), false);
 export const tanh = (a: Tensor) => unary('TanhBackward', a, (x) => T().tanh(asFloat(x)), (g, _x, o) => runOp('TanhGrad', [typeAttr('T', 'float32')], [o, g]), false);
 export const silu = (a: Tensor) =>
   unary('SiluBackward', a, (x) => T().mul(x, T().sigmoid(x)), (g, x) => {
     const s = T().sigmoid(x);
     return T().mul(g, T().mul(s, T().add(one(), T().mul(x, T().sub(one(), s)))));
-  });
+  }, true, true);
 
 const SQRT1_2 = Math.SQRT1_2;
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
