@@ -218,7 +218,7 @@ export function logSoftmax(a: Tensor, dim: number): Tensor {
 /** TF's softmax kernels work on the last axis: move `d` there and back. */
 function onLastAxis(x: TfTensor, d: number, k: (y: TfTensor) => TfTensor): TfTensor {
   const r = x.rank;
-  if (r === 0) return T().reshape(k(T().reshape(x, [1])), []);
+  if (r === 0) return T().tidy(() => T().reshape(k(T().reshape(x, [1])), []));
   if (d === r - 1 || r === 1) return k(x);
   return T().tidy(() => {
     const perm = [...Array(r).keys()];
