@@ -29,3 +29,4 @@ export { backendInfo, initBackend, countKernels, type BackendInfo, type Device, 
 export {
   DuetError, NativeEngineError, ShapeError, DTypeError, ArgumentError, AutogradError, TensorReleasedError,
 } from './errors.js';
+export * as functional from './ops/nn_ops.js';

@@ -1,0 +1,196 @@
+/**
+ * One native TensorFlow kernel per function, for the nn primitives; plus a
+ * cache of the small constant inputs those kernels take (shapes, perms, index
+ * maps, pooling divisors) so a training step does not upload them again.
+ * Everything here is NHWC with HWIO filters: TF's CPU kernels support no other
+ * layout. Error messages from TF are opaque (`Invalid TF_Status: 3`), so the
+ * callers validate every shape before they get here.
+ */
+import { runOp, runOpN, typeAttr, intAttr, stringAttr, boolAttr, tf, type OpAttr, type TfTensor } from '../../engine.js';
+
+// ------------------------------------------------------------- constants
+const MAX_CONSTS = 2048;
+const consts = new Map<string, TfTensor>();
+
+/** A cached constant, most recently used last; only the oldest is evicted, so a just-fetched one stays valid. */
+function cached(key: string, make: () => TfTensor): TfTensor {
+  const hit = consts.get(key);
+  if (hit !== undefined) {
+    consts.delete(key);
+    consts.set(key, hit);
+    return hit;
+  }
+  if (consts.size >= MAX_CONSTS) {
+    const [oldKey, old] = consts.entries().next().value as [string, TfTensor];
+    consts.delete(oldKey);
+    old.dispose();
+  }
+  const c = tf().keep(make());
+  consts.set(key, c);
+  return c;
+}
+
+/** An int32 constant (a shape, a permutation, an index map). */
+export function intConst(values: readonly number[], shape: readonly number[] = [values.length]): TfTensor {
+  return cached(`i${shape.join('x')}:${values.join(',')}`, () => tf().tensor(Int32Array.from(values), shape as number[], 'int32'));
+}
+
+/** A float32 constant named by `key` (it must identify the values), built by `fill` on first use. */
+export function floatConst(key: string, shape: readonly number[], fill: () => Float32Array): TfTensor {
+  return cached(`f${key}`, () => tf().tensor(fill(), shape as number[], 'float32'));
+}
+
+// ------------------------------------------------------------------ layout
+const f32 = (name = 'T') => typeAttr(name, 'float32');
+const i32 = (name: string) => typeAttr(name, 'int32');
+
+export function transpose(x: TfTensor, perm: readonly number[]): TfTensor {
+  return runOp('Transpose', [typeAttr('T', x.dtype), i32('Tperm')], [x, intConst(perm)]);
+}
+export function reshape(x: TfTensor, shape: readonly number[]): TfTensor {
+  return runOp('Reshape', [typeAttr('T', x.dtype), i32('Tshape')], [x, intConst(shape)]);
+}
+/** Zero padding; `pads` is [before, after] per dim. */
+export function pad(x: TfTensor, pads: readonly (readonly [number, number])[]): TfTensor {
+  return runOp('Pad', [f32(), i32('Tpaddings')], [x, intConst(pads.flat(), [pads.length, 2])]);
+}
+export function slice(x: TfTensor, begin: readonly number[], size: readonly number[]): TfTensor {
+  return runOp('Slice', [f32(), i32('Index')], [x, intConst(begin), intConst(size)]);
+}
+/** `n` equal parts along `axis` (one kernel, n outputs). */
+export function split(x: TfTensor, n: number, axis: number): TfTensor[] {
+  return runOpN('Split', [f32(), intAttr('num_split', n)], [intConst([axis], []), x], n);
+}
+export function concat(xs: TfTensor[], axis: number): TfTensor {
+  return runOp('ConcatV2', [f32(), i32('Tidx'), intAttr('N', xs.length)], [...xs, intConst([axis], [])]);
+}
+export function mul(a: TfTensor, b: TfTensor): TfTensor {
+  return runOp('Mul', [f32()], [a, b]);
+}
+
+// --------------------------------------------------------- convolutions
+/** A sliding window over H and W: stride, dilation, and padding [top, bottom, left, right]. */
+export interface Window {
+  stride: readonly [number, number];
+  dilation: readonly [number, number];
+  pads: readonly [number, number, number, number];
+}
+
+function windowAttrs(w: Window, dilations: boolean): OpAttr[] {
+  const [t, b, l, r] = w.pads;
+  const explicit = t !== 0 || b !== 0 || l !== 0 || r !== 0;
+  const a: OpAttr[] = [
+    f32(),
+    intAttr('strides', [1, w.stride[0], w.stride[1], 1]),
+    stringAttr('padding', explicit ? 'EXPLICIT' : 'VALID'),
+    stringAttr('data_format', 'NHWC'),
+  ];
+  if (dilations) a.push(intAttr('dilations', [1, w.dilation[0], w.dilation[1], 1]));
+  if (explicit) a.push(intAttr('explicit_paddings', [0, 0, t, b, l, r, 0, 0]));
+  return a;
+}
+const convAttrs = (w: Window) => [...windowAttrs(w, true), boolAttr('use_cudnn_on_gpu', true)];
+
+/** Conv2D: x [N, H, W, C], filter [kH, kW, C / groups, O] (TF runs groups natively when C / groups < C). */
+export function conv2d(x: TfTensor, filter: TfTensor, w: Window): TfTensor {
+  return runOp('Conv2D', convAttrs(w), [x, filter]);
+}
+/** Gradient of Conv2D w.r.t. its input (no groups, no dilation on the CPU). Also the forward of a transposed conv. */
+export function conv2dBackpropInput(inShape: readonly number[], filter: TfTensor, dy: TfTensor, w: Window): TfTensor {
+  return runOp('Conv2DBackpropInput', convAttrs(w), [intConst(inShape), filter, dy]);
+}
+/** Gradient of Conv2D w.r.t. its filter (no groups, no dilation on the CPU). */
+export function conv2dBackpropFilter(x: TfTensor, filterShape: readonly number[], dy: TfTensor, w: Window): TfTensor {
+  return runOp('Conv2DBackpropFilter', convAttrs(w), [x, intConst(filterShape), dy]);
+}
+/** DepthwiseConv2dNative: filter [kH, kW, C, multiplier]; output channel c * multiplier + j (no dilation on the CPU). */
+export function depthwise(x: TfTensor, filter: TfTensor, w: Window): TfTensor {
+  return runOp('DepthwiseConv2dNative', windowAttrs(w, true), [x, filter]);
+}
+export function depthwiseBackpropInput(inShape: readonly number[], filter: TfTensor, dy: TfTensor, w: Window): TfTensor {
+  return runOp('DepthwiseConv2dNativeBackpropInput', windowAttrs(w, true), [intConst(inShape), filter, dy]);
+}
+export function depthwiseBackpropFilter(x: TfTensor, filterShape: readonly number[], dy: TfTensor, w: Window): TfTensor {
+  return runOp('DepthwiseConv2dNativeBackpropFilter', windowAttrs(w, true), [x, intConst(filterShape), dy]);
+}
+/** x + bias along the channel dim: the last one ('NHWC') or dim 1 ('NCHW', supported on the CPU). */
+export function biasAdd(x: TfTensor, bias: TfTensor, format: 'NHWC' | 'NCHW' = 'NHWC'): TfTensor {
+  return runOp('BiasAdd', [f32(), stringAttr('data_format', format)], [x, bias]);
+}
+/** Sum over every dim but the channel dim. */
+export function biasAddGrad(dy: TfTensor, format: 'NHWC' | 'NCHW' = 'NHWC'): TfTensor {
+  return runOp('BiasAddGrad', [f32(), stringAttr('data_format', format)], [dy]);
+}
+
+/**
+ * A dilated filter as a dense one with zeros between the taps: [kH, kW, I, O] ->
+ * [dH (kH - 1) + 1, dW (kW - 1) + 1, I, O], one ScatterNd. TF's CPU backprop
+ * kernels reject dilation, but accept this equivalent filter.
+ */
+export function dilateFilter(filter: TfTensor, d: readonly [number, number]): TfTensor {
+  const [kh, kw, i, o] = filter.shape as [number, number, number, number];
+  const idx: number[] = [];
+  for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++) idx.push(a * d[0], b * d[1]);
+  const indices = intConst(idx, [kh, kw, 2]);
+  return runOp('ScatterNd', [f32(), i32('Tindices')], [indices, filter, intConst([d[0] * (kh - 1) + 1, d[1] * (kw - 1) + 1, i, o])]);
+}
+/** The taps of a dilated filter's gradient (inverse of `dilateFilter`): one StridedSlice. */
+export function undilateFilter(g: TfTensor, d: readonly [number, number]): TfTensor {
+  const attrs = [f32(), i32('Index'), ...['begin_mask', 'end_mask', 'ellipsis_mask', 'new_axis_mask', 'shrink_axis_mask'].map((n) => intAttr(n, 0))];
+  return runOp('StridedSlice', attrs, [g, intConst([0, 0, 0, 0]), intConst(g.shape), intConst([d[0], d[1], 1, 1])]);
+}
+
+// ---------------------------------------------------------------- pooling
+function poolAttrs(k: readonly [number, number], w: Window): OpAttr[] {
+  return [...windowAttrs(w, false), intAttr('ksize', [1, k[0], k[1], 1])];
+}
+/** MaxPool; explicit padding acts as -inf. */
+export function maxPool(x: TfTensor, k: readonly [number, number], w: Window): TfTensor {
+  return runOp('MaxPool', poolAttrs(k, w), [x]);
+}
+/** The gradient goes to the first maximum of each window (row-major scan), as in PyTorch. */
+export function maxPoolGrad(x: TfTensor, y: TfTensor, dy: TfTensor, k: readonly [number, number], w: Window): TfTensor {
+  return runOp('MaxPoolGrad', poolAttrs(k, w), [x, y, dy]);
+}
+/** AvgPool without padding (TF's AvgPool has no explicit padding): divides by kH * kW. */
+export function avgPool(x: TfTensor, k: readonly [number, number], w: Window): TfTensor {
+  return runOp('AvgPool', poolAttrs(k, w), [x]);
+}
+export function avgPoolGrad(inShape: readonly number[], dy: TfTensor, k: readonly [number, number], w: Window): TfTensor {
+  return runOp('AvgPoolGrad', poolAttrs(k, w), [intConst(inShape), dy]);
+}
+
+// ------------------------------------------------------------------- misc
+export function mean(x: TfTensor, axes: readonly number[], keepDims: boolean): TfTensor {
+  return runOp('Mean', [f32(), i32('Tidx'), boolAttr('keep_dims', keepDims)], [x, intConst(axes)]);
+}
+export function sum(x: TfTensor, axes: readonly number[], keepDims = false): TfTensor {
+  return runOp('Sum', [f32(), i32('Tidx'), boolAttr('keep_dims', keepDims)], [x, intConst(axes)]);
+}
+export function broadcastTo(x: TfTensor, shape: readonly number[]): TfTensor {
+  return runOp('BroadcastTo', [f32(), i32('Tidx')], [x, intConst(shape)]);
+}
+/** a @ b over the last two dims, batch dims broadcast (BatchMatMulV2). */
+export function batchMatMul(a: TfTensor, b: TfTensor, adjA = false, adjB = false): TfTensor {
+  return runOp('BatchMatMulV2', [f32(), boolAttr('adj_x', adjA), boolAttr('adj_y', adjB)], [a, b]);
+}
+
+/** Uniform [0, 1) float32 of `shape` from a counter-based (Philox) generator: the same seed gives the same values. */
+export function statelessUniform(shape: readonly number[], seed: TfTensor): TfTensor {
+  return runOp('StatelessRandomUniform', [typeAttr('dtype', 'float32'), i32('T'), i32('Tseed')], [intConst(shape), seed]);
+}
+export function greaterEqual(a: TfTensor, b: TfTensor): TfTensor {
+  return runOp('GreaterEqual', [f32()], [a, b]);
+}
+/** cond ? a : b, broadcasting. */
+export function select(cond: TfTensor, a: TfTensor, b: TfTensor): TfTensor {
+  return runOp('SelectV2', [f32()], [cond, a, b]);
+}
+/** Rows `indices` of `params` (axis 0); TF raises an opaque error for an index out of range. */
+export function gatherRows(params: TfTensor, indices: TfTensor): TfTensor {
+  return runOp('GatherV2', [typeAttr('Tparams', params.dtype), i32('Tindices'), i32('Taxis'), intAttr('batch_dims', 0)], [params, indices, intConst([0], [])]);
+}
+/** Sum the slices of `data` into `n` rows by `ids` (a prefix of data's shape); negative ids are dropped. */
+export function segmentSum(data: TfTensor, ids: TfTensor, n: number): TfTensor {
+  return runOp('UnsortedSegmentSum', [f32(), i32('Tindices'), i32('Tnumsegments')], [data, ids, intConst([n], [])]);
+}

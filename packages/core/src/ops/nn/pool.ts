@@ -1,0 +1,240 @@
+/**
+ * Pooling in PyTorch's layouts (and channels-last for Keras), forward and
+ * backward on TF's native pooling kernels. NCHW tensors are transposed to NHWC
+ * and back (TF's CPU pooling is NHWC only; pooling [N * C, H, W, 1] instead
+ * measured 10-30x slower). Max pooling pads with -inf through the kernel's
+ * explicit padding; TF's AvgPool has none, so avg pooling pads zeros and
+ * rescales by PyTorch's divisor where it differs from kH * kW.
+ */
+import { tf, type TfTensor } from '../../engine.js';
+import { ArgumentError } from '../../errors.js';
+import { record } from '../../autograd.js';
+import { Tensor } from '../../tensor.js';
+import { scalarTf, shapeStr } from '../util.js';
+import * as K from './kernels.js';
+import { avgDivisors, batched, checkFlag, checkFloat, dataFormat, pair, poolWindow, spatial, type DataFormat2d, type IntPair, type Pair } from './args.js';
+
+export interface MaxPool2dOptions {
+  /** Default: the kernel size. */
+  stride?: IntPair | null;
+  /** -inf added on both sides (at most half the kernel). Default 0. */
+  padding?: IntPair;
+  /** Only 1: TF's MaxPool has no dilation. */
+  dilation?: IntPair;
+  /** Use ceil instead of floor for the output size. Default false. */
+  ceilMode?: boolean;
+  /** 'NCHW' (default) or 'NHWC'; the output has the input's layout. */
+  dataFormat?: DataFormat2d;
+}
+
+export interface AvgPool2dOptions {
+  /** Default: the kernel size. */
+  stride?: IntPair | null;
+  /** Zeros added on both sides (at most half the kernel). Default 0. */
+  padding?: IntPair;
+  ceilMode?: boolean;
+  /** Count the zero padding in the divisor. Default true (PyTorch's default). */
+  countIncludePad?: boolean;
+  /** Divide every window by this instead. */
+  divisorOverride?: number;
+  dataFormat?: DataFormat2d;
+}
+
+export interface MaxPool1dOptions {
+  stride?: number | null;
+  padding?: number;
+  dilation?: number;
+  ceilMode?: boolean;
+}
+export interface AvgPool1dOptions {
+  stride?: number | null;
+  padding?: number;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+}
+
+const T = tf;
+const TO_NHWC = [0, 2, 3, 1];
+const TO_NCHW = [0, 3, 1, 2];
+const layoutOf = (f: DataFormat2d) => (f === 'NCHW' ? '[N, C, H, W]' : '[N, H, W, C]');
+
+interface PoolPlan {
+  k: Pair;
+  win: K.Window;
+  /** Window geometry before TF's padding is chosen (PyTorch's arguments). */
+  stride: Pair;
+  padding: Pair;
+  out: Pair;
+  hw: Pair;
+  shape: number[]; // NHWC input shape
+}
+
+function plan(op: string, x: Tensor, fmt: DataFormat2d, kernelSize: IntPair, stride: IntPair | null | undefined, padding: IntPair | undefined, ceilMode: boolean | undefined): PoolPlan {
+  checkFloat(op, 'input', x);
+  const k = pair(op, 'kernelSize', kernelSize, 1);
+  const s = stride == null ? k : pair(op, 'stride', stride, 1);
+  const p = pair(op, 'padding', padding ?? 0, 0);
+  const { n, c, hw } = spatial(x.shape, fmt);
+  const { out, pads } = poolWindow(op, hw, k, s, p, checkFlag(op, 'ceilMode', ceilMode ?? false));
+  return { k, stride: s, padding: p, out, hw, shape: [n, hw[0], hw[1], c], win: { stride: s, dilation: [1, 1], pads } };
+}
+
+/** 2-d max pooling. Forward 3 native kernels for NCHW (Transpose, MaxPool, Transpose), 1 for NHWC; backward the same. */
+export function maxPool2d(x: Tensor, kernelSize: IntPair, options: MaxPool2dOptions = {}): Tensor {
+  const op = 'maxPool2d';
+  const fmt = dataFormat(op, options.dataFormat);
+  const dil = pair(op, 'dilation', options.dilation ?? 1, 1);
+  if (dil[0] !== 1 || dil[1] !== 1) throw new ArgumentError(`${op}: dilation > 1 is not supported (TensorFlow's MaxPool kernel has none); received dilation ${shapeStr(dil)}.`);
+  return batched(x, 4, op, layoutOf(fmt), (xb) => {
+    const p = plan(op, xb, fmt, kernelSize, options.stride, options.padding, options.ceilMode);
+    const nchw = fmt === 'NCHW';
+    const { y, xN, yN } = T().tidy(() => {
+      const xN = nchw ? K.transpose(xb._v(), TO_NHWC) : xb._v();
+      const yN = K.maxPool(xN, p.k, p.win);
+      return { y: nchw ? K.transpose(yN, TO_NCHW) : yN, xN, yN };
+    });
+    const out = new Tensor(y);
+    return record(out, 'MaxPool2DWithIndicesBackward', [xb], (g) => {
+      const gN = nchw ? K.transpose(g, TO_NHWC) : g;
+      const dx = K.maxPoolGrad(nchw ? xN : xb._v(), nchw ? yN : out._v(), gN, p.k, p.win);
+      return [nchw ? K.transpose(dx, TO_NCHW) : dx];
+    }, nchw ? [xN, yN] : []);
+  });
+}
+
+/**
+ * 2-d average pooling. Forward for NCHW: Transpose, AvgPool, Transpose (3
+ * kernels), plus Pad with padding or ceilMode and Mul when PyTorch's divisor is
+ * not kH * kW somewhere; backward mirrors it (Slice for Pad).
+ */
+export function avgPool2d(x: Tensor, kernelSize: IntPair, options: AvgPool2dOptions = {}): Tensor {
+  const op = 'avgPool2d';
+  const fmt = dataFormat(op, options.dataFormat);
+  const include = checkFlag(op, 'countIncludePad', options.countIncludePad ?? true);
+  const override = options.divisorOverride;
+  if (override !== undefined && !(Number.isInteger(override) && override > 0)) {
+    throw new ArgumentError(`${op}: divisorOverride must be a positive integer, received ${JSON.stringify(override)}.`);
+  }
+  return batched(x, 4, op, layoutOf(fmt), (xb) => {
+    const p = plan(op, xb, fmt, kernelSize, options.stride, options.padding, options.ceilMode);
+    return avgPoolPlanned(xb, p, fmt === 'NCHW', include, override);
+  });
+}
+
+function avgPoolPlanned(x: Tensor, p: PoolPlan, nchw: boolean, include: boolean, override: number | undefined): Tensor {
+  const [n, h, w, c] = p.shape as [number, number, number, number];
+  const [t, b, l, r] = p.win.pads;
+  const padded = t + b + l + r > 0;
+  const paddedShape = [n, h + t + b, w + l + r, c];
+  const valid: K.Window = { stride: p.stride, dilation: [1, 1], pads: [0, 0, 0, 0] };
+  const corr = divisorCorrection(p, include, override);
+  const y = T().tidy(() => {
+    const xN = nchw ? K.transpose(x._v(), TO_NHWC) : x._v();
+    let y = K.avgPool(padded ? K.pad(xN, [[0, 0], [t, b], [l, r], [0, 0]]) : xN, p.k, valid);
+    if (corr !== null) y = K.mul(y, corr());
+    return nchw ? K.transpose(y, TO_NCHW) : y;
+  });
+  return record(new Tensor(y), 'AvgPool2DBackward', [x], (g) => {
+    let gN = nchw ? K.transpose(g, TO_NHWC) : g;
+    if (corr !== null) gN = K.mul(gN, corr());
+    let dx = K.avgPoolGrad(paddedShape, gN, p.k, valid);
+    if (padded) dx = K.slice(dx, [0, t, l, 0], p.shape);
+    return [nchw ? K.transpose(dx, TO_NCHW) : dx];
+  });
+}
+
+/** kH * kW / PyTorch's divisor per output position, as a cached [Ho, Wo, 1] constant; null where it is 1 everywhere. */
+function divisorCorrection(p: PoolPlan, include: boolean, override: number | undefined): (() => TfTensor) | null {
+  const area = p.k[0] * p.k[1];
+  const [ho, wo] = p.out;
+  const dh = avgDivisors(p.hw[0], p.k[0], p.stride[0], p.padding[0], ho, include);
+  const dw = avgDivisors(p.hw[1], p.k[1], p.stride[1], p.padding[1], wo, include);
+  const factor = (i: number, j: number) => area / (override ?? dh[i]! * dw[j]!);
+  let trivial = true;
+  for (let i = 0; i < ho && trivial; i++) for (let j = 0; j < wo; j++) if (factor(i, j) !== 1) trivial = false;
+  if (trivial) return null;
+  const key = `avgdiv:${p.hw}:${p.k}:${p.stride}:${p.padding}:${p.out}:${include}:${override}`;
+  return () => K.floatConst(key, [ho, wo, 1], () => Float32Array.from({ length: ho * wo }, (_, q) => factor(Math.floor(q / wo), q % wo)));
+}
+
+/**
+ * PyTorch's adaptive average pooling (bin i covers [floor(i * H / Ho), ceil((i + 1) * H / Ho))), NCHW.
+ * Output 1x1: one Mean kernel (backward 2). Sizes that divide: avgPool2d with
+ * kernel = stride = H / Ho (3 kernels each way). Otherwise the pooling is
+ * linear and separable: Ah @ x @ Aw^T with constant bin-averaging matrices,
+ * two BatchMatMul kernels each way and no transposes.
+ */
+export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [number | null, number | null]): Tensor {
+  const op = 'adaptiveAvgPool2d';
+  return batched(x, 4, op, '[N, C, H, W]', (xb) => {
+    checkFloat(op, 'input', xb);
+    const [h, w] = [xb.shape[2]!, xb.shape[3]!];
+    const raw = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;
+    if (!Array.isArray(raw) || raw.length !== 2) throw new ArgumentError(`${op}: outputSize must be a number or a pair, received ${JSON.stringify(outputSize)}.`);
+    const [ho, wo] = pair(op, 'outputSize', [raw[0] ?? h, raw[1] ?? w], 1);
+    if (ho === 1 && wo === 1) {
+      const out = new Tensor(K.mean(xb._v(), [2, 3], true));
+      return record(out, 'MeanBackward', [xb], (g) => [K.broadcastTo(K.mul(g, scalarTf(1 / (h * w), 'float32')), xb.shape)]);
+    }
+    if (h % ho === 0 && w % wo === 0) {
+      const k: Pair = [h / ho, w / wo];
+      return avgPoolPlanned(xb, plan(op, xb, 'NCHW', k, k, 0, false), true, true, undefined);
+    }
+    const ah = ho === h ? null : () => binMatrix(h, ho);
+    const aw = wo === w ? null : () => binMatrix(w, wo);
+    const out = new Tensor(T().tidy(() => {
+      const y = aw === null ? xb._v() : K.batchMatMul(xb._v(), aw(), false, true);
+      return ah === null ? y : K.batchMatMul(ah(), y);
+    }));
+    return record(out, 'AdaptiveAvgPool2DBackward', [xb], (g) => {
+      const gy = ah === null ? g : K.batchMatMul(ah(), g, true, false);
+      return [aw === null ? gy : K.batchMatMul(gy, aw())];
+    });
+  });
+}
+
+/** [out, n]: row i averages PyTorch's adaptive bin i. */
+function binMatrix(n: number, out: number): TfTensor {
+  return K.floatConst(`adaptive:${n}:${out}`, [out, n], () => {
+    const m = new Float32Array(out * n);
+    for (let i = 0; i < out; i++) {
+      const start = Math.floor((i * n) / out);
+      const end = Math.ceil(((i + 1) * n) / out);
+      for (let j = start; j < end; j++) m[i * n + j] = 1 / (end - start);
+    }
+    return m;
+  });
+}
+
+// -------------------------------------------------------------------- 1-d
+/** A 1-d argument as the pair of the 2-d op over [N, C, 1, L]: [unit, v]. */
+function lift(op: string, name: string, v: number, min: number, unit: number): Pair {
+  if (!Number.isInteger(v) || v < min) throw new ArgumentError(`${op}: ${name} must be an integer >= ${min}, received ${JSON.stringify(v)}.`);
+  return [unit, v];
+}
+
+/** 1-d max pooling over [N, C, L]: maxPool2d over [N, C, 1, L] (one Reshape per tensor extra). */
+export function maxPool1d(x: Tensor, kernelSize: number, options: MaxPool1dOptions = {}): Tensor {
+  const op = 'maxPool1d';
+  return batched(x, 3, op, '[N, C, L]', (xb) =>
+    maxPool2d(xb.unsqueeze(2), lift(op, 'kernelSize', kernelSize, 1, 1), {
+      stride: options.stride == null ? null : lift(op, 'stride', options.stride, 1, 1),
+      padding: lift(op, 'padding', options.padding ?? 0, 0, 0),
+      dilation: lift(op, 'dilation', options.dilation ?? 1, 1, 1),
+      ceilMode: options.ceilMode,
+    }).squeeze(2),
+  );
+}
+
+/** 1-d average pooling over [N, C, L]: avgPool2d over [N, C, 1, L]. */
+export function avgPool1d(x: Tensor, kernelSize: number, options: AvgPool1dOptions = {}): Tensor {
+  const op = 'avgPool1d';
+  return batched(x, 3, op, '[N, C, L]', (xb) =>
+    avgPool2d(xb.unsqueeze(2), lift(op, 'kernelSize', kernelSize, 1, 1), {
+      stride: options.stride == null ? null : lift(op, 'stride', options.stride, 1, 1),
+      padding: lift(op, 'padding', options.padding ?? 0, 0, 0),
+      ceilMode: options.ceilMode,
+      countIncludePad: options.countIncludePad,
+    }).squeeze(2),
+  );
+}
