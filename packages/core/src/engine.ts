@@ -167,10 +167,26 @@ export function backendInfo(): BackendInfo {
 
 /** Run a TensorFlow op by name (one kernel), e.g. `runOp('Relu', [dtypeAttr('T', x)], [x])`. */
 export function runOp(name: string, attrs: OpAttr[], inputs: TfTensor[]): TfTensor {
-  return nodeBackend().executeSingleOutput(name, attrs, inputs);
+  try {
+    return nodeBackend().executeSingleOutput(name, attrs, inputs);
+  } catch (e) {
+    throw opError(name, inputs, e);
+  }
 }
 export function runOpN(name: string, attrs: OpAttr[], inputs: TfTensor[], n: number): TfTensor[] {
-  return nodeBackend().executeMultipleOutputs(name, attrs, inputs, n);
+  try {
+    return nodeBackend().executeMultipleOutputs(name, attrs, inputs, n);
+  } catch (e) {
+    throw opError(name, inputs, e);
+  }
+}
+
+/** TensorFlow's "Invalid TF_Status: 3\nMessage: ..." as an error that names the op and its inputs. */
+function opError(name: string, inputs: TfTensor[], cause: unknown): NativeEngineError {
+  const raw = cause instanceof Error ? cause.message : String(cause);
+  const msg = raw.replace(/^Invalid TF_Status: \d+\s*Message:\s*/s, '').split('\n')[0];
+  const shapes = inputs.map((t) => `${t.dtype}[${t.shape.join(', ')}]`).join(', ');
+  return new NativeEngineError(`TensorFlow op ${name} failed on inputs (${shapes}): ${msg}`, { cause });
 }
 
 const TF_DTYPE: Record<string, number> = { float32: 1, int32: 3, bool: 10, string: 7, complex64: 8 };
