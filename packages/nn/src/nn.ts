@@ -1,0 +1,9 @@
+/** The `nn` namespace: modules, layers, losses, functional, init, utils (like `torch.nn`). */
+export { Module, StateDictError, type RemovableHandle, type LoadStateDictResult } from './module.js';
+export { Parameter } from './parameter.js';
+export * from './layers/index.js';
+export * from './losses/index.js';
+export * as functional from './functional/index.js';
+export * as F from './functional/index.js';
+export * as init from './init.js';
+export * as utils from './utils/index.js';
