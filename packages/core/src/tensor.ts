@@ -281,7 +281,12 @@ export class Tensor {
   mul_(o: TensorLike): this { return E.inPlace(this, (t) => E.mul(t, o)); }
   div_(o: TensorLike): this { return E.inPlace(this, (t) => E.div(t, o)); }
   clamp_(min?: number | null, max?: number | null): this { return E.inPlace(this, (t) => t.clamp(min, max)); }
-  copy_(src: Tensor): this { return E.inPlace(this, () => S.expand(src.to(this.dtype), this.shape as number[])); }
+  copy_(src: Tensor): this {
+    return E.inPlace(this, () => {
+      const r = S.expand(src.to(this.dtype), this.shape as number[]);
+      return r === src ? new Tensor(tf().clone(src._v())) : r; // never move src's own value (clone shares data, no kernel)
+    });
+  }
   zero_(): this { return E.inPlace(this, (t) => E.fillLike(t, 0)); }
   fill_(value: number): this { return E.inPlace(this, (t) => E.fillLike(t, value)); }
 

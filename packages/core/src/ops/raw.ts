@@ -20,13 +20,18 @@ export function biasAddGrad(g: TfTensor): TfTensor {
   return runOp('BiasAddGrad', [typeAttr('T', 'float32')], [g]);
 }
 
-const axesCache = new Map<string, TfTensor>();
-function axesTensor(axes: number[]): TfTensor {
-  const key = axes.join(',');
-  let t = axesCache.get(key);
+const intCache = new Map<string, TfTensor>();
+/** A cached int32 constant (axes, split sizes): uploaded once, kept for the process. */
+export function intConst(v: number | number[]): TfTensor {
+  const key = typeof v === 'number' ? `s${v}` : v.join(',');
+  let t = intCache.get(key);
   if (t === undefined) {
-    t = tf().keep(tf().tensor1d(axes, 'int32'));
-    axesCache.set(key, t);
+    if (intCache.size >= 4096) {
+      for (const old of intCache.values()) old.dispose();
+      intCache.clear();
+    }
+    t = tf().keep(typeof v === 'number' ? tf().scalar(v, 'int32') : tf().tensor1d(v, 'int32'));
+    intCache.set(key, t);
   }
   return t;
 }
@@ -34,5 +39,5 @@ function axesTensor(axes: number[]): TfTensor {
 /** A reduction kernel (Sum, Mean, Max, Min, Prod) without tfjs's casts; `axes` undefined = all. */
 export function reduce(op: 'Sum' | 'Mean' | 'Max' | 'Min' | 'Prod', x: TfTensor, axes: number[] | undefined, keepDims = false): TfTensor {
   const ax = axes ?? [...Array(x.rank).keys()];
-  return runOp(op, [typeAttr('T', x.dtype), typeAttr('Tidx', 'int32'), boolAttr('keep_dims', keepDims)], [x, axesTensor(ax)]);
+  return runOp(op, [typeAttr('T', x.dtype), typeAttr('Tidx', 'int32'), boolAttr('keep_dims', keepDims)], [x, intConst(ax)]);
 }

@@ -3,6 +3,7 @@ import { tf, type TfTensor } from '../engine.js';
 import { ArgumentError } from '../errors.js';
 import { noGrad, record } from '../autograd.js';
 import { Tensor } from '../tensor.js';
+import { reduce } from './raw.js';
 import { broadcastTo, normDim, normDims, scalarTf } from './util.js';
 
 const T = tf;
@@ -22,7 +23,7 @@ export function sum(a: Tensor, dim: number | number[] | null | undefined, keepdi
   const axes = normDims(dim, a.ndim);
   const x = a._v();
   const xv = a.dtype === 'bool' ? T().cast(x, 'int32') : x;
-  const out = new Tensor(T().sum(xv, axes, keepdim));
+  const out = new Tensor(reduce('Sum', xv, axes, keepdim));
   if (xv !== x) xv.dispose();
   return record(out, 'SumBackward', [a], (g) => [spread(g, a.shape, axes)]);
 }
@@ -31,7 +32,7 @@ export function mean(a: Tensor, dim: number | number[] | null | undefined, keepd
   const axes = normDims(dim, a.ndim);
   const x = a._v();
   const xv = a.dtype === 'float32' ? x : T().cast(x, 'float32');
-  const out = new Tensor(T().mean(xv, axes, keepdim));
+  const out = new Tensor(reduce('Mean', xv, axes, keepdim)); // raw kernel: tf.mean adds a Cast
   if (xv !== x) xv.dispose();
   const n = axes === undefined ? a.size : axes.reduce((p, i) => p * a.shape[i]!, 1);
   return record(out, 'MeanBackward', [a], (g) => [spread(T().div(g, scalarTf(n, 'float32')), a.shape, axes)]);

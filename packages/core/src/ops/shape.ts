@@ -1,5 +1,6 @@
 /** Shape ops: views, transposes, joins and splits, slicing. */
-import { tf, type TfTensor } from '../engine.js';
+import { tf, runOpN, intAttr, typeAttr, type TfTensor } from '../engine.js';
+import { intConst } from './raw.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { record, unbroadcast } from '../autograd.js';
 import { Tensor } from '../tensor.js';
@@ -14,6 +15,8 @@ export function reshape(a: Tensor, shape: number[]): Tensor {
   if (infer > 1 || shape.some((d) => d < -1 || !Number.isInteger(d)) || (infer === 0 ? known !== a.size : known === 0 || a.size % known !== 0)) {
     throw new ShapeError(`reshape: shape ${shapeStr(shape)} is invalid for input of size ${a.size} (shape ${shapeStr(a.shape)}).`);
   }
+  const resolved = infer === 0 ? shape : shape.map((d) => (d === -1 ? a.size / known : d));
+  if (resolved.length === a.ndim && resolved.every((d, i) => d === a.shape[i])) return a; // a no-op view: no kernel
   const out = new Tensor(T().reshape(a._v(), shape));
   return record(out, 'ViewBackward', [a], (g) => [T().reshape(g, a.shape as number[])]);
 }
@@ -184,13 +187,16 @@ export function split(a: Tensor, sizeOrSections: number | number[], dim = 0): Te
     sizes = [];
     for (let i = 0; i < n; i += sizeOrSections) sizes.push(Math.min(sizeOrSections, n - i));
   }
-  const out: Tensor[] = [];
+  if (sizes.length === 1) return [a];
+  // One SplitV kernel for all parts; each part's gradient is padded back into place.
+  const parts = runOpN('SplitV', [intAttr('num_split', sizes.length), typeAttr('T', a.dtype), typeAttr('Tlen', 'int32')], [a._v(), intConst(sizes), intConst(d)], sizes.length);
   let start = 0;
-  for (const s of sizes) {
-    out.push(narrow(a, d, start, s));
-    start += s;
-  }
-  return out;
+  return parts.map((v, i) => {
+    const s0 = start;
+    const len = sizes[i]!;
+    start += len;
+    return record(new Tensor(v), 'SplitBackward', [a], (g) => [T().pad(g, a.shape.map((sz, j): [number, number] => (j === d ? [s0, sz - s0 - len] : [0, 0])))]);
+  });
 }
 
 export function chunk(a: Tensor, chunks: number, dim = 0): Tensor[] {
