@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { Tensor, arange, tensor } from '@duet/core';
+import { DataLoader } from './dataloader.js';
+import { Dataset, IterableDataset, TensorDataset } from './dataset.js';
+import { DataOptionError } from './errors.js';
+import { BatchSampler, SequentialSampler } from './samplers.js';
+import { MNIST } from './datasets/mnist.js';
+import { ToTensor } from './transforms/basic.js';
+
+class Range extends Dataset<number> {
+  constructor(readonly n: number) {
+    super();
+  }
+  get length(): number {
+    return this.n;
+  }
+  get(i: number): number {
+    return i;
+  }
+}
+class AsyncRange extends Range {
+  override get(i: number): any {
+    return Promise.resolve(i);
+  }
+}
+class Stream extends IterableDataset<number> {
+  readonly length = 7;
+  *[Symbol.iterator](): Iterator<number> {
+    for (let i = 0; i < 7; i++) yield i;
+  }
+}
+
+/** Read each batch inside the loop: a batch is released two batches later, as in a training loop. */
+const values = (loader: Iterable<Tensor>): number[][] => {
+  const out: number[][] = [];
+  for (const b of loader) out.push(b.toArray());
+  return out;
+};
+
+describe('DataLoader', () => {
+  it('runs the seed line: MNIST + ToTensor, batchSize 32, shuffle', () => {
+    const trainSet = new MNIST({ train: true, transform: new ToTensor() });
+    const trainLoader = new DataLoader(trainSet, { batchSize: 32, shuffle: true });
+    expect(trainLoader.length).toBe(1875);
+    let n = 0;
+    for (const [x, y] of trainLoader) {
+      expect(x.shape).toEqual([32, 1, 28, 28]);
+      expect(x.dtype).toBe('float32');
+      expect(y.shape).toEqual([32]);
+      expect(y.dtype).toBe('int32');
+      if (n === 0) {
+        expect(x.min().item()).toBe(0);
+        expect(x.max().item()).toBe(1);
+      }
+      if (++n === 5) break;
+    }
+  });
+
+  it('batches in order, with or without the short last batch', () => {
+    expect(values(new DataLoader(new Range(5), { batchSize: 2 }))).toEqual([[0, 1], [2, 3], [4]]);
+    expect(values(new DataLoader(new Range(5), { batchSize: 2, dropLast: true }))).toEqual([[0, 1], [2, 3]]);
+    expect(new DataLoader(new Range(5), { batchSize: 2 }).length).toBe(3);
+    expect(new DataLoader(new Range(5), { batchSize: 2, dropLast: true }).length).toBe(2);
+    expect(values(new DataLoader(new Range(3)))).toEqual([[0], [1], [2]]);
+  });
+
+  it('reshuffles every epoch, and the same seed gives the same order', () => {
+    const a = new DataLoader(new Range(20), { batchSize: 20, shuffle: true, seed: 123 });
+    const b = new DataLoader(new Range(20), { batchSize: 20, shuffle: true, seed: 123 });
+    const a1 = values(a)[0]!;
+    const a2 = values(a)[0]!;
+    expect([...a1].sort((p, q) => p - q)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(a2).not.toEqual(a1);
+    expect(values(b)[0]).toEqual(a1);
+    expect(values(b)[0]).toEqual(a2);
+    expect(values(new DataLoader(new Range(20), { batchSize: 20, shuffle: true, seed: 124 }))[0]).not.toEqual(a1);
+  });
+
+  it('takes a sampler, a batchSampler, a collateFn and batchSize null', () => {
+    expect(values(new DataLoader(new Range(4), { batchSize: 2, sampler: [3, 2, 1, 0] }))).toEqual([[3, 2], [1, 0]]);
+    const bs = new BatchSampler(new SequentialSampler({ length: 5 }), 3);
+    expect(values(new DataLoader(new Range(5), { batchSampler: bs }))).toEqual([[0, 1, 2], [3, 4]]);
+    const sums = [...new DataLoader(new Range(4), { batchSize: 2, collateFn: (s: number[]) => s.reduce((a, b) => a + b) })];
+    expect(sums).toEqual([1, 5]);
+    expect([...new DataLoader(new Range(3), { batchSize: null })]).toEqual([0, 1, 2]);
+    expect(values(new DataLoader([5, 6, 7], { batchSize: 2 }))).toEqual([[5, 6], [7]]);
+  });
+
+  it('uses getBatch for TensorDataset', () => {
+    const ds = new TensorDataset(arange(0, 10).reshape([5, 2]), tensor([0, 1, 2, 3, 4], { dtype: 'int32' }));
+    const ys: number[][] = [];
+    const xs: number[][][] = [];
+    for (const [x, y] of new DataLoader(ds, { batchSize: 2 })) {
+      xs.push(x.toArray());
+      ys.push(y.toArray());
+    }
+    expect(ys).toEqual([[0, 1], [2, 3], [4]]);
+    expect(xs[0]).toEqual([[0, 1], [2, 3]]);
+  });
+
+  it('reads iterable datasets sync and async', async () => {
+    const l = new DataLoader(new Stream(), { batchSize: 3 });
+    expect(l.length).toBe(3);
+    expect(values(l)).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
+    const out: number[][] = [];
+    for await (const b of new DataLoader(new Stream(), { batchSize: 3, dropLast: true })) out.push(b.toArray());
+    expect(out).toEqual([[0, 1, 2], [3, 4, 5]]);
+  });
+
+  it('reads async datasets with for await, and says so with for ... of', async () => {
+    const l = new DataLoader(new AsyncRange(4), { batchSize: 2 });
+    const out: number[][] = [];
+    for await (const b of l) out.push(b.toArray());
+    expect(out).toEqual([[0, 1], [2, 3]]);
+    expect(() => [...l]).toThrow(/returned a Promise \(an async dataset\); iterate with `for await/);
+  });
+
+  it('validates options in the constructor with typed errors', () => {
+    const d = new Range(4);
+    const err = (o: object): DataOptionError => {
+      try {
+        new DataLoader(d, o as never);
+      } catch (e) {
+        expect(e).toBeInstanceOf(DataOptionError);
+        return e as DataOptionError;
+      }
+      throw new Error('no error');
+    };
+    expect(err({ batchSize: 0 }).message).toMatch(/batchSize must be a positive integer \(or null for no batching\); received number 0/);
+    expect(err({ batchSize: 0 }).option).toBe('batchSize');
+    expect(err({ batchSize: 0 }).code).toBe('ERR_DATA_OPTION');
+    expect(err({ batchSize: 2.5 }).option).toBe('batchSize');
+    expect(err({ sampler: [0, 1], shuffle: true }).message).toMatch(/sampler option is mutually exclusive with shuffle/);
+    expect(err({ batchSampler: [[0]], batchSize: 4 }).message).toMatch(/mutually exclusive with batchSize.*together with batchSize/);
+    expect(err({ batchSampler: [[0]], dropLast: true }).option).toBe('batchSampler');
+    expect(err({ batch_size: 4 }).message).toMatch(/unknown option 'batch_size'; did you mean 'batchSize'\?/);
+    expect(err({ batchsize: 4 }).message).toMatch(/did you mean 'batchSize'/);
+    expect(err({ numWorkers: -1 }).option).toBe('numWorkers');
+    expect(err({ prefetchFactor: 2 }).message).toMatch(/prefetchFactor only applies with numWorkers > 0/);
+    expect(err({ persistentWorkers: true }).option).toBe('persistentWorkers');
+    expect(err({ shuffle: 'yes' }).option).toBe('shuffle');
+    expect(err({ collateFn: 3 }).option).toBe('collateFn');
+    expect(err({ batchSize: null, dropLast: true }).option).toBe('dropLast');
+    expect(() => new DataLoader(new Stream(), { shuffle: true })).toThrow(/IterableDataset.*takes no shuffle/);
+    expect(() => new DataLoader(42 as never)).toThrow(/expected a dataset/);
+    expect(() => [...new DataLoader(d, { numWorkers: 1, workerDataset: { module: 'x' } })]).toThrow(/iterate with `for await/);
+  });
+});
