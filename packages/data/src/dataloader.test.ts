@@ -24,7 +24,7 @@ class AsyncRange extends Range {
   }
 }
 class Stream extends IterableDataset<number> {
-  readonly length = 7;
+  override readonly length = 7;
   *[Symbol.iterator](): Iterator<number> {
     for (let i = 0; i < 7; i++) yield i;
   }

@@ -89,7 +89,7 @@ describe('DataLoader workers', () => {
     writeFileSync(path, 'a,b,y\n' + Array.from({ length: 25 }, (_, i) => `${i},${i * 2},${i % 3}`).join('\n') + '\n');
     const loader = new DataLoader(new CSVDataset(path, { target: 'y', targetDtype: 'int32' }), { batchSize: 4, numWorkers: 2 });
     const rows = (await collect(loader, ([x]: any) => x.toArray())).flat() as number[][];
-    expect(rows.map((r) => r[0]).sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    expect(rows.map((r) => r[0]).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 25 }, (_, i) => i));
   });
 
   it('seed each worker: the same seed gives the same random augmentations', async () => {
