@@ -9,7 +9,8 @@ import { Tensor, type DType, type TensorLike } from '../tensor.js';
 import { broadcastTo, normDim, normDims, prep, resultType, requireFloat, scalarTf, shapeStr } from './util.js';
 
 type Bin = (x: TfTensor, y: TfTensor) => TfTensor;
-type BinGrad = (g: TfTensor, x: TfTensor, y: TfTensor, out: TfTensor) => [TfTensor | null, TfTensor | null];
+/** A binary rule; `need` says which operands require grad (skip the other's kernels). */
+type BinGrad = (g: TfTensor, x: TfTensor, y: TfTensor, out: TfTensor, need: readonly [boolean, boolean]) => [TfTensor | null, TfTensor | null];
 
 /** Run a broadcasting binary kernel with PyTorch's type promotion and record its gradient. */
 function binary(name: string, a: Tensor, b: TensorLike, dtype: DType, kernel: Bin, grad: BinGrad | null): Tensor {
@@ -31,7 +32,7 @@ function binary(name: string, a: Tensor, b: TensorLike, dtype: DType, kernel: Bi
   return record(out, name, inputs, (g) => {
     const xv = a._v();
     const yv = bt !== null ? bt._v() : scalarTf(b as number, 'float32');
-    const [ga, gb] = grad(g, xv, yv, out._v());
+    const [ga, gb] = grad(g, xv, yv, out._v(), [a.requiresGrad, bt !== null && bt.requiresGrad]);
     const r: (TfTensor | null)[] = [ga === null ? null : unbroadcast(ga, a.shape)];
     if (bt !== null) r.push(gb === null ? null : unbroadcast(gb, bt.shape));
     return r;
@@ -52,39 +53,39 @@ export function add(a: Tensor, b: TensorLike, alpha?: number): Tensor {
 }
 export function sub(a: Tensor, b: TensorLike, alpha?: number): Tensor {
   if (alpha !== undefined && alpha !== 1) b = b instanceof Tensor ? mul(b, alpha) : (b as number) * alpha;
-  return binary('SubBackward', a, b, resultType(a, b), (x, y) => T().sub(x, y), (g) => [g, T().neg(g)]);
+  return binary('SubBackward', a, b, resultType(a, b), (x, y) => T().sub(x, y), (g, _x, _y, _o, need) => [g, need[1] ? T().neg(g) : null]);
 }
 export function mul(a: Tensor, b: TensorLike): Tensor {
-  return binary('MulBackward', a, b, resultType(a, b), (x, y) => T().mul(x, y), (g, x, y) => [T().mul(g, y), T().mul(g, x)]);
+  return binary('MulBackward', a, b, resultType(a, b), (x, y) => T().mul(x, y), (g, x, y, _o, need) => [need[0] ? T().mul(g, y) : null, need[1] ? T().mul(g, x) : null]);
 }
 /** True division (ints give floats, like PyTorch). */
 export function div(a: Tensor, b: TensorLike): Tensor {
-  return binary('DivBackward', a, b, 'float32', (x, y) => T().div(x, y), (g, x, y) => [
-    T().div(g, y),
-    T().neg(T().div(T().mul(g, x), T().square(y))),
+  return binary('DivBackward', a, b, 'float32', (x, y) => T().div(x, y), (g, x, y, _o, need) => [
+    need[0] ? T().div(g, y) : null,
+    need[1] ? T().neg(T().div(T().mul(g, x), T().square(y))) : null,
   ]);
 }
 export function pow(a: Tensor, b: TensorLike): Tensor {
-  return binary('PowBackward', a, b, resultType(a, b), (x, y) => T().pow(x, y), (g, x, y, out) => {
+  return binary('PowBackward', a, b, resultType(a, b), (x, y) => T().pow(x, y), (g, x, y, out, need) => {
     const t = T();
     const zero = scalarTf(0, 'float32');
     // PyTorch: x^0 has no gradient (even at x = 0); the exponent gets none where x = 0 and y >= 0.
-    const ga = t.mul(g, t.mul(y, t.pow(x, t.sub(y, scalarTf(1, 'float32')))));
-    const gb = t.mul(g, t.mul(out, t.log(x)));
+    const ga = need[0] ? t.mul(g, t.mul(y, t.pow(x, t.sub(y, scalarTf(1, 'float32'))))) : null;
+    const gb = need[1] ? t.mul(g, t.mul(out, t.log(x))) : null;
     return [
-      t.where(t.equal(y, zero), t.zerosLike(ga), ga),
-      t.where(t.logicalAnd(t.equal(x, zero), t.greaterEqual(y, zero)), t.zerosLike(gb), gb),
+      ga && t.where(t.equal(y, zero), t.zerosLike(ga), ga),
+      gb && t.where(t.logicalAnd(t.equal(x, zero), t.greaterEqual(y, zero)), t.zerosLike(gb), gb),
     ];
   });
 }
 /** PyTorch splits the gradient evenly between equal inputs. */
 function extremum(name: string, a: Tensor, b: TensorLike, pick: Bin, wins: Bin): Tensor {
-  return binary(name, a, b, resultType(a, b), pick, (g, x, y) => {
+  return binary(name, a, b, resultType(a, b), pick, (g, x, y, _o, need) => {
     const t = T();
     const half = t.mul(g, scalarTf(0.5, 'float32'));
     const eq = t.equal(x, y);
-    const ga = t.where(eq, half, t.where(wins(x, y), g, t.zerosLike(g)));
-    const gb = t.where(eq, half, t.where(wins(y, x), g, t.zerosLike(g)));
+    const ga = need[0] ? t.where(eq, half, t.where(wins(x, y), g, t.zerosLike(g))) : null;
+    const gb = need[1] ? t.where(eq, half, t.where(wins(y, x), g, t.zerosLike(g))) : null;
     return [ga, gb];
   });
 }

@@ -94,14 +94,13 @@ export function adamStep_(params: Tensor[], grads: Tensor[], m: Tensor[], v: Ten
   // TF's kernel computes lr*sqrt(1-b2^t)/(1-b1^t) * m / (sqrt(v) + eps); PyTorch adds eps
   // to sqrt(v)/sqrt(1-b2^t): the same update when eps is scaled by sqrt(1-b2^t).
   const eps = o.epsMode === 'torch' ? o.eps * Math.sqrt(1 - b2p) : o.eps;
-  withScalars([b1p, b2p, eps], ([sb1p, sb2p, seps]) => {
-    const lr = scalarTf(o.lr, 'float32');
+  withScalars([b1p, b2p, eps, o.lr], ([sb1p, sb2p, seps, lr]) => {
     const b1 = scalarTf(o.beta1, 'float32');
     const b2 = scalarTf(o.beta2, 'float32');
     params.forEach((p, i) => {
       const g = grads[i]!;
       checkPair(p, g, 'adamStep_');
-      const scalars = [sb1p!, sb2p!, lr, b1, b2, seps!, g._v()];
+      const scalars = [sb1p!, sb2p!, lr!, b1, b2, seps!, g._v()];
       if (o.amsgrad) apply('ResourceApplyAdamWithAmsgrad', [F32(), LOCK()], [p, m[i]!, v[i]!, vhat![i]!], scalars);
       else apply('ResourceApplyAdam', [F32(), LOCK(), boolAttr('use_nesterov', false)], [p, m[i]!, v[i]!], scalars);
     });
@@ -110,10 +109,11 @@ export function adamStep_(params: Tensor[], grads: Tensor[], m: Tensor[], v: Ten
 
 /** Plain SGD: p -= lr * g (ResourceApplyGradientDescent). */
 export function sgdStep_(params: Tensor[], grads: Tensor[], lr: number): void {
-  const a = scalarTf(lr, 'float32');
-  params.forEach((p, i) => {
-    checkPair(p, grads[i]!, 'sgdStep_');
-    apply('ResourceApplyGradientDescent', [F32(), LOCK()], [p], [a, grads[i]!._v()]);
+  withScalars([lr], ([a]) => {
+    params.forEach((p, i) => {
+      checkPair(p, grads[i]!, 'sgdStep_');
+      apply('ResourceApplyGradientDescent', [F32(), LOCK()], [p], [a!, grads[i]!._v()]);
+    });
   });
 }
 
@@ -122,21 +122,25 @@ export function sgdStep_(params: Tensor[], grads: Tensor[], lr: number): void {
  * p -= lr*buf (nesterov: p -= lr*(g + momentum*buf)). ResourceApplyMomentum.
  */
 export function momentumStep_(params: Tensor[], grads: Tensor[], bufs: Tensor[], o: { lr: number; momentum: number; nesterov: boolean }): void {
-  const lr = scalarTf(o.lr, 'float32');
   const mom = scalarTf(o.momentum, 'float32');
-  params.forEach((p, i) => {
-    checkPair(p, grads[i]!, 'momentumStep_');
-    apply('ResourceApplyMomentum', [F32(), LOCK(), boolAttr('use_nesterov', o.nesterov)], [p, bufs[i]!], [lr, grads[i]!._v(), mom]);
+  // lr changes under schedulers: a per-call scalar, not a cached one.
+  withScalars([o.lr], ([lr]) => {
+    params.forEach((p, i) => {
+      checkPair(p, grads[i]!, 'momentumStep_');
+      apply('ResourceApplyMomentum', [F32(), LOCK(), boolAttr('use_nesterov', o.nesterov)], [p, bufs[i]!], [lr!, grads[i]!._v(), mom]);
+    });
   });
 }
 
 /** Adagrad: acc += g^2; p -= lr * g / (sqrt(acc) + eps) (ResourceApplyAdagradV2; PyTorch's and Keras's rule). */
 export function adagradStep_(params: Tensor[], grads: Tensor[], accs: Tensor[], o: { lr: number; eps: number }): void {
-  const lr = scalarTf(o.lr, 'float32');
   const eps = scalarTf(o.eps, 'float32');
-  params.forEach((p, i) => {
-    checkPair(p, grads[i]!, 'adagradStep_');
-    apply('ResourceApplyAdagradV2', [F32(), LOCK(), boolAttr('update_slots', true)], [p, accs[i]!], [lr, eps, grads[i]!._v()]);
+  // lr changes under schedulers: a per-call scalar, not a cached one.
+  withScalars([o.lr], ([lr]) => {
+    params.forEach((p, i) => {
+      checkPair(p, grads[i]!, 'adagradStep_');
+      apply('ResourceApplyAdagradV2', [F32(), LOCK(), boolAttr('update_slots', true)], [p, accs[i]!], [lr!, eps, grads[i]!._v()]);
+    });
   });
 }
 
@@ -146,12 +150,14 @@ export function adagradStep_(params: Tensor[], grads: Tensor[], accs: Tensor[], 
  * PyTorch adds eps outside the sqrt, so @duet/nn's RMSprop does not use this.
  */
 export function rmspropStep_(params: Tensor[], grads: Tensor[], ms: Tensor[], moms: Tensor[], o: { lr: number; rho: number; momentum: number; eps: number }): void {
-  const lr = scalarTf(o.lr, 'float32');
   const rho = scalarTf(o.rho, 'float32');
   const mom = scalarTf(o.momentum, 'float32');
   const eps = scalarTf(o.eps, 'float32');
-  params.forEach((p, i) => {
-    checkPair(p, grads[i]!, 'rmspropStep_');
-    apply('ResourceApplyRMSProp', [F32(), LOCK()], [p, ms[i]!, moms[i]!], [lr, rho, mom, eps, grads[i]!._v()]);
+  // lr changes under schedulers: a per-call scalar, not a cached one.
+  withScalars([o.lr], ([lr]) => {
+    params.forEach((p, i) => {
+      checkPair(p, grads[i]!, 'rmspropStep_');
+      apply('ResourceApplyRMSProp', [F32(), LOCK()], [p, ms[i]!, moms[i]!], [lr!, rho, mom, eps, grads[i]!._v()]);
+    });
   });
 }
