@@ -1,6 +1,7 @@
 /**
  * Per-op overhead: a Duet op vs the raw tfjs op vs the raw binding op, in one
- * process, interleaved in rounds so machine noise hits all three alike.
+ * process, interleaved in many short rounds (median taken) so machine noise
+ * hits all of them alike.
  * The PyTorch peer runs right after from op_overhead.py (same shapes).
  *
  *   pnpm exec tsx --conditions=source bench/core/op_overhead.ts
@@ -10,8 +11,8 @@ import * as tf from '@tensorflow/tfjs-node';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const ITERS = Number(process.env.ITERS ?? 20000);
-const ROUNDS = 5;
+const ITERS = Number(process.env.ITERS ?? 2000);
+const ROUNDS = Number(process.env.ROUNDS ?? 40);
 
 function timeLoop(fn: () => void, n: number): number {
   const t0 = process.hrtime.bigint();

@@ -10,6 +10,7 @@ import { tf, type TfTensor } from './engine.js';
 import { AutogradError } from './errors.js';
 import { markStep } from './memory.js';
 import { scalarTf } from './ops/util.js';
+import { k2 } from './ops/raw.js';
 import type { Tensor } from './tensor.js';
 
 /** A backward rule: gradient of the output in, gradients of the inputs out (null = none). */
@@ -161,7 +162,7 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
       const prev = grads.get(x);
       if (prev === undefined) grads.set(x, gi);
       else {
-        grads.set(x, T.add(prev, gi));
+        grads.set(x, k2('AddV2', prev, gi));
         prev.dispose();
         gi.dispose();
       }

@@ -8,6 +8,7 @@ import { tf } from './engine.js';
 import { AutogradError, DTypeError, TensorReleasedError } from './errors.js';
 import { adopt, release, currentStep, USER, GRAD, _registerTensorClass, type Owner } from './memory.js';
 import { readVariable, assignVariable } from './ops/variables.js';
+import { k2 } from './ops/raw.js';
 import { backward as runBackward, type BackwardOptions, type Node } from './autograd.js';
 import * as E from './ops/elementwise.js';
 import * as R from './ops/reduce.js';
@@ -154,7 +155,7 @@ export class Tensor {
       return;
     }
     const old = this._grad._tf;
-    this._grad._tf = tf().add(old, g);
+    this._grad._tf = k2('AddV2', old, g);
     old.dispose();
     g.dispose();
   }

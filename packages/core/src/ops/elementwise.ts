@@ -6,6 +6,7 @@ import { tf, runOp, typeAttr, type TfTensor } from '../engine.js';
 import { AutogradError, DTypeError, ShapeError } from '../errors.js';
 import { isGradEnabled, noGrad, record, unbroadcast } from '../autograd.js';
 import { Tensor, type DType, type TensorLike } from '../tensor.js';
+import { k1, k2 } from './raw.js';
 import { broadcastTo, normDim, normDims, prep, resultType, requireFloat, scalarTf, shapeStr } from './util.js';
 
 type Bin = (x: TfTensor, y: TfTensor) => TfTensor;
@@ -49,18 +50,18 @@ function broadcastError(name: string, a: Tensor, b: TensorLike, e: unknown): Err
 const T = tf;
 export function add(a: Tensor, b: TensorLike, alpha?: number): Tensor {
   if (alpha !== undefined && alpha !== 1) b = b instanceof Tensor ? mul(b, alpha) : (b as number) * alpha;
-  return binary('AddBackward', a, b, resultType(a, b), (x, y) => T().add(x, y), (g) => [g, g]);
+  return binary('AddBackward', a, b, resultType(a, b), (x, y) => (x.dtype === 'bool' ? T().add(x, y) : k2('AddV2', x, y)), (g) => [g, g]);
 }
 export function sub(a: Tensor, b: TensorLike, alpha?: number): Tensor {
   if (alpha !== undefined && alpha !== 1) b = b instanceof Tensor ? mul(b, alpha) : (b as number) * alpha;
-  return binary('SubBackward', a, b, resultType(a, b), (x, y) => T().sub(x, y), (g, _x, _y, _o, need) => [g, need[1] ? T().neg(g) : null]);
+  return binary('SubBackward', a, b, resultType(a, b), (x, y) => (x.dtype === 'bool' ? T().sub(x, y) : k2('Sub', x, y)), (g, _x, _y, _o, need) => [g, need[1] ? T().neg(g) : null]);
 }
 export function mul(a: Tensor, b: TensorLike): Tensor {
-  return binary('MulBackward', a, b, resultType(a, b), (x, y) => T().mul(x, y), (g, x, y, _o, need) => [need[0] ? T().mul(g, y) : null, need[1] ? T().mul(g, x) : null]);
+  return binary('MulBackward', a, b, resultType(a, b), (x, y) => (x.dtype === 'bool' ? T().mul(x, y) : k2('Mul', x, y)), (g, x, y, _o, need) => [need[0] ? T().mul(g, y) : null, need[1] ? T().mul(g, x) : null]);
 }
 /** True division (ints give floats, like PyTorch). */
 export function div(a: Tensor, b: TensorLike): Tensor {
-  return binary('DivBackward', a, b, 'float32', (x, y) => T().div(x, y), (g, x, y, _o, need) => [
+  return binary('DivBackward', a, b, 'float32', (x, y) => k2('RealDiv', x, y), (g, x, y, _o, need) => [
     need[0] ? T().div(g, y) : null,
     need[1] ? T().neg(T().div(T().mul(g, x), T().square(y))) : null,
   ]);
@@ -123,12 +124,12 @@ function unary(name: string, a: Tensor, kernel: (x: TfTensor) => TfTensor, grad:
 const one = () => scalarTf(1, 'float32');
 const f = (v: number) => scalarTf(v, 'float32');
 
-export const neg = (a: Tensor) => unary('NegBackward', a, (x) => T().neg(x), (g) => T().neg(g), false);
+export const neg = (a: Tensor) => unary('NegBackward', a, (x) => (x.dtype === 'bool' ? T().neg(x) : k1('Neg', x)), (g) => T().neg(g), false);
 export const abs = (a: Tensor) => unary('AbsBackward', a, (x) => T().abs(x), (g, x) => T().mul(g, T().sign(x)), false);
-export const exp = (a: Tensor) => unary('ExpBackward', a, (x) => T().exp(asFloat(x)), (g, _x, o) => T().mul(g, o), false);
-export const log = (a: Tensor) => unary('LogBackward', a, (x) => T().log(asFloat(x)), (g, x) => T().div(g, x), false);
+export const exp = (a: Tensor) => unary('ExpBackward', a, (x) => k1('Exp', asFloat(x)), (g, _x, o) => T().mul(g, o), false);
+export const log = (a: Tensor) => unary('LogBackward', a, (x) => k1('Log', asFloat(x)), (g, x) => T().div(g, x), false);
 export const log1p = (a: Tensor) => unary('Log1pBackward', a, (x) => T().log1p(asFloat(x)), (g, x) => T().div(g, T().add(x, one())), false);
-export const sqrt = (a: Tensor) => unary('SqrtBackward', a, (x) => T().sqrt(asFloat(x)), (g, _x, o) => T().div(g, T().mul(o, f(2))), false);
+export const sqrt = (a: Tensor) => unary('SqrtBackward', a, (x) => k1('Sqrt', asFloat(x)), (g, _x, o) => T().div(g, T().mul(o, f(2))), false);
 export const rsqrt = (a: Tensor) => unary('RsqrtBackward', a, (x) => T().rsqrt(asFloat(x)), (g, _x, o) => T().mul(g, T().mul(T().pow(o, f(3)), f(-0.5))), false);
 export const square = (a: Tensor) => unary('PowBackward', a, (x) => T().square(x), (g, x) => T().mul(g, T().mul(x, f(2))), false);
 export const reciprocal = (a: Tensor) => unary('ReciprocalBackward', a, (x) => T().reciprocal(asFloat(x)), (g, _x, o) => T().neg(T().mul(g, T().square(o))), false);
@@ -158,14 +159,14 @@ export function clamp(a: Tensor, min?: number, max?: number): Tensor {
 }
 
 // ReluGrad / SigmoidGrad / TanhGrad: TF's one-kernel backward rules.
-export const relu = (a: Tensor) => unary('ReluBackward', a, (x) => T().relu(x), (g, _x, o) => runOp('ReluGrad', [typeAttr('T', 'float32')], [g, o]), false);
+export const relu = (a: Tensor) => unary('ReluBackward', a, (x) => (x.dtype === 'float32' ? k1('Relu', x) : T().relu(x)), (g, _x, o) => runOp('ReluGrad', [typeAttr('T', 'float32')], [g, o]), false);
 export const leakyRelu = (a: Tensor, slope: number) =>
   unary('LeakyReluBackward', a, (x) => T().leakyRelu(x, slope), (g, x) => T().where(T().greater(x, f(0)), g, T().mul(g, f(slope))));
 export const elu = (a: Tensor, alpha: number) =>
   unary('EluBackward', a, (x) => (alpha === 1 ? T().elu(x) : T().where(T().greater(x, f(0)), x, T().mul(T().expm1(x), f(alpha)))),
     (g, x, o) => T().where(T().greater(x, f(0)), g, T().mul(g, T().add(o, f(alpha)))), true, alpha !== 1);
-export const sigmoid = (a: Tensor) => unary('SigmoidBackward', a, (x) => T().sigmoid(asFloat(x)), (g, _x, o) => runOp('SigmoidGrad', [typeAttr('T', 'float32')], [o, g]), false);
-export const tanh = (a: Tensor) => unary('TanhBackward', a, (x) => T().tanh(asFloat(x)), (g, _x, o) => runOp('TanhGrad', [typeAttr('T', 'float32')], [o, g]), false);
+export const sigmoid = (a: Tensor) => unary('SigmoidBackward', a, (x) => k1('Sigmoid', asFloat(x)), (g, _x, o) => runOp('SigmoidGrad', [typeAttr('T', 'float32')], [o, g]), false);
+export const tanh = (a: Tensor) => unary('TanhBackward', a, (x) => k1('Tanh', asFloat(x)), (g, _x, o) => runOp('TanhGrad', [typeAttr('T', 'float32')], [o, g]), false);
 export const silu = (a: Tensor) =>
   unary('SiluBackward', a, (x) => T().mul(x, T().sigmoid(x)), (g, x) => {
     const s = T().sigmoid(x);

@@ -13,7 +13,7 @@ import { ArgumentError, DTypeError, ShapeError } from '../errors.js';
 import { isGradEnabled, record } from '../autograd.js';
 import { Tensor } from '../tensor.js';
 import { requireFloat, scalarTf, shapeStr } from './util.js';
-import { biasAdd, biasAddGrad, matMul2d, reduce } from './raw.js';
+import { biasAdd, biasAddGrad, k1, k2, matMul2d, reduce } from './raw.js';
 
 const T = tf;
 
@@ -49,7 +49,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
     mm.dispose();
   }
   if (relu) {
-    const r = t.relu(y);
+    const r = k1('Relu', y);
     y.dispose();
     y = r;
   }
@@ -106,8 +106,8 @@ export function softmaxCrossEntropy(logits: Tensor, target: Tensor, reduction: R
   }
   return record(out, 'CrossEntropyBackward', [logits], (g) => {
     const t = T();
-    if (reduction === 'none') return [t.mul(backprop, t.reshape(g, [n, 1]))];
-    const scale = reduction === 'mean' ? t.div(g, scalarTf(n, 'float32')) : g;
-    return [t.mul(backprop, scale)];
+    if (reduction === 'none') return [k2('Mul', backprop, t.reshape(g, [n, 1]))];
+    const scale = reduction === 'mean' ? k2('RealDiv', g, scalarTf(n, 'float32')) : g;
+    return [k2('Mul', backprop, scale)];
   }, [backprop]);
 }
