@@ -227,33 +227,41 @@ export interface KernelCount {
   /** Native TensorFlow kernels launched. */
   kernels: number;
   byName: Record<string, number>;
+  /** Wall time spent inside each kernel's binding call, in microseconds. */
+  microsByName: Record<string, number>;
 }
 
 /**
- * Count the native kernels that `fn` launches (for benchmarks and tests of
- * the hot path; each costs ~20 us of fixed overhead on this engine).
+ * Count (and time) the native kernels that `fn` launches, for benchmarks and
+ * tests of the hot path; each costs ~20 us of fixed overhead on this engine.
  */
 export function countKernels<T>(fn: () => T): KernelCount & { result: T } {
   const b = nodeBackend();
   const single = b.executeSingleOutput;
   const multi = b.executeMultipleOutputs;
   const byName: Record<string, number> = {};
+  const microsByName: Record<string, number> = {};
   let kernels = 0;
-  const note = (name: string) => {
+  const note = (name: string, t0: number) => {
     kernels++;
     byName[name] = (byName[name] ?? 0) + 1;
+    microsByName[name] = (microsByName[name] ?? 0) + (performance.now() - t0) * 1000;
   };
   b.executeSingleOutput = function (name, attrs, inputs) {
-    note(name);
-    return single.call(this, name, attrs, inputs);
+    const t0 = performance.now();
+    const r = single.call(this, name, attrs, inputs);
+    note(name, t0);
+    return r;
   };
   b.executeMultipleOutputs = function (name, attrs, inputs, n) {
-    note(name);
-    return multi.call(this, name, attrs, inputs, n);
+    const t0 = performance.now();
+    const r = multi.call(this, name, attrs, inputs, n);
+    note(name, t0);
+    return r;
   };
   try {
     const result = fn();
-    return { result, kernels, byName };
+    return { result, kernels, byName, microsByName };
   } finally {
     b.executeSingleOutput = single;
     b.executeMultipleOutputs = multi;

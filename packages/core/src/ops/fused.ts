@@ -13,7 +13,7 @@ import { ArgumentError, DTypeError, ShapeError } from '../errors.js';
 import { isGradEnabled, record } from '../autograd.js';
 import { Tensor } from '../tensor.js';
 import { requireFloat, scalarTf, shapeStr } from './util.js';
-import { biasAdd, biasAddGrad, k1, k2, matMul2d, reduce } from './raw.js';
+import { biasAdd, biasAddGrad, k1, k2, matMul2d, reduce, reshapeRaw } from './raw.js';
 
 const T = tf;
 
@@ -61,11 +61,12 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   const out = new Tensor(y);
   const inputs = bias != null ? [x, weight, bias] : [x, weight];
   return record(out, relu ? 'LinearReluBackward' : 'LinearBackward', inputs, (g) => {
-    const tt = T();
+    const flat = x.ndim === 2;
     const g0 = relu ? runOp('ReluGrad', [typeAttr('T', 'float32')], [g, out._v()]) : g;
-    const g2 = x.ndim === 2 ? g0 : tt.reshape(g0, [-1, outF]);
-    const xs = x.ndim === 2 ? x._v() : tt.reshape(x._v(), [-1, inF]);
-    const gx = x.requiresGrad ? tt.reshape(matMul2d(g2, weight._v(), false, keras), x.shape as number[]) : null;
+    const g2 = flat ? g0 : reshapeRaw(g0, [-1, outF]);
+    const xs = flat ? x._v() : reshapeRaw(x._v(), [-1, inF]);
+    const gx2 = x.requiresGrad ? matMul2d(g2, weight._v(), false, keras) : null;
+    const gx = gx2 === null || flat ? gx2 : reshapeRaw(gx2, x.shape);
     const gw = weight.requiresGrad ? (keras ? matMul2d(xs, g2, true, false) : matMul2d(g2, xs, true, false)) : null;
     const gb = bias != null && bias.requiresGrad ? biasAddGrad(g2) : null;
     return bias != null ? [gx, gw, gb] : [gx, gw];

@@ -63,3 +63,8 @@ export function k1(op: string, x: TfTensor): TfTensor {
 export function k2(op: string, x: TfTensor, y: TfTensor): TfTensor {
   return runOp(op, tAttr(x.dtype), [x, y]);
 }
+
+/** Reshape with a cached int32 shape constant: one kernel, no upload. */
+export function reshapeRaw(x: TfTensor, shape: readonly number[]): TfTensor {
+  return runOp('Reshape', [typeAttr('T', x.dtype), typeAttr('Tshape', 'int32')], [x, intConst(shape as number[])]);
+}

@@ -1,6 +1,6 @@
 /** Shape ops: views, transposes, joins and splits, slicing. */
 import { tf, runOpN, intAttr, typeAttr, type TfTensor } from '../engine.js';
-import { intConst } from './raw.js';
+import { intConst, reshapeRaw } from './raw.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { record, unbroadcast } from '../autograd.js';
 import { Tensor } from '../tensor.js';
@@ -17,8 +17,9 @@ export function reshape(a: Tensor, shape: number[]): Tensor {
   }
   const resolved = infer === 0 ? shape : shape.map((d) => (d === -1 ? a.size / known : d));
   if (resolved.length === a.ndim && resolved.every((d, i) => d === a.shape[i])) return a; // a no-op view: no kernel
-  const out = new Tensor(T().reshape(a._v(), shape));
-  return record(out, 'ViewBackward', [a], (g) => [T().reshape(g, a.shape as number[])]);
+  // Reshape through the binding with a cached shape constant (tf.reshape uploads a new shape tensor each call).
+  const out = new Tensor(reshapeRaw(a._v(), resolved));
+  return record(out, 'ViewBackward', [a], (g) => [reshapeRaw(g, a.shape as number[])]);
 }
 
 export function flatten(a: Tensor, start = 0, end = -1): Tensor {
