@@ -1,0 +1,51 @@
+/** The native engine: what loads, what it reports, and the errors when it cannot load. */
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { backendInfo, initBackend, NativeEngineError, tensor } from '@duet/core';
+
+const root = new URL('..', import.meta.url).pathname;
+
+/** Import @duet/core in a fresh Node with extra env; returns stderr of the failure ('' on success). */
+function importWith(env: Record<string, string>): string {
+  try {
+    execFileSync(process.execPath, ['--conditions=source', '--import', 'tsx', '-e', "await import('@duet/core').then((c) => c.backendInfo())"], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: 'pipe',
+      encoding: 'utf8',
+    });
+    return '';
+  } catch (e) {
+    return String((e as { stderr?: string }).stderr ?? e);
+  }
+}
+
+describe('native engine', () => {
+  it("reports TensorFlow's native backend and the library actually loaded", () => {
+    tensor([1]).dispose();
+    const info = backendInfo();
+    expect(info.backend).toBe('tensorflow');
+    expect(info.device).toBe('cpu');
+    expect(info.tfVersion).toMatch(/^2\.\d+\.\d+/);
+    expect(info.devices).toContain('/device:CPU:0');
+    expect(existsSync(info.bindingPath)).toBe(true);
+  });
+
+  it('refuses to switch device after the engine loaded', () => {
+    expect(() => initBackend({ device: 'gpu' })).toThrow(NativeEngineError);
+    expect(() => initBackend({ device: 'gpu' })).toThrow(/DUET_DEVICE=gpu/);
+    expect(initBackend({ device: 'cpu' }).device).toBe('cpu');
+  });
+
+  it('DUET_DEVICE=gpu without tfjs-node-gpu fails at import with the fix, never a silent CPU fallback', () => {
+    const err = importWith({ DUET_DEVICE: 'gpu' });
+    expect(err).toMatch(/NativeEngineError/);
+    expect(err).toMatch(/@tensorflow\/tfjs-node-gpu/);
+    expect(err).toMatch(/never falls back to the CPU/);
+  });
+
+  it('an unknown DUET_DEVICE is a clear error', () => {
+    expect(importWith({ DUET_DEVICE: 'tpu' })).toMatch(/DUET_DEVICE must be 'cpu' or 'gpu'. Received: 'tpu'/);
+  });
+});
