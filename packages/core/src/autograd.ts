@@ -11,10 +11,25 @@ import { AutogradError } from './errors.js';
 import { markStep } from './memory.js';
 import { scalarTf } from './ops/util.js';
 import { k2 } from './ops/raw.js';
+import { toNCHW, toNHWC } from './layout.js';
 import type { Tensor } from './tensor.js';
 
 /** A backward rule: gradient of the output in, gradients of the inputs out (null = none). */
 export type BackwardFn = (grad: TfTensor) => (TfTensor | null)[];
+
+/**
+ * The layout a rule exchanges gradients in (docs/design/layout.md): true = NHWC
+ * (the physical form of an NCHW tensor), false = logical. `out` for the
+ * gradient the rule receives, `inputs[i]` for the one it returns for input i.
+ * A node without one is layout-unaware: logical everywhere.
+ */
+export interface GradLayout {
+  out: boolean;
+  inputs: readonly boolean[];
+}
+
+/** A one-input rule that takes and gives NHWC gradients (pooling, elementwise ops on an NHWC-stored tensor). */
+export const NHWC_UNARY: GradLayout = { out: true, inputs: [true] };
 
 export interface Node {
   name: string;
@@ -22,6 +37,7 @@ export interface Node {
   backward: BackwardFn | null; // null once the graph was freed
   /** Internal tensors the rule needs, released with the graph. */
   saved: TfTensor[] | undefined;
+  layout: GradLayout | undefined;
 }
 
 let gradEnabled = true;
@@ -53,12 +69,12 @@ export function enableGrad<T>(fn: () => T): T {
 }
 
 /** Attach a node to `out` if grad mode is on and any input requires grad. */
-export function record(out: Tensor, name: string, inputs: Tensor[], backward: BackwardFn, saved?: TfTensor[]): Tensor {
+export function record(out: Tensor, name: string, inputs: Tensor[], backward: BackwardFn, saved?: TfTensor[], layout?: GradLayout): Tensor {
   if (gradEnabled) {
     for (const x of inputs) {
       if (x.requiresGrad) {
         out.requiresGrad = true;
-        out._node = { name, inputs, backward, saved };
+        out._node = { name, inputs, backward, saved, layout };
         return out;
       }
     }
@@ -123,7 +139,8 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
   const T = tf();
   const order = topoSort(root);
   const grads = new Map<Tensor, TfTensor>();
-  grads.set(root, gradient !== undefined ? T.clone(gradient._v()) : root.ndim === 0 ? T.clone(scalarTf(1, 'float32')) : T.ones(root.shape as number[]));
+  const seed = gradient !== undefined ? T.clone(gradient._v()) : root.ndim === 0 ? T.clone(scalarTf(1, 'float32')) : T.ones(root.shape as number[]);
+  grads.set(root, convertOwned(seed, false, root._nhwc));
   const retain = options.retainGraph === true;
   for (let k = order.length - 1; k >= 0; k--) {
     const t = order[k]!;
@@ -132,7 +149,7 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
     grads.delete(t);
     const node = t._node;
     if (node === null) {
-      t._accumulateGrad(g);
+      t._accumulateGrad(convertOwned(g, t._nhwc, false)); // a leaf's .grad is logical
       continue;
     }
     const rule = node.backward;
@@ -142,23 +159,24 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
       throw new AutogradError(`backward(): trying to backward through the graph a second time (the saved tensors of '${node.name}' were already freed). Pass { retainGraph: true } to the first backward() if you need to call it twice.`);
     }
     // Rules may pass `g` through (or return one tensor twice): give each input its own handle.
+    // Gradients are kept in each tensor's stored layout; convert where the rule's layout differs.
+    const layout = node.layout;
     const inGrads = T.tidy(() => {
       const seen = new Set<TfTensor>([g]);
-      return rule(g).map((x) => {
+      return rule(convert(g, t._nhwc, layout?.out ?? false)).map((x, i) => {
         if (x === null) return null;
-        if (seen.has(x)) return T.clone(x);
-        seen.add(x);
-        return x;
+        const input = node.inputs[i]!;
+        if (!input.requiresGrad) return null;
+        const gi = convert(x, layout?.inputs[i] ?? false, input._nhwc);
+        if (seen.has(gi)) return T.clone(gi);
+        seen.add(gi);
+        return gi;
       }) as TfTensor[];
     });
     g.dispose();
     node.inputs.forEach((x, i) => {
       const gi = inGrads[i];
       if (gi == null) return;
-      if (!x.requiresGrad) {
-        gi.dispose();
-        return;
-      }
       const prev = grads.get(x);
       if (prev === undefined) grads.set(x, gi);
       else {
@@ -170,6 +188,19 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
     if (!retain) freeNode(node);
   }
   markStep();
+}
+
+/** A gradient moved from one layout to another (true = NHWC); unchanged if they agree. */
+function convert(g: TfTensor, fromNhwc: boolean, toNhwc: boolean): TfTensor {
+  if (fromNhwc === toNhwc) return g;
+  return toNhwc ? toNHWC(g) : toNCHW(g);
+}
+
+/** `convert` for a gradient we own outside a tidy: the input is disposed if it was converted. */
+function convertOwned(g: TfTensor, fromNhwc: boolean, toNhwc: boolean): TfTensor {
+  const r = convert(g, fromNhwc, toNhwc);
+  if (r !== g) g.dispose();
+  return r;
 }
 
 function freeNode(node: Node): void {

@@ -9,6 +9,7 @@ import { AutogradError, DTypeError, TensorReleasedError } from './errors.js';
 import { adopt, release, currentStep, USER, GRAD, _registerTensorClass, type Owner } from './memory.js';
 import { readVariable, assignVariable } from './ops/variables.js';
 import { k2 } from './ops/raw.js';
+import { toNCHW, toNHWC } from './layout.js';
 import { backward as runBackward, type BackwardOptions, type Node } from './autograd.js';
 import * as E from './ops/elementwise.js';
 import * as R from './ops/reduce.js';
@@ -24,15 +25,19 @@ export interface DimOptions {
 }
 
 export class Tensor {
-  /** @internal the native tensor; null once released. */
+  /** @internal the native tensor, in the physical layout (see `_nhwc`); null once released. */
   _tf: TfTensor | null;
+  /** @internal true: `_tf` holds the NHWC permutation of this 4-d tensor's logical NCHW value (docs/design/layout.md). */
+  _nhwc = false;
+  /** @internal the value converted to the other layout once and cached (logical for an NHWC tensor, NHWC for a logical one); owned like `_tf`. */
+  _alt: TfTensor | null = null;
   /** @internal graph node (grad_fn); null for leaves. */
   _node: Node | null = null;
   /** @internal ownership (see memory.ts). */
   _owner: Owner = USER;
   /** @internal step at which this tensor was last used. */
   _lastUsed = 0;
-  /** @internal a TF resource variable holding the value (parameters, optimizer slots); see ops/variables.ts. */
+  /** @internal a TF resource variable holding the (logical) value (parameters, optimizer slots); see ops/variables.ts. */
   _res: TfTensor | null = null;
   /** @internal the cached value `_tf` must be re-read from `_res` before use. */
   _stale = false;
@@ -43,16 +48,33 @@ export class Tensor {
   requiresGrad = false;
   private _grad: Tensor | null = null;
 
-  /** @internal Use `tensor()`, the creation functions or ops to make tensors. */
-  constructor(value: TfTensor) {
+  /**
+   * @internal Use `tensor()`, the creation functions or ops to make tensors.
+   * `nhwc`: `value` is [N, H, W, C], the physical form of a logical [N, C, H, W] tensor.
+   */
+  constructor(value: TfTensor, nhwc = false) {
     this._tf = value;
-    this.shape = value.shape;
+    this._nhwc = nhwc;
+    const s = value.shape;
+    this.shape = nhwc ? [s[0]!, s[3]!, s[1]!, s[2]!] : s;
     this.dtype = value.dtype as DType;
     adopt(this);
   }
 
-  /** @internal The native tensor; throws a clear error if it was released. */
+  /** @internal The logical native value (what every op reads); an NHWC tensor converts once and caches it. Throws if released. */
   _v(): TfTensor {
+    const v = this._stored();
+    return this._nhwc ? (this._alt ??= tf().keep(toNCHW(v))) : v;
+  }
+
+  /** @internal The NHWC value of a 4-d tensor, for layout-aware ops: as stored, or converted once and cached. */
+  _nhwcValue(): TfTensor {
+    const v = this._stored();
+    return this._nhwc ? v : (this._alt ??= tf().keep(toNHWC(v)));
+  }
+
+  /** @internal The native value as stored (`_v()` if not `_nhwc`); throws a clear error if it was released. */
+  _stored(): TfTensor {
     if (this._stale) this._refresh();
     const v = this._tf;
     if (v === null) throw this._releasedError();
@@ -69,17 +91,33 @@ export class Tensor {
   /** @internal drop the cached value of a variable-backed tensor (before a kernel updates the variable in place, so TF need not copy). */
   _dropCache(): void {
     if (this._res === null || this._stale) return;
-    this._tf?.dispose();
-    this._tf = null;
+    this._replace(null);
     this._stale = true;
   }
 
-  /** @internal replace the value (in-place ops), keeping identity, grad and ownership. */
+  /** @internal replace the value with a logical one (in-place ops), keeping identity, grad and ownership. */
   _setValue(v: TfTensor): void {
-    const old = this._v();
+    this._stored();
     if (this._res !== null) assignVariable(this._res, v);
+    this._replace(v);
+  }
+
+  /** @internal hand the logical value over (to an in-place op's target); this tensor is released. */
+  _moveValue(reason: string): TfTensor {
+    const v = this._v();
+    if (v === this._tf) this._tf = null;
+    else this._alt = null;
+    this._free(reason);
+    this._releasedBecause = reason;
+    return v;
+  }
+
+  /** Store `v` (logical, or null), disposing the stored value and its cached conversion. */
+  private _replace(v: TfTensor | null): void {
+    for (const old of [this._tf, this._alt]) if (old !== null && old !== v) old.dispose();
     this._tf = v;
-    if (old !== v) old.dispose();
+    this._alt = null;
+    this._nhwc = false;
   }
 
   /** @internal */
@@ -89,6 +127,8 @@ export class Tensor {
       this._res = null;
       this._stale = false;
     }
+    this._alt?.dispose();
+    this._alt = null;
     if (this._tf === null) return;
     this._tf.dispose();
     this._tf = null;
@@ -154,15 +194,13 @@ export class Tensor {
       this._grad = t;
       return;
     }
-    const old = this._grad._tf;
-    this._grad._tf = k2('AddV2', old, g);
-    old.dispose();
+    this._grad._setValue(k2('AddV2', this._grad._v(), g));
     g.dispose();
   }
 
   /** Mark this tensor as yours: it is never released automatically. Returns `this`. */
   keep(): this {
-    this._v();
+    this._stored();
     this._owner = USER;
     return this;
   }
@@ -209,9 +247,9 @@ export class Tensor {
   backward(gradient?: Tensor, options?: BackwardOptions): void {
     runBackward(this, gradient, options);
   }
-  /** A new tensor sharing the values, cut from the graph. */
+  /** A new tensor sharing the values (and their layout), cut from the graph. */
   detach(): Tensor {
-    return new Tensor(tf().clone(this._v()));
+    return new Tensor(tf().clone(this._stored()), this._nhwc);
   }
   /** Set `requiresGrad` in place (leaves only). A leaf that requires grad is yours to keep. */
   requiresGrad_(flag = true): this {

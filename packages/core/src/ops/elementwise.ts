@@ -4,7 +4,7 @@
  */
 import { tf, runOp, typeAttr, type TfTensor } from '../engine.js';
 import { AutogradError, DTypeError, ShapeError } from '../errors.js';
-import { isGradEnabled, noGrad, record, unbroadcast } from '../autograd.js';
+import { isGradEnabled, noGrad, record, unbroadcast, NHWC_UNARY, type GradLayout } from '../autograd.js';
 import { Tensor, type DType, type TensorLike } from '../tensor.js';
 import { k1, k2 } from './raw.js';
 import { broadcastTo, normDim, normDims, prep, resultType, requireFloat, scalarTf, shapeStr } from './util.js';
@@ -13,14 +13,19 @@ type Bin = (x: TfTensor, y: TfTensor) => TfTensor;
 /** A binary rule; `need` says which operands require grad (skip the other's kernels). */
 type BinGrad = (g: TfTensor, x: TfTensor, y: TfTensor, out: TfTensor, need: readonly [boolean, boolean]) => [TfTensor | null, TfTensor | null];
 
-/** Run a broadcasting binary kernel with PyTorch's type promotion and record its gradient. */
+/**
+ * Run a broadcasting binary kernel with PyTorch's type promotion and record its gradient.
+ * An NHWC-stored tensor with a number, or with another of its shape (a residual
+ * add), is computed as stored: the result is stored NHWC (docs/design/layout.md).
+ */
 function binary(name: string, a: Tensor, b: TensorLike, dtype: DType, kernel: Bin, grad: BinGrad | null): Tensor {
+  const nhwc = a._nhwc && (b instanceof Tensor ? b._nhwc && a.shape.every((d, i) => d === b.shape[i]) : true);
   const temps: TfTensor[] = [];
-  const x = prep(a, dtype, temps);
-  const y = prep(b, dtype, temps);
+  const x = prep(a, dtype, temps, nhwc);
+  const y = prep(b, dtype, temps, nhwc);
   let out: Tensor;
   try {
-    out = new Tensor(kernel(x, y));
+    out = new Tensor(kernel(x, y), nhwc);
   } catch (e) {
     for (const t of temps) t.dispose();
     throw broadcastError(name, a, b, e);
@@ -30,15 +35,17 @@ function binary(name: string, a: Tensor, b: TensorLike, dtype: DType, kernel: Bi
   const bt = b instanceof Tensor ? b : null;
   if (!a.requiresGrad && !bt?.requiresGrad) return out;
   const inputs = bt !== null ? [a, bt] : [a];
+  const value = (t: Tensor) => (nhwc ? t._stored() : t._v());
   return record(out, name, inputs, (g) => {
-    const xv = a._v();
-    const yv = bt !== null ? bt._v() : scalarTf(b as number, 'float32');
-    const [ga, gb] = grad(g, xv, yv, out._v(), [a.requiresGrad, bt !== null && bt.requiresGrad]);
-    const r: (TfTensor | null)[] = [ga === null ? null : unbroadcast(ga, a.shape)];
-    if (bt !== null) r.push(gb === null ? null : unbroadcast(gb, bt.shape));
+    const xv = value(a);
+    const yv = bt !== null ? value(bt) : scalarTf(b as number, 'float32');
+    const [ga, gb] = grad(g, xv, yv, value(out), [a.requiresGrad, bt !== null && bt.requiresGrad]);
+    const r: (TfTensor | null)[] = [ga === null || nhwc ? ga : unbroadcast(ga, a.shape)];
+    if (bt !== null) r.push(gb === null || nhwc ? gb : unbroadcast(gb, bt.shape));
     return r;
-  });
+  }, undefined, nhwc ? NHWC_BINARY : undefined);
 }
+const NHWC_BINARY: GradLayout = { out: true, inputs: [true, true] };
 
 function broadcastError(name: string, a: Tensor, b: TensorLike, e: unknown): Error {
   if (b instanceof Tensor && !(e instanceof DTypeError)) {
@@ -111,15 +118,21 @@ export function logicalNot(a: Tensor): Tensor {
   return out;
 }
 
-/** A float unary op: forward kernel, and the rule from (g, x, out). */
-function unary(name: string, a: Tensor, kernel: (x: TfTensor) => TfTensor, grad: ((g: TfTensor, x: TfTensor, out: TfTensor) => TfTensor) | null, floatOnly = true, composite = false): Tensor {
+/**
+ * A float unary op: forward kernel, and the rule from (g, x, out). An
+ * elementwise one runs on the value as stored, so an NHWC-stored tensor stays
+ * NHWC and its rule exchanges NHWC gradients (docs/design/layout.md).
+ */
+function unary(name: string, a: Tensor, kernel: (x: TfTensor) => TfTensor, grad: ((g: TfTensor, x: TfTensor, out: TfTensor) => TfTensor) | null, floatOnly = true, composite = false, elementwise = true): Tensor {
   if (floatOnly) requireFloat(a, name);
+  const nhwc = elementwise && a._nhwc;
+  const value = (t: Tensor) => (nhwc ? t._stored() : t._v());
   // A kernel on a non-float input (a cast first) or a composite one makes temporaries: tidy them.
   // Single-kernel ops on float32 (the hot path) skip tidy's cost.
-  const x = a._v();
-  const out = new Tensor(composite || x.dtype !== 'float32' ? T().tidy(() => kernel(x)) : kernel(x));
+  const x = value(a);
+  const out = new Tensor(composite || x.dtype !== 'float32' ? T().tidy(() => kernel(x)) : kernel(x), nhwc);
   if (grad === null || !a.requiresGrad || !isGradEnabled()) return out;
-  return record(out, name, [a], (g) => [grad(g, a._v(), out._v())]);
+  return record(out, name, [a], (g) => [grad(g, value(a), value(out))], undefined, nhwc ? NHWC_UNARY : undefined);
 }
 const one = () => scalarTf(1, 'float32');
 const f = (v: number) => scalarTf(v, 'float32');
@@ -209,13 +222,13 @@ export function softmax(a: Tensor, dim: number): Tensor {
   const d = normDim(dim, a.ndim);
   const axes = normDims(d, a.ndim)!; // [] for a 0-d tensor
   return unary('SoftmaxBackward', a, (x) => onLastAxis(x, d, (y) => T().softmax(y)), (g, _x, o) =>
-    T().mul(o, T().sub(g, T().sum(T().mul(g, o), axes, true))));
+    T().mul(o, T().sub(g, T().sum(T().mul(g, o), axes, true))), true, false, false);
 }
 export function logSoftmax(a: Tensor, dim: number): Tensor {
   const d = normDim(dim, a.ndim);
   const axes = normDims(d, a.ndim)!; // [] for a 0-d tensor
   return unary('LogSoftmaxBackward', a, (x) => onLastAxis(x, d, (y) => T().logSoftmax(y)), (g, _x, o) =>
-    T().sub(g, T().mul(T().exp(o), T().sum(g, axes, true))));
+    T().sub(g, T().mul(T().exp(o), T().sum(g, axes, true))), true, false, false);
 }
 /** TF's softmax kernels work on the last axis: move `d` there and back. */
 function onLastAxis(x: TfTensor, d: number, k: (y: TfTensor) => TfTensor): TfTensor {
@@ -288,8 +301,8 @@ export function cast(a: Tensor, dtype: DType): Tensor {
 }
 
 export function clone(a: Tensor): Tensor {
-  const out = new Tensor(T().clone(a._v()));
-  return record(out, 'CloneBackward', [a], (g) => [g]);
+  const out = new Tensor(T().clone(a._stored()), a._nhwc);
+  return record(out, 'CloneBackward', [a], (g) => [g], undefined, a._nhwc ? NHWC_UNARY : undefined);
 }
 
 export function fillLike(a: Tensor, v: number): Tensor {
@@ -313,9 +326,6 @@ export function inPlace<X extends Tensor>(t: X, fn: (t: Tensor) => Tensor): X {
     throw new DTypeError(`in-place op: the result type ${r.dtype} cannot be cast to the tensor's dtype ${t.dtype}.`);
   }
   if (r === t) return t;
-  const v = r._v();
-  r._tf = null;
-  r._releasedBecause = 'its value was moved into another tensor by an in-place op';
-  t._setValue(v);
+  t._setValue(r._moveValue('its value was moved into another tensor by an in-place op'));
   return t;
 }

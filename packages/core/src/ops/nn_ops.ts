@@ -13,30 +13,40 @@
  * y.sum().backward();
  * ```
  *
- * Native kernels per call (counted by test/golden/core_nn.test.ts; NCHW unless
- * said; "bwd" = all inputs require grad; TF's CPU kernels are NHWC only, so
- * NCHW pays a Transpose in and out of every conv and pool):
+ * NCHW results of conv and pool (and elementwise ops on them) are *stored*
+ * NHWC, the layout TF's CPU kernels need, with their logical NCHW shape
+ * (docs/design/layout.md): a chain conv -> relu -> pool -> conv transposes
+ * nothing between the ops; a layout-unaware op (flatten, sum, toArray) reads
+ * the logical value, converted once and cached.
+ *
+ * Native kernels per call (counted by test/golden/core_nn.test.ts; NCHW input
+ * stored logically unless said; "bwd" = all inputs require grad, upstream
+ * gradient and input leaves logical, so it includes the Transpose of the
+ * gradient in and of dx out, which an NHWC-stored neighbour does not pay):
  *
  * | op                              | fwd | bwd | notes |
  * | ------------------------------- | --- | --- | ----- |
- * | conv2d, groups 1, with bias     | 5   | 6   | Transpose x, w, y; Conv2D; BiasAdd. bwd: Transpose g, dx, dw; BackpropInput; BackpropFilter; BiasAddGrad |
+ * | conv2d, groups 1, with bias     | 4   | 6   | Transpose x (none if stored NHWC), w; Conv2D; BiasAdd. bwd: BackpropInput; BackpropFilter + Transpose dw; BiasAddGrad |
+ * | conv2d, relu, maxPool2d         | 6   | 8   | the chain above: nothing transposed between the three ops |
  * | conv2d, dataFormat 'NHWC'       | 2   | 3   | Conv2D + BiasAdd; no transposes |
- * | conv2d 1x1, stride 1, no pad    | 5   | 7   | NCHW as BatchMatMul W @ x[N, C, HW] + Reshapes: no transposes (see nn/pointwise.ts) |
- * | conv2d, dilation > 1            | 5   | 8   | + ScatterNd (zero-filled dense filter) and StridedSlice in bwd: TF's CPU backprop rejects dilation |
- * | conv2d, depthwise (groups = C)  | 6   | 8   | DepthwiseConv2dNative (10x faster than grouped Conv2D here) + filter Reshape |
- * | conv2d, 1 < groups < C          | 5   | 9 + 2G | native grouped Conv2D fwd; bwd one BackpropInput/Filter per group (TF's CPU backprop rejects groups) |
- * | conv1d                          | 8   | 9   | conv2d over [N, C, 1, L]: + 3 Reshape each way |
- * | convTranspose2d, with bias      | 5   | 6   | Conv2DBackpropInput fwd; Conv2D + BackpropFilter bwd |
- * | maxPool2d                       | 3   | 3   | Transpose, MaxPool (explicit -inf padding), Transpose; MaxPoolGrad |
- * | avgPool2d                       | 3-5 | 3-5 | + Pad/Slice with padding or ceilMode, + Mul where PyTorch's divisor != kH * kW |
+ * | conv2d 1x1, stride 1, no pad    | 5   | 7   | logical NCHW as BatchMatMul W @ x[N, C, HW] + Reshapes (see nn/pointwise.ts); NHWC-stored: the Conv2D path |
+ * | conv2d, dilation > 1            | 4   | 8   | + ScatterNd (zero-filled dense filter) and StridedSlice in bwd: TF's CPU backprop rejects dilation |
+ * | conv2d, depthwise (groups = C)  | 5   | 8   | DepthwiseConv2dNative (10x faster than grouped Conv2D here) + filter Reshape |
+ * | conv2d, 1 < groups < C          | 4   | 9 + 2G | native grouped Conv2D fwd; bwd one BackpropInput/Filter per group (TF's CPU backprop rejects groups) |
+ * | conv1d                          | 8   | 9   | conv2d over [N, C, 1, L]: + Reshapes, and the squeeze reads the logical value |
+ * | convTranspose2d, with bias      | 4   | 6   | Conv2DBackpropInput fwd; Conv2D + BackpropFilter bwd |
+ * | maxPool2d                       | 2   | 3   | (Transpose x), MaxPool (explicit -inf padding); MaxPoolGrad |
+ * | avgPool2d                       | 2-4 | 3-5 | + Pad/Slice with padding or ceilMode, + Mul where PyTorch's divisor != kH * kW |
  * | maxPool1d, avgPool1d            | +2  | +2  | the 2-d op over [N, C, 1, L] |
- * | adaptiveAvgPool2d               | 1-3 | 2-3 | 1x1: Mean; sizes divide: avgPool2d; else 2 BatchMatMul with bin matrices |
- * | dropout, dropout2d (training)   | 4   | 1   | StatelessRandomUniform, GreaterEqual, SelectV2, Mul |
+ * | adaptiveAvgPool2d               | 1-2 | 2-3 | 1x1: Mean (over the stored layout); sizes divide: avgPool2d; else 2 BatchMatMul with bin matrices |
+ * | batchNorm2d                     | 2   | 3   | Transpose x (none if stored NHWC), FusedBatchNormV3; FusedBatchNormGradV3 |
+ * | dropout, dropout2d (training)   | 4   | 1   | StatelessRandomUniform, GreaterEqual, SelectV2, Mul (in the stored layout) |
  * | embedding                       | 1   | 1-2 | GatherV2; UnsortedSegmentSum (+ Mul for paddingIdx) |
  *
  * Small constant inputs (shapes, perms, divisor maps) are cached, never re-uploaded.
- * What a backward needs beyond its inputs (the NCHW paths' NHWC copies, dropout's
- * mask) is saved on the graph node and freed with it.
+ * What a backward needs beyond its inputs (the NCHW convs' HWIO weight, dropout's
+ * mask) is saved on the graph node and freed with it; an input's NHWC copy is
+ * cached on the input and freed with it.
  */
 export {
   conv2d, conv1d, convTranspose2d, type Conv2dOptions, type Conv1dOptions, type ConvTranspose2dOptions, type ExplicitPadding,
@@ -45,6 +55,7 @@ export {
   maxPool2d, avgPool2d, maxPool1d, avgPool1d, adaptiveAvgPool2d,
   type MaxPool2dOptions, type AvgPool2dOptions, type MaxPool1dOptions, type AvgPool1dOptions,
 } from './nn/pool.js';
+export { batchNorm2d, type BatchNorm2dOptions, type BatchNorm2dResult } from './nn/batchnorm.js';
 export { dropout, dropout2d } from './nn/dropout.js';
 export { embedding, type EmbeddingOptions } from './nn/embedding.js';
 export type { IntPair } from './nn/args.js';

@@ -67,10 +67,10 @@ export function resultType(t: Tensor, o: TensorLike): DType {
   return 'int32';
 }
 
-/** The native operand for `o` in dtype `dt`; casts made here are pushed to `temps` (dispose after the op). */
-export function prep(o: TensorLike, dt: DType, temps: TfTensor[]): TfTensor {
+/** The native operand for `o` in dtype `dt` (as stored if `stored`, else logical); casts made here are pushed to `temps` (dispose after the op). */
+export function prep(o: TensorLike, dt: DType, temps: TfTensor[], stored = false): TfTensor {
   if (o instanceof Tensor) {
-    const v = o._v();
+    const v = stored ? o._stored() : o._v();
     if (v.dtype === dt) return v;
     const c = tf().cast(v, dt);
     temps.push(c);

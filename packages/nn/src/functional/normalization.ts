@@ -2,7 +2,7 @@
  * Normalization functions: `F.batchNorm`, `F.layerNorm`, `F.groupNorm`.
  * The channel axis is a parameter (PyTorch's NCHW: 1; Keras's channels-last: -1).
  */
-import { ArgumentError, ShapeError, noGrad, type Tensor } from '@duet/core';
+import { ArgumentError, ShapeError, functional as CF, noGrad, type Tensor } from '@duet/core';
 
 export interface BatchNormOptions {
   weight?: Tensor | null;
@@ -43,8 +43,11 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   const cshape = channelShape(x.ndim, axis, c);
   const weight = options.weight ?? null;
   const bias = options.bias ?? null;
+  // NCHW images: core's batchNorm2d, TF's fused kernel (one each way), result stored NHWC (docs/design/layout.md).
+  const fused = x.ndim === 4 && axis === 1;
   if (!training) {
     if (runningMean === null || runningVar === null) throw new ArgumentError('batchNorm: running_mean and running_var must be given when training is false.');
+    if (fused) return CF.batchNorm2d(x, runningMean, runningVar, { weight, bias, training: false, eps }).y;
     // y = x * scale + shift with scale = w / sqrt(var + eps), shift = b - mean * scale: 2 full-size kernels.
     let scale = runningVar.add(eps).rsqrt();
     if (weight !== null) scale = scale.mul(weight);
@@ -55,26 +58,35 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   const axes = [...Array(x.ndim).keys()].filter((i) => i !== axis);
   const n = x.size / c;
   if (n <= 1) throw new ArgumentError(`batchNorm: expected more than 1 value per channel when training, got input size [${x.shape.join(', ')}].`);
+  if (fused) {
+    const r = CF.batchNorm2d(x, null, null, { weight, bias, training: true, eps });
+    updateRunning(runningMean, runningVar, r.mean!, r.variance!, n, options);
+    return r.y;
+  }
   const mean = x.mean(axes, { keepdim: true });
   const xc = x.sub(mean);
   const varB = xc.square().mean(axes, { keepdim: true });
   let y = xc.mul(varB.add(eps).rsqrt());
   if (weight !== null) y = y.mul(toChannel(weight, cshape, lastAxis));
   if (bias !== null) y = y.add(toChannel(bias, cshape, lastAxis));
-  if (runningMean !== null && runningVar !== null) {
-    // running += (batch - running) * momentum; momentum may be a 0-d tensor (BatchNorm's cumulative average).
-    const m = options.momentum ?? 0.1;
-    const unbiased = options.unbiasedRunningVar === false ? 1 : n / (n - 1);
-    noGrad(() => {
-      const newMean = runningMean.add(mean.reshape([c]).sub(runningMean).mul(m));
-      const newVar = runningVar.add(varB.reshape([c]).mul(unbiased).sub(runningVar).mul(m));
-      runningMean.copy_(newMean);
-      runningVar.copy_(newVar);
-      newMean.dispose();
-      newVar.dispose();
-    });
-  }
+  updateRunning(runningMean, runningVar, mean, varB, n, options);
   return y;
+}
+
+/** running += (batch - running) * momentum; momentum may be a 0-d tensor (BatchNorm's cumulative average). */
+function updateRunning(runningMean: Tensor | null, runningVar: Tensor | null, mean: Tensor, varB: Tensor, n: number, options: BatchNormOptions): void {
+  if (runningMean === null || runningVar === null) return;
+  const c = runningMean.size;
+  const m = options.momentum ?? 0.1;
+  const unbiased = options.unbiasedRunningVar === false ? 1 : n / (n - 1);
+  noGrad(() => {
+    const newMean = runningMean.add(mean.reshape([c]).sub(runningMean).mul(m));
+    const newVar = runningVar.add(varB.reshape([c]).mul(unbiased).sub(runningVar).mul(m));
+    runningMean.copy_(newMean);
+    runningVar.copy_(newVar);
+    newMean.dispose();
+    newVar.dispose();
+  });
 }
 
 /** Layer normalization over the last `normalizedShape.length` dims (`F.layer_norm`). */

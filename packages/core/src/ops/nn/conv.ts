@@ -1,16 +1,18 @@
 /**
  * Convolutions in PyTorch's layouts (and channels-last for the Keras front
  * end), forward and backward on TF's native kernels. TF's CPU kernels are
- * NHWC only, so NCHW tensors are transposed in and out; the padding, PyTorch's
- * 'same' included, goes to the kernels as explicit padding (no Pad kernel).
+ * NHWC only, so an NCHW result is stored NHWC (docs/design/layout.md) and an
+ * NCHW input is read in NHWC (converted once, or not at all when it is stored
+ * so); the padding, PyTorch's 'same' included, goes to the kernels as explicit
+ * padding (no Pad kernel).
  * TF's CPU backprop kernels reject groups and dilation: dilated gradients use
  * the equivalent zero-filled dense filter, depthwise convs use TF's depthwise
- * kernels, other groups run one backprop kernel per group. An NCHW 1x1 conv
- * is a batched matmul instead (pointwise.ts): no transposes at all.
+ * kernels, other groups run one backprop kernel per group. A 1x1 conv of a
+ * logical NCHW input is a batched matmul instead (pointwise.ts): no transposes.
  */
 import { tf, type TfTensor } from '../../engine.js';
 import { ArgumentError, ShapeError } from '../../errors.js';
-import { record } from '../../autograd.js';
+import { record, type GradLayout } from '../../autograd.js';
 import { Tensor } from '../../tensor.js';
 import { shapeStr } from '../util.js';
 import * as K from './kernels.js';
@@ -69,8 +71,6 @@ export interface ConvTranspose2dOptions {
 export type ExplicitPadding = readonly [readonly [number, number], readonly [number, number]];
 
 const T = tf;
-const TO_NHWC = [0, 2, 3, 1];
-const TO_NCHW = [0, 3, 1, 2];
 const OIHW_TO_HWIO = [2, 3, 1, 0];
 const HWIO_TO_OIHW = [3, 2, 0, 1];
 
@@ -119,50 +119,46 @@ function convForward(op: string, x: Tensor, weight: Tensor, bias: Tensor | null,
     throw new ShapeError(`${op}: the input's spatial size ${shapeStr(hw)} with padding ${shapeStr(pads)} is smaller than the (dilated) kernel [${dilatedSize(kh, dilation[0])}, ${dilatedSize(kw, dilation[1])}].`);
   }
   const kind: ConvKind = groups === 1 ? 'dense' : inG === 1 && groups === c ? 'depthwise' : 'grouped';
-  if (nchw && kind === 'dense' && kh === 1 && kw === 1 && stride[0] === 1 && stride[1] === 1 && pads.every((q) => q === 0)) {
+  // A 1x1 conv of a logical NCHW tensor is a batched matmul (no layout change); an NHWC-stored one takes the Conv2D path.
+  if (nchw && !x._nhwc && kind === 'dense' && kh === 1 && kw === 1 && stride[0] === 1 && stride[1] === 1 && pads.every((q) => q === 0)) {
     return pointwiseConv(x, weight, bias);
   }
   const plan: ConvPlan = { win: { stride, dilation, pads }, kind, groups, xShape: [n, hw[0], hw[1], c], wShape: [kh, kw, inG, outC] };
-
-  const { y, xN, wH } = T().tidy(() => {
-    const xN = nchw ? K.transpose(x._v(), TO_NHWC) : x._v();
+  // NCHW tensors go in and come out stored as NHWC (docs/design/layout.md): only the weight is transposed here.
+  const xValue = () => (nchw ? x._nhwcValue() : x._v());
+  const { y, wH } = T().tidy(() => {
     const wH = nchw ? K.transpose(weight._v(), OIHW_TO_HWIO) : weight._v();
-    let y = forwardRaw(xN, wH, plan);
+    let y = forwardRaw(xValue(), wH, plan);
     if (bias !== null) y = K.biasAdd(y, bias._v());
-    return { y: nchw ? K.transpose(y, TO_NCHW) : y, xN, wH };
+    return { y, wH };
   });
   const inputs = bias !== null ? [x, weight, bias] : [x, weight];
-  return record(new Tensor(y), 'ConvolutionBackward', inputs, (g) => {
-    const gN = nchw ? K.transpose(g, TO_NHWC) : g;
+  return record(new Tensor(y, nchw), 'ConvolutionBackward', inputs, (gN) => {
     const wv = nchw ? wH : weight._v();
-    const xv = nchw ? xN : x._v();
     let parts: TfTensor[] | undefined; // gN split by group, shared by both gradients
     const gParts = () => (parts ??= K.split(gN, plan.groups, 3));
     let dx: TfTensor | null = null;
     let dw: TfTensor | null = null;
-    if (x.requiresGrad) {
-      dx = gradInputRaw(wv, gN, gParts, plan);
-      if (nchw) dx = K.transpose(dx, TO_NCHW);
-    }
+    if (x.requiresGrad) dx = gradInputRaw(wv, gN, gParts, plan);
     if (weight.requiresGrad) {
-      dw = gradFilterRaw(xv, gN, gParts, plan);
+      dw = gradFilterRaw(xValue(), gN, gParts, plan);
       if (nchw) dw = K.transpose(dw, HWIO_TO_OIHW);
     }
     const grads = [dx, dw];
     if (bias !== null) grads.push(bias.requiresGrad ? K.biasAddGrad(gN) : null);
     return grads;
-  }, savedFor(nchw, x, weight, xN, wH));
+  }, savedWeight(nchw, x, wH), nchw ? NHWC_GRADS : undefined);
 }
 
-/** What backward needs of the NCHW path's transposed copies (x for the weight's gradient, w for the input's); the rest is freed now. */
-function savedFor(nchw: boolean, x: Tensor, weight: Tensor, xN: TfTensor, wH: TfTensor): TfTensor[] {
+/** The NCHW conv's gradients: the input's and the output's in NHWC, the weight's and bias's logical. */
+const NHWC_GRADS: GradLayout = { out: true, inputs: [true, false, false] };
+
+/** The NCHW path's transposed weight, kept for the input's gradient (freed now if that is not needed). */
+function savedWeight(nchw: boolean, x: Tensor, wH: TfTensor): TfTensor[] {
   if (!nchw) return [];
-  const saved: TfTensor[] = [];
-  if (weight.requiresGrad) saved.push(xN);
-  else xN.dispose();
-  if (x.requiresGrad) saved.push(wH);
-  else wH.dispose();
-  return saved;
+  if (x.requiresGrad) return [wH];
+  wH.dispose();
+  return [];
 }
 
 function groupsOf(op: string, groups: number | undefined): number {
@@ -347,31 +343,27 @@ function convTransposeForward(op: string, x: Tensor, weight: Tensor, bias: Tenso
   const wShape = [dilatedSize(kh, dilation[0]), dilatedSize(kw, dilation[1]), outC, inC];
   const hasExtra = extra[0]! > 0 || extra[1]! > 0;
 
-  const { y, xN, wH } = T().tidy(() => {
-    const xN = nchw ? K.transpose(x._v(), TO_NHWC) : x._v();
+  const xValue = () => (nchw ? x._nhwcValue() : x._v());
+  const { y, wH } = T().tidy(() => {
     const wH = nchw ? K.transpose(weight._v(), OIHW_TO_HWIO) : weight._v();
-    let y = K.conv2dBackpropInput(ySize, dil ? K.dilateFilter(wH, dilation) : wH, xN, undilated(win));
+    let y = K.conv2dBackpropInput(ySize, dil ? K.dilateFilter(wH, dilation) : wH, xValue(), undilated(win));
     if (hasExtra) y = K.pad(y, [[0, 0], [0, extra[0]!], [0, extra[1]!], [0, 0]]);
     if (bias !== null) y = K.biasAdd(y, bias._v());
-    return { y: nchw ? K.transpose(y, TO_NCHW) : y, xN, wH };
+    return { y, wH };
   });
   const inputs = bias !== null ? [x, weight, bias] : [x, weight];
-  return record(new Tensor(y), 'ConvolutionBackward', inputs, (g) => {
-    const gN = nchw ? K.transpose(g, TO_NHWC) : g;
+  return record(new Tensor(y, nchw), 'ConvolutionBackward', inputs, (gN) => {
     const gIn = hasExtra ? K.slice(gN, [0, 0, 0, 0], ySize) : gN;
     let dx: TfTensor | null = null;
     let dw: TfTensor | null = null;
-    if (x.requiresGrad) {
-      dx = K.conv2d(gIn, nchw ? wH : weight._v(), win);
-      if (nchw) dx = K.transpose(dx, TO_NCHW);
-    }
+    if (x.requiresGrad) dx = K.conv2d(gIn, nchw ? wH : weight._v(), win);
     if (weight.requiresGrad) {
-      dw = K.conv2dBackpropFilter(gIn, wShape, nchw ? xN : x._v(), undilated(win));
+      dw = K.conv2dBackpropFilter(gIn, wShape, xValue(), undilated(win));
       if (dil) dw = K.undilateFilter(dw, dilation);
       if (nchw) dw = K.transpose(dw, HWIO_TO_OIHW);
     }
     const grads = [dx, dw];
     if (bias !== null) grads.push(bias.requiresGrad ? K.biasAddGrad(gN) : null);
     return grads;
-  }, savedFor(nchw, x, weight, xN, wH));
+  }, savedWeight(nchw, x, wH), nchw ? NHWC_GRADS : undefined);
 }

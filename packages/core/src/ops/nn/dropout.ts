@@ -7,7 +7,7 @@
  */
 import { tf, type TfTensor } from '../../engine.js';
 import { ArgumentError, ShapeError } from '../../errors.js';
-import { record } from '../../autograd.js';
+import { record, NHWC_UNARY } from '../../autograd.js';
 import { randomSeed } from '../../random.js';
 import { Tensor } from '../../tensor.js';
 import { scalarTf, shapeStr } from '../util.js';
@@ -39,17 +39,21 @@ function active(op: string, x: Tensor, p: number, training: boolean): boolean {
   return training && p > 0;
 }
 
+/** The mask is drawn in the order the values are stored, so an NHWC-stored input stays NHWC (docs/design/layout.md). */
 function masked(name: string, x: Tensor, maskShape: readonly number[], p: number): Tensor {
+  const nhwc = x._nhwc;
+  const [n, c, h, w] = maskShape;
+  const drawShape = nhwc ? [n!, h!, w!, c!] : maskShape;
   const seed = tf().tensor(Int32Array.of(randomSeed() | 0, randomSeed() | 0), [2], 'int32');
   let mask: TfTensor;
   try {
     mask = tf().tidy(() => {
-      const keep = K.greaterEqual(K.statelessUniform(maskShape, seed), scalarTf(p, 'float32'));
+      const keep = K.greaterEqual(K.statelessUniform(drawShape, seed), scalarTf(p, 'float32'));
       return K.select(keep, scalarTf(1 / (1 - p), 'float32'), scalarTf(0, 'float32'));
     });
   } finally {
     seed.dispose();
   }
-  const out = new Tensor(K.mul(x._v(), mask));
-  return record(out, name, [x], (g) => [K.mul(g, mask)], [mask]);
+  const out = new Tensor(K.mul(x._stored(), mask), nhwc);
+  return record(out, name, [x], (g) => [K.mul(g, mask)], [mask], nhwc ? NHWC_UNARY : undefined);
 }

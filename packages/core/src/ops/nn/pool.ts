@@ -1,14 +1,15 @@
 /**
  * Pooling in PyTorch's layouts (and channels-last for Keras), forward and
- * backward on TF's native pooling kernels. NCHW tensors are transposed to NHWC
- * and back (TF's CPU pooling is NHWC only; pooling [N * C, H, W, 1] instead
- * measured 10-30x slower). Max pooling pads with -inf through the kernel's
- * explicit padding; TF's AvgPool has none, so avg pooling pads zeros and
- * rescales by PyTorch's divisor where it differs from kH * kW.
+ * backward on TF's native pooling kernels. TF's CPU pooling is NHWC only
+ * (pooling [N * C, H, W, 1] instead measured 10-30x slower): NCHW tensors are
+ * read in NHWC and the result is stored NHWC (docs/design/layout.md). Max
+ * pooling pads with -inf through the kernel's explicit padding; TF's AvgPool
+ * has none, so avg pooling pads zeros and rescales by PyTorch's divisor where
+ * it differs from kH * kW.
  */
 import { tf, type TfTensor } from '../../engine.js';
 import { ArgumentError } from '../../errors.js';
-import { record } from '../../autograd.js';
+import { record, NHWC_UNARY } from '../../autograd.js';
 import { Tensor } from '../../tensor.js';
 import { scalarTf, shapeStr } from '../util.js';
 import * as K from './kernels.js';
@@ -54,9 +55,7 @@ export interface AvgPool1dOptions {
 }
 
 const T = tf;
-const TO_NHWC = [0, 2, 3, 1];
-const TO_NCHW = [0, 3, 1, 2];
-const layoutOf = (f: DataFormat2d) => (f === 'NCHW' ? '[N, C, H, W]' : '[N, H, W, C]');
+const layoutName = (f: DataFormat2d) => (f === 'NCHW' ? '[N, C, H, W]' : '[N, H, W, C]');
 
 interface PoolPlan {
   k: Pair;
@@ -79,32 +78,25 @@ function plan(op: string, x: Tensor, fmt: DataFormat2d, kernelSize: IntPair, str
   return { k, stride: s, padding: p, out, hw, shape: [n, hw[0], hw[1], c], win: { stride: s, dilation: [1, 1], pads } };
 }
 
-/** 2-d max pooling. Forward 3 native kernels for NCHW (Transpose, MaxPool, Transpose), 1 for NHWC; backward the same. */
+/** 2-d max pooling: one MaxPool kernel each way (plus the input's conversion to NHWC if it is stored NCHW). */
 export function maxPool2d(x: Tensor, kernelSize: IntPair, options: MaxPool2dOptions = {}): Tensor {
   const op = 'maxPool2d';
   const fmt = dataFormat(op, options.dataFormat);
   const dil = pair(op, 'dilation', options.dilation ?? 1, 1);
   if (dil[0] !== 1 || dil[1] !== 1) throw new ArgumentError(`${op}: dilation > 1 is not supported (TensorFlow's MaxPool kernel has none); received dilation ${shapeStr(dil)}.`);
-  return batched(x, 4, op, layoutOf(fmt), (xb) => {
+  return batched(x, 4, op, layoutName(fmt), (xb) => {
     const p = plan(op, xb, fmt, kernelSize, options.stride, options.padding, options.ceilMode);
+    // NCHW tensors go in and come out stored as NHWC (docs/design/layout.md).
     const nchw = fmt === 'NCHW';
-    const { y, xN, yN } = T().tidy(() => {
-      const xN = nchw ? K.transpose(xb._v(), TO_NHWC) : xb._v();
-      const yN = K.maxPool(xN, p.k, p.win);
-      return { y: nchw ? K.transpose(yN, TO_NCHW) : yN, xN, yN };
-    });
-    const out = new Tensor(y);
-    return record(out, 'MaxPool2DWithIndicesBackward', [xb], (g) => {
-      const gN = nchw ? K.transpose(g, TO_NHWC) : g;
-      const dx = K.maxPoolGrad(nchw ? xN : xb._v(), nchw ? yN : out._v(), gN, p.k, p.win);
-      return [nchw ? K.transpose(dx, TO_NCHW) : dx];
-    }, nchw ? [xN, yN] : []);
+    const xValue = () => (nchw ? xb._nhwcValue() : xb._v());
+    const out = new Tensor(K.maxPool(xValue(), p.k, p.win), nchw);
+    return record(out, 'MaxPool2DWithIndicesBackward', [xb], (g) => [K.maxPoolGrad(xValue(), out._stored(), g, p.k, p.win)], undefined, gradLayout(nchw));
   });
 }
 
 /**
- * 2-d average pooling. Forward for NCHW: Transpose, AvgPool, Transpose (3
- * kernels), plus Pad with padding or ceilMode and Mul when PyTorch's divisor is
+ * 2-d average pooling: AvgPool (plus the input's conversion to NHWC if it is
+ * stored NCHW), Pad with padding or ceilMode, and Mul when PyTorch's divisor is
  * not kH * kW somewhere; backward mirrors it (Slice for Pad).
  */
 export function avgPool2d(x: Tensor, kernelSize: IntPair, options: AvgPool2dOptions = {}): Tensor {
@@ -115,7 +107,7 @@ export function avgPool2d(x: Tensor, kernelSize: IntPair, options: AvgPool2dOpti
   if (override !== undefined && !(Number.isInteger(override) && override > 0)) {
     throw new ArgumentError(`${op}: divisorOverride must be a positive integer, received ${JSON.stringify(override)}.`);
   }
-  return batched(x, 4, op, layoutOf(fmt), (xb) => {
+  return batched(x, 4, op, layoutName(fmt), (xb) => {
     const p = plan(op, xb, fmt, kernelSize, options.stride, options.padding, options.ceilMode);
     return avgPoolPlanned(xb, p, fmt === 'NCHW', include, override);
   });
@@ -129,19 +121,19 @@ function avgPoolPlanned(x: Tensor, p: PoolPlan, nchw: boolean, include: boolean,
   const valid: K.Window = { stride: p.stride, dilation: [1, 1], pads: [0, 0, 0, 0] };
   const corr = divisorCorrection(p, include, override);
   const y = T().tidy(() => {
-    const xN = nchw ? K.transpose(x._v(), TO_NHWC) : x._v();
-    let y = K.avgPool(padded ? K.pad(xN, [[0, 0], [t, b], [l, r], [0, 0]]) : xN, p.k, valid);
-    if (corr !== null) y = K.mul(y, corr());
-    return nchw ? K.transpose(y, TO_NCHW) : y;
+    const xN = nchw ? x._nhwcValue() : x._v();
+    const y = K.avgPool(padded ? K.pad(xN, [[0, 0], [t, b], [l, r], [0, 0]]) : xN, p.k, valid);
+    return corr !== null ? K.mul(y, corr()) : y;
   });
-  return record(new Tensor(y), 'AvgPool2DBackward', [x], (g) => {
-    let gN = nchw ? K.transpose(g, TO_NHWC) : g;
-    if (corr !== null) gN = K.mul(gN, corr());
-    let dx = K.avgPoolGrad(paddedShape, gN, p.k, valid);
-    if (padded) dx = K.slice(dx, [0, t, l, 0], p.shape);
-    return [nchw ? K.transpose(dx, TO_NCHW) : dx];
-  });
+  return record(new Tensor(y, nchw), 'AvgPool2DBackward', [x], (g) => {
+    const gc = corr !== null ? K.mul(g, corr()) : g;
+    const dx = K.avgPoolGrad(paddedShape, gc, p.k, valid);
+    return [padded ? K.slice(dx, [0, t, l, 0], p.shape) : dx];
+  }, undefined, gradLayout(nchw));
 }
+
+/** An NCHW pool's gradients are NHWC, like its stored output. */
+const gradLayout = (nchw: boolean) => (nchw ? NHWC_UNARY : undefined);
 
 /** kH * kW / PyTorch's divisor per output position, as a cached [Ho, Wo, 1] constant; null where it is 1 everywhere. */
 function divisorCorrection(p: PoolPlan, include: boolean, override: number | undefined): (() => TfTensor) | null {
@@ -173,8 +165,11 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [numb
     if (!Array.isArray(raw) || raw.length !== 2) throw new ArgumentError(`${op}: outputSize must be a number or a pair, received ${JSON.stringify(outputSize)}.`);
     const [ho, wo] = pair(op, 'outputSize', [raw[0] ?? h, raw[1] ?? w], 1);
     if (ho === 1 && wo === 1) {
-      const out = new Tensor(K.mean(xb._v(), [2, 3], true));
-      return record(out, 'MeanBackward', [xb], (g) => [K.broadcastTo(K.mul(g, scalarTf(1 / (h * w), 'float32')), xb.shape)]);
+      // The mean over H and W of the tensor as stored: an NHWC-stored input gives an NHWC-stored output.
+      const nhwc = xb._nhwc;
+      const xs = xb._stored();
+      const out = new Tensor(K.mean(xs, nhwc ? [1, 2] : [2, 3], true), nhwc);
+      return record(out, 'MeanBackward', [xb], (g) => [K.broadcastTo(K.mul(g, scalarTf(1 / (h * w), 'float32')), xs.shape)], undefined, gradLayout(nhwc));
     }
     if (h % ho === 0 && w % wo === 0) {
       const k: Pair = [h / ho, w / wo];
