@@ -7,8 +7,8 @@
  * Kernel count per parameter per step: 1 update + 1 read on the next forward,
  * against ~12 for Adam written with elementwise ops.
  */
-import { runOp, runOpN, typeAttr, shapeAttr, stringAttr, boolAttr, tf, type TfTensor, type OpAttr } from '../engine.js';
-import { DTypeError, ShapeError } from '../errors.js';
+import { runOp, runOpN, typeAttr, shapeAttr, stringAttr, boolAttr, tf, nodeBackend, type TfTensor, type OpAttr } from '../engine.js';
+import { DTypeError, NativeEngineError, ShapeError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { scalarTf, shapeStr } from './util.js';
 
@@ -33,11 +33,42 @@ export function assignVariable(res: TfTensor, value: TfTensor): void {
  */
 export function toVariable_(t: Tensor): Tensor {
   if (t._res !== null) return t;
+  checkAnonymousVariables();
   const v = t._v();
-  const res = runOp('VarHandleOp', [typeAttr('dtype', t.dtype), shapeAttr('shape', [...t.shape]), stringAttr('container', ''), stringAttr('shared_name', ANONYMOUS_NAME)], []);
+  const res = newVariable(t.dtype, t.shape);
   assignVariable(res, v);
   t._res = res;
   return t;
+}
+
+function newVariable(dtype: string, shape: readonly number[]): TfTensor {
+  return runOp('VarHandleOp', [typeAttr('dtype', dtype), shapeAttr('shape', [...shape]), stringAttr('container', ''), stringAttr('shared_name', ANONYMOUS_NAME)], []);
+}
+
+let anonymousChecked = false;
+/**
+ * Once per process: two anonymous variables must be distinct. A TensorFlow
+ * library that treated the name as an ordinary shared name would make every
+ * parameter alias one variable; fail loudly instead of training garbage.
+ */
+function checkAnonymousVariables(): void {
+  if (anonymousChecked) return;
+  const T = tf();
+  const [a, b] = [newVariable('float32', [1]), newVariable('float32', [1])];
+  const [one, two] = [T.tensor1d([1]), T.tensor1d([2])];
+  try {
+    assignVariable(a, one);
+    assignVariable(b, two);
+    const ra = readVariable(a, 'float32');
+    const va = ra.dataSync()[0];
+    ra.dispose();
+    if (va !== 1) {
+      throw new NativeEngineError(`This TensorFlow library (${nodeBackend().binding.TF_Version}) does not create anonymous resource variables, which Duet's optimizers need; use TensorFlow 2.9 or newer (see docs/install.md).`);
+    }
+    anonymousChecked = true;
+  } finally {
+    for (const x of [a, b, one, two]) x.dispose();
+  }
 }
 
 /** A new variable-backed tensor of `like`'s shape filled with `value` (optimizer state). */
