@@ -138,3 +138,11 @@ export function bisectRight(a: readonly number[], x: number): number {
   }
   return lo;
 }
+
+/** A value for an error message; an object where a number belongs usually means a positional argument was passed as an option. */
+export function shown(v: unknown, positional?: string): string {
+  if (v !== null && typeof v === 'object') {
+    return `${JSON.stringify(v)}${positional ? ` (${positional} is a positional argument, as in PyTorch)` : ''}`;
+  }
+  return String(v);
+}

@@ -4,7 +4,7 @@
  * restarts).
  */
 import { ArgumentError } from '@duet/core';
-import { LRScheduler, type AnyOptimizer } from './base.js';
+import { LRScheduler, shown, type AnyOptimizer } from './base.js';
 import type { LastEpochOption } from './decay.js';
 
 /**
@@ -24,7 +24,7 @@ export class CosineAnnealingLR extends LRScheduler {
   etaMin: number;
   constructor(optimizer: AnyOptimizer, tMax: number, options: { etaMin?: number } & LastEpochOption = {}) {
     super(optimizer, options.lastEpoch);
-    if (!(tMax > 0)) throw new ArgumentError(`CosineAnnealingLR: tMax must be positive, received ${tMax}.`);
+    if (!(tMax > 0)) throw new ArgumentError(`CosineAnnealingLR: tMax must be positive, received ${shown(tMax, 'tMax')}.`);
     this.tMax = tMax;
     this.etaMin = options.etaMin ?? 0;
     this.initialStep();

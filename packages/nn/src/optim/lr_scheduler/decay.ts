@@ -3,7 +3,7 @@
  * MultiStepLR, ExponentialLR, LinearLR and LambdaLR (PyTorch's formulas).
  */
 import { ArgumentError } from '@duet/core';
-import { LRScheduler, bisectRight, loadSchedulerState, schedulerState, type AnyOptimizer } from './base.js';
+import { LRScheduler, bisectRight, loadSchedulerState, schedulerState, shown, type AnyOptimizer } from './base.js';
 
 export interface LastEpochOption {
   /** Index of the last epoch when resuming; -1 (default) starts fresh. */
@@ -26,7 +26,7 @@ export class StepLR extends LRScheduler {
   gamma: number;
   constructor(optimizer: AnyOptimizer, stepSize: number, options: { gamma?: number } & LastEpochOption = {}) {
     super(optimizer, options.lastEpoch);
-    if (!Number.isInteger(stepSize) || stepSize <= 0) throw new ArgumentError(`StepLR: stepSize must be a positive integer, received ${stepSize}.`);
+    if (!Number.isInteger(stepSize) || stepSize <= 0) throw new ArgumentError(`StepLR: stepSize must be a positive integer, received ${shown(stepSize, 'stepSize')}.`);
     this.stepSize = stepSize;
     this.gamma = options.gamma ?? 0.1;
     this.initialStep();

@@ -69,3 +69,11 @@ describe('lrScheduler', () => {
     expect(s.stateDict()).toMatchObject({ best: 1, num_bad_epochs: 0, mode: 'min', threshold_mode: 'rel' });
   });
 });
+
+describe('positional arguments passed as options', () => {
+  it('say that stepSize / tMax are positional, as in PyTorch', () => {
+    const opt = new SGD([zeros([1], { requiresGrad: true })], { lr: 0.1 });
+    expect(() => new StepLR(opt, { stepSize: 2 } as never)).toThrow(/received \{"stepSize":2\} \(stepSize is a positional argument, as in PyTorch\)/);
+    expect(() => new CosineAnnealingLR(opt, { tMax: 10 } as never)).toThrow(/tMax is a positional argument/);
+  });
+});
