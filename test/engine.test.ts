@@ -6,16 +6,15 @@ import { backendInfo, initBackend, NativeEngineError, tensor } from '@duet/core'
 
 const root = new URL('..', import.meta.url).pathname;
 
-/** Import @duet/core in a fresh Node with extra env; returns stderr of the failure ('' on success). */
-function importWith(env: Record<string, string>): string {
+/** Import @duet/core in a fresh Node with extra env; returns what `code` printed, or stderr on failure. */
+function importWith(env: Record<string, string>, code = 'c.backendInfo()'): string {
   try {
-    execFileSync(process.execPath, ['--conditions=source', '--import', 'tsx', '-e', "await import('@duet/core').then((c) => c.backendInfo())"], {
+    return execFileSync(process.execPath, ['--conditions=source', '--import', 'tsx', '-e', `await import('@duet/core').then((c) => console.log(JSON.stringify(${code})))`], {
       cwd: root,
       env: { ...process.env, ...env },
       stdio: 'pipe',
       encoding: 'utf8',
     });
-    return '';
   } catch (e) {
     return String((e as { stderr?: string }).stderr ?? e);
   }
@@ -43,6 +42,12 @@ describe('native engine', () => {
     expect(err).toMatch(/NativeEngineError/);
     expect(err).toMatch(/@tensorflow\/tfjs-node-gpu/);
     expect(err).toMatch(/never falls back to the CPU/);
+  });
+
+  it('DUET_NUM_THREADS sets TensorFlow\'s intra-op threads, and is validated', () => {
+    expect(JSON.parse(importWith({ DUET_NUM_THREADS: '1' })).threads).toBe(1);
+    expect(JSON.parse(importWith({})).threads).toBe(null);
+    expect(importWith({ DUET_NUM_THREADS: 'many' })).toMatch(/DUET_NUM_THREADS must be a positive integer. Received: 'many'/);
   });
 
   it('an unknown DUET_DEVICE is a clear error', () => {
