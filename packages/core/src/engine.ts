@@ -130,9 +130,10 @@ export function nodeBackend(): NodeBackend {
  * The engine cannot be swapped once loaded: asking for another setting then is an error.
  *
  * `threads` is TensorFlow's intra-op thread count (default: one per core).
- * Measured here (2 cores): the seed MLP's step takes ~1.7 ms with 1 thread
- * against ~2.6 ms with 2 (small kernels pay for waking the pool), while the
- * small CNN's takes ~65 ms with 1 against ~52 ms with 2.
+ * Small kernels pay for waking the pool, big ones gain from it. Measured here
+ * (2 cores, bench/README.md): one thread made the seed MLP's repeated step on
+ * one batch 1.8 ms instead of 2.5 ms, but a whole MLP epoch about the same,
+ * and the small CNN's step 65 ms instead of 52 ms. The default stays TF's.
  */
 export function initBackend(options: { device?: Device; threads?: number } = {}): BackendInfo {
   const device = options.device ?? envDevice();
