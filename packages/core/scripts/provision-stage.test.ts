@@ -3,39 +3,23 @@
  * downloader's temp-then-rename rule). The build and the load check are
  * injected as functions; the download test talks to a loopback server.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PREVIOUS_DIR, PROVENANCE_FILE, ProvisionError, STAGING_DIR } from './provision-lib.mjs';
 import { checkLibTree, installStaged, readProvenance, sweepLeftovers } from './provision-stage.mjs';
 import { downloadFile, proxyFor } from './provision-download.mjs';
+import { useTempDir, writeLibTree } from './provision-fixtures.js';
 
-let tmp: string;
-beforeEach(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'duet-provision-'));
-});
-afterEach(() => {
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-/** Writes a minimal libtensorflow tree (wheel layout) under root. */
-function writeLibTree(root: string, marker = 'new'): void {
-  mkdirSync(join(root, 'lib'), { recursive: true });
-  mkdirSync(join(root, 'include', 'tensorflow', 'c', 'eager'), { recursive: true });
-  writeFileSync(join(root, 'lib', 'libtensorflow_cc.so.2'), marker);
-  writeFileSync(join(root, 'lib', 'libtensorflow_framework.so.2'), marker);
-  writeFileSync(join(root, 'include', 'tensorflow', 'c', 'c_api.h'), '');
-  writeFileSync(join(root, 'include', 'tensorflow', 'c', 'eager', 'c_api.h'), '');
-}
+const temp = useTempDir();
 
 describe('installStaged: no half-provisioned deps/', () => {
   let pkgDir: string;
   let bindingFile: string;
   beforeEach(() => {
-    pkgDir = join(tmp, 'tfjs-node');
+    pkgDir = join(temp.path, 'tfjs-node');
     bindingFile = join(pkgDir, 'lib', 'napi-v8', 'tfjs_binding.node');
     mkdirSync(pkgDir, { recursive: true });
   });
@@ -157,9 +141,9 @@ describe('installStaged: no half-provisioned deps/', () => {
   });
 
   it('checkLibTree and sweepLeftovers work on disk', () => {
-    writeLibTree(join(tmp, 'good'));
-    expect(() => checkLibTree(join(tmp, 'good'), 'linux')).not.toThrow();
-    expect(() => checkLibTree(join(tmp, 'missing'), 'linux')).toThrow(/incomplete/);
+    writeLibTree(join(temp.path, 'good'));
+    expect(() => checkLibTree(join(temp.path, 'good'), 'linux')).not.toThrow();
+    expect(() => checkLibTree(join(temp.path, 'missing'), 'linux')).toThrow(/incomplete/);
     mkdirSync(join(pkgDir, STAGING_DIR));
     sweepLeftovers(pkgDir);
     expect(leftovers()).toEqual([]);
@@ -181,12 +165,12 @@ describe('downloadFile (loopback server)', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      const ok = await downloadFile(`${base}/ok`, join(tmp, 'ok.bin'), { env: {} });
+      const ok = await downloadFile(`${base}/ok`, join(temp.path, 'ok.bin'), { env: {} });
       expect(ok.bytes).toBe(5);
-      expect(readFileSync(join(tmp, 'ok.bin'), 'utf8')).toBe('hello');
-      const err = await downloadFile(`${base}/cut`, join(tmp, 'cut.bin'), { env: {} }).catch((e: unknown) => e);
+      expect(readFileSync(join(temp.path, 'ok.bin'), 'utf8')).toBe('hello');
+      const err = await downloadFile(`${base}/cut`, join(temp.path, 'cut.bin'), { env: {} }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ProvisionError);
-      expect(readdirSync(tmp).filter((n) => n.startsWith('cut'))).toEqual([]);
+      expect(readdirSync(temp.path).filter((n) => n.startsWith('cut'))).toEqual([]);
     } finally {
       server.close();
     }

@@ -4,33 +4,17 @@
  * Nothing here downloads or compiles (the staging transaction is tested in
  * provision-stage.test.ts).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ProvisionError, WHEEL_MEMBERS, WHEEL_SPEC, bindingRelPath, buildErrorSummary,
   cacheDirFor, decideExisting, describeUserLibrary, deviceFromEnv, formatFailure, isToolchainFailure, isTruthy, libLinkPlan,
   libTreeProblems, officialLibUrl, pickNapiVersion, planSources, remedyFor, shouldTryNext,
 } from './provision-lib.mjs';
+import { useTempDir, writeLibTree } from './provision-fixtures.js';
 
-let tmp: string;
-beforeEach(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'duet-provision-'));
-});
-afterEach(() => {
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-/** Writes a minimal libtensorflow tree (wheel layout) under root. */
-function writeLibTree(root: string, marker = 'new'): void {
-  mkdirSync(join(root, 'lib'), { recursive: true });
-  mkdirSync(join(root, 'include', 'tensorflow', 'c', 'eager'), { recursive: true });
-  writeFileSync(join(root, 'lib', 'libtensorflow_cc.so.2'), marker);
-  writeFileSync(join(root, 'lib', 'libtensorflow_framework.so.2'), marker);
-  writeFileSync(join(root, 'include', 'tensorflow', 'c', 'c_api.h'), '');
-  writeFileSync(join(root, 'include', 'tensorflow', 'c', 'eager', 'c_api.h'), '');
-}
+const temp = useTempDir();
 
 const kinds = (plan: Array<{ kind: string }>) => plan.map((s) => s.kind);
 
@@ -104,20 +88,20 @@ describe('decideExisting: idempotence', () => {
 
 describe('describeUserLibrary: DUET_LIBTENSORFLOW detection', () => {
   it('accepts a folder with lib/ and include/', () => {
-    writeLibTree(join(tmp, 'tf'));
-    expect(describeUserLibrary(join(tmp, 'tf'))).toEqual({ type: 'dir', path: join(tmp, 'tf') });
+    writeLibTree(join(temp.path, 'tf'));
+    expect(describeUserLibrary(join(temp.path, 'tf'))).toEqual({ type: 'dir', path: join(temp.path, 'tf') });
   });
 
   it('resolves a relative path against cwd', () => {
-    writeLibTree(join(tmp, 'tf'));
-    expect(describeUserLibrary('tf', { cwd: tmp }).path).toBe(join(tmp, 'tf'));
+    writeLibTree(join(temp.path, 'tf'));
+    expect(describeUserLibrary('tf', { cwd: temp.path }).path).toBe(join(temp.path, 'tf'));
   });
 
   it('accepts a .tar.gz or .tgz archive', () => {
-    writeFileSync(join(tmp, 'libtensorflow-cpu-linux-x86_64-2.9.1.tar.gz'), '');
-    writeFileSync(join(tmp, 'tf.tgz'), '');
-    expect(describeUserLibrary(join(tmp, 'libtensorflow-cpu-linux-x86_64-2.9.1.tar.gz')).type).toBe('tar.gz');
-    expect(describeUserLibrary(join(tmp, 'tf.tgz')).type).toBe('tar.gz');
+    writeFileSync(join(temp.path, 'libtensorflow-cpu-linux-x86_64-2.9.1.tar.gz'), '');
+    writeFileSync(join(temp.path, 'tf.tgz'), '');
+    expect(describeUserLibrary(join(temp.path, 'libtensorflow-cpu-linux-x86_64-2.9.1.tar.gz')).type).toBe('tar.gz');
+    expect(describeUserLibrary(join(temp.path, 'tf.tgz')).type).toBe('tar.gz');
   });
 
   const failure = (fn: () => unknown): ProvisionError => {
@@ -131,25 +115,25 @@ describe('describeUserLibrary: DUET_LIBTENSORFLOW detection', () => {
   };
 
   it('says when the path does not exist', () => {
-    const e = failure(() => describeUserLibrary(join(tmp, 'nope')));
+    const e = failure(() => describeUserLibrary(join(temp.path, 'nope')));
     expect(e.kind).toBe('not-found');
     expect(e.message).toContain('no such file or folder');
   });
 
   it('says which of lib/ and include/ is missing', () => {
-    mkdirSync(join(tmp, 'onlyinclude', 'include'), { recursive: true });
-    mkdirSync(join(tmp, 'onlylib', 'lib'), { recursive: true });
-    mkdirSync(join(tmp, 'empty'));
-    expect(failure(() => describeUserLibrary(join(tmp, 'onlyinclude'))).message).toMatch(/has no lib\/ folder/);
-    expect(failure(() => describeUserLibrary(join(tmp, 'onlylib'))).message).toMatch(/has no include\/ folder/);
-    const both = failure(() => describeUserLibrary(join(tmp, 'empty')));
+    mkdirSync(join(temp.path, 'onlyinclude', 'include'), { recursive: true });
+    mkdirSync(join(temp.path, 'onlylib', 'lib'), { recursive: true });
+    mkdirSync(join(temp.path, 'empty'));
+    expect(failure(() => describeUserLibrary(join(temp.path, 'onlyinclude'))).message).toMatch(/has no lib\/ folder/);
+    expect(failure(() => describeUserLibrary(join(temp.path, 'onlylib'))).message).toMatch(/has no include\/ folder/);
+    const both = failure(() => describeUserLibrary(join(temp.path, 'empty')));
     expect(both.kind).toBe('layout');
     expect(both.message).toMatch(/no lib\/ and no include\//);
   });
 
   it('rejects a file that is not a .tar.gz, and an empty value', () => {
-    writeFileSync(join(tmp, 'tf.zip'), '');
-    expect(failure(() => describeUserLibrary(join(tmp, 'tf.zip'))).message).toContain('neither a folder nor a .tar.gz');
+    writeFileSync(join(temp.path, 'tf.zip'), '');
+    expect(failure(() => describeUserLibrary(join(temp.path, 'tf.zip'))).message).toContain('neither a folder nor a .tar.gz');
     expect(failure(() => describeUserLibrary('  ')).kind).toBe('not-found');
   });
 });
@@ -229,11 +213,11 @@ describe('failures: what failed and the one thing to do', () => {
     const text = formatFailure([
       { source: official, error: new ProvisionError('network', 'cannot reach storage.googleapis.com (ENOTFOUND)') },
       { source: wheel, error: new ProvisionError('pip-no-package', 'pip found no tensorflow-cpu==2.21.0 wheel') },
-    ], { logFile: '/tmp/provision.log' });
+    ], { logFile: '/temp.path/provision.log' });
     expect(text).toContain("1. tfjs-node's official libtensorflow download (https://storage.googleapis.com/x.tar.gz)");
     expect(text).toContain('-> cannot reach storage.googleapis.com (ENOTFOUND)');
     expect(text).toContain('2. the TensorFlow CPU wheel through pip (tensorflow-cpu==2.21.0)');
-    expect(text).toContain('Full log: /tmp/provision.log');
+    expect(text).toContain('Full log: /temp.path/provision.log');
     expect(text.match(/What to do:/g)).toHaveLength(1);
     expect(text).toMatch(/What to do: Make pip reach an index that has tensorflow-cpu==2\.21\.0.*DUET_LIBTENSORFLOW/);
     expect(text).toContain('docs/install.md');

@@ -10,7 +10,7 @@ import { tf, type TfTensor } from './engine.js';
 import { AutogradError } from './errors.js';
 import { markStep } from './memory.js';
 import { scalarTf } from './ops/util.js';
-import { k2 } from './ops/raw.js';
+import { k2, reduce, reshapeRaw } from './ops/raw.js';
 import { toNCHW, toNHWC } from './layout.js';
 import type { Tensor } from './tensor.js';
 
@@ -92,9 +92,9 @@ export function unbroadcast(g: TfTensor, shape: readonly number[]): TfTensor {
   for (let i = 0; i < gs.length; i++) {
     if (i < lead || (shape[i - lead] === 1 && gs[i] !== 1)) axes.push(i);
   }
-  const T = tf();
-  const s = axes.length > 0 ? T.sum(g, axes) : g;
-  return T.reshape(s, shape as number[]);
+  // One raw Sum kernel (tf.sum goes through tfjs's wrapper); a Reshape only when size-1 dims must come back.
+  const s = axes.length > 0 ? reduce('Sum', g, axes, false) : g;
+  return s.rank === shape.length && s.shape.every((d, i) => d === shape[i]) ? s : reshapeRaw(s, shape);
 }
 
 function topoSort(root: Tensor): Tensor[] {

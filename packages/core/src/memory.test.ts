@@ -122,3 +122,16 @@ describe('scope()', () => {
     expect(outer.isDisposed).toBe(false);
   });
 });
+
+describe('in-place ops keep identity and never consume their source', () => {
+  it('copy_ copies a same-shape, same-dtype source and leaves it usable', () => {
+    const dst = tensor([0, 0, 0]);
+    const src = tensor([1, 2, 3]);
+    expect(dst.copy_(src)).toBe(dst);
+    expect(dst.toArray()).toEqual([1, 2, 3]);
+    expect(src.isDisposed).toBe(false);
+    expect(src.toArray()).toEqual([1, 2, 3]);
+    dst.copy_(tensor([7])); // broadcast
+    expect(dst.toArray()).toEqual([7, 7, 7]);
+  });
+});

@@ -42,10 +42,7 @@ export function loadInto(className: string, own: [string, Tensor][], stateDict: 
     for (const [k, t] of own) {
       const src = stateDict[k];
       if (src === undefined || src === t) continue;
-      // Through a clone: copy_ may move a same-shape, same-dtype source's storage into `t`.
-      const c = src.clone();
-      t.copy_(c);
-      c.dispose();
+      t.copy_(src); // copies; `src` stays usable
     }
   });
   return { missingKeys, unexpectedKeys };

@@ -2,7 +2,7 @@
  * Elementwise ops with broadcasting, activations, comparisons, casts.
  * Each differentiable op names its backward rule right where it runs the kernel.
  */
-import { tf, runOp, typeAttr, type TfTensor } from '../engine.js';
+import { tf, type TfTensor } from '../engine.js';
 import { AutogradError, DTypeError, ShapeError } from '../errors.js';
 import { isGradEnabled, noGrad, record, unbroadcast, NHWC_UNARY, type GradLayout } from '../autograd.js';
 import { Tensor, type DType, type TensorLike } from '../tensor.js';
@@ -172,14 +172,14 @@ export function clamp(a: Tensor, min?: number, max?: number): Tensor {
 }
 
 // ReluGrad / SigmoidGrad / TanhGrad: TF's one-kernel backward rules.
-export const relu = (a: Tensor) => unary('ReluBackward', a, (x) => (x.dtype === 'float32' ? k1('Relu', x) : T().relu(x)), (g, _x, o) => runOp('ReluGrad', [typeAttr('T', 'float32')], [g, o]), false);
+export const relu = (a: Tensor) => unary('ReluBackward', a, (x) => (x.dtype === 'float32' ? k1('Relu', x) : T().relu(x)), (g, _x, o) => k2('ReluGrad', g, o), false);
 export const leakyRelu = (a: Tensor, slope: number) =>
   unary('LeakyReluBackward', a, (x) => T().leakyRelu(x, slope), (g, x) => T().where(T().greater(x, f(0)), g, T().mul(g, f(slope))));
 export const elu = (a: Tensor, alpha: number) =>
   unary('EluBackward', a, (x) => (alpha === 1 ? T().elu(x) : T().where(T().greater(x, f(0)), x, T().mul(T().expm1(x), f(alpha)))),
     (g, x, o) => T().where(T().greater(x, f(0)), g, T().mul(g, T().add(o, f(alpha)))), true, alpha !== 1);
-export const sigmoid = (a: Tensor) => unary('SigmoidBackward', a, (x) => k1('Sigmoid', asFloat(x)), (g, _x, o) => runOp('SigmoidGrad', [typeAttr('T', 'float32')], [o, g]), false);
-export const tanh = (a: Tensor) => unary('TanhBackward', a, (x) => k1('Tanh', asFloat(x)), (g, _x, o) => runOp('TanhGrad', [typeAttr('T', 'float32')], [o, g]), false);
+export const sigmoid = (a: Tensor) => unary('SigmoidBackward', a, (x) => k1('Sigmoid', asFloat(x)), (g, _x, o) => k2('SigmoidGrad', o, g), false);
+export const tanh = (a: Tensor) => unary('TanhBackward', a, (x) => k1('Tanh', asFloat(x)), (g, _x, o) => k2('TanhGrad', o, g), false);
 export const silu = (a: Tensor) =>
   unary('SiluBackward', a, (x) => T().mul(x, T().sigmoid(x)), (g, x) => {
     const s = T().sigmoid(x);

@@ -8,7 +8,7 @@
  * - softmaxCrossEntropy: one `SparseSoftmaxCrossEntropyWithLogits` gives the
  *   per-example loss AND its gradient; + 1 reduction. Backward: 2 kernels.
  */
-import { runOp, runOpN, typeAttr, tf, type TfTensor } from '../engine.js';
+import { runOpN, typeAttr, tf, type TfTensor } from '../engine.js';
 import { ArgumentError, DTypeError, ShapeError } from '../errors.js';
 import { isGradEnabled, record } from '../autograd.js';
 import { Tensor } from '../tensor.js';
@@ -62,7 +62,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   const inputs = bias != null ? [x, weight, bias] : [x, weight];
   return record(out, relu ? 'LinearReluBackward' : 'LinearBackward', inputs, (g) => {
     const flat = x.ndim === 2;
-    const g0 = relu ? runOp('ReluGrad', [typeAttr('T', 'float32')], [g, out._v()]) : g;
+    const g0 = relu ? k2('ReluGrad', g, out._v()) : g;
     const g2 = flat ? g0 : reshapeRaw(g0, [-1, outF]);
     const xs = flat ? x._v() : reshapeRaw(x._v(), [-1, inF]);
     const gx2 = x.requiresGrad ? matMul2d(g2, weight._v(), false, keras) : null;

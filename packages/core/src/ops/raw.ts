@@ -12,12 +12,12 @@ export function matMul2d(a: TfTensor, b: TfTensor, transposeA = false, transpose
 
 /** `x + bias` over the last dim: one BiasAdd kernel. */
 export function biasAdd(x: TfTensor, bias: TfTensor): TfTensor {
-  return runOp('BiasAdd', [typeAttr('T', 'float32')], [x, bias]);
+  return k2('BiasAdd', x, bias);
 }
 
 /** Gradient of BiasAdd: sum over all but the last dim, one kernel. */
 export function biasAddGrad(g: TfTensor): TfTensor {
-  return runOp('BiasAddGrad', [typeAttr('T', 'float32')], [g]);
+  return k1('BiasAddGrad', g);
 }
 
 const intCache = new Map<string, TfTensor>();
