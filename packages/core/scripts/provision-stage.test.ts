@@ -3,7 +3,7 @@
  * downloader's temp-then-rename rule). The build and the load check are
  * injected as functions; the download test talks to a loopback server.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
