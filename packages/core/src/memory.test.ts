@@ -135,3 +135,14 @@ describe('in-place ops keep identity and never consume their source', () => {
     expect(dst.toArray()).toEqual([7, 7, 7]);
   });
 });
+
+describe('native constants', () => {
+  it('a scalar that changes every step (a scheduled lr) keeps the native count bounded', () => {
+    const x = randn([4]).keep();
+    for (let i = 0; i < 1100; i++) x.mul(1 + i * 1e-6).dispose(); // fill the constant cache
+    const before = memory().numTensors;
+    for (let i = 0; i < 300; i++) x.mul(2 + i * 1e-6).dispose();
+    expect(memory().numTensors).toBe(before);
+    x.dispose();
+  });
+});

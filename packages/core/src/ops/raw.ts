@@ -4,6 +4,7 @@
  * BatchMatMulV2; tf.mean casts first; tf.fused.matMul is matmul + add + act).
  */
 import { runOp, typeAttr, boolAttr, tf, type TfTensor, type OpAttr } from '../engine.js';
+import { ConstCache } from './const_cache.js';
 
 /** `a @ b` for 2-d float32 operands: one MatMul kernel. */
 export function matMul2d(a: TfTensor, b: TfTensor, transposeA = false, transposeB = false): TfTensor {
@@ -20,20 +21,11 @@ export function biasAddGrad(g: TfTensor): TfTensor {
   return k1('BiasAddGrad', g);
 }
 
-const intCache = new Map<string, TfTensor>();
-/** A cached int32 constant (axes, split sizes): uploaded once, kept for the process. */
+const ints = new ConstCache(1024);
+/** A cached int32 constant (axes, split sizes, shapes), uploaded once (see ConstCache). */
 export function intConst(v: number | number[]): TfTensor {
   const key = typeof v === 'number' ? `s${v}` : v.join(',');
-  let t = intCache.get(key);
-  if (t === undefined) {
-    if (intCache.size >= 4096) {
-      for (const old of intCache.values()) old.dispose();
-      intCache.clear();
-    }
-    t = tf().keep(typeof v === 'number' ? tf().scalar(v, 'int32') : tf().tensor1d(v, 'int32'));
-    intCache.set(key, t);
-  }
-  return t;
+  return ints.get(key, () => (typeof v === 'number' ? tf().scalar(v, 'int32') : tf().tensor1d(v, 'int32')));
 }
 
 /** A reduction kernel (Sum, Mean, Max, Min, Prod) without tfjs's casts; `axes` undefined = all. */

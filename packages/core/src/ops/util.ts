@@ -1,6 +1,7 @@
 /** Small helpers shared by the op files: dims, dtype promotion, cached scalars. */
 import { tf, type TfTensor } from '../engine.js';
 import { ArgumentError, DTypeError } from '../errors.js';
+import { ConstCache } from './const_cache.js';
 import { Tensor, type DType, type TensorLike } from '../tensor.js';
 
 /** Normalise a possibly negative dim for a tensor of rank `ndim` (PyTorch's rule). */
@@ -23,26 +24,12 @@ export function broadcastTo(x: TfTensor, shape: number[]): TfTensor {
   return sizeOf(shape) === 0 ? tf().zeros(shape, x.dtype) : tf().broadcastTo(x, shape);
 }
 
-const MAX_CACHED = 4096;
-const scalarCache = new Map<string, TfTensor>();
+const scalars = new ConstCache(1024);
 
-/**
- * A native scalar for `v`, cached: the same constant is not re-uploaded every
- * step. Cached scalars are Duet's, never released (bounded count).
- */
+/** A native scalar for `v`, uploaded once and reused (see ConstCache). */
 export function scalarTf(v: number | boolean, dtype: DType): TfTensor {
   const key = dtype + (typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
-  let s = scalarCache.get(key);
-  if (s === undefined) {
-    const T = tf();
-    if (scalarCache.size >= MAX_CACHED) {
-      for (const old of scalarCache.values()) old.dispose();
-      scalarCache.clear();
-    }
-    s = T.keep(T.scalar(v as number, dtype));
-    scalarCache.set(key, s);
-  }
-  return s;
+  return scalars.get(key, () => tf().scalar(v as number, dtype));
 }
 
 /** PyTorch's type promotion for our three dtypes. */

@@ -7,28 +7,11 @@
  * callers validate every shape before they get here.
  */
 import { runOp, runOpN, typeAttr, intAttr, stringAttr, boolAttr, tf, type OpAttr, type TfTensor } from '../../engine.js';
+import { ConstCache } from '../const_cache.js';
 
 // ------------------------------------------------------------- constants
-const MAX_CONSTS = 2048;
-const consts = new Map<string, TfTensor>();
-
-/** A cached constant, most recently used last; only the oldest is evicted, so a just-fetched one stays valid. */
-function cached(key: string, make: () => TfTensor): TfTensor {
-  const hit = consts.get(key);
-  if (hit !== undefined) {
-    consts.delete(key);
-    consts.set(key, hit);
-    return hit;
-  }
-  if (consts.size >= MAX_CONSTS) {
-    const [oldKey, old] = consts.entries().next().value as [string, TfTensor];
-    consts.delete(oldKey);
-    old.dispose();
-  }
-  const c = tf().keep(make());
-  consts.set(key, c);
-  return c;
-}
+const consts = new ConstCache(2048);
+const cached = (key: string, make: () => TfTensor): TfTensor => consts.get(key, make);
 
 /** An int32 constant (a shape, a permutation, an index map). */
 export function intConst(values: readonly number[], shape: readonly number[] = [values.length]): TfTensor {
