@@ -112,6 +112,12 @@ export class DataLoader<T = any, B = any> implements Iterable<B>, AsyncIterable<
     return undefined;
   }
 
+  /** A step boundary, then the collated batch (for iterable datasets). */
+  private emit(chunk: T[]): B {
+    markStep();
+    return this.collate(chunk);
+  }
+
   /** Iterate on the main thread (numWorkers 0, synchronous datasets). */
   *[Symbol.iterator](): Iterator<B> {
     if (this.numWorkers > 0) {
@@ -120,20 +126,13 @@ export class DataLoader<T = any, B = any> implements Iterable<B>, AsyncIterable<
     if (this.iterable) {
       const it = (this.dataset as Partial<Iterable<T>>)[Symbol.iterator];
       if (typeof it !== 'function') throw new DataOptionError('dataset', 'DataLoader: the dataset can only be read asynchronously (it has no [Symbol.iterator]); iterate with `for await`.');
-      let chunk: T[] = [];
-      const size = this.batchSize ?? 1;
+      const chunks = new Chunker<T>(this.batchSize ?? 1, this.dropLast);
       for (const item of this.dataset as Iterable<T>) {
-        chunk.push(item);
-        if (chunk.length === size) {
-          markStep();
-          yield this.collate(chunk);
-          chunk = [];
-        }
+        const chunk = chunks.push(item);
+        if (chunk !== undefined) yield this.emit(chunk);
       }
-      if (chunk.length > 0 && !this.dropLast) {
-        markStep();
-        yield this.collate(chunk);
-      }
+      const rest = chunks.rest();
+      if (rest !== undefined) yield this.emit(rest);
       return;
     }
     const ds = this.dataset as MapDataset<T>;
@@ -163,20 +162,13 @@ export class DataLoader<T = any, B = any> implements Iterable<B>, AsyncIterable<
       return;
     }
     if (this.iterable) {
-      let chunk: T[] = [];
-      const size = this.batchSize ?? 1;
+      const chunks = new Chunker<T>(this.batchSize ?? 1, this.dropLast);
       for await (const item of this.dataset as AsyncIterable<T>) {
-        chunk.push(item);
-        if (chunk.length === size) {
-          markStep();
-          yield this.collate(chunk);
-          chunk = [];
-        }
+        const chunk = chunks.push(item);
+        if (chunk !== undefined) yield this.emit(chunk);
       }
-      if (chunk.length > 0 && !this.dropLast) {
-        markStep();
-        yield this.collate(chunk);
-      }
+      const rest = chunks.rest();
+      if (rest !== undefined) yield this.emit(rest);
       return;
     }
     const ds = this.dataset as MapDataset<T>;
@@ -235,5 +227,23 @@ function collectModules(v: unknown, out: string[]): void {
     const o = v as Record<string, unknown>;
     if (o[TAG] === 'dataset' && typeof o.module === 'string') out.push(o.module);
     Object.values(o).forEach((x) => collectModules(x, out));
+  }
+}
+
+/** Groups a stream of items into batches of `size`; the last one partial unless `dropLast`. */
+class Chunker<T> {
+  private chunk: T[] = [];
+  constructor(private readonly size: number, private readonly dropLast: boolean) {}
+  /** Adds an item; returns a full batch when one is complete. */
+  push(item: T): T[] | undefined {
+    this.chunk.push(item);
+    if (this.chunk.length < this.size) return undefined;
+    const full = this.chunk;
+    this.chunk = [];
+    return full;
+  }
+  /** The leftover partial batch, if any and not dropped. */
+  rest(): T[] | undefined {
+    return this.chunk.length > 0 && !this.dropLast ? this.chunk : undefined;
   }
 }
