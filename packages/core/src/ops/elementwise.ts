@@ -247,11 +247,11 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const ta = a instanceof Tensor ? a : null;
   const tb = b instanceof Tensor ? b : null;
   const dt: DType = ta !== null ? resultType(ta, b) : tb !== null ? resultType(tb, a) : 'float32';
+  const outShape = broadcastShapes([cond.shape, ta?.shape ?? [], tb?.shape ?? []]); // may throw: before any cast
   const temps: TfTensor[] = [];
   const c = prep(cond, 'bool', temps);
   const x = prep(a, dt, temps);
   const y = prep(b, dt, temps);
-  const outShape = broadcastShapes([cond.shape, ta?.shape ?? [], tb?.shape ?? []]);
   const bx = x.shape.length === outShape.length && x.shape.every((s, i) => s === outShape[i]) ? x : broadcastTo(x, outShape);
   const by = y.shape.length === outShape.length && y.shape.every((s, i) => s === outShape[i]) ? y : broadcastTo(y, outShape);
   const bc = c.shape.length === outShape.length && c.shape.every((s, i) => s === outShape[i]) ? c : broadcastTo(c, outShape);
