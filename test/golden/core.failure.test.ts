@@ -9,7 +9,7 @@ import {
   Tensor, cat, functional, memory, randn, scope, softmaxCrossEntropy, stack, tensor, where, zeros,
 } from '@duet/core';
 
-const i32 = (v: number[] | number) => tensor(v, { dtype: 'int32' }).keep();
+const i32 = (v: Parameters<typeof tensor>[0]) => tensor(v, { dtype: 'int32' }).keep();
 const x = randn([3, 4]).keep();
 const xi = i32([[1, 2]]);
 const w = randn([4, 2]).keep();

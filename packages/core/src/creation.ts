@@ -6,7 +6,7 @@ import { randomNormal, randomUniform } from './random.js';
 import { Tensor, type DType } from './tensor.js';
 
 type Nested = number | boolean | Nested[];
-export type TensorData = Nested | Float32Array | Int32Array | Uint8Array | Uint8ClampedArray | Int8Array | Int16Array | Uint16Array | Float64Array;
+export type TensorData = Nested | Float32Array | Int32Array | Uint8Array | Uint8ClampedArray | Int8Array | Int16Array | Uint16Array | Uint32Array | Float64Array;
 
 export interface CreateOptions {
   dtype?: DType;
