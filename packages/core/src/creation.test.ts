@@ -54,6 +54,9 @@ describe('tensor() rejects values its dtype cannot hold', () => {
 
   it('float32 keeps NaN and infinities (they are float values)', () => {
     expect(tensor([NaN, Infinity, -Infinity]).toArray()).toEqual([NaN, Infinity, -Infinity]);
+    expect(tensor(new Float64Array([1e39, 0.5])).toArray()).toEqual([Infinity, 0.5]);
+    expect(tensor([true, false], { dtype: 'float32' }).toArray()).toEqual([1, 0]);
+    expect(tensor([true, false], { dtype: 'int32' }).toArray()).toEqual([1, 0]);
   });
 });
 

@@ -138,7 +138,7 @@ export function tensor(data: TensorData, options: CreateOptions & { shape?: numb
   checkDType(dtype);
   if (dtype === 'bool') values = Uint8Array.from(values as ArrayLike<number>, (x) => (x ? 1 : 0));
   else if (dtype === 'int32' && !(values instanceof Int32Array)) values = toInt32(values as ArrayLike<number>, dataShape);
-  else if (dtype === 'float32' && !(values instanceof Float32Array)) values = Float32Array.from(values as ArrayLike<number>, Number);
+  else if (dtype === 'float32' && !(values instanceof Float32Array)) values = new Float32Array(values as ArrayLike<number>); // booleans become 0 and 1
   return finish(tf().tensor(values as Float32Array, shape, dtype), options);
 }
 
