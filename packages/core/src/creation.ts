@@ -1,11 +1,12 @@
 /** Creating tensors: from data, filled, ranges, random; tfjs interop. */
 import { tf, type TfTensor } from './engine.js';
-import { ArgumentError, DTypeError, ShapeError } from './errors.js';
+import { totalmem } from 'node:os';
+import { ArgumentError, DTypeError, OutOfMemoryError, ShapeError } from './errors.js';
 import { randomNormal, randomUniform } from './random.js';
 import { Tensor, type DType } from './tensor.js';
 
 type Nested = number | boolean | Nested[];
-export type TensorData = Nested | Float32Array | Int32Array | Uint8Array | Uint8ClampedArray | Int8Array | Int16Array | Uint16Array | Float64Array;
+export type TensorData = Nested | Float32Array | Int32Array | Uint8Array | Uint8ClampedArray | Int8Array | Int16Array | Uint16Array | Uint32Array | Float64Array;
 
 export interface CreateOptions {
   dtype?: DType;
@@ -40,6 +41,9 @@ function inferShape(data: Nested): number[] {
 function flattenChecked(data: Nested, shape: number[], depth: number, out: (number | boolean)[]): void {
   if (depth === shape.length) {
     if (Array.isArray(data)) throw new ShapeError(`tensor(): ragged nested array: expected a number at depth ${depth}, received an array.`);
+    if (typeof data !== 'number' && typeof data !== 'boolean') {
+      throw new DTypeError(`tensor(): ${element(out.length, shape)} is ${describe(data)}; expected numbers or booleans (nested arrays of them, or a typed array).`);
+    }
     out.push(data);
     return;
   }
@@ -49,39 +53,92 @@ function flattenChecked(data: Nested, shape: number[], depth: number, out: (numb
   for (const x of data) flattenChecked(x, shape, depth + 1, out);
 }
 
+/** "element [1, 2]" (row-major position `i` in `shape`), or "the value" for a scalar. */
+function element(i: number, shape: readonly number[]): string {
+  if (shape.length === 0) return 'the value';
+  const at: number[] = [];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const n = shape[d]!;
+    at.unshift(n === 0 ? 0 : i % n);
+    i = n === 0 ? 0 : Math.floor(i / n);
+  }
+  return `element [${at.join(', ')}]`;
+}
+
+function describe(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}...` : v)}`;
+  if (typeof v === 'object') {
+    const name = (v as object).constructor?.name;
+    return name === undefined || name === 'Object' ? 'an object' : `a ${name}`;
+  }
+  return `a ${typeof v}`;
+}
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+/** Whole numbers toward zero (like PyTorch); NaN, infinities and values past int32 are an error naming the element. */
+function toInt32(values: ArrayLike<number | boolean>, shape: readonly number[]): Int32Array {
+  const out = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const x = Math.trunc(Number(values[i]));
+    if (!(x >= INT32_MIN && x <= INT32_MAX)) {
+      throw new ArgumentError(`tensor(): ${element(i, shape)} is ${values[i]}, which int32 cannot hold (whole numbers in [${INT32_MIN}, ${INT32_MAX}]).`);
+    }
+    out[i] = x;
+  }
+  return out;
+}
+
+/** Typed arrays whose every value fits in int32 (no check needed). */
+const isSmallInt = (d: ArrayBufferView) =>
+  d instanceof Int8Array || d instanceof Uint8Array || d instanceof Uint8ClampedArray || d instanceof Int16Array || d instanceof Uint16Array;
+
 /**
  * A tensor from nested arrays, a number or a typed array (with `shape`).
  * Numbers give float32 (like tfjs; pass `dtype: 'int32'` for ints), booleans
  * give bool, Int32Array gives int32, other integer typed arrays give int32.
+ * Anything that is not a number or a boolean (a string, null, an object) is a
+ * DTypeError, and a value int32 cannot hold (NaN, Infinity, 3e10) an
+ * ArgumentError; both name the element. float32 keeps NaN and infinities.
+ * The check rides on the one pass that copies the values; an Int32Array for
+ * int32 or a Float32Array for float32 is used as is.
  */
 export function tensor(data: TensorData, options: CreateOptions & { shape?: number[] } = {}): Tensor {
-  let values: Float32Array | Int32Array | Uint8Array | (number | boolean)[];
+  let values: Float32Array | Float64Array | Int32Array | Uint32Array | Uint8Array | (number | boolean)[];
   let shape: number[];
   let dtype: DType;
+  let dataShape: number[]; // the data's own shape, to name a bad element
   if (ArrayBuffer.isView(data)) {
+    if (data instanceof DataView || data instanceof BigInt64Array || data instanceof BigUint64Array) {
+      throw new DTypeError(`tensor(): ${describe(data)} is not supported; pass a Float32Array, a Float64Array, an Int32Array or a smaller integer typed array (convert 64-bit integers to an Int32Array first).`);
+    }
     const n = (data as Float32Array).length;
     shape = options.shape ?? [n];
+    dataShape = [n];
     if (sizeOf(shape) !== n) throw new ShapeError(`tensor(): shape [${shape.join(', ')}] needs ${sizeOf(shape)} values, received a typed array of ${n}.`);
     if (data instanceof Float32Array || data instanceof Float64Array) {
       dtype = options.dtype ?? 'float32';
-      values = data instanceof Float32Array ? data : Float32Array.from(data);
+      values = data;
     } else {
       dtype = options.dtype ?? 'int32';
-      values = data instanceof Int32Array ? data : Int32Array.from(data as ArrayLike<number>);
+      values = isSmallInt(data) ? Int32Array.from(data as ArrayLike<number>) : (data as Int32Array | Uint32Array);
     }
   } else {
     const inferred = inferShape(data as Nested);
     const flat: (number | boolean)[] = [];
     flattenChecked(data as Nested, inferred, 0, flat);
     shape = options.shape ?? inferred;
+    dataShape = inferred;
     if (sizeOf(shape) !== flat.length) throw new ShapeError(`tensor(): shape [${shape.join(', ')}] needs ${sizeOf(shape)} values, received ${flat.length}.`);
     dtype = options.dtype ?? (flat.length > 0 && typeof flat[0] === 'boolean' ? 'bool' : 'float32');
     values = flat;
   }
   checkDType(dtype);
   if (dtype === 'bool') values = Uint8Array.from(values as ArrayLike<number>, (x) => (x ? 1 : 0));
-  else if (dtype === 'int32' && !(values instanceof Int32Array)) values = Int32Array.from(values as ArrayLike<number>, (x) => Math.trunc(Number(x)));
-  else if (dtype === 'float32' && !(values instanceof Float32Array)) values = Float32Array.from(values as ArrayLike<number>, Number);
+  else if (dtype === 'int32' && !(values instanceof Int32Array)) values = toInt32(values as ArrayLike<number>, dataShape);
+  else if (dtype === 'float32' && !(values instanceof Float32Array)) values = new Float32Array(values as ArrayLike<number>); // booleans become 0 and 1
   return finish(tf().tensor(values as Float32Array, shape, dtype), options);
 }
 
@@ -96,9 +153,22 @@ function sizeOf(shape: readonly number[]): number {
 
 function checkShape(shape: number[], fn: string): number[] {
   if (!Array.isArray(shape)) throw new ShapeError(`${fn}(): expected the shape as an array (e.g. ${fn}([2, 3])), received ${JSON.stringify(shape)}.`);
-  sizeOf(shape);
+  checkFits(fn, shape);
   return shape;
 }
+
+/**
+ * A tensor larger than the machine's memory is an OutOfMemoryError before
+ * anything is allocated (TensorFlow would fail in its allocator, or the
+ * process would try to fill the swap): `new nn.Linear(1e6, 1e6)` asks for 4 TB.
+ */
+function checkFits(fn: string, shape: readonly number[]): void {
+  const bytes = sizeOf(shape) * 4;
+  if (bytes > totalmem()) {
+    throw new OutOfMemoryError(`${fn}(): a tensor of shape [${shape.join(', ')}] needs ${gb(bytes)} (4 bytes per value), more than this machine's memory (${gb(totalmem())}).`);
+  }
+}
+const gb = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 
 export function full(shape: number[], value: number | boolean, options: CreateOptions = {}): Tensor {
   const dtype = checkDType(options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32'));
@@ -119,6 +189,7 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
   if (step === 0) throw new ArgumentError('arange(): step must be nonzero.');
   const dtype = options.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int32' : 'float32');
   const n = Math.max(0, Math.ceil((end - start) / step));
+  checkFits('arange', [n]);
   const v = dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
   for (let i = 0; i < n; i++) v[i] = start + i * step;
   return finish(tf().tensor(v, [n], checkDType(dtype)), options);
@@ -126,12 +197,14 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
 
 export function linspace(start: number, end: number, steps: number, options: CreateOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new ArgumentError(`linspace(): steps must be a non-negative integer, received ${steps}.`);
+  checkFits('linspace', [steps]);
   const v = new Float32Array(steps);
   for (let i = 0; i < steps; i++) v[i] = steps === 1 ? start : start + ((end - start) * i) / (steps - 1);
   return finish(tf().tensor(v, [steps], 'float32'), options);
 }
 
 export function eye(n: number, m: number = n, options: CreateOptions = {}): Tensor {
+  checkFits('eye', [n, m]);
   return finish(tf().eye(n, m, undefined, checkDType(options.dtype ?? 'float32') as 'float32'), options);
 }
 
@@ -167,6 +240,7 @@ export const randLike = (t: Tensor) => rand([...t.shape]);
 
 /** A random permutation of 0..n-1 (int32). */
 export function randperm(n: number): Tensor {
+  checkFits('randperm', [n]);
   const p = new Int32Array(n);
   for (let i = 0; i < n; i++) p[i] = i;
   for (let i = n - 1; i > 0; i--) {

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as TF from '@tensorflow/tfjs-node';
-import { NativeEngineError } from './errors.js';
+import { ArgumentError, DuetError, IndexError, NativeEngineError, OutOfMemoryError, ShapeError } from './errors.js';
 
 export type TfModule = typeof TF;
 export type TfTensor = TF.Tensor;
@@ -111,6 +111,7 @@ function load(): Loaded {
     );
   }
   const backend = tf.backend() as unknown as NodeBackend;
+  typeKernelErrors(backend);
   loaded = { tf, device, packageName, backend, bindingPath, threads };
   return loaded;
 }
@@ -223,27 +224,62 @@ export function backendInfo(): BackendInfo {
 
 /** Run a TensorFlow op by name (one kernel), e.g. `runOp('Relu', [dtypeAttr('T', x)], [x])`. */
 export function runOp(name: string, attrs: OpAttr[], inputs: TfTensor[]): TfTensor {
-  try {
-    return nodeBackend().executeSingleOutput(name, attrs, inputs);
-  } catch (e) {
-    throw opError(name, inputs, e);
-  }
+  return nodeBackend().executeSingleOutput(name, attrs, inputs);
 }
 export function runOpN(name: string, attrs: OpAttr[], inputs: TfTensor[], n: number): TfTensor[] {
-  try {
-    return nodeBackend().executeMultipleOutputs(name, attrs, inputs, n);
-  } catch (e) {
-    throw opError(name, inputs, e);
-  }
+  return nodeBackend().executeMultipleOutputs(name, attrs, inputs, n);
 }
 
-/** TensorFlow's "Invalid TF_Status: 3\nMessage: ..." as an error that names the op and its inputs. */
-function opError(name: string, inputs: TfTensor[], cause: unknown): NativeEngineError {
-  const raw = cause instanceof Error ? cause.message : String(cause);
-  const msg = raw.replace(/^Invalid TF_Status: \d+\s*Message:\s*/s, '').split('\n')[0];
-  const shapes = inputs.map((t) => `${t.dtype}[${t.shape.join(', ')}]`).join(', ');
-  return new NativeEngineError(`TensorFlow op ${name} failed on inputs (${shapes}): ${msg}`, { cause });
+/**
+ * Every kernel, Duet's `runOp` and tfjs's own ops alike, runs through these two
+ * methods of tfjs-node's backend: wrapping them once at load gives every
+ * TensorFlow failure a typed error (see `opError`). The try costs nothing
+ * until something throws.
+ */
+function typeKernelErrors(b: NodeBackend): void {
+  const single = b.executeSingleOutput;
+  const multi = b.executeMultipleOutputs;
+  b.executeSingleOutput = function (name, attrs, inputs) {
+    try {
+      return single.call(this, name, attrs, inputs);
+    } catch (e) {
+      throw opError(name, inputs, e);
+    }
+  };
+  b.executeMultipleOutputs = function (name, attrs, inputs, n) {
+    try {
+      return multi.call(this, name, attrs, inputs, n);
+    } catch (e) {
+      throw opError(name, inputs, e);
+    }
+  };
 }
+
+/**
+ * TensorFlow's "Invalid TF_Status: 3\nMessage: ..." as a typed error that names
+ * the op and its inputs: out-of-memory (status 8, RESOURCE_EXHAUSTED) is an
+ * OutOfMemoryError; an index out of range an IndexError; an empty reduction
+ * axis a ShapeError; any other INVALID_ARGUMENT (status 3) an ArgumentError;
+ * anything else a NativeEngineError. Ops that know more
+ * (gather, embedding) catch these and name their own arguments.
+ */
+export function opError(name: string, inputs: readonly TfTensor[], cause: unknown): DuetError {
+  if (cause instanceof DuetError) return cause;
+  const raw = cause instanceof Error ? cause.message : String(cause);
+  const status = Number(/^Invalid TF_Status: (\d+)/.exec(raw)?.[1] ?? -1);
+  const msg = raw.replace(/^Invalid TF_Status: \d+\s*Message:\s*/s, '').split('\n')[0]!.replace(/, node name: \w+$/, '');
+  const shapes = inputs.map((t) => `${t.dtype}[${t.shape.join(', ')}]`).join(', ');
+  const text = `TensorFlow op ${name} failed on inputs (${shapes}): ${msg}`;
+  if (status === TF_RESOURCE_EXHAUSTED || /^OOM when allocating/.test(msg)) return new OutOfMemoryError(`${text}. The tensor does not fit in memory.`, { cause });
+  if (status === TF_INVALID_ARGUMENT) {
+    if (/ is not in \[0, \d+\)| does not index into param shape |outside the valid range of \[0, \d+\)/.test(msg)) return new IndexError(text, { cause });
+    if (/^Reduction axis -?\d+ is empty in shape /.test(msg)) return new ShapeError(text, { cause });
+    return new ArgumentError(text, { cause });
+  }
+  return new NativeEngineError(text, { cause });
+}
+const TF_INVALID_ARGUMENT = 3;
+const TF_RESOURCE_EXHAUSTED = 8;
 
 const TF_DTYPE: Record<string, number> = { float32: 1, int32: 3, bool: 10, string: 7, complex64: 8 };
 const ATTR = { INT: 1, FLOAT: 2, BOOL: 3, TYPE: 4, SHAPE: 5, STRING: 0 } as const;

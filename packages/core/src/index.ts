@@ -28,6 +28,6 @@ export { manualSeed, Generator, randomUniform, randomNormal } from './random.js'
 export { decodeImage, type DecodedImage } from './image.js';
 export { backendInfo, initBackend, countKernels, type BackendInfo, type Device, type KernelCount } from './engine.js';
 export {
-  DuetError, NativeEngineError, ShapeError, DTypeError, ArgumentError, AutogradError, TensorReleasedError,
+  DuetError, NativeEngineError, ShapeError, DTypeError, ArgumentError, IndexError, OutOfMemoryError, AutogradError, TensorReleasedError,
 } from './errors.js';
 export * as functional from './ops/nn_ops.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Tensor, ones, randn, tensor, zeros, memory, scope } from '@duet/core';
+import { ArgumentError, Tensor, ones, randn, tensor, zeros, memory, scope } from '@duet/core';
 import { nn } from './index.js';
 
 class MyModel extends nn.Module {
@@ -92,6 +92,28 @@ describe('nn.Module.loadStateDict', () => {
     delete sd['fc2.bias'];
     const r = m.loadStateDict(sd, { strict: false });
     expect(r).toEqual({ missingKeys: ['fc1.weight', 'fc2.bias'], unexpectedKeys: ['extra'] });
+  });
+
+  it('says a state dict object was expected when given null or another value', () => {
+    const m = new nn.Linear(2, 1);
+    for (const [bad, received] of [[null, 'null'], [undefined, 'undefined'], [[m.weight], 'an array'], [zeros([1]), 'a Tensor'], ['w.pt', 'a string']] as const) {
+      let err: unknown;
+      try {
+        m.loadStateDict(bad as never);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ArgumentError);
+      expect((err as ArgumentError).code).toBe('ERR_ARGUMENT');
+      expect((err as Error).message).toContain(`loadStateDict(): expected a state dict object (name -> Tensor, as stateDict() or load() return), received ${received}`);
+    }
+  });
+
+  it('accepts a Map of tensors, as save() does', () => {
+    const a = new nn.Linear(2, 1);
+    const b = new nn.Linear(2, 1);
+    b.loadStateDict(new Map(Object.entries(a.stateDict())));
+    expect(b.weight.toArray()).toEqual(a.weight.toArray());
   });
 
   it('accepts int32 values for int buffers', () => {

@@ -330,7 +330,7 @@ export class Module {
    * unexpected keys (when `strict`, the default) and on shape mismatches;
    * nothing is copied then. int32 values load into int buffers.
    */
-  loadStateDict(stateDict: Record<string, Tensor>, options: { strict?: boolean } = {}): LoadStateDictResult {
+  loadStateDict(stateDict: Record<string, Tensor> | Map<string, Tensor>, options: { strict?: boolean } = {}): LoadStateDictResult {
     const own: [string, Tensor][] = [];
     this._stateEntries('', new Set(), (k, t) => own.push([k, t]));
     return loadInto(this.constructor.name, own, stateDict, options.strict ?? true);

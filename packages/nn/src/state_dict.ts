@@ -1,5 +1,5 @@
 /** Loading a state dict into a module's tensors with PyTorch's checks and error text. */
-import { DuetError, Tensor, noGrad } from '@duet/core';
+import { ArgumentError, DuetError, Tensor, noGrad } from '@duet/core';
 
 /** Result of a non-strict `loadStateDict`. */
 export interface LoadStateDictResult {
@@ -16,11 +16,24 @@ export class StateDictError extends DuetError {
 
 const shapeStr = (s: readonly number[]) => `[${s.join(', ')}]`;
 
+function describe(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return `a ${(v as object).constructor?.name ?? 'object'}`;
+  return `a ${typeof v} (${JSON.stringify(v)})`;
+}
+
 /**
  * Check `stateDict` against the module's `own` entries, then copy every
  * value in place (nothing is copied when a check fails).
  */
-export function loadInto(className: string, own: [string, Tensor][], stateDict: Record<string, Tensor>, strict: boolean): LoadStateDictResult {
+export function loadInto(className: string, own: [string, Tensor][], stateDict: Record<string, Tensor> | Map<string, Tensor>, strict: boolean): LoadStateDictResult {
+  if (stateDict instanceof Map) stateDict = Object.fromEntries(stateDict) as Record<string, Tensor>;
+  if (stateDict === null || typeof stateDict !== 'object' || Array.isArray(stateDict) || stateDict instanceof Tensor) {
+    throw new ArgumentError(
+      `loadStateDict(): expected a state dict object (name -> Tensor, as stateDict() or load() return), received ${describe(stateDict)}.`,
+    );
+  }
   const ownKeys = new Set(own.map(([k]) => k));
   const missingKeys: string[] = [];
   const mismatch: string[] = [];

@@ -3,7 +3,7 @@
  * Each differentiable op names its backward rule right where it runs the kernel.
  */
 import { tf, type TfTensor } from '../engine.js';
-import { AutogradError, DTypeError, ShapeError } from '../errors.js';
+import { ArgumentError, AutogradError, DTypeError, ShapeError } from '../errors.js';
 import { isGradEnabled, noGrad, record, unbroadcast, NHWC_UNARY, type GradLayout } from '../autograd.js';
 import { Tensor, type DType, type TensorLike } from '../tensor.js';
 import { k1, k2 } from './raw.js';
@@ -158,7 +158,10 @@ function asFloat(x: TfTensor): TfTensor {
 }
 
 export function clamp(a: Tensor, min?: number, max?: number): Tensor {
-  if (min === undefined && max === undefined) throw new DTypeError('clamp(): at least one of min or max must be given.');
+  if (min === undefined && max === undefined) throw new ArgumentError('clamp(): at least one of min or max must be given.');
+  for (const [name, v] of [['min', min], ['max', max]] as const) {
+    if (v !== undefined && (typeof v !== 'number' || Number.isNaN(v))) throw new ArgumentError(`clamp(): ${name} must be a number (or ±Infinity), received ${v}.`);
+  }
   // An int tensor clamped to a fractional bound gives floats (PyTorch's type promotion).
   if (a.dtype !== 'float32' && [min, max].some((v) => v !== undefined && !Number.isInteger(v))) a = cast(a, 'float32');
   const lo = min ?? -Infinity;
@@ -247,11 +250,11 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const ta = a instanceof Tensor ? a : null;
   const tb = b instanceof Tensor ? b : null;
   const dt: DType = ta !== null ? resultType(ta, b) : tb !== null ? resultType(tb, a) : 'float32';
+  const outShape = broadcastShapes([cond.shape, ta?.shape ?? [], tb?.shape ?? []]); // may throw: before any cast
   const temps: TfTensor[] = [];
   const c = prep(cond, 'bool', temps);
   const x = prep(a, dt, temps);
   const y = prep(b, dt, temps);
-  const outShape = broadcastShapes([cond.shape, ta?.shape ?? [], tb?.shape ?? []]);
   const bx = x.shape.length === outShape.length && x.shape.every((s, i) => s === outShape[i]) ? x : broadcastTo(x, outShape);
   const by = y.shape.length === outShape.length && y.shape.every((s, i) => s === outShape[i]) ? y : broadcastTo(y, outShape);
   const bc = c.shape.length === outShape.length && c.shape.every((s, i) => s === outShape[i]) ? c : broadcastTo(c, outShape);
@@ -297,6 +300,9 @@ export function maskedFill(a: Tensor, mask: Tensor, value: number): Tensor {
 
 export function cast(a: Tensor, dtype: DType): Tensor {
   if (a.dtype === dtype) return a;
+  if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool') {
+    throw new DTypeError(`to(): unsupported dtype '${dtype}': expected float32, int32 or bool (TensorFlow's engine through tfjs has no float64/int64/uint8 tensors).`);
+  }
   return new Tensor(T().cast(a._v(), dtype));
 }
 

@@ -9,7 +9,7 @@
  *   per-example loss AND its gradient; + 1 reduction. Backward: 2 kernels.
  */
 import { runOpN, typeAttr, tf, type TfTensor } from '../engine.js';
-import { ArgumentError, DTypeError, ShapeError } from '../errors.js';
+import { ArgumentError, DTypeError, IndexError, ShapeError } from '../errors.js';
 import { isGradEnabled, record } from '../autograd.js';
 import { Tensor } from '../tensor.js';
 import { requireFloat, scalarTf, shapeStr } from './util.js';
@@ -91,7 +91,10 @@ export function softmaxCrossEntropy(logits: Tensor, target: Tensor, reduction: R
   try {
     outs = runOpN('SparseSoftmaxCrossEntropyWithLogits', [typeAttr('T', 'float32'), typeAttr('Tlabels', 'int32')], [logits._v(), target._v()], 2);
   } catch (e) {
-    throw new ArgumentError(`softmaxCrossEntropy: target values must be class indices in [0, ${logits.shape[1]! - 1}] (${(e as Error).message.split('\n')[0]}).`);
+    if (!(e instanceof IndexError)) throw e;
+    // TF: "Received a label value of 10 which is outside the valid range of [0, 10)."
+    const value = /label value of (-?\d+)/.exec(e.message)?.[1];
+    throw new IndexError(`softmaxCrossEntropy: target values must be class indices in [0, ${logits.shape[1]! - 1}] (logits ${shapeStr(logits.shape)}), received ${value ?? 'one outside that range'}.`, { cause: e });
   }
   const [lossVec, backprop] = outs as [TfTensor, TfTensor];
   const n = logits.shape[0]!;

@@ -1,10 +1,10 @@
 /** Reductions with PyTorch's `dim` / `keepdim` semantics. */
 import { tf, type TfTensor } from '../engine.js';
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 import { noGrad, record } from '../autograd.js';
 import { Tensor } from '../tensor.js';
 import { reduce } from './raw.js';
-import { broadcastTo, normDim, normDims, scalarTf } from './util.js';
+import { broadcastTo, normDim, normDims, scalarTf, shapeStr } from './util.js';
 
 const T = tf;
 
@@ -71,6 +71,7 @@ export const amin = (a: Tensor, dim: number | number[] | null | undefined, keepd
 /** `max(dim)` / `min(dim)`: `[values, indices]`; the gradient goes to the returned index. */
 export function maxWithIndices(a: Tensor, dim: number, keepdim = false, kind: 'max' | 'min'): [Tensor, Tensor] {
   const d = normDim(dim, a.ndim);
+  nonEmpty(kind, a, d);
   const t = T();
   const x = a._v();
   const values = new Tensor(t[kind](x, d, keepdim));
@@ -96,19 +97,28 @@ function reshapeKeep(x: TfTensor, shape: readonly number[], d: number): TfTensor
 }
 
 export function argExt(a: Tensor, dim: number | undefined, keepdim = false, k: 'argMax' | 'argMin'): Tensor {
+  const op = k === 'argMax' ? 'argmax' : 'argmin';
   const t = T();
   if (dim === undefined) {
-    const flat = t.reshape(a._v(), [-1]);
-    const r = t[k](flat, 0);
-    flat.dispose();
-    if (!keepdim) return new Tensor(r);
-    const kept = t.reshape(r, a.shape.map(() => 1));
-    r.dispose();
-    return new Tensor(kept);
+    nonEmpty(op, a, undefined);
+    // reshape, arg, reshape in one tidy: released together if a kernel throws.
+    return new Tensor(t.tidy(() => {
+      const r = t[k](t.reshape(a._v(), [-1]), 0);
+      return keepdim ? t.reshape(r, a.shape.map(() => 1)) : r;
+    }));
   }
   const d = normDim(dim, a.ndim);
+  nonEmpty(op, a, d);
   const r = t[k](a._v(), d);
   return new Tensor(keepdim ? reshapeKeep(r, a.shape, d) : r);
+}
+
+/** An index-returning reduction needs something to pick from (PyTorch's check; TF would fail in the kernel). */
+function nonEmpty(op: string, a: Tensor, d: number | undefined): void {
+  const n = d === undefined ? a.size : a.ndim === 0 ? 1 : a.shape[d]!;
+  if (n === 0) {
+    throw new ShapeError(`${op}(): expected reduction ${d === undefined ? 'over the whole tensor' : `dim ${d}`} to have a non-zero size, received shape ${shapeStr(a.shape)}.`);
+  }
 }
 
 /** Variance with Bessel's correction by default (`correction: 1`), like PyTorch. */

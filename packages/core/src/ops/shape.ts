@@ -129,12 +129,12 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new ArgumentError('stack: expected a non-empty list of tensors.');
   const first = tensors[0]!;
   const d = normDim(dim, first.ndim + 1);
-  return cat(tensors.map((t) => {
+  for (const t of tensors) {
     if (t.ndim !== first.ndim || t.shape.some((s, i) => s !== first.shape[i])) {
       throw new ShapeError(`stack: expects each tensor to be equal size, but got ${shapeStr(first.shape)} and ${shapeStr(t.shape)}.`);
     }
-    return unsqueeze(t, d);
-  }), d);
+  }
+  return cat(tensors.map((t) => unsqueeze(t, d)), d); // checked first: nothing is made when a shape is wrong
 }
 
 export function narrow(a: Tensor, dim: number, start: number, length: number): Tensor {

@@ -16,6 +16,9 @@ export function normDim(dim: number, ndim: number, what = 'dim'): number {
 export function normDims(dim: number | number[] | null | undefined, ndim: number): number[] | undefined {
   if (dim === undefined || dim === null) return undefined;
   const ds = (Array.isArray(dim) ? dim : [dim]).map((d) => normDim(d, ndim));
+  for (let i = 1; i < ds.length; i++) {
+    if (ds.indexOf(ds[i]!) < i) throw new ArgumentError(`dim ${ds[i]} appears multiple times in the list of dims [${(dim as number[]).join(', ')}].`);
+  }
   return ndim === 0 ? [] : ds; // a 0-d tensor accepts dim 0 / -1 and has nothing to reduce
 }
 

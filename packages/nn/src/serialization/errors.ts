@@ -8,6 +8,9 @@ import { DuetError } from '@duet/core';
  * - `ERR_SAFETENSORS_DTYPE`: a tensor has a dtype Duet cannot load.
  * - `ERR_SAFETENSORS_OFFSETS`: data offsets overlap, leave gaps, or do not match a tensor's shape.
  * - `ERR_SAFETENSORS_VALUE`: an integer does not fit in int32.
+ * - `ERR_SAFETENSORS_NOT_A_FILE`: `load` was given a directory, a device (`/dev/zero`), a pipe...
+ * - `ERR_SAFETENSORS_IO`: the file system refused a read or a write (missing folder, permission,
+ *   a directory in the way, a full disk); the message names the target path, `cause` is Node's error.
  */
 export type SafetensorsErrorCode =
   | 'ERR_SAFETENSORS_TRUNCATED'
@@ -15,7 +18,9 @@ export type SafetensorsErrorCode =
   | 'ERR_SAFETENSORS_HEADER'
   | 'ERR_SAFETENSORS_DTYPE'
   | 'ERR_SAFETENSORS_OFFSETS'
-  | 'ERR_SAFETENSORS_VALUE';
+  | 'ERR_SAFETENSORS_VALUE'
+  | 'ERR_SAFETENSORS_NOT_A_FILE'
+  | 'ERR_SAFETENSORS_IO';
 
 /** A safetensors file that cannot be read; `code` says why, the message says where. */
 export class SafetensorsError extends DuetError {

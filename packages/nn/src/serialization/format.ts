@@ -130,6 +130,10 @@ export function parseHeader(headerBytes: Uint8Array, dataSize: number, where: st
     throw fail('ERR_SAFETENSORS_HEADER', `${where}: the header is not valid JSON (${(e as Error).message}).`, e);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw fail('ERR_SAFETENSORS_HEADER', `${where}: the header must be a JSON object.`);
+  const dup = duplicateKey(text);
+  if (dup !== undefined) {
+    throw fail('ERR_SAFETENSORS_HEADER', dup.in === undefined ? `${where}: duplicate tensor name '${dup.key}' in header.` : `${where}: duplicate key '${dup.key}' in the header entry of '${dup.in}'.`);
+  }
   let metadata: Metadata | undefined;
   const entries: ParsedEntry[] = [];
   for (const [name, info] of Object.entries(raw)) {
@@ -141,6 +145,37 @@ export function parseHeader(headerBytes: Uint8Array, dataSize: number, where: st
   }
   checkOffsets(entries, dataSize, where);
   return { entries, metadata };
+}
+
+/**
+ * The first key repeated within one object of a valid JSON text (JSON.parse
+ * silently keeps the last; the reference reader rejects the file), with the
+ * top-level key it sits under (`in`), if any. One pass over the text.
+ */
+export function duplicateKey(text: string): { key: string; in?: string } | undefined {
+  const objects: (Set<string> | null)[] = []; // one entry per open {} (a Set) or [] (null)
+  let top: string | undefined; // the current top-level key
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b /* { */) objects.push(new Set());
+    else if (c === 0x5b /* [ */) objects.push(null);
+    else if (c === 0x7d /* } */ || c === 0x5d /* ] */) objects.pop();
+    else if (c === 0x22 /* " */) {
+      let j = i + 1;
+      while (text.charCodeAt(j) !== 0x22) j += text.charCodeAt(j) === 0x5c /* \ */ ? 2 : 1;
+      const keys = objects[objects.length - 1];
+      let k = j + 1;
+      while (k < text.length && /\s/.test(text[k]!)) k++;
+      if (keys != null && text[k] === ':') {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (keys.has(key)) return objects.length === 1 ? { key } : { key, in: top };
+        keys.add(key);
+        if (objects.length === 1) top = key;
+      }
+      i = j;
+    }
+  }
+  return undefined;
 }
 
 function parseMetadata(info: unknown, where: string): Metadata {

@@ -18,11 +18,12 @@
  * ```
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { Tensor } from '@duet/core';
-import { entryTensor, headerLength, layout, parseHeader, tensorBytes, type Metadata, type TensorDict } from './format.js';
+import { DuetError, type Tensor } from '@duet/core';
+import { SafetensorsError } from './errors.js';
+import { entryTensor, headerLength, layout, parseHeader, tensorBytes, type Metadata, type Parsed, type TensorDict } from './format.js';
 
 export { SafetensorsError, type SafetensorsErrorCode } from './errors.js';
 export type { Metadata, TensorDict } from './format.js';
@@ -46,7 +47,9 @@ export type LoadedStateDict = Record<string, Tensor> & { readonly __metadata__?:
 export async function save(tensors: TensorDict, path: string, options: SaveOptions = {}): Promise<void> {
   const { head, tensors: ordered } = layout(tensors, options.metadata);
   const tmp = tempPath(path);
-  const fh = await open(tmp, 'wx');
+  const fh = await open(tmp, 'wx').catch((e: unknown) => {
+    throw ioError('save', path, e);
+  });
   try {
     await writeAllAsync(fh, head);
     for (const [, t] of ordered) await writeAllAsync(fh, tensorBytes(t));
@@ -56,7 +59,7 @@ export async function save(tensors: TensorDict, path: string, options: SaveOptio
   } catch (e) {
     await fh.close().catch(() => undefined);
     await unlink(tmp).catch(() => undefined);
-    throw e;
+    throw ioError('save', path, e);
   }
 }
 
@@ -64,7 +67,12 @@ export async function save(tensors: TensorDict, path: string, options: SaveOptio
 export function saveSync(tensors: TensorDict, path: string, options: SaveOptions = {}): void {
   const { head, tensors: ordered } = layout(tensors, options.metadata);
   const tmp = tempPath(path);
-  const fd = openSync(tmp, 'wx');
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'wx');
+  } catch (e) {
+    throw ioError('save', path, e);
+  }
   let closed = false;
   try {
     writeAll(fd, head);
@@ -80,7 +88,7 @@ export function saveSync(tensors: TensorDict, path: string, options: SaveOptions
     } catch {
       // already gone
     }
-    throw e;
+    throw ioError('save', path, e);
   }
 }
 
@@ -88,24 +96,113 @@ export function saveSync(tensors: TensorDict, path: string, options: SaveOptions
  * Read a safetensors file. F32/F64/F16/BF16 load as float32, I32 and the
  * other integer types as int32 (values outside int32 are an error), BOOL as
  * bool. A damaged file raises a `SafetensorsError` whose `code` says why.
+ * Only a regular file is read, in three steps: the 8-byte length, the header
+ * (checked against the file's size and the 100 MB limit), then the data the
+ * header describes; a bad file never makes Duet read more than it holds.
  */
 export async function load(path: string): Promise<LoadedStateDict> {
-  return decodeFile(await readFile(path), path);
+  checkRegularFile(await stat(path).catch((e: unknown) => {
+    throw ioError('load', path, e);
+  }), path);
+  const fh = await open(path, 'r').catch((e: unknown) => {
+    throw ioError('load', path, e);
+  });
+  try {
+    const read = async (at: number, n: number) => {
+      const buf = Buffer.alloc(n);
+      let off = 0;
+      while (off < n) {
+        const { bytesRead } = await fh.read(buf, off, n - off, at + off);
+        if (bytesRead === 0) break; // the file shrank: the checks below report it as truncated
+        off += bytesRead;
+      }
+      return buf.subarray(0, off);
+    };
+    // Length, then header (both checked against the file's size), then the data the header describes.
+    const size = (await fh.stat()).size;
+    const n = headerLength(await read(0, Math.min(8, size)), size, path);
+    const parsed = parseHeader(await read(8, n), size - 8 - n, path);
+    return build(parsed, await read(8 + n, size - 8 - n), path);
+  } catch (e) {
+    throw ioError('load', path, e);
+  } finally {
+    await fh.close();
+  }
 }
 
 /** `load`, synchronously. */
 export function loadSync(path: string): LoadedStateDict {
-  return decodeFile(readFileSync(path), path);
+  let fd: number;
+  try {
+    checkRegularFile(statSync(path), path);
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw ioError('load', path, e);
+  }
+  try {
+    const read = (at: number, n: number) => {
+      const buf = Buffer.alloc(n);
+      let off = 0;
+      while (off < n) {
+        const got = readSync(fd, buf, off, n - off, at + off);
+        if (got === 0) break;
+        off += got;
+      }
+      return buf.subarray(0, off);
+    };
+    const size = fstatSync(fd).size;
+    const n = headerLength(read(0, Math.min(8, size)), size, path);
+    const parsed = parseHeader(read(8, n), size - 8 - n, path);
+    return build(parsed, read(8 + n, size - 8 - n), path);
+  } catch (e) {
+    throw ioError('load', path, e);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Decode a whole safetensors file held in memory (`where` names it in errors). */
 export function decodeFile(bytes: Uint8Array, where = '<buffer>'): LoadedStateDict {
   const n = headerLength(bytes, bytes.length, where);
   const data = bytes.subarray(8 + n);
-  const { entries, metadata } = parseHeader(bytes.subarray(8, 8 + n), data.length, where);
+  return build(parseHeader(bytes.subarray(8, 8 + n), data.length, where), data, where);
+}
+
+function build({ entries, metadata }: Parsed, data: Uint8Array, where: string): LoadedStateDict {
+  const need = entries.reduce((m, e) => Math.max(m, e.end), 0);
+  if (data.length < need) throw new SafetensorsError('ERR_SAFETENSORS_TRUNCATED', `${where}: the data section ends at byte ${data.length}, but the header's tensors need ${need} bytes. The file is truncated.`);
   const out = Object.fromEntries(entries.map((e) => [e.name, entryTensor(data, e)])) as LoadedStateDict;
   if (metadata !== undefined) Object.defineProperty(out, '__metadata__', { value: metadata, enumerable: false });
   return out;
+}
+
+/** `load` reads only regular files: a directory, `/dev/zero` or a pipe is refused before any read. */
+function checkRegularFile(st: Stats, path: string): void {
+  if (st.isFile()) return;
+  const kind = st.isDirectory() ? 'a directory' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isFIFO() ? 'a pipe' : st.isSocket() ? 'a socket' : 'not a regular file';
+  throw new SafetensorsError('ERR_SAFETENSORS_NOT_A_FILE', `load(): '${path}' is ${kind}; expected a safetensors file.`);
+}
+
+const IO_REASON: Record<string, (path: string) => string> = {
+  ENOENT: (p) => `the folder '${dirname(p)}' does not exist`,
+  ENOTDIR: (p) => `a part of '${dirname(p)}' is not a folder`,
+  EISDIR: (p) => `'${p}' is a directory`,
+  EACCES: (p) => `permission denied (on '${p}' or its folder '${dirname(p)}')`,
+  EPERM: (p) => `operation not permitted (on '${p}' or its folder '${dirname(p)}')`,
+  EROFS: () => 'the file system is read-only',
+  ENOSPC: () => 'no space left on the device',
+};
+
+/**
+ * A file-system error (Node's, which names the temporary file of an atomic
+ * save) as a SafetensorsError naming the path the caller gave. Duet's own
+ * errors and everything that is not a file-system error pass through.
+ */
+function ioError(op: 'save' | 'load', path: string, e: unknown): unknown {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (e instanceof DuetError || typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return e;
+  const reason = op === 'load' && code === 'ENOENT' ? `'${path}' does not exist` : (IO_REASON[code]?.(path) ?? (e as Error).message);
+  return new SafetensorsError('ERR_SAFETENSORS_IO', `${op}(): cannot ${op === 'save' ? 'write' : 'read'} '${path}': ${reason} (${code}).`, { cause: e });
 }
 
 /** A fresh temporary name next to `path` (same folder, so the final rename is atomic). */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -150,6 +150,24 @@ describe('bad files raise SafetensorsError with a code', () => {
     expect(code(file({ __metadata__: { epoch: 3 } }))).toBe('ERR_SAFETENSORS_HEADER');
   });
 
+  it('duplicate tensor names (JSON.parse would keep the last one)', () => {
+    const entry = '{"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}';
+    const err = (bytes: Uint8Array) => {
+      try {
+        decodeFile(bytes, 'test.safetensors');
+      } catch (e) {
+        return e as SafetensorsError;
+      }
+      throw new Error('expected an error');
+    };
+    const e = err(file(null, f32(1), `{"x": ${entry}, "x": ${entry}}`));
+    expect(e.code).toBe('ERR_SAFETENSORS_HEADER');
+    expect(e.message).toBe("test.safetensors: duplicate tensor name 'x' in header.");
+    const e2 = err(file(null, f32(1), '{"x": {"dtype": "F32", "dtype": "I32", "shape": [1], "data_offsets": [0, 4]}}'));
+    expect(e2.message).toBe("test.safetensors: duplicate key 'dtype' in the header entry of 'x'.");
+    expect(decodeFile(file(null, f32(1), `{"x": ${entry}, "y\\"x": {"dtype": "F32", "shape": [0], "data_offsets": [4, 4]}}`), 't').x!.shape).toEqual([1]);
+  });
+
   it('unknown dtypes', () => {
     for (const dtype of ['F8_E4M3', 'C64', 'float32', 'PICKLE']) {
       expect(code(file({ a: { dtype, shape: [1], data_offsets: [0, 4] } }, f32(1)))).toBe('ERR_SAFETENSORS_DTYPE');
@@ -172,6 +190,78 @@ describe('bad files raise SafetensorsError with a code', () => {
     writeFileSync(path, g.subarray(0, g.length - 1));
     await expect(load(path)).rejects.toMatchObject({ code: 'ERR_SAFETENSORS_TRUNCATED' });
     expect(() => loadSync(path)).toThrow(SafetensorsError);
+  });
+});
+
+describe('file-system checks name the path the caller gave', () => {
+  const ioError = async (fn: () => unknown): Promise<SafetensorsError> => {
+    try {
+      await fn();
+    } catch (e) {
+      expect(e).toBeInstanceOf(SafetensorsError);
+      return e as SafetensorsError;
+    }
+    throw new Error('expected an error');
+  };
+
+  it.each([
+    ['load', (p: string) => load(p)],
+    ['loadSync', (p: string) => loadSync(p)],
+  ] as const)('%s refuses /dev/zero and a directory before reading', async (_name, read) => {
+    const e = await ioError(() => read('/dev/zero'));
+    expect(e.code).toBe('ERR_SAFETENSORS_NOT_A_FILE');
+    expect(e.message).toBe("load(): '/dev/zero' is a character device; expected a safetensors file.");
+    const d = dir();
+    expect((await ioError(() => read(d))).message).toBe(`load(): '${d}' is a directory; expected a safetensors file.`);
+    const missing = join(d, 'missing.safetensors');
+    const m = await ioError(() => read(missing));
+    expect(m.code).toBe('ERR_SAFETENSORS_IO');
+    expect(m.message).toBe(`load(): cannot read '${missing}': '${missing}' does not exist (ENOENT).`);
+    expect((m.cause as { code: string }).code).toBe('ENOENT');
+  });
+
+  it.each([
+    ['load', (p: string) => load(p)],
+    ['loadSync', (p: string) => loadSync(p)],
+  ] as const)('%s checks the header against the file before reading the data (a 3 GB sparse file)', async (_name, read) => {
+    // A broken header followed by 3 GB of holes: reading the whole file first would fail with Node's
+    // ERR_FS_FILE_TOO_LARGE (or fill memory); reading in steps stops at the header.
+    const path = join(dir(), 'big.safetensors');
+    const header = Buffer.from('{"a": nope}', 'utf8');
+    const prefix = Buffer.alloc(8);
+    prefix.writeBigUInt64LE(BigInt(header.length));
+    writeFileSync(path, Buffer.concat([prefix, header]));
+    truncateSync(path, 3 * 2 ** 30);
+    expect((await ioError(() => read(path))).code).toBe('ERR_SAFETENSORS_HEADER');
+    // A declared header longer than the file: refused from the 8-byte prefix.
+    prefix.writeBigUInt64LE(BigInt(4 * 2 ** 30));
+    writeFileSync(path, prefix);
+    truncateSync(path, 1024);
+    expect((await ioError(() => read(path))).code).toBe('ERR_SAFETENSORS_HEADER_TOO_LARGE');
+  });
+
+  it.each([
+    ['save', (d: Record<string, Tensor>, p: string) => save(d, p)],
+    ['saveSync', async (d: Record<string, Tensor>, p: string) => saveSync(d, p)],
+  ] as const)('%s into a missing folder or onto a directory names the target, not the temporary file', async (_name, write) => {
+    const d = dir();
+    const inMissing = join(d, 'no', 'such', 'model.safetensors');
+    const e1 = await ioError(() => write({ w: tensor([1]) }, inMissing));
+    expect(e1.code).toBe('ERR_SAFETENSORS_IO');
+    expect(e1.message).toBe(`save(): cannot write '${inMissing}': the folder '${join(d, 'no', 'such')}' does not exist (ENOENT).`);
+    mkdirSync(join(d, 'taken'));
+    const e2 = await ioError(() => write({ w: tensor([1]) }, join(d, 'taken')));
+    expect(e2.message).toBe(`save(): cannot write '${join(d, 'taken')}': '${join(d, 'taken')}' is a directory (EISDIR).`);
+    expect(e2.message).not.toMatch(/\.tmp/);
+    expect(readdirSync(d)).toEqual(['taken']); // no temporary file left behind
+  });
+
+  it.skipIf(process.getuid?.() === 0)('save into a read-only folder is EACCES naming the target', async () => {
+    const d = join(dir(), 'ro');
+    mkdirSync(d, 0o555);
+    const target = join(d, 'model.safetensors');
+    const e = await ioError(() => save({ w: tensor([1]) }, target));
+    expect(e.message).toBe(`save(): cannot write '${target}': permission denied (on '${target}' or its folder '${d}') (EACCES).`);
   });
 });
 

@@ -3,7 +3,7 @@
  * Backward: 1 kernel (UnsortedSegmentSum adds the gradient of repeated indices),
  * plus 1 Mul that zeroes the paddingIdx row when it is given.
  */
-import { ArgumentError, DTypeError, ShapeError } from '../../errors.js';
+import { ArgumentError, DTypeError, IndexError, ShapeError } from '../../errors.js';
 import { record } from '../../autograd.js';
 import { Tensor } from '../../tensor.js';
 import { shapeStr } from '../util.js';
@@ -33,8 +33,11 @@ export function embedding(indices: Tensor, weight: Tensor, options: EmbeddingOpt
   try {
     v = K.gatherRows(weight._v(), indices._v());
   } catch (e) {
-    const detail = /Message: (.*)/.exec((e as Error).message)?.[1] ?? (e as Error).message;
-    throw new ArgumentError(`${op}: index out of range: every index must be in [0, ${num - 1}] (the weight has ${num} rows); TensorFlow says: ${detail}.`);
+    if (!(e instanceof IndexError)) throw e;
+    // TF's "indices[0,1] = 9 is not in [0, 4)": the position and the value.
+    const m = /indices\[([\d,]*)\] = (-?\d+)/.exec(e.message);
+    const where = m === null ? '' : ` ${m[2]} at position [${m[1]!.split(',').join(', ')}]`;
+    throw new IndexError(`${op}: index${where} is out of range: every index must be in [0, ${num - 1}] (the weight has ${num} rows; indices ${shapeStr(indices.shape)}, weight ${shapeStr(weight.shape)}).`, { cause: e });
   }
   const padRow = pad;
   return record(new Tensor(v), 'EmbeddingBackward', [weight], (g) => {

@@ -169,7 +169,7 @@ export function greaterEqual(a: TfTensor, b: TfTensor): TfTensor {
 export function select(cond: TfTensor, a: TfTensor, b: TfTensor): TfTensor {
   return runOp('SelectV2', [f32()], [cond, a, b]);
 }
-/** Rows `indices` of `params` (axis 0); TF raises an opaque error for an index out of range. */
+/** Rows `indices` of `params` (axis 0); an index out of range is an IndexError (engine.ts maps TF's error). */
 export function gatherRows(params: TfTensor, indices: TfTensor): TfTensor {
   return runOp('GatherV2', [typeAttr('Tparams', params.dtype), i32('Tindices'), i32('Taxis'), intAttr('batch_dims', 0)], [params, indices, intConst([0], [])]);
 }
