@@ -192,7 +192,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         if (p === undefined) throw new ArgumentError(`${name}.loadStateDict: state for parameter index ${id}, which no parameter group lists.`);
         const s: ParamState = {};
         newState.set(p, s);
-        for (const [k, v] of Object.entries(saved ?? {})) s[fromPyName(k)] = copyStateValue(v, p, `${name}.loadStateDict: state[${id}].${k}`, fromPyName(k) === 'step');
+        for (const [k, v] of Object.entries(saved ?? {})) s[fromPyName(k)] = copyStateValue(v, p, `${name}.loadStateDict: state[${id}].${k}`, this.isScalarState(fromPyName(k)));
       }
     } catch (e) {
       disposeState(newState);
@@ -202,6 +202,11 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     this.state = newState;
     this.paramGroups = newGroups;
     this.onStateLoaded();
+  }
+
+  /** State entries kept as numbers (PyTorch keeps them as 0-d tensors): `step`, plus e.g. NAdam's `muProduct`. A loaded tensor becomes its value. */
+  protected isScalarState(key: string): boolean {
+    return key === 'step';
   }
 
   /** Called after `loadStateDict`: subclasses drop caches derived from the old state. */
@@ -245,4 +250,13 @@ export function describe(v: unknown, showValue = false): string {
   if (v === undefined) return 'undefined';
   if (typeof v === 'object') return `a ${(v as object).constructor?.name ?? 'object'}`;
   return `a ${typeof v}`;
+}
+
+/** Throw unless `group[key]` is a pair of numbers, each satisfying `ok` (Adam's betas, Rprop's etas). */
+export function checkPair(opt: object, group: Record<string, unknown>, key: string, ok: (v: number, i: number) => boolean, expected: string): void {
+  const b = group[key];
+  if (!Array.isArray(b) || b.length !== 2) throw new ArgumentError(`${opt.constructor.name}: invalid ${key}: expected a pair [a, b], received ${JSON.stringify(b)}.`);
+  b.forEach((x, i) => {
+    if (typeof x !== 'number' || Number.isNaN(x) || !ok(x, i)) throw new ArgumentError(`${opt.constructor.name}: invalid ${key}[${i}]: expected ${expected}, received ${describe(x, true)}.`);
+  });
 }

@@ -1,0 +1,242 @@
+/**
+ * L-BFGS: `torch.optim.LBFGS` (Nocedal & Wright, "Numerical Optimization",
+ * algorithm 7.4; after minFunc), ported from torch/optim/lbfgs.py.
+ */
+import { ArgumentError, Tensor, cat, enableGrad, noGrad, scope, tensor, zeros } from '@duet/core';
+import { Optimizer, checkNumber, withDefaults, type ParamGroup, type Params } from './optimizer.js';
+import { strongWolfe } from './strong_wolfe.js';
+
+export interface LBFGSOptions {
+  /** Step length (with a line search: its first trial). Default 1. */
+  lr: number;
+  /** Iterations per `step()`. Default 20. */
+  maxIter: number;
+  /** Closure evaluations per `step()`. Default `floor(maxIter * 5 / 4)`. */
+  maxEval: number;
+  /** Stop when every gradient entry is at most this in magnitude. Default 1e-7. */
+  toleranceGrad: number;
+  /** Stop when the loss or the step changes less than this. Default 1e-9. */
+  toleranceChange: number;
+  /** Number of past updates kept. Default 100. */
+  historySize: number;
+  /** `'strong_wolfe'` or null (fixed step `lr`). Default null. */
+  lineSearchFn: 'strong_wolfe' | null;
+}
+
+/** The curvature history, kept between steps (the tensors are kept, released by `dispose()`). */
+interface History {
+  d: Tensor;
+  t: number;
+  oldDirs: Tensor[];
+  oldStps: Tensor[];
+  ro: number[];
+  hDiag: number;
+  prevFlatGrad: Tensor;
+  prevLoss: number;
+}
+
+const dot = (a: Tensor, b: Tensor): number => a.mul(b).sum().item();
+const absMax = (a: Tensor): number => a.abs().max().item();
+const f32 = Math.fround;
+
+/**
+ * `step(closure)` runs up to `maxIter` L-BFGS iterations, calling `closure`
+ * (which zeroes the gradients, computes the loss, calls `backward()` and
+ * returns the loss) whenever it needs the loss and gradient, and returns the
+ * first loss. One parameter group only, as in PyTorch.
+ *
+ * Memory: each iteration runs in its own `scope()`, so what the closure
+ * creates is released when the iteration ends (read values you need inside
+ * the closure). The history (2 x `historySize` flat vectors) is kept until
+ * `dispose()`. `stateDict()` holds `func_evals` and `n_iter`; the history is
+ * not saved, so a loaded LBFGS restarts its curvature estimate.
+ *
+ * @example
+ * ```ts
+ * const optimizer = new optim.LBFGS(model.parameters(), { lr: 1, lineSearchFn: 'strong_wolfe' });
+ * optimizer.step(() => {
+ *   optimizer.zeroGrad();
+ *   const loss = lossFn.forward(model.forward(x), y);
+ *   loss.backward();
+ *   return loss;
+ * });
+ * ```
+ */
+export class LBFGS extends Optimizer<LBFGSOptions> {
+  private hist: History | null = null;
+
+  constructor(params: Params<LBFGSOptions>, options: Partial<LBFGSOptions> = {}) {
+    const maxIter = options.maxIter ?? 20;
+    super(params, withDefaults({ lr: 1, maxIter, maxEval: Math.floor((maxIter * 5) / 4), toleranceGrad: 1e-7, toleranceChange: 1e-9, historySize: 100, lineSearchFn: null }, options));
+    if (this.paramGroups.length !== 1) throw new ArgumentError(`LBFGS doesn't support per-parameter options (parameter groups): expected 1 group, received ${this.paramGroups.length}.`);
+  }
+
+  protected override validate(group: ParamGroup<LBFGSOptions>): void {
+    super.validate(group);
+    for (const k of ['maxIter', 'maxEval', 'historySize'] as const) checkNumber(this, group, k, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
+    checkNumber(this, group, 'toleranceGrad', (v) => v >= 0);
+    checkNumber(this, group, 'toleranceChange', (v) => v >= 0);
+    if (group.lineSearchFn !== null && group.lineSearchFn !== 'strong_wolfe') {
+      throw new ArgumentError(`LBFGS: invalid lineSearchFn: expected 'strong_wolfe' or null, received ${JSON.stringify(group.lineSearchFn)}.`);
+    }
+  }
+
+  /** Never called: LBFGS's `step` needs the closure. */
+  protected update(): void {
+    throw new ArgumentError('LBFGS updates only through step(closure).');
+  }
+
+  private get params(): Tensor[] {
+    return this.paramGroups[0]!.params;
+  }
+
+  private gatherFlatGrad(): Tensor {
+    return cat(this.params.map((p) => (p.grad === null ? zeros([p.numel()]) : p.grad.reshape([-1]))), 0);
+  }
+
+  /** p += t * d, slice by slice. */
+  private addGrad(t: number, d: Tensor): void {
+    let offset = 0;
+    for (const p of this.params) {
+      const n = p.numel();
+      p.add_(d.narrow(0, offset, n).reshape([...p.shape]), { alpha: t });
+      offset += n;
+    }
+  }
+
+  /**
+   * One optimization step: up to `maxIter` iterations. `closure` is required.
+   * Returns the loss of the first evaluation (a new 0-d tensor, or the number the closure returned).
+   */
+  override step(closure?: () => Tensor | number): Tensor | number | undefined {
+    if (typeof closure !== 'function') {
+      throw new ArgumentError(`LBFGS.step(closure): LBFGS evaluates the model several times per step; pass a function that calls zeroGrad(), computes the loss, calls backward() and returns the loss (received ${closure === undefined ? 'no closure' : typeof closure}).`);
+    }
+    const evaluate = (): number => {
+      const l = enableGrad(closure);
+      return typeof l === 'number' ? l : l.item();
+    };
+    const group = this.paramGroups[0]!;
+    const { lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize, lineSearchFn } = group;
+    const st = this.stateOf(this.params[0]!);
+    st.funcEvals = (st.funcEvals as number | undefined) ?? 0;
+    st.nIter = (st.nIter as number | undefined) ?? 0;
+
+    return noGrad(() => {
+      let numberLoss = false;
+      let flatGrad!: Tensor;
+      const origLoss = scope(() => {
+        const l = enableGrad(closure);
+        numberLoss = typeof l === 'number';
+        flatGrad = this.gatherFlatGrad().keep();
+        return typeof l === 'number' ? l : l.item();
+      });
+      const result = () => (numberLoss ? origLoss : tensor(origLoss));
+      let loss = origLoss;
+      let currentEvals = 1;
+      st.funcEvals = (st.funcEvals as number) + 1;
+      try {
+        if (absMax(flatGrad) <= toleranceGrad) return result();
+        let nIter = 0;
+        while (nIter < maxIter) {
+          nIter++;
+          st.nIter = (st.nIter as number) + 1;
+          const stop = scope(() => {
+            const first = this.hist === null;
+            const h = this.nextDirection(flatGrad, historySize);
+            h.prevFlatGrad.copy_(flatGrad);
+            h.prevLoss = loss;
+            // PyTorch: t = min(1, 1 / |g|_1) * lr on the very first iteration (a float32 tensor when below 1).
+            const inv = first ? f32(1 / flatGrad.abs().sum().item()) : 1;
+            let t = inv < 1 ? f32(inv * lr) : lr;
+            h.t = t;
+            const gtd = dot(flatGrad, h.d);
+            if (gtd > -toleranceChange) return true;
+            let lsEvals = 0;
+            let optCond = false;
+            if (lineSearchFn === 'strong_wolfe') {
+              const x = this.params.map((p) => p.clone());
+              const r = strongWolfe((tt) => {
+                this.addGrad(tt, h.d);
+                const l = evaluate();
+                const g = this.gatherFlatGrad();
+                this.params.forEach((p, i) => p.copy_(x[i]!));
+                return [l, g];
+              }, t, h.d, loss, flatGrad, gtd, maxEval - currentEvals);
+              ({ loss, t, evals: lsEvals } = r);
+              this.addGrad(t, h.d);
+              flatGrad.dispose();
+              flatGrad = r.flatGrad.keep();
+              optCond = absMax(flatGrad) <= toleranceGrad;
+            } else {
+              this.addGrad(t, h.d);
+              if (nIter !== maxIter) {
+                loss = evaluate();
+                flatGrad.dispose();
+                flatGrad = this.gatherFlatGrad().keep();
+                optCond = absMax(flatGrad) <= toleranceGrad;
+                lsEvals = 1;
+              }
+            }
+            h.t = t;
+            currentEvals += lsEvals;
+            st.funcEvals = (st.funcEvals as number) + lsEvals;
+            if (nIter === maxIter || currentEvals >= maxEval || optCond) return true;
+            if (absMax(h.d.mul(t)) <= toleranceChange) return true;
+            return Math.abs(loss - h.prevLoss) < toleranceChange;
+          });
+          if (stop) break;
+        }
+        return result();
+      } finally {
+        flatGrad.dispose();
+      }
+    });
+  }
+
+  /** The new search direction from the gradient and the history (two-loop recursion); updates the history. */
+  private nextDirection(flatGrad: Tensor, historySize: number): History {
+    const h = this.hist;
+    if (h === null) {
+      this.hist = { d: flatGrad.neg().keep(), t: 0, oldDirs: [], oldStps: [], ro: [], hDiag: 1, prevFlatGrad: flatGrad.clone().keep(), prevLoss: 0 };
+      return this.hist;
+    }
+    const y = flatGrad.sub(h.prevFlatGrad);
+    const s = h.d.mul(h.t);
+    const ys = dot(y, s);
+    if (ys > 1e-10) {
+      if (h.oldDirs.length === historySize) {
+        h.oldDirs.shift()!.dispose();
+        h.oldStps.shift()!.dispose();
+        h.ro.shift();
+      }
+      h.oldDirs.push(y.keep());
+      h.oldStps.push(s.keep());
+      h.ro.push(f32(1 / ys));
+      h.hDiag = f32(ys / dot(y, y));
+    }
+    const k = h.oldDirs.length;
+    const al = new Array<number>(k);
+    const q = flatGrad.neg();
+    for (let i = k - 1; i >= 0; i--) {
+      al[i] = f32(dot(h.oldStps[i]!, q) * h.ro[i]!);
+      q.add_(h.oldDirs[i]!, { alpha: -al[i]! });
+    }
+    const r = q.mul(h.hDiag);
+    for (let i = 0; i < k; i++) {
+      const be = f32(dot(h.oldDirs[i]!, r) * h.ro[i]!);
+      r.add_(h.oldStps[i]!, { alpha: f32(al[i]! - be) });
+    }
+    h.d.dispose();
+    h.d = r.keep();
+    return h;
+  }
+
+  /** After `loadStateDict` or `dispose()`: the history is released (the curvature estimate restarts). */
+  protected override onStateLoaded(): void {
+    const h = this.hist;
+    if (h === null) return;
+    for (const t of [h.d, h.prevFlatGrad, ...h.oldDirs, ...h.oldStps]) t.dispose();
+    this.hist = null;
+  }
+}
