@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { Tensor, markStep, memory, noGrad, scope, tensor, type DType } from '@duet/core';
 import { optim } from '@duet/nn';
 import { disposeWithGrads, expectClose, expectNoLeaks } from '../helpers.js';
-import { runCase, type GoldenCase, type In } from './cases.js';
+import { runCase, type GoldenCase } from './cases.js';
+import type { In } from './core_ops.js';
 
 interface Stored {
   shape: number[];
