@@ -9,7 +9,7 @@
  * Subclasses write only `forward` (not declared here, so a subclass needs no
  * `override`), and call it directly: `model.forward(x)`.
  */
-import { ArgumentError, DuetError, Tensor, noGrad } from '@duet/core';
+import { ArgumentError, DTypeError, DuetError, Tensor, checkDevice, noGrad, type DTypeLike, type DeviceLike } from '@duet/core';
 import { Parameter } from './parameter.js';
 import { Hooks, type ForwardHook, type ForwardPreHook, type RemovableHandle } from './hooks.js';
 import { loadInto, type LoadStateDictResult } from './state_dict.js';
@@ -285,6 +285,31 @@ export class Module {
   /** Evaluation mode (Dropout off, BatchNorm uses running stats): `train(false)`. */
   eval(): this {
     return this.train(false);
+  }
+
+  /**
+   * PyTorch's `model.to(device)`: checks the device against the running
+   * engine (`'cpu'` always; `'cuda'`, `'cuda:0'`, `'gpu'` on the GPU engine,
+   * else a `DeviceError`) and returns the module. Nothing moves: one engine
+   * computes everything (docs/core.md, "Devices"). A dtype other than float32
+   * is refused (parameters are float32).
+   */
+  to(target: DeviceLike | DTypeLike | { device?: DeviceLike; dtype?: DTypeLike }): this {
+    const where = `${this.constructor.name}.to(${JSON.stringify(target)})`;
+    const isDType = (d: unknown) => d === 'float32' || d === 'int32' || d === 'bool' || d === 'int64' || d === 'long';
+    const dtype = typeof target === 'string' ? (isDType(target) ? target : undefined) : target?.dtype;
+    const device = typeof target === 'string' ? (isDType(target) ? undefined : target) : target?.device;
+    if (device !== undefined || (typeof target === 'string' && !isDType(target))) checkDevice(device, where);
+    if (dtype !== undefined && dtype !== 'float32') throw new DTypeError(`${where}: module parameters are float32; received dtype ${dtype}.`);
+    return this;
+  }
+  /** `model.cpu()`: accepted, returns the module (see `to`). */
+  cpu(): this {
+    return this.to('cpu');
+  }
+  /** `model.cuda()`: checks that the GPU engine runs (else a `DeviceError`), returns the module. */
+  cuda(): this {
+    return this.to('cuda');
   }
 
   /** Reset the gradients of all parameters: to null (default), or to zeros with `setToNone: false`. */
