@@ -3,7 +3,7 @@
  * (Kingma & Ba, 2014, section 7.1, https://arxiv.org/abs/1412.6980).
  */
 import { zerosLike, type Tensor } from '@duet/core';
-import { Optimizer, checkNumber, checkPair, withDefaults, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, checkNumber, checkPair, stepScalar, withDefaults, type ParamGroup, type Params } from './optimizer.js';
 
 export interface AdamaxOptions {
   /** Learning rate. Default 2e-3. */
@@ -55,7 +55,7 @@ export class Adamax extends Optimizer<AdamaxOptions> {
       const step = (s.step = (s.step as number) + 1);
       const m = (s.expAvg as Tensor).lerp_(g, 1 - b1);
       const u = (s.expInf as Tensor).mul_(b2).maximum_(g.abs().add(eps));
-      p.addcdiv_(m, u, { value: -lr / (1 - b1 ** step) });
+      p.sub_(m.div(u).mul(stepScalar(lr / (1 - b1 ** step))));
     });
   }
 }

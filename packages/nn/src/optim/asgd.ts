@@ -3,7 +3,7 @@
  * (Polyak & Juditsky, 1992, https://doi.org/10.1137/0330046).
  */
 import { zerosLike, type Tensor } from '@duet/core';
-import { Optimizer, checkNumber, withDefaults, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, checkNumber, stepScalar, withDefaults, type ParamGroup, type Params } from './optimizer.js';
 
 export interface ASGDOptions {
   /** Learning rate. Default 1e-2. */
@@ -60,9 +60,9 @@ export class ASGD extends Optimizer<ASGDOptions> {
       const t = (s.step = (s.step as number) + 1);
       const g = weightDecay !== 0 ? grads[i]!.add(p, { alpha: weightDecay }) : grads[i]!;
       const eta = s.eta as number;
-      p.mul_(1 - lambd * eta).add_(g, { alpha: -eta });
+      p.mul_(stepScalar(1 - lambd * eta)).sub_(g.mul(stepScalar(eta)));
       const ax = s.ax as Tensor;
-      if (s.mu !== 1) ax.add_(p.sub(ax).mul(s.mu as number));
+      if (s.mu !== 1) ax.add_(p.sub(ax).mul(stepScalar(s.mu as number)));
       else ax.copy_(p);
       s.eta = Math.fround(lr / (1 + lambd * lr * t) ** alpha);
       s.mu = Math.fround(1 / Math.max(1, t - t0));

@@ -2,8 +2,8 @@
  * L-BFGS: `torch.optim.LBFGS` (Nocedal & Wright, "Numerical Optimization",
  * algorithm 7.4; after minFunc), ported from torch/optim/lbfgs.py.
  */
-import { ArgumentError, Tensor, cat, enableGrad, noGrad, scope, tensor, zeros } from '@duet/core';
-import { Optimizer, checkNumber, withDefaults, type ParamGroup, type Params } from './optimizer.js';
+import { ArgumentError, Tensor, cat, enableGrad, markStep, noGrad, scope, tensor, zeros } from '@duet/core';
+import { Optimizer, checkNumber, stepScalar, withDefaults, type ParamGroup, type Params } from './optimizer.js';
 import { strongWolfe } from './strong_wolfe.js';
 
 export interface LBFGSOptions {
@@ -47,7 +47,7 @@ const f32 = Math.fround;
  *
  * Memory: each iteration runs in its own `scope()`, so what the closure
  * creates is released when the iteration ends (read values you need inside
- * the closure). The history (2 x `historySize` flat vectors) is kept until
+ * the closure), and `step` ends with a step boundary (`markStep()`). The history (2 x `historySize` flat vectors) is kept until
  * `dispose()`. `stateDict()` holds `func_evals` and `n_iter`; the history is
  * not saved, so a loaded LBFGS restarts its curvature estimate.
  *
@@ -99,7 +99,7 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
     let offset = 0;
     for (const p of this.params) {
       const n = p.numel();
-      p.add_(d.narrow(0, offset, n).reshape([...p.shape]), { alpha: t });
+      p.add_(d.narrow(0, offset, n).reshape([...p.shape]).mul(stepScalar(t)));
       offset += n;
     }
   }
@@ -182,7 +182,7 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
             currentEvals += lsEvals;
             st.funcEvals = (st.funcEvals as number) + lsEvals;
             if (nIter === maxIter || currentEvals >= maxEval || optCond) return true;
-            if (absMax(h.d.mul(t)) <= toleranceChange) return true;
+            if (absMax(h.d.mul(stepScalar(t))) <= toleranceChange) return true;
             return Math.abs(loss - h.prevLoss) < toleranceChange;
           });
           if (stop) break;
@@ -190,6 +190,9 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
         return result();
       } finally {
         flatGrad.dispose();
+        // The closure's backward() marks no step boundary inside the scopes: mark one per step, so the
+        // gradients it replaced (and other automatic temporaries) are released as in a plain training loop.
+        markStep();
       }
     });
   }
@@ -202,7 +205,7 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
       return this.hist;
     }
     const y = flatGrad.sub(h.prevFlatGrad);
-    const s = h.d.mul(h.t);
+    const s = h.d.mul(stepScalar(h.t));
     const ys = dot(y, s);
     if (ys > 1e-10) {
       if (h.oldDirs.length === historySize) {
@@ -220,12 +223,12 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
     const q = flatGrad.neg();
     for (let i = k - 1; i >= 0; i--) {
       al[i] = f32(dot(h.oldStps[i]!, q) * h.ro[i]!);
-      q.add_(h.oldDirs[i]!, { alpha: -al[i]! });
+      q.sub_(h.oldDirs[i]!.mul(stepScalar(al[i]!)));
     }
-    const r = q.mul(h.hDiag);
+    const r = q.mul(stepScalar(h.hDiag));
     for (let i = 0; i < k; i++) {
       const be = f32(dot(h.oldDirs[i]!, r) * h.ro[i]!);
-      r.add_(h.oldStps[i]!, { alpha: f32(al[i]! - be) });
+      r.add_(h.oldStps[i]!.mul(stepScalar(f32(al[i]! - be))));
     }
     h.d.dispose();
     h.d = r.keep();

@@ -4,7 +4,7 @@
  * decay as in Loshchilov & Hutter, https://arxiv.org/abs/1711.05101).
  */
 import { zerosLike, type Tensor } from '@duet/core';
-import { Optimizer, checkNumber, checkPair, withDefaults, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, checkNumber, checkPair, stepScalar, withDefaults, type ParamGroup, type Params } from './optimizer.js';
 
 export interface NAdamOptions {
   /** Learning rate. Default 2e-3. */
@@ -76,9 +76,9 @@ export class NAdam extends Optimizer<NAdamOptions> {
       const muProduct = (s.muProduct = Math.fround((s.muProduct as number) * Math.fround(mu)));
       const m = (s.expAvg as Tensor).lerp_(g, 1 - b1);
       const v = (s.expAvgSq as Tensor).mul_(b2).addcmul_(g, g, { value: 1 - b2 });
-      const denom = v.div(1 - b2 ** t).sqrt().add(eps);
-      p.addcdiv_(g, denom, { value: (-lr * (1 - mu)) / (1 - muProduct) });
-      p.addcdiv_(m, denom, { value: (-lr * muNext) / (1 - muProduct * muNext) });
+      const denom = v.div(stepScalar(1 - b2 ** t)).sqrt().add(eps);
+      p.add_(g.div(denom).mul(stepScalar((-lr * (1 - mu)) / (1 - muProduct))));
+      p.add_(m.div(denom).mul(stepScalar((-lr * muNext) / (1 - muProduct * muNext))));
     });
   }
 }

@@ -3,7 +3,7 @@
  * (Liu et al., 2020, https://arxiv.org/abs/1908.03265).
  */
 import { zerosLike, type Tensor } from '@duet/core';
-import { Optimizer, checkNumber, checkPair, withDefaults, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, checkNumber, checkPair, stepScalar, withDefaults, type ParamGroup, type Params } from './optimizer.js';
 
 export interface RAdamOptions {
   /** Learning rate. Default 1e-3. */
@@ -64,11 +64,11 @@ export class RAdam extends Optimizer<RAdamOptions> {
       const bc1 = 1 - b1 ** t;
       const bc2 = 1 - b2 ** t;
       const rhoT = rhoInf - (2 * t * b2 ** t) / bc2;
-      const corrected = m.div(bc1);
+      const corrected = m.div(stepScalar(bc1));
       if (rhoT > 5) {
         const rect = Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
-        const adaptive = v.sqrt().add(eps).reciprocal().mul(Math.sqrt(bc2));
-        p.sub_(corrected.mul(lr).mul(adaptive).mul(rect));
+        const adaptive = v.sqrt().add(eps).reciprocal().mul(stepScalar(Math.sqrt(bc2)));
+        p.sub_(corrected.mul(lr).mul(adaptive).mul(stepScalar(rect)));
       } else p.sub_(corrected.mul(lr));
     });
   }
