@@ -90,7 +90,8 @@ export class Tensor {
   /** @internal re-read the value of a variable-backed tensor after an in-place kernel updated it. */
   _refresh(): void {
     this._stale = false;
-    this._tf = readVariable(this._res!, this.dtype);
+    // keep(): the first read may happen inside an op's tf.tidy (conv, pools), which must not dispose the cached value.
+    this._tf = tf().keep(readVariable(this._res!, this.dtype));
   }
 
   /** @internal drop the cached value of a variable-backed tensor (before a kernel updates the variable in place, so TF need not copy). */
