@@ -204,8 +204,11 @@ function problem(c: LbfgsCase): { params: Tensor[]; loss: () => Tensor; data: Te
   const m = golden.lbfgs.mlp;
   const [X, Y] = [T(m.X!).keep(), T(m.Y!).keep()];
   const params = ['W1', 'b1', 'W2', 'b2'].map((k) => T(m[k]!, true));
+  return { params, data: [X, Y], loss: mlpLoss(params, [X, Y]) };
+}
+function mlpLoss(params: Tensor[], [X, Y]: Tensor[]): () => Tensor {
   const [W1, b1, W2, b2] = params as [Tensor, Tensor, Tensor, Tensor];
-  return { params, data: [X, Y], loss: () => X.matmul(W1.t()).add(b1).tanh().matmul(W2.t()).add(b2).sub(Y).square().mean() };
+  return () => X!.matmul(W1.t()).add(b1).tanh().matmul(W2.t()).add(b2).sub(Y!).square().mean();
 }
 
 const closureFor = (opt: optim.Optimizer<any>, loss: () => Tensor) => () => {
@@ -233,6 +236,28 @@ describe(`LBFGS matches PyTorch ${golden.versions.torch}`, () => {
       expect(st.n_iter, 'n_iter').toBe(c.nIter);
       opt.dispose();
       disposeWithGrads([...params, ...data]);
+    });
+  });
+
+  it.each(named.filter(([, c]) => c.steps > 1))('resumes exactly from stateDict() after step 1: %s', (_n, c) => {
+    scope(() => {
+      const { params, loss, data } = problem(c);
+      const opt = new optim.LBFGS(params, c.options);
+      opt.step(closureFor(opt, loss));
+      const sd = opt.stateDict();
+      expect(Object.keys(sd.state[0]!).sort()).toEqual(['H_diag', 'd', 'func_evals', 'n_iter', 'old_dirs', 'old_stps', 'prev_flat_grad', 'prev_loss', 'ro', 't']);
+      const params2 = params.map((p) => p.detach().requiresGrad_());
+      const x2 = params2[0]!;
+      const loss2 = c.problem === 'quadratic' ? () => x2.matmul(data[0]!.matmul(x2)).mul(0.5).sub(data[1]!.matmul(x2)) : mlpLoss(params2, data);
+      const opt2 = new optim.LBFGS(params2, c.options);
+      opt2.loadStateDict(sd);
+      opt.dispose(); // the loaded state is a copy
+      for (let s = 1; s < c.steps; s++) opt2.step(closureFor(opt2, loss2));
+      params2.forEach((p, i) => expectClose(p, shaped(c.params[c.steps - 1]![i]!), { atol: 1e-4, rtol: 1e-3, message: `param ${i}` }));
+      const st = opt2.stateDict().state[0]!;
+      expect([st.func_evals, st.n_iter]).toEqual([c.funcEvals, c.nIter]);
+      opt2.dispose();
+      disposeWithGrads([...params, ...params2, ...data]);
     });
   });
 

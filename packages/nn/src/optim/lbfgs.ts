@@ -3,7 +3,7 @@
  * algorithm 7.4; after minFunc), ported from torch/optim/lbfgs.py.
  */
 import { ArgumentError, Tensor, cat, enableGrad, markStep, noGrad, scope, tensor, zeros } from '@duet/core';
-import { Optimizer, checkNumber, stepScalar, withDefaults, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, checkNumber, stepScalar, withDefaults, type OptimizerStateDict, type ParamGroup, type Params } from './optimizer.js';
 import { strongWolfe } from './strong_wolfe.js';
 
 export interface LBFGSOptions {
@@ -35,6 +35,12 @@ interface History {
   prevLoss: number;
 }
 
+/** The history's keys in a state dict (PyTorch's names and camelCase) -> History's fields. */
+const HISTORY_KEYS: Record<string, string> = {
+  d: 'd', t: 't', old_dirs: 'oldDirs', oldDirs: 'oldDirs', old_stps: 'oldStps', oldStps: 'oldStps', ro: 'ro',
+  H_diag: 'hDiag', hDiag: 'hDiag', prev_flat_grad: 'prevFlatGrad', prevFlatGrad: 'prevFlatGrad', prev_loss: 'prevLoss', prevLoss: 'prevLoss',
+};
+
 const dot = (a: Tensor, b: Tensor): number => a.mul(b).sum().item();
 const absMax = (a: Tensor): number => a.abs().max().item();
 const f32 = Math.fround;
@@ -47,9 +53,12 @@ const f32 = Math.fround;
  *
  * Memory: each iteration runs in its own `scope()`, so what the closure
  * creates is released when the iteration ends (read values you need inside
- * the closure), and `step` ends with a step boundary (`markStep()`). The history (2 x `historySize` flat vectors) is kept until
- * `dispose()`. `stateDict()` holds `func_evals` and `n_iter`; the history is
- * not saved, so a loaded LBFGS restarts its curvature estimate.
+ * the closure), and `step` ends with a step boundary (`markStep()`). The
+ * history (2 x `historySize` flat vectors) is kept until `dispose()`.
+ * `stateDict()` has PyTorch's structure: after a step, `state[0]` holds
+ * `func_evals`, `n_iter` and the curvature history (`d`, `t`, `old_dirs`,
+ * `old_stps`, `ro`, `H_diag`, `prev_flat_grad`, `prev_loss`), so training
+ * resumed from it continues exactly.
  *
  * @example
  * ```ts
@@ -233,6 +242,60 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
     h.d.dispose();
     h.d = r.keep();
     return h;
+  }
+
+  /** PyTorch's state dict; `state[0]` also carries the curvature history once a step has run (the optimizer's own tensors). */
+  override stateDict(): OptimizerStateDict {
+    const sd = super.stateDict();
+    const h = this.hist;
+    if (h !== null) {
+      const s0 = (sd.state[0] ??= {}) as Record<string, unknown>;
+      Object.assign(s0, {
+        d: h.d, t: h.t, old_dirs: [...h.oldDirs], old_stps: [...h.oldStps], ro: [...h.ro], H_diag: h.hDiag, prev_flat_grad: h.prevFlatGrad, prev_loss: h.prevLoss,
+      });
+    }
+    return sd;
+  }
+
+  /** Restore options, counters and the curvature history (copied; PyTorch's 0-d tensors are read as numbers). */
+  override loadStateDict(stateDict: OptimizerStateDict): void {
+    const s0 = (stateDict?.state as Record<string, Record<string, unknown>> | undefined)?.[0];
+    const hist: Record<string, unknown> = {};
+    let rest = stateDict;
+    if (s0 !== undefined && s0 !== null && typeof s0 === 'object') {
+      const base: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(s0)) {
+        const key = HISTORY_KEYS[k];
+        if (key !== undefined) hist[key] = v;
+        else if (k !== 'al') base[k] = v; // PyTorch's scratch list
+      }
+      rest = { ...stateDict, state: { ...stateDict.state, 0: base as Record<string, Tensor | number> } };
+    }
+    super.loadStateDict(rest);
+    if (hist.d === undefined) return;
+    const n = this.params.reduce((a, p) => a + p.numel(), 0);
+    const where = 'LBFGS.loadStateDict: state[0]';
+    const vec = (v: unknown, k: string): Tensor => {
+      if (!(v instanceof Tensor) || v.shape.length !== 1 || v.shape[0] !== n) {
+        throw new ArgumentError(`${where}.${k}: expected a flat Tensor of ${n} values (all parameters), received ${v instanceof Tensor ? `shape [${v.shape.join(', ')}]` : typeof v}.`);
+      }
+      return noGrad(() => v.to('float32').clone()).keep();
+    };
+    const num = (v: unknown, k: string): number => {
+      if (typeof v === 'number') return v;
+      if (v instanceof Tensor && v.numel() === 1) return v.item();
+      throw new ArgumentError(`${where}.${k}: expected a number or a one-element Tensor, received ${typeof v}.`);
+    };
+    const list = (v: unknown, k: string): unknown[] => {
+      if (!Array.isArray(v)) throw new ArgumentError(`${where}.${k}: expected a list, received ${typeof v}.`);
+      return v;
+    };
+    const [dirs, stps, ro] = [list(hist.oldDirs, 'old_dirs'), list(hist.oldStps, 'old_stps'), list(hist.ro, 'ro')];
+    if (dirs.length !== stps.length || dirs.length !== ro.length) throw new ArgumentError(`${where}: old_dirs, old_stps and ro must have the same length, received ${dirs.length}, ${stps.length} and ${ro.length}.`);
+    this.hist = {
+      d: vec(hist.d, 'd'), t: num(hist.t, 't'), oldDirs: dirs.map((x) => vec(x, 'old_dirs')), oldStps: stps.map((x) => vec(x, 'old_stps')),
+      ro: ro.map((x) => num(x, 'ro')), hDiag: num(hist.hDiag ?? 1, 'H_diag'), prevFlatGrad: vec(hist.prevFlatGrad, 'prev_flat_grad'), prevLoss: num(hist.prevLoss ?? 0, 'prev_loss'),
+    };
   }
 
   /** After `loadStateDict` or `dispose()`: the history is released (the curvature estimate restarts). */
