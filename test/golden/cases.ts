@@ -54,8 +54,8 @@ export interface CaseRun {
  * `sum_i (out_i * upstream_i).sum()` for several. Run it inside `scope()`;
  * the inputs that require grad are the caller's to dispose.
  */
-export function runCase(c: GoldenCase, options: { backward?: boolean } = {}): CaseRun {
-  const op = OPS[c.name];
+export function runCase(c: GoldenCase, options: { backward?: boolean; ops?: Record<string, (i: In) => Tensor | Tensor[]> } = {}): CaseRun {
+  const op = (options.ops ?? OPS)[c.name];
   if (op === undefined) throw new Error(`no Duet op for golden case '${c.name}' in core_ops.ts`);
   const inputs: Record<string, Tensor> = {};
   for (const [k, g] of Object.entries(c.inputs)) inputs[k] = fromGolden(g, g.requiresGrad);

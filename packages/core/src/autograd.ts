@@ -57,6 +57,13 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+/** @internal set grad mode, returning the previous one (grad_mode.ts's disposable forms). */
+export function _setGradEnabled(flag: boolean): boolean {
+  const prev = gradEnabled;
+  gradEnabled = flag;
+  return prev;
+}
+
 /** Run `fn` with graph recording on, even inside `noGrad`. */
 export function enableGrad<T>(fn: () => T): T {
   const prev = gradEnabled;

@@ -4,21 +4,19 @@ import { totalmem } from 'node:os';
 import { ArgumentError, DTypeError, OutOfMemoryError, ShapeError } from './errors.js';
 import { randomNormal, randomUniform } from './random.js';
 import { Tensor, type DType } from './tensor.js';
+import { checkInt32Range, isInt64, resolveDType, type DTypeLike } from './dtypes.js';
 
 type Nested = number | boolean | Nested[];
 export type TensorData = Nested | Float32Array | Int32Array | Uint8Array | Uint8ClampedArray | Int8Array | Int16Array | Uint16Array | Uint32Array | Float64Array;
 
 export interface CreateOptions {
-  dtype?: DType;
+  /** float32, int32, bool; or int64 / long (stored as int32 after a range check, see dtypes.ts). */
+  dtype?: DTypeLike;
   requiresGrad?: boolean;
 }
 
-const DTYPES: readonly string[] = ['float32', 'int32', 'bool'];
 function checkDType(d: string): DType {
-  if (!DTYPES.includes(d)) {
-    throw new DTypeError(`Unsupported dtype '${d}': expected one of float32, int32, bool (TensorFlow's native engine through tfjs has no float64/int64/uint8 tensors; 64-bit data is converted on load).`);
-  }
-  return d as DType;
+  return resolveDType(d);
 }
 
 function finish(v: TfTensor, options: CreateOptions | undefined): Tensor {
@@ -119,10 +117,10 @@ export function tensor(data: TensorData, options: CreateOptions & { shape?: numb
     dataShape = [n];
     if (sizeOf(shape) !== n) throw new ShapeError(`tensor(): shape [${shape.join(', ')}] needs ${sizeOf(shape)} values, received a typed array of ${n}.`);
     if (data instanceof Float32Array || data instanceof Float64Array) {
-      dtype = options.dtype ?? 'float32';
+      dtype = checkDType(options.dtype ?? 'float32');
       values = data;
     } else {
-      dtype = options.dtype ?? 'int32';
+      dtype = checkDType(options.dtype ?? 'int32');
       values = isSmallInt(data) ? Int32Array.from(data as ArrayLike<number>) : (data as Int32Array | Uint32Array);
     }
   } else {
@@ -132,10 +130,10 @@ export function tensor(data: TensorData, options: CreateOptions & { shape?: numb
     shape = options.shape ?? inferred;
     dataShape = inferred;
     if (sizeOf(shape) !== flat.length) throw new ShapeError(`tensor(): shape [${shape.join(', ')}] needs ${sizeOf(shape)} values, received ${flat.length}.`);
-    dtype = options.dtype ?? (flat.length > 0 && typeof flat[0] === 'boolean' ? 'bool' : 'float32');
+    dtype = checkDType(options.dtype ?? (flat.length > 0 && typeof flat[0] === 'boolean' ? 'bool' : 'float32'));
     values = flat;
   }
-  checkDType(dtype);
+  if (isInt64(options.dtype)) checkInt32Range(values, shape, `tensor(..., { dtype: '${options.dtype}' })`);
   if (dtype === 'bool') values = Uint8Array.from(values as ArrayLike<number>, (x) => (x ? 1 : 0));
   else if (dtype === 'int32' && !(values instanceof Int32Array)) values = toInt32(values as ArrayLike<number>, dataShape);
   else if (dtype === 'float32' && !(values instanceof Float32Array)) values = new Float32Array(values as ArrayLike<number>); // booleans become 0 and 1
@@ -171,6 +169,7 @@ function checkFits(fn: string, shape: readonly number[]): void {
 const gb = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 
 export function full(shape: number[], value: number | boolean, options: CreateOptions = {}): Tensor {
+  if (isInt64(options.dtype)) checkInt32Range([value], [1], `full(..., ${value}, { dtype: '${options.dtype}' })`);
   const dtype = checkDType(options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32'));
   return finish(tf().fill(checkShape(shape, 'full'), value as number, dtype), options);
 }
@@ -187,12 +186,13 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
     start = 0;
   }
   if (step === 0) throw new ArgumentError('arange(): step must be nonzero.');
-  const dtype = options.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int32' : 'float32');
+  if (isInt64(options.dtype)) checkInt32Range([start, end - step], [2], `arange(..., { dtype: '${options.dtype}' })`);
+  const dtype = checkDType(options.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int32' : 'float32'));
   const n = Math.max(0, Math.ceil((end - start) / step));
   checkFits('arange', [n]);
   const v = dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
   for (let i = 0; i < n; i++) v[i] = start + i * step;
-  return finish(tf().tensor(v, [n], checkDType(dtype)), options);
+  return finish(tf().tensor(v, [n], dtype), options);
 }
 
 export function linspace(start: number, end: number, steps: number, options: CreateOptions = {}): Tensor {
@@ -223,7 +223,7 @@ export function rand(shape: number[], options: CreateOptions = {}): Tensor {
   return finish(tf().tensor(fillRandom(checkShape(shape, 'rand'), randomUniform), shape, 'float32'), options);
 }
 /** Integers uniform in [low, high). */
-export function randint(low: number, high: number, shape: number[], options: { dtype?: DType } = {}): Tensor {
+export function randint(low: number, high: number, shape: number[], options: { dtype?: DTypeLike } = {}): Tensor {
   if (!(high > low)) throw new ArgumentError(`randint(): expected low < high, received low=${low}, high=${high}.`);
   const v = new Int32Array(sizeOf(checkShape(shape, 'randint')));
   for (let i = 0; i < v.length; i++) v[i] = low + Math.floor(randomUniform() * (high - low));

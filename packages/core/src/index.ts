@@ -17,12 +17,24 @@ export {
   type CreateOptions, type TensorData,
 } from './creation.js';
 export { cat, stack } from './ops/shape.js';
+export {
+  add, sub, mul, div, pow, maximum, minimum, neg, abs, exp, log, log1p, sqrt, rsqrt, square, reciprocal, sin, cos, sign,
+  floor, ceil, round, clamp, addcmul, addcdiv, lerp, maskedFill, relu, sigmoid, tanh, softmax, logSoftmax,
+  eq, ne, lt, le, gt, ge, sum, mean, prod, amax, amin, argmax, argmin, variance, std, logsumexp, norm, all, any, max, min,
+  matmul, mm, reshape, flatten, unflatten, transpose, permute, squeeze, unsqueeze, split, chunk, narrow, flip, gather,
+  indexSelect, clone, numel,
+} from './functions.js';
+export { Int64RangeError, type DTypeLike } from './dtypes.js';
+export { cuda, checkDevice, DeviceError, type DeviceLike } from './device.js';
+export type { ToTarget, NewOptions } from './ops/convert.js';
 export { where, broadcastShapes } from './ops/elementwise.js';
 export { linear, softmaxCrossEntropy, type LinearOptions, type Reduction } from './ops/fused.js';
 export {
-  toVariable_, slotLike, adamStep_, sgdStep_, momentumStep_, adagradStep_, rmspropStep_, type AdamKernelOptions,
+  toVariable_, slotLike, adamStep_, sgdStep_, momentumStep_, adagradStep_, rmspropStep_, adadeltaStep_, type AdamKernelOptions,
 } from './ops/variables.js';
-export { noGrad, enableGrad, isGradEnabled, type BackwardOptions } from './autograd.js';
+export { isGradEnabled, type BackwardOptions } from './autograd.js';
+// noGrad / enableGrad in both forms: a callback, or `using _ = noGrad()` (installs Symbol.dispose where missing).
+export { noGrad, enableGrad, setGradEnabled, GradMode } from './grad_mode.js';
 export { scope, markStep, memory, type MemoryInfo } from './memory.js';
 export { manualSeed, Generator, randomUniform, randomNormal } from './random.js';
 export { decodeImage, type DecodedImage } from './image.js';

@@ -16,6 +16,11 @@ import * as R from './ops/reduce.js';
 import * as S from './ops/shape.js';
 import * as I from './ops/index_ops.js';
 import * as L from './ops/linalg.js';
+import * as P from './ops/pointwise.js';
+import * as C from './ops/convert.js';
+import type { DTypeLike } from './dtypes.js';
+import type { DeviceLike } from './device.js';
+import type { TensorData } from './creation.js';
 
 export type DType = 'float32' | 'int32' | 'bool';
 export type Scalar = number | boolean;
@@ -85,7 +90,8 @@ export class Tensor {
   /** @internal re-read the value of a variable-backed tensor after an in-place kernel updated it. */
   _refresh(): void {
     this._stale = false;
-    this._tf = readVariable(this._res!, this.dtype);
+    // keep(): the first read may happen inside an op's tf.tidy (conv, pools), which must not dispose the cached value.
+    this._tf = tf().keep(readVariable(this._res!, this.dtype));
   }
 
   /** @internal drop the cached value of a variable-backed tensor (before a kernel updates the variable in place, so TF need not copy). */
@@ -157,6 +163,14 @@ export class Tensor {
     let n = 1;
     for (const d of this.shape) n *= d;
     return n;
+  }
+  /** The number of elements (`torch.numel`). */
+  numel(): number {
+    return this.size;
+  }
+  /** The number of dims (PyTorch's `x.dim()`; same as `ndim`). */
+  dim(): number {
+    return this.shape.length;
   }
   /** A leaf is a tensor not produced by a recorded op (user-created, or `requiresGrad: false`). */
   get isLeaf(): boolean {
@@ -307,7 +321,24 @@ export class Tensor {
   logicalOr(o: Tensor): Tensor { return E.logical(this, o, 'logicalOr'); }
   where(condition: Tensor, other: TensorLike): Tensor { return E.where(condition, this, other); }
   maskedFill(mask: Tensor, value: number): Tensor { return E.maskedFill(this, mask, value); }
-  to(dtype: DType): Tensor { return E.cast(this, dtype); }
+  /**
+   * PyTorch's `to`: a dtype (`'int64'`/`'long'` give int32 after a range check), a device (checked against the
+   * running engine: `'cpu'`, `'cuda'`, `'cuda:0'`, `'gpu'`), both, another tensor's dtype, or `{ dtype, device }`.
+   * Returns `this` when nothing changes.
+   */
+  to(target: DTypeLike | DeviceLike | Tensor | { dtype?: DTypeLike; device?: DeviceLike }, dtype?: DTypeLike): Tensor { return C.to(this, target, dtype); }
+  /** int64 in PyTorch; int32 here, after checking that every value fits (docs/core.md, "dtypes"). */
+  long(): Tensor { return C.castChecked(this, 'int64', 'long()'); }
+  /** Accepted for PyTorch code: values are copied to the host whenever they are read. Returns `this`. */
+  cpu(): Tensor { return C.to(this, 'cpu'); }
+  /** Checks that the running engine is the GPU engine (else a `DeviceError`); returns `this`. */
+  cuda(): Tensor { return C.to(this, 'cuda'); }
+  /** `this + value * t1 * t2` (`torch.addcmul`). */
+  addcmul(t1: Tensor, t2: TensorLike, options?: { value?: number }): Tensor { return P.addcmul(this, t1, t2, options?.value); }
+  /** `this + value * t1 / t2` (`torch.addcdiv`). */
+  addcdiv(t1: Tensor, t2: TensorLike, options?: { value?: number }): Tensor { return P.addcdiv(this, t1, t2, options?.value); }
+  /** `this + weight * (end - this)` (`torch.lerp`). */
+  lerp(end: Tensor, weight: number | Tensor): Tensor { return P.lerp(this, end, weight); }
   float(): Tensor { return E.cast(this, 'float32'); }
   int(): Tensor { return E.cast(this, 'int32'); }
   bool(): Tensor { return E.cast(this, 'bool'); }
@@ -328,6 +359,43 @@ export class Tensor {
   }
   zero_(): this { return E.inPlace(this, (t) => E.fillLike(t, 0)); }
   fill_(value: number): this { return E.inPlace(this, (t) => E.fillLike(t, value)); }
+  pow_(o: TensorLike): this { return E.inPlace(this, (t) => E.pow(t, o)); }
+  addcmul_(t1: Tensor, t2: TensorLike, options?: { value?: number }): this { return E.inPlace(this, (t) => P.addcmul(t, t1, t2, options?.value)); }
+  addcdiv_(t1: Tensor, t2: TensorLike, options?: { value?: number }): this { return E.inPlace(this, (t) => P.addcdiv(t, t1, t2, options?.value)); }
+  lerp_(end: Tensor, weight: number | Tensor): this { return E.inPlace(this, (t) => P.lerp(t, end, weight)); }
+  maximum_(o: TensorLike): this { return E.inPlace(this, (t) => E.maximum(t, o)); }
+  minimum_(o: TensorLike): this { return E.inPlace(this, (t) => E.minimum(t, o)); }
+  maskedFill_(mask: Tensor, value: number): this { return E.inPlace(this, (t) => E.maskedFill(t, mask, value)); }
+  neg_(): this { return E.inPlace(this, E.neg); }
+  abs_(): this { return E.inPlace(this, E.abs); }
+  exp_(): this { return E.inPlace(this, E.exp); }
+  log_(): this { return E.inPlace(this, E.log); }
+  log1p_(): this { return E.inPlace(this, E.log1p); }
+  sqrt_(): this { return E.inPlace(this, E.sqrt); }
+  rsqrt_(): this { return E.inPlace(this, E.rsqrt); }
+  square_(): this { return E.inPlace(this, E.square); }
+  reciprocal_(): this { return E.inPlace(this, E.reciprocal); }
+  sin_(): this { return E.inPlace(this, E.sin); }
+  cos_(): this { return E.inPlace(this, E.cos); }
+  sign_(): this { return E.inPlace(this, E.sign); }
+  floor_(): this { return E.inPlace(this, E.floor); }
+  ceil_(): this { return E.inPlace(this, E.ceil); }
+  round_(): this { return E.inPlace(this, E.round); }
+  relu_(): this { return E.inPlace(this, E.relu); }
+  sigmoid_(): this { return E.inPlace(this, E.sigmoid); }
+  tanh_(): this { return E.inPlace(this, E.tanh); }
+
+  // ------------------------------------------- new tensors of this dtype
+  /** Zeros of `shape` with this tensor's dtype (`x.new_zeros`); `dtype` overrides it. */
+  newZeros(shape: number[], options?: C.NewOptions): Tensor { return C.newFull(this, shape, 0, options); }
+  /** Ones of `shape` with this tensor's dtype (`x.new_ones`). */
+  newOnes(shape: number[], options?: C.NewOptions): Tensor { return C.newFull(this, shape, 1, options); }
+  /** `value` everywhere, with this tensor's dtype (`x.new_full`). */
+  newFull(shape: number[], value: number | boolean, options?: C.NewOptions): Tensor { return C.newFull(this, shape, value, options); }
+  /** Uninitialised in PyTorch (`x.new_empty`); zeros here. */
+  newEmpty(shape: number[], options?: C.NewOptions): Tensor { return C.newFull(this, shape, 0, options); }
+  /** A tensor from data with this tensor's dtype (`x.new_tensor`). */
+  newTensor(data: TensorData, options?: C.NewOptions & { shape?: number[] }): Tensor { return C.newTensor(this, data, options); }
 
   // -------------------------------------------------------------- reductions
   sum(dim?: number | number[] | null, options?: DimOptions): Tensor { return R.sum(this, dim, options?.keepdim); }

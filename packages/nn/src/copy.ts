@@ -4,7 +4,7 @@ import { Parameter } from './parameter.js';
 
 /** deepCopy's rule per value: modules and tensors are copied (once each), arrays and plain objects walked, the rest shared. */
 export function copyValue(v: unknown, memo: Map<object, unknown>, copyModule: (m: object) => unknown): unknown {
-  if (v === null || typeof v !== 'object') return v;
+  if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return v; // modules are callable: functions
   if (memo.has(v)) return memo.get(v);
   let out: unknown;
   const m = copyModule(v);

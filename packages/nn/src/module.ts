@@ -9,7 +9,7 @@
  * Subclasses write only `forward` (not declared here, so a subclass needs no
  * `override`), and call it directly: `model.forward(x)`.
  */
-import { ArgumentError, DuetError, Tensor, noGrad } from '@duet/core';
+import { ArgumentError, DTypeError, DuetError, Tensor, checkDevice, noGrad, type DTypeLike, type DeviceLike } from '@duet/core';
 import { Parameter } from './parameter.js';
 import { Hooks, type ForwardHook, type ForwardPreHook, type RemovableHandle } from './hooks.js';
 import { loadInto, type LoadStateDictResult } from './state_dict.js';
@@ -39,6 +39,15 @@ export function callForward(m: Module, ...args: any[]): any {
   return f.apply(m, args);
 }
 
+/** A function that runs its own `forward`, with `proto` as its prototype (no `name`, `length` or Function methods of its own). */
+function callableInstance(proto: object): Module {
+  const self = ((...args: any[]) => callForward(self, ...args)) as unknown as Module;
+  delete (self as { name?: string }).name;
+  delete (self as { length?: number }).length;
+  Object.setPrototypeOf(self, proto);
+  return self;
+}
+
 /**
  * Base class for all neural network modules.
  *
@@ -58,14 +67,31 @@ export function callForward(m: Module, ...args: any[]): any {
  * net.forward(randn([3, 4])).shape; // [3, 2]
  * ```
  */
+export interface Module {
+  /**
+   * `model(x)`: PyTorch's `__call__`, which runs `forward` (and its hooks).
+   * Typed `any`, as PyTorch types `__call__`; `model.forward(x)` keeps the
+   * subclass's own types.
+   */
+  (...args: any[]): any;
+}
 export class Module {
   /** True in training mode (the default); `eval()` sets it to false on the whole tree. */
-  training = true;
-  private readonly _slots = new Map<string, Slot>();
-  private _hooks: Hooks | null = null;
+  declare training: boolean;
+  private declare readonly _slots: Map<string, Slot>;
+  private declare _hooks: Hooks | null;
 
+  /**
+   * A module is a function object whose prototype is the subclass's, so
+   * `model(x)` calls `forward` while `instanceof`, methods and class fields
+   * work as on any object (docs/nn.md, "Calling a module").
+   */
   constructor() {
-    for (const k of ['_slots', '_hooks']) Object.defineProperty(this, k, { enumerable: false });
+    const self = callableInstance(new.target.prototype as object) as this;
+    self.training = true;
+    Object.defineProperty(self, '_slots', { value: new Map<string, Slot>(), writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(self, '_hooks', { value: null, writable: true, configurable: true, enumerable: false });
+    return self;
   }
 
   // ------------------------------------------------------------ registration
@@ -287,6 +313,31 @@ export class Module {
     return this.train(false);
   }
 
+  /**
+   * PyTorch's `model.to(device)`: checks the device against the running
+   * engine (`'cpu'` always; `'cuda'`, `'cuda:0'`, `'gpu'` on the GPU engine,
+   * else a `DeviceError`) and returns the module. Nothing moves: one engine
+   * computes everything (docs/core.md, "Devices"). A dtype other than float32
+   * is refused (parameters are float32).
+   */
+  to(target: DeviceLike | DTypeLike | { device?: DeviceLike; dtype?: DTypeLike }): this {
+    const where = `${this.constructor.name}.to(${JSON.stringify(target)})`;
+    const isDType = (d: unknown) => d === 'float32' || d === 'int32' || d === 'bool' || d === 'int64' || d === 'long';
+    const dtype = typeof target === 'string' ? (isDType(target) ? target : undefined) : target?.dtype;
+    const device = typeof target === 'string' ? (isDType(target) ? undefined : target) : target?.device;
+    if (device !== undefined || (typeof target === 'string' && !isDType(target))) checkDevice(device, where);
+    if (dtype !== undefined && dtype !== 'float32') throw new DTypeError(`${where}: module parameters are float32; received dtype ${dtype}.`);
+    return this;
+  }
+  /** `model.cpu()`: accepted, returns the module (see `to`). */
+  cpu(): this {
+    return this.to('cpu');
+  }
+  /** `model.cuda()`: checks that the GPU engine runs (else a `DeviceError`), returns the module. */
+  cuda(): this {
+    return this.to('cuda');
+  }
+
   /** Reset the gradients of all parameters: to null (default), or to zeros with `setToNone: false`. */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
     const toNone = options.setToNone ?? true;
@@ -367,7 +418,7 @@ export class Module {
   }
 
   private _copy(memo: Map<object, unknown>): this {
-    const c = Object.create(Object.getPrototypeOf(this)) as this;
+    const c = callableInstance(Object.getPrototypeOf(this) as object) as this;
     memo.set(this, c);
     const cm = (v: object) => (v instanceof Module ? v._copy(memo) : undefined);
     const skip = new Set<PropertyKey>(['_slots', '_hooks', 'forward']);

@@ -192,3 +192,20 @@ export function rmspropStep_(params: Tensor[], grads: Tensor[], ms: Tensor[], mo
     });
   });
 }
+
+/**
+ * Adadelta, PyTorch's and TensorFlow's rule (the same): sq = rho*sq + (1-rho)*g^2;
+ * d = sqrt(acc + eps) / sqrt(sq + eps) * g; acc = rho*acc + (1-rho)*d^2; p -= lr*d
+ * (ResourceApplyAdadelta: one kernel updates the parameter and both accumulators).
+ */
+export function adadeltaStep_(params: Tensor[], grads: Tensor[], squareAvgs: Tensor[], accDeltas: Tensor[], o: { lr: number; rho: number; eps: number }): void {
+  // lr changes under schedulers: a per-call scalar, not a cached one.
+  withScalars([o.lr], ([lr]) => {
+    const rho = scalarTf(o.rho, 'float32');
+    const eps = scalarTf(o.eps, 'float32');
+    params.forEach((p, i) => {
+      checkPair(p, grads[i]!, 'adadeltaStep_');
+      apply('ResourceApplyAdadelta', [F32(), LOCK()], [p, squareAvgs[i]!, accDeltas[i]!], [lr!, rho, eps, grads[i]!._v()]);
+    });
+  });
+}

@@ -1,6 +1,7 @@
 /** `nn.BatchNorm1d` / `nn.BatchNorm2d`: batch statistics in training, running statistics in eval. */
 import { ShapeError, ones, tensor, zeros, type Tensor } from '@duet/core';
 import { Module } from '../module.js';
+import { positional, type PositionalArgs } from './positional.js';
 import { ownParameter, type Parameter } from '../parameter.js';
 import { batchNorm } from '../functional/normalization.js';
 import { pyBool, pyFloat } from './repr.js';
@@ -33,8 +34,10 @@ export abstract class BatchNormBase extends Module {
   bias: Parameter | null;
   protected abstract readonly ranks: number[];
 
-  constructor(readonly numFeatures: number, options: BatchNormOptions = {}) {
+  /** `(numFeatures, options)` or PyTorch's `(numFeatures, eps, momentum, affine, trackRunningStats, options?)`. */
+  constructor(readonly numFeatures: number, ...args: PositionalArgs<[eps: number, momentum: number | null, affine: boolean, trackRunningStats: boolean], BatchNormOptions>) {
     super();
+    const options = positional<BatchNormOptions>(new.target.name, ['eps', 'momentum', 'affine', 'trackRunningStats'], args);
     this.eps = options.eps ?? 1e-5;
     this.momentum = options.momentum === undefined ? 0.1 : options.momentum;
     this.affine = options.affine ?? true;

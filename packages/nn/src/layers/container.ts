@@ -42,7 +42,7 @@ export class Sequential extends Module {
     for (const m of this.children()) x = callForward(m, x);
     return x;
   }
-  get length(): number {
+  override get length(): number {
     return this.children().length;
   }
   /** The i-th module (negative counts from the end). */
@@ -77,7 +77,7 @@ export class ModuleList extends Module {
     Object.defineProperty(this, '_items', { enumerable: false });
     for (const m of modules) this.append(m);
   }
-  get length(): number {
+  override get length(): number {
     return this._items.length;
   }
   at(i: number): Module {
@@ -137,7 +137,7 @@ export class ModuleDict extends Module {
   items(): [string, Module][] {
     return this.namedChildren();
   }
-  get length(): number {
+  override get length(): number {
     return this.keys().length;
   }
 }

@@ -5,6 +5,7 @@ import { ownParameter, type Parameter } from '../parameter.js';
 import { pad as fpad } from '../functional/pad.js';
 import { resetLinearLike } from './linear.js';
 import { pyBool, pyTuple } from './repr.js';
+import { positional, type PositionalArgs } from './positional.js';
 
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 
@@ -23,6 +24,15 @@ export interface ConvOptions {
    */
   dataFormat?: 'channelsFirst' | 'channelsLast';
 }
+
+type Size = number | number[];
+/** PyTorch's positional order after kernel_size: `Conv2d(in, out, k, stride, padding, dilation, groups, bias, padding_mode)`. */
+export type ConvArgs = PositionalArgs<[stride: Size, padding: Size | 'same' | 'valid', dilation: Size, groups: number, bias: boolean, paddingMode: PaddingMode], ConvOptions>;
+const CONV_NAMES = ['stride', 'padding', 'dilation', 'groups', 'bias', 'paddingMode'];
+export type ConvTransposeOptions = Omit<ConvOptions, 'padding'> & { padding?: number | number[]; outputPadding?: number | number[] };
+/** `ConvTranspose2d(in, out, k, stride, padding, output_padding, groups, bias, dilation)`. */
+export type ConvTransposeArgs = PositionalArgs<[stride: Size, padding: Size, outputPadding: Size, groups: number, bias: boolean, dilation: Size], ConvTransposeOptions>;
+const CONV_T_NAMES = ['stride', 'padding', 'outputPadding', 'groups', 'bias', 'dilation'];
 
 const tuple = (v: number | number[], n: number, name: string): number[] => {
   const t = typeof v === 'number' ? Array<number>(n).fill(v) : [...v];
@@ -115,8 +125,9 @@ export abstract class ConvBase extends Module {
  * ```
  */
 export class Conv1d extends ConvBase {
-  constructor(inChannels: number, outChannels: number, kernelSize: number | number[], options: ConvOptions = {}) {
-    super(inChannels, outChannels, kernelSize, 1, false, options);
+  /** `(in, out, kernelSize, options)`, or PyTorch's positional order: `(in, out, kernelSize, stride, padding, ..., options?)`. */
+  constructor(inChannels: number, outChannels: number, kernelSize: number | number[], ...args: ConvArgs) {
+    super(inChannels, outChannels, kernelSize, 1, false, positional<ConvOptions>('Conv1d', CONV_NAMES, args));
   }
   forward(x: Tensor): Tensor {
     const [xp, p] = this.padInput(x);
@@ -135,8 +146,9 @@ export class Conv1d extends ConvBase {
  * ```
  */
 export class Conv2d extends ConvBase {
-  constructor(inChannels: number, outChannels: number, kernelSize: number | number[], options: ConvOptions = {}) {
-    super(inChannels, outChannels, kernelSize, 2, false, options);
+  /** `(in, out, kernelSize, options)`, or PyTorch's positional order: `(in, out, kernelSize, stride, padding, ..., options?)`. */
+  constructor(inChannels: number, outChannels: number, kernelSize: number | number[], ...args: ConvArgs) {
+    super(inChannels, outChannels, kernelSize, 2, false, positional<ConvOptions>('Conv2d', CONV_NAMES, args));
   }
   forward(x: Tensor): Tensor {
     const [xp, p] = this.padInput(x);
@@ -159,7 +171,9 @@ export class Conv2d extends ConvBase {
  * ```
  */
 export class ConvTranspose2d extends ConvBase {
-  constructor(inChannels: number, outChannels: number, kernelSize: number | number[], options: Omit<ConvOptions, 'padding'> & { padding?: number | number[]; outputPadding?: number | number[] } = {}) {
+  /** `(in, out, kernelSize, options)`, or PyTorch's positional order: `(in, out, kernelSize, stride, padding, outputPadding, ..., options?)`. */
+  constructor(inChannels: number, outChannels: number, kernelSize: number | number[], ...args: ConvTransposeArgs) {
+    const options = positional<ConvTransposeOptions>('ConvTranspose2d', CONV_T_NAMES, args);
     if (options.paddingMode !== undefined && options.paddingMode !== 'zeros') throw new ArgumentError(`Only "zeros" padding mode is supported for ConvTranspose2d, received '${options.paddingMode}'.`);
     super(inChannels, outChannels, kernelSize, 2, true, options);
   }

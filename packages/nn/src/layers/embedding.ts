@@ -1,6 +1,7 @@
 /** `nn.Embedding`: a lookup table of `numEmbeddings` vectors of size `embeddingDim`. */
 import { ArgumentError, functional as CF, noGrad, tensor, zeros, type Tensor } from '@duet/core';
 import { Module } from '../module.js';
+import { positional, type PositionalArgs } from './positional.js';
 import { Parameter, ownParameter } from '../parameter.js';
 import * as init from '../init.js';
 
@@ -26,8 +27,10 @@ export interface EmbeddingOptions {
 export class Embedding extends Module {
   weight: Parameter;
   readonly paddingIdx: number | null;
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: EmbeddingOptions = {}) {
+  /** `(num, dim, options)` or PyTorch's `(num, dim, paddingIdx, options?)`. */
+  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, ...args: PositionalArgs<[paddingIdx: number | null], EmbeddingOptions>) {
     super();
+    const options = positional<EmbeddingOptions>('Embedding', ['paddingIdx'], args);
     let pad = options.paddingIdx ?? null;
     if (pad !== null) {
       if (!Number.isInteger(pad) || pad < -numEmbeddings || pad >= numEmbeddings) throw new ArgumentError(`Padding_idx must be within num_embeddings, received ${pad} for ${numEmbeddings} embeddings.`);

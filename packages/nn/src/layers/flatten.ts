@@ -1,6 +1,7 @@
 /** `nn.Flatten` and `nn.Unflatten`. */
 import type { Tensor } from '@duet/core';
 import { Module } from '../module.js';
+import { positional, type PositionalArgs } from './positional.js';
 import { pyTuple } from './repr.js';
 
 /**
@@ -16,8 +17,10 @@ import { pyTuple } from './repr.js';
 export class Flatten extends Module {
   readonly startDim: number;
   readonly endDim: number;
-  constructor(options: { startDim?: number; endDim?: number } = {}) {
+  /** `(options)` or PyTorch's `(startDim, endDim)`: `new nn.Flatten(0)`. */
+  constructor(...args: PositionalArgs<[startDim: number, endDim: number], { startDim?: number; endDim?: number }>) {
     super();
+    const options = positional<{ startDim?: number; endDim?: number }>('Flatten', ['startDim', 'endDim'], args);
     this.startDim = options.startDim ?? 1;
     this.endDim = options.endDim ?? -1;
   }

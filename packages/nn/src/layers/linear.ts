@@ -1,6 +1,7 @@
 /** `nn.Linear`, `nn.Bilinear`, `nn.Identity`. */
 import { linear, zeros, type Tensor } from '@duet/core';
 import { Module } from '../module.js';
+import { positional, type PositionalArgs } from './positional.js';
 import { ownParameter, type Parameter } from '../parameter.js';
 import { bilinear } from '../functional/linear.js';
 import * as init from '../init.js';
@@ -30,8 +31,10 @@ export function resetLinearLike(weight: Tensor, bias: Tensor | null, fanIn?: num
 export class Linear extends Module {
   weight: Parameter;
   bias: Parameter | null;
-  constructor(readonly inFeatures: number, readonly outFeatures: number, options: { bias?: boolean } = {}) {
+  /** `(in, out, options)` or PyTorch's `(in, out, bias)`. */
+  constructor(readonly inFeatures: number, readonly outFeatures: number, ...args: PositionalArgs<[bias: boolean], { bias?: boolean }>) {
     super();
+    const options = positional<{ bias?: boolean }>('Linear', ['bias'], args);
     this.weight = ownParameter(zeros([outFeatures, inFeatures]));
     this.bias = options.bias ?? true ? ownParameter(zeros([outFeatures])) : null;
     this.resetParameters();

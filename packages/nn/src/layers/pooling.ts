@@ -2,6 +2,7 @@
 import { ArgumentError, functional as CF, type Tensor } from '@duet/core';
 import { Module } from '../module.js';
 import { pyBool, pyIntOrTuple } from './repr.js';
+import { positional, type PositionalArgs } from './positional.js';
 
 type Size2 = number | [number, number];
 const pair = (v: Size2): [number, number] => (typeof v === 'number' ? [v, v] : v);
@@ -18,6 +19,13 @@ export interface MaxPoolOptions<S> {
   /** 'channelsFirst' (default, [N, C, H, W]) or 'channelsLast' (Keras). 2-d only. */
   dataFormat?: DataFormat;
 }
+
+/** `MaxPool2d(kernel_size, stride, padding, dilation, return_indices, ceil_mode)`: PyTorch's positional order (return_indices is not supported, so ceilMode goes in the options). */
+type MaxPoolArgs<S> = PositionalArgs<[stride: S | null, padding: S, dilation: S], MaxPoolOptions<S>>;
+const MAXPOOL_NAMES = ['stride', 'padding', 'dilation'];
+/** `AvgPool2d(kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)`. */
+type AvgPoolArgs<S> = PositionalArgs<[stride: S | null, padding: S, ceilMode: boolean, countIncludePad: boolean], AvgPoolOptions<S>>;
+const AVGPOOL_NAMES = ['stride', 'padding', 'ceilMode', 'countIncludePad'];
 
 export interface AvgPoolOptions<S> {
   stride?: S | null;
@@ -41,8 +49,11 @@ export interface AvgPoolOptions<S> {
  * ```
  */
 export class MaxPool1d extends Module {
-  constructor(readonly kernelSize: number, readonly options: MaxPoolOptions<number> = {}) {
+  readonly options: MaxPoolOptions<number>;
+  /** `(kernelSize, options)` or PyTorch's `(kernelSize, stride, padding, dilation, options?)`. */
+  constructor(readonly kernelSize: number, ...args: MaxPoolArgs<number>) {
     super();
+    this.options = positional('MaxPool1d', MAXPOOL_NAMES, args);
   }
   forward(x: Tensor): Tensor {
     const o = this.options;
@@ -65,8 +76,11 @@ export class MaxPool1d extends Module {
  * ```
  */
 export class MaxPool2d extends Module {
-  constructor(readonly kernelSize: Size2, readonly options: MaxPoolOptions<Size2> = {}) {
+  readonly options: MaxPoolOptions<Size2>;
+  /** `(kernelSize, options)` or PyTorch's `(kernelSize, stride, padding, dilation, options?)`: `new nn.MaxPool2d(2, 2)`. */
+  constructor(readonly kernelSize: Size2, ...args: MaxPoolArgs<Size2>) {
     super();
+    this.options = positional('MaxPool2d', MAXPOOL_NAMES, args);
   }
   forward(x: Tensor): Tensor {
     const o = this.options;
@@ -91,9 +105,12 @@ export class MaxPool2d extends Module {
  * ```
  */
 export class AvgPool1d extends Module {
-  constructor(readonly kernelSize: number, readonly options: AvgPoolOptions<number> = {}) {
+  readonly options: AvgPoolOptions<number>;
+  /** `(kernelSize, options)` or PyTorch's `(kernelSize, stride, padding, ceilMode, countIncludePad, options?)`. */
+  constructor(readonly kernelSize: number, ...args: AvgPoolArgs<number>) {
     super();
-    if (options.divisorOverride !== undefined) throw new ArgumentError('AvgPool1d has no divisorOverride (PyTorch neither).');
+    this.options = positional('AvgPool1d', AVGPOOL_NAMES, args);
+    if (this.options.divisorOverride !== undefined) throw new ArgumentError('AvgPool1d has no divisorOverride (PyTorch neither).');
   }
   forward(x: Tensor): Tensor {
     const o = this.options;
@@ -116,8 +133,11 @@ export class AvgPool1d extends Module {
  * ```
  */
 export class AvgPool2d extends Module {
-  constructor(readonly kernelSize: Size2, readonly options: AvgPoolOptions<Size2> = {}) {
+  readonly options: AvgPoolOptions<Size2>;
+  /** `(kernelSize, options)` or PyTorch's `(kernelSize, stride, padding, ceilMode, countIncludePad, options?)`. */
+  constructor(readonly kernelSize: Size2, ...args: AvgPoolArgs<Size2>) {
     super();
+    this.options = positional('AvgPool2d', AVGPOOL_NAMES, args);
   }
   forward(x: Tensor): Tensor {
     const o = this.options;

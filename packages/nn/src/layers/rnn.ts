@@ -10,6 +10,7 @@ import { ownParameter, type Parameter } from '../parameter.js';
 import * as init from '../init.js';
 import { gruStep, lstmStep, rnnStep, type CellWeights } from '../functional/rnn.js';
 import { pyBool, pyFloat } from './repr.js';
+import { positional, type PositionalArgs } from './positional.js';
 
 export interface RNNOptions {
   numLayers?: number;
@@ -22,6 +23,9 @@ export interface RNNOptions {
 }
 
 type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
+/** LSTM's and GRU's positional order after hidden_size. */
+type RNNArgs = PositionalArgs<[numLayers: number, bias: boolean, batchFirst: boolean, dropout: number, bidirectional: boolean], RNNOptions>;
+const RNN_NAMES = ['numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional'];
 type State = { h: Tensor | null; c: Tensor | null };
 
 /** Shared implementation of RNN, LSTM and GRU (PyTorch's `RNNBase`). */
@@ -161,7 +165,9 @@ export abstract class RNNBase extends Module {
  */
 export class RNN extends RNNBase {
   readonly nonlinearity: 'tanh' | 'relu';
-  constructor(inputSize: number, hiddenSize: number, options: RNNOptions & { nonlinearity?: 'tanh' | 'relu' } = {}) {
+  /** `(inputSize, hiddenSize, options)`, or PyTorch's positional order: `(inputSize, hiddenSize, numLayers, nonlinearity, bias, batchFirst, dropout, bidirectional, options?)`. */
+  constructor(inputSize: number, hiddenSize: number, ...args: PositionalArgs<[numLayers: number, nonlinearity: 'tanh' | 'relu', bias: boolean, batchFirst: boolean, dropout: number, bidirectional: boolean], RNNOptions & { nonlinearity?: 'tanh' | 'relu' }>) {
+    const options = positional<RNNOptions & { nonlinearity?: 'tanh' | 'relu' }>('RNN', ['numLayers', 'nonlinearity', 'bias', 'batchFirst', 'dropout', 'bidirectional'], args);
     const nl = options.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu') throw new ArgumentError(`Unknown nonlinearity '${nl}'. Select from 'tanh' or 'relu'.`);
     super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', inputSize, hiddenSize, options);
@@ -185,8 +191,9 @@ export class RNN extends RNNBase {
  * ```
  */
 export class LSTM extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
-    super('LSTM', inputSize, hiddenSize, options);
+  /** `(inputSize, hiddenSize, options)`, or PyTorch's positional order: `(inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, options?)`. */
+  constructor(inputSize: number, hiddenSize: number, ...args: RNNArgs) {
+    super('LSTM', inputSize, hiddenSize, positional<RNNOptions>('LSTM', RNN_NAMES, args));
   }
   forward(input: Tensor, hx: [Tensor, Tensor] | null = null): [Tensor, [Tensor, Tensor]] {
     const [out, h, c] = this.run(input, hx?.[0] ?? null, hx?.[1] ?? null);
@@ -206,8 +213,9 @@ export class LSTM extends RNNBase {
  * ```
  */
 export class GRU extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
-    super('GRU', inputSize, hiddenSize, options);
+  /** `(inputSize, hiddenSize, options)`, or PyTorch's positional order: `(inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, options?)`. */
+  constructor(inputSize: number, hiddenSize: number, ...args: RNNArgs) {
+    super('GRU', inputSize, hiddenSize, positional<RNNOptions>('GRU', RNN_NAMES, args));
   }
   forward(input: Tensor, hx: Tensor | null = null): [Tensor, Tensor] {
     const [out, h] = this.run(input, hx, null);

@@ -6,6 +6,7 @@
  */
 import { ArgumentError, type Tensor } from '@duet/core';
 import { Module, callForward } from '../module.js';
+import { positional, type PositionalArgs } from './positional.js';
 import { MultiheadAttention } from './attention.js';
 import { Dropout } from './dropout.js';
 import { LayerNorm } from './normalization.js';
@@ -25,6 +26,10 @@ export interface TransformerLayerOptions {
   normFirst?: boolean;
   bias?: boolean;
 }
+
+/** PyTorch's positional order after nhead: `TransformerEncoderLayer(d_model, nhead, d_hid, dropout)` as in its tutorials. */
+type TransformerLayerArgs = PositionalArgs<[dimFeedforward: number, dropout: number, activation: Activation], TransformerLayerOptions>;
+const LAYER_NAMES = ['dimFeedforward', 'dropout', 'activation'];
 
 /** The parts shared by encoder and decoder layers, registered in PyTorch's order by the subclasses. */
 abstract class TransformerLayerBase extends Module {
@@ -105,7 +110,9 @@ export interface EncoderForwardOptions {
  * ```
  */
 export class TransformerEncoderLayer extends TransformerLayerBase {
-  constructor(dModel: number, nhead: number, options: TransformerLayerOptions = {}) {
+  /** `(dModel, nhead, options)` or PyTorch's `(dModel, nhead, dimFeedforward, dropout, activation, options?)`. */
+  constructor(dModel: number, nhead: number, ...args: TransformerLayerArgs) {
+    const options = positional<TransformerLayerOptions>('TransformerEncoderLayer', LAYER_NAMES, args);
     super(dModel, nhead, options);
     this.attention('self_attn');
     this.feedForwardParts();
@@ -149,7 +156,9 @@ export interface DecoderForwardOptions {
  * ```
  */
 export class TransformerDecoderLayer extends TransformerLayerBase {
-  constructor(dModel: number, nhead: number, options: TransformerLayerOptions = {}) {
+  /** `(dModel, nhead, options)` or PyTorch's `(dModel, nhead, dimFeedforward, dropout, activation, options?)`. */
+  constructor(dModel: number, nhead: number, ...args: TransformerLayerArgs) {
+    const options = positional<TransformerLayerOptions>('TransformerDecoderLayer', LAYER_NAMES, args);
     super(dModel, nhead, options);
     this.attention('self_attn');
     this.attention('multihead_attn');

@@ -5,7 +5,7 @@
  * implements only `update(group, params, grads)`: its update rule, applied
  * to the parameters of one group that have a gradient.
  */
-import { ArgumentError, DTypeError, ShapeError, Tensor, enableGrad, noGrad } from '@duet/core';
+import { ArgumentError, DTypeError, ShapeError, Tensor, enableGrad, noGrad, scope, tensor } from '@duet/core';
 import { fromPyName, toPyName } from './naming.js';
 
 /** One parameter group: its parameters, its options, and any extra keys (schedulers add `initialLr`). */
@@ -86,7 +86,10 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     checkNumber(this, group, 'lr', (v) => v >= 0);
   }
 
-  /** The update rule: change `params` in place given their `grads` (the group's parameters that have a gradient). Runs under `noGrad`. */
+  /**
+   * The update rule: change `params` in place given their `grads` (the group's parameters that have a gradient).
+   * Runs under `noGrad`, inside `scope()`: tensors it stores in the state must be `keep()`-ed.
+   */
   protected abstract update(group: ParamGroup<O>, params: Tensor[], grads: Tensor[]): void;
 
   /**
@@ -106,7 +109,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
           params.push(p);
           grads.push(g);
         }
-        if (params.length > 0) this.update(group, params, grads);
+        // The update's temporaries are released when it returns; its state tensors are kept.
+        if (params.length > 0) scope(() => this.update(group, params, grads));
       }
     });
     return loss;
@@ -192,7 +196,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         if (p === undefined) throw new ArgumentError(`${name}.loadStateDict: state for parameter index ${id}, which no parameter group lists.`);
         const s: ParamState = {};
         newState.set(p, s);
-        for (const [k, v] of Object.entries(saved ?? {})) s[fromPyName(k)] = copyStateValue(v, p, `${name}.loadStateDict: state[${id}].${k}`, fromPyName(k) === 'step');
+        for (const [k, v] of Object.entries(saved ?? {})) s[fromPyName(k)] = copyStateValue(v, p, `${name}.loadStateDict: state[${id}].${k}`, this.isScalarState(fromPyName(k)));
       }
     } catch (e) {
       disposeState(newState);
@@ -202,6 +206,11 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     this.state = newState;
     this.paramGroups = newGroups;
     this.onStateLoaded();
+  }
+
+  /** State entries kept as numbers (PyTorch keeps them as 0-d tensors): `step`, plus e.g. NAdam's `muProduct`. A loaded tensor becomes its value. */
+  protected isScalarState(key: string): boolean {
+    return key === 'step';
   }
 
   /** Called after `loadStateDict`: subclasses drop caches derived from the old state. */
@@ -245,4 +254,24 @@ export function describe(v: unknown, showValue = false): string {
   if (v === undefined) return 'undefined';
   if (typeof v === 'object') return `a ${(v as object).constructor?.name ?? 'object'}`;
   return `a ${typeof v}`;
+}
+
+/**
+ * A float32 0-d tensor for a number that changes every step (a bias-corrected
+ * step size, a decaying rate). Ops given a plain number cache it as a native
+ * constant (core's bounded ConstCache), which suits constants (betas, eps)
+ * but would add a cache entry per step for these; this tensor is released
+ * at the step boundaries like any other temporary.
+ */
+export function stepScalar(v: number): Tensor {
+  return tensor(v);
+}
+
+/** Throw unless `group[key]` is a pair of numbers, each satisfying `ok` (Adam's betas, Rprop's etas). */
+export function checkPair(opt: object, group: Record<string, unknown>, key: string, ok: (v: number, i: number) => boolean, expected: string): void {
+  const b = group[key];
+  if (!Array.isArray(b) || b.length !== 2) throw new ArgumentError(`${opt.constructor.name}: invalid ${key}: expected a pair [a, b], received ${JSON.stringify(b)}.`);
+  b.forEach((x, i) => {
+    if (typeof x !== 'number' || Number.isNaN(x) || !ok(x, i)) throw new ArgumentError(`${opt.constructor.name}: invalid ${key}[${i}]: expected ${expected}, received ${describe(x, true)}.`);
+  });
 }
