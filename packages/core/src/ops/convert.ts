@@ -20,6 +20,7 @@ export function to(t: Tensor, target: ToTarget, dtype?: DTypeLike): Tensor {
   else if (typeof target === 'string') {
     if (isDTypeLike(target)) want = target;
     else if (isDeviceLike(target)) checkDevice(target, where);
+    else if (/^(u?int|float|bfloat|complex)\d+$|^(half|double|short|uint8|bool_)$/.test(target)) resolveDType(target); // a dtype Duet lacks: DTypeError saying which it has
     else throw new ArgumentError(`${where}: expected a dtype (float32, int32, bool, int64/long) or a device ('cpu', 'cuda', 'cuda:0', 'gpu'), received ${describe(target)}.`);
   } else if (target !== null && typeof target === 'object') {
     if (target.device !== undefined) checkDevice(target.device, where);
