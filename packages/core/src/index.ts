@@ -24,6 +24,8 @@ export {
 } from './ops/variables.js';
 export { noGrad, enableGrad, isGradEnabled, type BackwardOptions } from './autograd.js';
 export { scope, markStep, memory, type MemoryInfo } from './memory.js';
+/** @internal library-call frames for @duet/nn and @duet/keras (docs/design/memory.md). */
+export { libraryCall, enterLibraryCall, exitLibraryCall, runUserCode, markUserReachable, inLibraryCall } from './memory.js';
 export { manualSeed, Generator, randomUniform, randomNormal } from './random.js';
 export { decodeImage, type DecodedImage } from './image.js';
 export { backendInfo, initBackend, countKernels, type BackendInfo, type Device, type KernelCount } from './engine.js';

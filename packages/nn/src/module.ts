@@ -9,7 +9,7 @@
  * Subclasses write only `forward` (not declared here, so a subclass needs no
  * `override`), and call it directly: `model.forward(x)`.
  */
-import { ArgumentError, DuetError, Tensor, noGrad } from '@duet/core';
+import { ArgumentError, DuetError, Tensor, noGrad, enterLibraryCall, exitLibraryCall, libraryCall } from '@duet/core';
 import { Parameter } from './parameter.js';
 import { Hooks, type ForwardHook, type ForwardPreHook, type RemovableHandle } from './hooks.js';
 import { loadInto, type LoadStateDictResult } from './state_dict.js';
@@ -40,6 +40,30 @@ export function callForward(m: Module, ...args: any[]): any {
 }
 
 /**
+ * The `forward` every module instance answers to (an own property set by the
+ * constructor): the class's `forward`, run as a library call of core's memory
+ * manager, so that what it makes and does not return is freed early
+ * (docs/design/memory.md). One extra function call per module call.
+ */
+function forwardCall(this: Module, ...args: any[]): any {
+  const f = (Object.getPrototypeOf(this) as Partial<Callable>).forward;
+  if (typeof f !== 'function') throw new DuetError('ERR_NOT_IMPLEMENTED', `Module [${this.constructor.name}] is missing the required "forward" function.`);
+  enterLibraryCall(this, 'forward');
+  let out: any;
+  try {
+    out = f.apply(this, args);
+  } catch (e) {
+    exitLibraryCall(undefined);
+    throw e;
+  }
+  return exitLibraryCall(out);
+}
+
+function installForward(m: Module): void {
+  Object.defineProperty(m, 'forward', { value: forwardCall, writable: true, configurable: true, enumerable: false });
+}
+
+/**
  * Base class for all neural network modules.
  *
  * @example
@@ -66,6 +90,7 @@ export class Module {
 
   constructor() {
     for (const k of ['_slots', '_hooks']) Object.defineProperty(this, k, { enumerable: false });
+    installForward(this);
   }
 
   // ------------------------------------------------------------ registration
@@ -290,11 +315,13 @@ export class Module {
   /** Reset the gradients of all parameters: to null (default), or to zeros with `setToNone: false`. */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
     const toNone = options.setToNone ?? true;
-    for (const p of this.parameters()) {
-      if (p.grad === null) continue;
-      if (toNone) p.grad = null;
-      else noGrad(() => p.grad!.zero_());
-    }
+    libraryCall(this, 'zeroGrad', () => {
+      for (const p of this.parameters()) {
+        if (p.grad === null) continue;
+        if (toNone) p.grad = null;
+        else noGrad(() => p.grad!.zero_());
+      }
+    });
   }
 
   /** Set `requiresGrad` on every parameter (freeze with `false`); returns `this`. */
@@ -379,6 +406,7 @@ export class Module {
     const hidden = (k: string, v: unknown) => Object.defineProperty(c, k, { value: v, writable: true, configurable: true, enumerable: false });
     hidden('_slots', new Map());
     hidden('_hooks', this._hooks === null ? null : this._hooks.clone());
+    installForward(c);
     for (const [name, slot] of this._slots) {
       if (slot.prop) c._slots.set(name, { ...slot });
       else c._addSlot(name, { ...slot, value: copyValue(slot.value, memo, cm) as Slot['value'] });
