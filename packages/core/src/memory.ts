@@ -51,7 +51,7 @@ export function currentStep(): number {
  */
 let depth = 0;
 let frameTensors: Tensor[] = [];
-let frameOwner: object | null = null;
+let frameOwner: object | string | null = null;
 let frameWhat = '';
 let frameNodes = 0;
 /** Nodes recorded so far (autograd's record() counts them). */
@@ -74,9 +74,9 @@ export interface FrameRecord {
 
 /**
  * @internal Enter a library call: `owner`'s method `what` (named in error
- * messages as `MyModel.forward()`). Pair with `exitLibraryCall`.
+ * messages as `MyModel.forward()`; `owner` may be a name). Pair with `exitLibraryCall`.
  */
-export function enterLibraryCall(owner: object, what: string): void {
+export function enterLibraryCall(owner: object | string, what: string): void {
   if (depth++ === 0) {
     frameOwner = owner;
     frameWhat = what;
@@ -99,7 +99,7 @@ export function exitLibraryCall<T>(result: T): T {
   const returned = new Set<Tensor>();
   collectTensors(result, returned, 0);
   const graph = nodeCount !== frameNodes;
-  const label = `${owner?.constructor.name ?? 'a library call'}.${frameWhat}()`;
+  const label = `${typeof owner === 'string' ? owner : (owner?.constructor.name ?? 'a library call')}.${frameWhat}()`;
   const internals: Tensor[] = [];
   for (const t of made) {
     if (t._owner !== AUTO || t._tf === null) continue;
@@ -128,7 +128,7 @@ export function exitLibraryCall<T>(result: T): T {
 }
 
 /** Run `fn` as `owner`'s library call `what` (see `enterLibraryCall`); optimizers and utilities wrap their work in it. */
-export function libraryCall<T>(owner: object, what: string, fn: () => T): T {
+export function libraryCall<T>(owner: object | string, what: string, fn: () => T): T {
   enterLibraryCall(owner, what);
   let r: T;
   try {
