@@ -59,6 +59,8 @@ export class Tensor {
    * is spilled: the next use uploads it again.
    */
   _host: HostArray | null = null;
+  /** Bumped by every in-place change of the values (PyTorch's `_version`): lets a copy of the values tell that it is stale. */
+  _version = 0;
   readonly shape: readonly number[];
   readonly dtype: DType;
   requiresGrad = false;
@@ -146,6 +148,7 @@ export class Tensor {
 
   /** @internal drop the cached value of a variable-backed tensor (before a kernel updates the variable in place, so TF need not copy). */
   _dropCache(): void {
+    this._version++; // a kernel is about to update the variable in place
     if (this._res === null || this._stale) return;
     this._replace(null);
     this._stale = true;
@@ -172,6 +175,7 @@ export class Tensor {
   private _replace(v: TfTensor | null): void {
     for (const old of [this._tf, this._alt]) if (old !== null && old !== v) old.dispose();
     this._host = null;
+    this._version++;
     this._tf = v;
     this._alt = null;
     this._nhwc = false;

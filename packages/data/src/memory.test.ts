@@ -44,4 +44,16 @@ describe('DataLoader memory', () => {
     expect(ds.tensors[0]!.isDisposed).toBe(false);
     expect(() => seen[0].add(1)).not.toThrow(TensorReleasedError);
   });
+
+  it('TensorDataset batches are gathered from a JavaScript copy that follows in-place changes', () => {
+    const x = arange(0, 12).reshape([6, 2]).float();
+    const flag = tensor([true, false, true, false, true, false]);
+    const ds = new TensorDataset(x, flag);
+    const [xb, fb] = ds.getBatch([4, 1]);
+    expect(xb!.toArray()).toEqual([[8, 9], [2, 3]]);
+    expect(fb!.dtype).toBe('bool');
+    expect(fb!.toArray()).toEqual([true, false]);
+    noGrad(() => x.add_(100));
+    expect(ds.getBatch([4])[0]!.toArray()).toEqual([[108, 109]]);
+  });
 });
