@@ -96,17 +96,21 @@ export function exitLibraryCall<T>(result: T): T {
   const made = frameTensors;
   if (made.length === 0) return result;
   frameTensors = [];
+  // The common result, one Tensor, needs no set.
+  const single = TensorClass !== undefined && result instanceof TensorClass ? (result as Tensor) : null;
   const returned = new Set<Tensor>();
-  collectTensors(result, returned, 0);
+  if (single !== null) returned.add(single);
+  else collectTensors(result, returned, 0);
   const graph = nodeCount !== frameNodes;
   const label = `${typeof owner === 'string' ? owner : (owner?.constructor.name ?? 'a library call')}.${frameWhat}()`;
+  let reason: string | undefined;
   const internals: Tensor[] = [];
   for (const t of made) {
     if (t._owner !== AUTO || t._tf === null) continue;
-    if (!t._internal || returned.has(t)) {
+    if (!t._internal || t === single || returned.has(t)) {
       t._internal = false;
       toAuto(t);
-    } else if (!graph) t._free(internalReason(label, 'when that call returned'));
+    } else if (!graph) t._free((reason ??= internalReason(label, 'when that call returned')));
     else internals.push(t);
   }
   if (internals.length > 0) {
@@ -116,7 +120,7 @@ export function exitLibraryCall<T>(result: T): T {
       rec.roots.push(r);
     }
     for (const t of internals) {
-      if (rec.roots.length === 0) t._free(internalReason(label, 'when that call returned'));
+      if (rec.roots.length === 0) t._free((reason ??= internalReason(label, 'when that call returned')));
       else {
         t._rec = rec;
         toAuto(t);
@@ -249,6 +253,14 @@ function boundary(explicit: boolean): void {
   step++;
   const limit = step - 2;
   const where = explicit ? `step boundary #${step}` : `automatic step boundary #${step}`;
+  // Reasons are built once per boundary (and per library call for internals), not per tensor.
+  const reasons = new Map<FrameRecord | null, string>();
+  const freed = (t: Tensor, when: string): string => {
+    let r = reasons.get(t._rec);
+    if (r === undefined) reasons.set(t._rec, (r = internalReason(t._rec?.label ?? 'a library call', `at ${where}, ${when}`)));
+    return r;
+  };
+  let graphReason: string | undefined;
   const kept: Tensor[] = [];
   for (const t of autoList) {
     if (t._owner !== AUTO || t._tf === null) continue;
@@ -259,9 +271,9 @@ function boundary(explicit: boolean): void {
     if (explicit) {
       if (t._internal) {
         if (recordState(t._rec, limit) === 'held') kept.push(t); // a result of its call is still in use (or kept): so is its graph
-        else t._free(internalReason(t._rec?.label ?? 'a library call', `at ${where}, two boundaries after its last use`));
+        else t._free(freed(t, 'two boundaries after its last use'));
       } else {
-        t._dropGraph(`its graph was released at ${where}, two step boundaries after it was last used`);
+        if (t._node !== null) t._dropGraph((graphReason ??= `its graph was released at ${where}, two step boundaries after it was last used`));
         t._spill();
       }
       continue;
@@ -273,7 +285,7 @@ function boundary(explicit: boolean): void {
     if (t._internal) {
       const s = recordState(t._rec, limit);
       if (s === 'dead') {
-        t._free(internalReason(t._rec?.label ?? 'a library call', `at ${where}, once nothing could use it`));
+        t._free(freed(t, 'once nothing could use it'));
         continue;
       }
       if (s === 'held') {
