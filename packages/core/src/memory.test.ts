@@ -250,3 +250,21 @@ describe('library calls and reachable tensors (issue 7, sections 2 and 2b)', () 
     expect((error as Error).message).toMatch(/released before backward\(\) reached it.*call backward\(\) on each batch/s);
   });
 });
+
+describe('library calls that return a Promise', () => {
+  it('leave what they made to the user (an async forward goes on after returning)', async () => {
+    const owner = { constructor: { name: 'AsyncNet' } };
+    let h: Tensor | null = null;
+    const out = await noGrad(() =>
+      libraryCall(owner, 'forward', () => {
+        h = randn([2, 3]).mul(2);
+        return Promise.resolve().then(() => h!.add(1));
+      }),
+    );
+    markStep();
+    markStep();
+    markStep();
+    expect(h!.isDisposed).toBe(false);
+    expect(out.shape).toEqual([2, 3]);
+  });
+});

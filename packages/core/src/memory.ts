@@ -102,6 +102,14 @@ export function exitLibraryCall<T>(result: T): T {
   if (single !== null) returned.add(single);
   else collectTensors(result, returned, 0);
   const graph = nodeCount !== frameNodes;
+  if (result instanceof Promise) {
+    // An async forward goes on after it returned: what it made so far is not known to be done with.
+    for (const t of made) if (t._owner === AUTO && t._tf !== null) {
+      t._internal = false;
+      toAuto(t);
+    }
+    return result;
+  }
   const label = `${typeof owner === 'string' ? owner : (owner?.constructor.name ?? 'a library call')}.${frameWhat}()`;
   let reason: string | undefined;
   const internals: Tensor[] = [];
