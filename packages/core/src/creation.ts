@@ -64,10 +64,10 @@ export function tensor(data: TensorData, options: CreateOptions & { shape?: numb
     if (sizeOf(shape) !== n) throw new ShapeError(`tensor(): shape [${shape.join(', ')}] needs ${sizeOf(shape)} values, received a typed array of ${n}.`);
     if (data instanceof Float32Array || data instanceof Float64Array) {
       dtype = options.dtype ?? 'float32';
-      values = data instanceof Float32Array ? data : Float32Array.from(data);
+      values = Float32Array.from(data); // a copy, as torch.tensor makes: the tensor may keep it (memory.ts) while you reuse yours
     } else {
       dtype = options.dtype ?? 'int32';
-      values = data instanceof Int32Array ? data : Int32Array.from(data as ArrayLike<number>);
+      values = Int32Array.from(data as ArrayLike<number>);
     }
   } else {
     const inferred = inferShape(data as Nested);

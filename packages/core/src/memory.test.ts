@@ -268,3 +268,18 @@ describe('library calls that return a Promise', () => {
     expect(out.shape).toEqual([2, 3]);
   });
 });
+
+describe('tensors made from JavaScript arrays', () => {
+  it('copy the array: reusing it for the next batch does not change a tensor you hold, also after it left native memory', () => {
+    const buf = new Float32Array([1, 2, 3]);
+    const a = tensor(buf);
+    a.add(0); // uploaded
+    buf.set([7, 8, 9]);
+    const b = tensor(buf);
+    markStep();
+    markStep();
+    markStep();
+    expect(a.toArray()).toEqual([1, 2, 3]);
+    expect(b.toArray()).toEqual([7, 8, 9]);
+  });
+});
