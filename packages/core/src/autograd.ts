@@ -168,16 +168,16 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
     let inGrads: TfTensor[];
     try {
       inGrads = T.tidy(() => {
-      const seen = new Set<TfTensor>([g]);
-      return rule(convert(g, t._nhwc, layout?.out ?? false)).map((x, i) => {
-        if (x === null) return null;
-        const input = node.inputs[i]!;
-        if (!input.requiresGrad) return null;
-        const gi = convert(x, layout?.inputs[i] ?? false, input._nhwc);
-        if (seen.has(gi)) return T.clone(gi);
-        seen.add(gi);
-        return gi;
-      }) as TfTensor[];
+        const seen = new Set<TfTensor>([g]);
+        return rule(convert(g, t._nhwc, layout?.out ?? false)).map((x, i) => {
+          if (x === null) return null;
+          const input = node.inputs[i]!;
+          if (!input.requiresGrad) return null;
+          const gi = convert(x, layout?.inputs[i] ?? false, input._nhwc);
+          if (seen.has(gi)) return T.clone(gi);
+          seen.add(gi);
+          return gi;
+        }) as TfTensor[];
       });
     } catch (e) {
       g.dispose();
