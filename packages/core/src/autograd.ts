@@ -7,8 +7,8 @@
  * See docs/design/autograd.md.
  */
 import { tf, type TfTensor } from './engine.js';
-import { AutogradError } from './errors.js';
-import { markStep } from './memory.js';
+import { AutogradError, TensorReleasedError } from './errors.js';
+import { markStep, noteRecorded } from './memory.js';
 import { scalarTf } from './ops/util.js';
 import { k2, reduce, reshapeRaw } from './ops/raw.js';
 import { toNCHW, toNHWC } from './layout.js';
@@ -38,6 +38,8 @@ export interface Node {
   /** Internal tensors the rule needs, released with the graph. */
   saved: TfTensor[] | undefined;
   layout: GradLayout | undefined;
+  /** Why the graph was released before a backward() used it (memory.ts), for the error. */
+  releasedBecause?: string;
 }
 
 let gradEnabled = true;
@@ -82,6 +84,7 @@ export function record(out: Tensor, name: string, inputs: Tensor[], backward: Ba
       if (x.requiresGrad) {
         out.requiresGrad = true;
         out._node = { name, inputs, backward, saved, layout };
+        noteRecorded(inputs);
         return out;
       }
     }
@@ -163,23 +166,32 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
     if (rule === null) {
       g.dispose();
       for (const r of grads.values()) r.dispose();
+      if (node.releasedBecause !== undefined) throw graphReleased(node.name, node.releasedBecause);
       throw new AutogradError(`backward(): trying to backward through the graph a second time (the saved tensors of '${node.name}' were already freed). Pass { retainGraph: true } to the first backward() if you need to call it twice.`);
     }
     // Rules may pass `g` through (or return one tensor twice): give each input its own handle.
     // Gradients are kept in each tensor's stored layout; convert where the rule's layout differs.
     const layout = node.layout;
-    const inGrads = T.tidy(() => {
-      const seen = new Set<TfTensor>([g]);
-      return rule(convert(g, t._nhwc, layout?.out ?? false)).map((x, i) => {
-        if (x === null) return null;
-        const input = node.inputs[i]!;
-        if (!input.requiresGrad) return null;
-        const gi = convert(x, layout?.inputs[i] ?? false, input._nhwc);
-        if (seen.has(gi)) return T.clone(gi);
-        seen.add(gi);
-        return gi;
-      }) as TfTensor[];
-    });
+    let inGrads: TfTensor[];
+    try {
+      inGrads = T.tidy(() => {
+        const seen = new Set<TfTensor>([g]);
+        return rule(convert(g, t._nhwc, layout?.out ?? false)).map((x, i) => {
+          if (x === null) return null;
+          const input = node.inputs[i]!;
+          if (!input.requiresGrad) return null;
+          const gi = convert(x, layout?.inputs[i] ?? false, input._nhwc);
+          if (seen.has(gi)) return T.clone(gi);
+          seen.add(gi);
+          return gi;
+        }) as TfTensor[];
+      });
+    } catch (e) {
+      g.dispose();
+      for (const r of grads.values()) r.dispose();
+      if (e instanceof TensorReleasedError) throw graphReleased(node.name, e.message);
+      throw e;
+    }
     g.dispose();
     node.inputs.forEach((x, i) => {
       const gi = inGrads[i];
@@ -195,6 +207,15 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
     if (!retain) freeNode(node);
   }
   markStep();
+}
+
+/** The error for a graph that a step boundary released before backward() reached it. */
+function graphReleased(name: string, why: string): AutogradError {
+  return new AutogradError(
+    `backward(): part of this graph (at '${name}') was released before backward() reached it: ${why}. ` +
+      'A graph must be backpropagated before the next-but-one step boundary (a DataLoader batch, backward() or markStep()). ' +
+      'To accumulate gradients over several batches, call backward() on each batch\'s loss (gradients add up in .grad) instead of summing the losses first.',
+  );
 }
 
 /** A gradient moved from one layout to another (true = NHWC); unchanged if they agree. */

@@ -118,10 +118,11 @@ export function tensor(data: TensorData, options: CreateOptions & { shape?: numb
     if (sizeOf(shape) !== n) throw new ShapeError(`tensor(): shape [${shape.join(', ')}] needs ${sizeOf(shape)} values, received a typed array of ${n}.`);
     if (data instanceof Float32Array || data instanceof Float64Array) {
       dtype = checkDType(options.dtype ?? 'float32');
-      values = data;
+      // a copy, as torch.tensor makes: the tensor may keep it as its host copy (memory.ts) while you reuse yours
+      values = data instanceof Float32Array && dtype === 'float32' ? Float32Array.from(data) : data;
     } else {
       dtype = checkDType(options.dtype ?? 'int32');
-      values = isSmallInt(data) ? Int32Array.from(data as ArrayLike<number>) : (data as Int32Array | Uint32Array);
+      values = isSmallInt(data) || data instanceof Int32Array ? Int32Array.from(data as ArrayLike<number>) : (data as Uint32Array);
     }
   } else {
     const inferred = inferShape(data as Nested);

@@ -36,6 +36,8 @@ export { isGradEnabled, type BackwardOptions } from './autograd.js';
 // noGrad / enableGrad in both forms: a callback, or `using _ = noGrad()` (installs Symbol.dispose where missing).
 export { noGrad, enableGrad, setGradEnabled, GradMode } from './grad_mode.js';
 export { scope, markStep, memory, type MemoryInfo } from './memory.js';
+/** @internal library-call frames for @duet/nn and @duet/keras (docs/design/memory.md). */
+export { libraryCall, enterLibraryCall, exitLibraryCall, runUserCode, markUserReachable, inLibraryCall } from './memory.js';
 export { manualSeed, Generator, randomUniform, randomNormal } from './random.js';
 export { decodeImage, type DecodedImage } from './image.js';
 export { backendInfo, initBackend, countKernels, type BackendInfo, type Device, type KernelCount } from './engine.js';

@@ -2,10 +2,15 @@
  * Who owns a tensor's native memory, and when it is released.
  * See docs/design/memory.md for the design and its reasons.
  *
- * - USER: yours until you call `dispose()` (parameters, `keep()`-ed tensors,
- *   and everything created before training starts).
- * - AUTO: released at the second step boundary after it was last used.
- *   A step boundary is `backward()`, a DataLoader batch, or `markStep()`.
+ * - USER: yours until you call `dispose()` (parameters, `keep()`-ed tensors).
+ * - AUTO: managed at step boundaries. A tensor not used for two boundaries
+ *   is either freed, if it is *internal* (made inside a library call - a
+ *   module's forward, a loss, an optimizer step - and not returned), or
+ *   *moved to JavaScript memory* (spilled) otherwise: its values stay valid
+ *   and go back to the native engine if it is used again; the copy is
+ *   collected with the Tensor object by JavaScript's garbage collector.
+ *   Boundaries: `backward()`, a DataLoader batch, `markStep()` (explicit),
+ *   and automatic ones when many tensors were made without any.
  * - SCOPE: released when the enclosing `scope(fn)` returns, unless returned.
  * - GRAD: owned by the leaf whose `.grad` it is.
  */
@@ -19,15 +24,174 @@ export const GRAD = 3;
 export type Owner = typeof USER | typeof AUTO | typeof SCOPE | typeof GRAD;
 
 let step = 0;
-let started = false;
+/** Native AUTO tensors outside library calls (and what library calls left behind). */
 let autoList: Tensor[] = [];
+/** autoList's length after the last boundary, and bytes added since: what triggers an automatic boundary. */
+let afterBoundary = 0;
+let pendingBytes = 0;
 const scopes: Tensor[][] = [];
+
+/** An automatic boundary comes after this many new AUTO tensors (or bytes) without one. */
+const AUTO_TENSORS = 1000;
+const AUTO_BYTES = 256 * 2 ** 20;
+/** Grows to twice the largest number of tensors seen between two explicit boundaries (a training step never gets an automatic one). */
+let autoTensors = AUTO_TENSORS;
 
 /** The step counter that tensors record as "last used". */
 export function currentStep(): number {
   return step;
 }
 
+// ------------------------------------------------------------ library calls
+/**
+ * A library call (a module's forward, a loss, an optimizer step) in progress.
+ * Tensors made inside it are *internal* unless it returns them: when the
+ * outermost call ends they are freed at once if no autograd graph was
+ * recorded, else they live as long as the graph of what it returned.
+ */
+let depth = 0;
+let frameTensors: Tensor[] = [];
+let frameOwner: object | string | null = null;
+let frameWhat = '';
+let frameNodes = 0;
+/** Nodes recorded so far (autograd's record() counts them). */
+let nodeCount = 0;
+
+/** @internal autograd calls this for every node it records; `inputs` are now part of a graph. */
+export function noteRecorded(inputs: readonly Tensor[]): void {
+  nodeCount++;
+  for (const x of inputs) x._consumed = true;
+}
+
+/**
+ * Group of tensors a library call made and left behind with a graph: they
+ * live as long as one of the call's results (`roots`) may still need them.
+ */
+export interface FrameRecord {
+  label: string;
+  roots: Tensor[];
+}
+
+/**
+ * @internal Enter a library call: `owner`'s method `what` (named in error
+ * messages as `MyModel.forward()`; `owner` may be a name). Pair with `exitLibraryCall`.
+ */
+export function enterLibraryCall(owner: object | string, what: string): void {
+  if (depth++ === 0) {
+    frameOwner = owner;
+    frameWhat = what;
+    frameNodes = nodeCount;
+  }
+}
+
+/**
+ * @internal Leave a library call, handing out `result`. When the outermost
+ * call ends, what it made and does not return is released (no graph) or tied
+ * to the returned tensors' graph. Returns `result`.
+ */
+export function exitLibraryCall<T>(result: T): T {
+  if (--depth > 0) return result;
+  const owner = frameOwner;
+  frameOwner = null;
+  const made = frameTensors;
+  if (made.length === 0) return result;
+  frameTensors = [];
+  // The common result, one Tensor, needs no set.
+  const single = TensorClass !== undefined && result instanceof TensorClass ? (result as Tensor) : null;
+  const returned = new Set<Tensor>();
+  if (single !== null) returned.add(single);
+  else collectTensors(result, returned, 0);
+  const graph = nodeCount !== frameNodes;
+  if (result instanceof Promise) {
+    // An async forward goes on after it returned: what it made so far is not known to be done with.
+    for (const t of made) if (t._owner === AUTO && t._tf !== null) {
+      t._internal = false;
+      toAuto(t);
+    }
+    return result;
+  }
+  const label = `${typeof owner === 'string' ? owner : (owner?.constructor.name ?? 'a library call')}.${frameWhat}()`;
+  let reason: string | undefined;
+  const internals: Tensor[] = [];
+  for (const t of made) {
+    if (t._owner !== AUTO || t._tf === null) continue;
+    if (!t._internal || t === single || returned.has(t)) {
+      t._internal = false;
+      toAuto(t);
+    } else if (!graph) t._free((reason ??= internalReason(label, 'when that call returned')));
+    else internals.push(t);
+  }
+  if (internals.length > 0) {
+    const rec: FrameRecord = { label, roots: [] };
+    for (const r of returned) if (r._owner === AUTO && r._node !== null) {
+      r._rec = rec;
+      rec.roots.push(r);
+    }
+    for (const t of internals) {
+      if (rec.roots.length === 0) t._free((reason ??= internalReason(label, 'when that call returned')));
+      else {
+        t._rec = rec;
+        toAuto(t);
+      }
+    }
+  }
+  maybeAutoBoundary();
+  return result;
+}
+
+/** Run `fn` as `owner`'s library call `what` (see `enterLibraryCall`); optimizers and utilities wrap their work in it. */
+export function libraryCall<T>(owner: object | string, what: string, fn: () => T): T {
+  enterLibraryCall(owner, what);
+  let r: T;
+  try {
+    r = fn();
+  } catch (e) {
+    exitLibraryCall(undefined);
+    throw e;
+  }
+  return exitLibraryCall(r);
+}
+
+/**
+ * @internal Run user code (a forward hook, an optimizer's closure) inside a
+ * library call: the tensors in `handedOut` (what it receives) and those it
+ * makes are the user's; library calls it makes are outermost calls of their own.
+ */
+export function runUserCode<T>(handedOut: unknown, fn: () => T): T {
+  if (depth === 0) return fn();
+  markUserReachable(handedOut);
+  const saved = { depth, frameTensors, frameOwner, frameWhat, frameNodes };
+  depth = 0;
+  frameTensors = [];
+  try {
+    return fn();
+  } finally {
+    ({ depth, frameTensors, frameOwner, frameWhat, frameNodes } = saved);
+  }
+}
+
+/** @internal The tensors in `v` can be reached by user code: never freed as internal. */
+export function markUserReachable(v: unknown): void {
+  if (depth === 0) return;
+  const s = new Set<Tensor>();
+  collectTensors(v, s, 0);
+  for (const t of s) t._internal = false;
+}
+
+/** True inside a library call (and not in user code it runs). */
+export function inLibraryCall(): boolean {
+  return depth > 0;
+}
+
+function internalReason(label: string, when: string): string {
+  return (
+    `it was made inside ${label} and not returned, so Duet released it ${when} ` +
+    '(tensors that a module\'s forward(), a loss or an optimizer step make and do not return are freed early). ' +
+    'To keep such a tensor (e.g. one stored on the module as this.h = ...), return it, or call .keep() on it when you store it (and .dispose() when done)'
+  );
+}
+
+// ------------------------------------------------------------------ owners
 /** Called by the Tensor constructor: decide who owns a new tensor. */
 export function adopt(t: Tensor): void {
   t._lastUsed = step;
@@ -35,44 +199,166 @@ export function adopt(t: Tensor): void {
   if (frame !== undefined) {
     t._owner = SCOPE;
     frame.push(t);
-  } else if (started) {
-    t._owner = AUTO;
-    autoList.push(t);
-  } else {
-    t._owner = USER;
+    return;
   }
+  t._owner = AUTO;
+  if (depth > 0) {
+    t._internal = true;
+    frameTensors.push(t);
+    return;
+  }
+  toAuto(t);
+  maybeAutoBoundary();
 }
 
-/** Hand a tensor back to automatic management (e.g. a `.grad` that was reset). */
+function toAuto(t: Tensor): void {
+  autoList.push(t);
+  pendingBytes += t._bytes();
+}
+
+/** Hand a tensor back to automatic management (e.g. a `.grad` that was reset, a spilled tensor used again). */
 export function release(t: Tensor): void {
   if (t._tf === null) return;
   t._lastUsed = step;
   t._owner = AUTO;
-  autoList.push(t);
+  toAuto(t);
 }
 
+// -------------------------------------------------------------- boundaries
 /**
  * Mark a training-step boundary. Tensors managed automatically that were not
- * used during the last two steps are released. Inside `scope()` it does nothing
- * (the scope owns its tensors). `backward()` and DataLoader batches call it.
+ * used during the last two steps are freed (internal ones) or moved to
+ * JavaScript memory (the others, and their autograd graphs are released).
+ * Inside `scope()` it does nothing (the scope owns its tensors).
+ * `backward()` and DataLoader batches call it.
  */
 export function markStep(): void {
   if (scopes.length > 0) return;
-  step++;
-  if (!started) {
-    started = true;
-    return;
-  }
-  const limit = step - 2;
-  const keep: Tensor[] = [];
-  for (const t of autoList) {
-    if (t._owner !== AUTO || t._tf === null) continue;
-    if (t._lastUsed <= limit) t._free(`it was released automatically at training step boundary #${step} (last used at step #${t._lastUsed})`);
-    else keep.push(t);
-  }
-  autoList = keep;
+  const made = autoList.length - afterBoundary;
+  if (made * 2 > autoTensors) autoTensors = made * 2;
+  boundary(true);
 }
 
+/** An automatic boundary when many tensors were made without one (outside library calls only). */
+function maybeAutoBoundary(): void {
+  if (depth > 0 || scopes.length > 0) return;
+  if (autoList.length - afterBoundary >= autoTensors || pendingBytes >= AUTO_BYTES) boundary(false);
+}
+
+let droppedGraphs = 0;
+let warned = false;
+/** Graphs dropped by automatic boundaries before the one-time warning. */
+const WARN_AFTER = 500;
+
+/**
+ * Free or spill what was not used during the last two boundaries.
+ * Explicit boundaries (a training step) release old graphs, as the step's
+ * backward() has used them. Automatic ones keep every graph that may still be
+ * backpropagated: they drop only graphs whose result nothing used since it
+ * was made (e.g. a model output made with gradient recording and thrown away).
+ */
+function boundary(explicit: boolean): void {
+  step++;
+  const limit = step - 2;
+  const where = explicit ? `step boundary #${step}` : `automatic step boundary #${step}`;
+  // Reasons are built once per boundary (and per library call for internals), not per tensor.
+  const reasons = new Map<FrameRecord | null, string>();
+  const freed = (t: Tensor, when: string): string => {
+    let r = reasons.get(t._rec);
+    if (r === undefined) reasons.set(t._rec, (r = internalReason(t._rec?.label ?? 'a library call', `at ${where}, ${when}`)));
+    return r;
+  };
+  let graphReason: string | undefined;
+  const kept: Tensor[] = [];
+  for (const t of autoList) {
+    if (t._owner !== AUTO || t._tf === null) continue;
+    if (t._lastUsed > limit || t._res !== null) {
+      kept.push(t);
+      continue;
+    }
+    if (explicit) {
+      if (t._internal) {
+        if (recordState(t._rec, limit) === 'held') kept.push(t); // a result of its call is still in use (or kept): so is its graph
+        else t._free(freed(t, 'two boundaries after its last use'));
+      } else {
+        if (t._node !== null) t._dropGraph((graphReason ??= `its graph was released at ${where}, two step boundaries after it was last used`));
+        t._spill();
+      }
+      continue;
+    }
+    if (isDroppableRoot(t, limit) && (t._rec === null || recordState(t._rec, limit) === 'dead')) {
+      droppedGraphs++;
+      dropGraphDeep(t, limit, `its graph was released at ${where}: nothing used it for two boundaries and no backward() ran`);
+    }
+    if (t._internal) {
+      const s = recordState(t._rec, limit);
+      if (s === 'dead') {
+        t._free(freed(t, 'once nothing could use it'));
+        continue;
+      }
+      if (s === 'held') {
+        kept.push(t);
+        continue;
+      }
+    }
+    // A live node's saved tensors are native: keep them with their tensor (spilling would orphan them).
+    if (t._node !== null && t._node.backward !== null && t._node.saved !== undefined) kept.push(t);
+    else t._spill();
+  }
+  autoList = kept;
+  afterBoundary = kept.length;
+  pendingBytes = 0;
+  if (!warned && droppedGraphs >= WARN_AFTER) warnGraphs();
+}
+
+/** A tensor with a graph that nothing consumed and that was not used for two boundaries. */
+function isDroppableRoot(t: Tensor, limit: number): boolean {
+  return t._node !== null && t._node.backward !== null && !t._consumed && t._owner === AUTO && t._lastUsed <= limit;
+}
+
+/** Drop `root`'s graph and those of the old tensors only it led to. */
+function dropGraphDeep(root: Tensor, limit: number, reason: string): void {
+  const stack = [root];
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    const node = t._node;
+    if (node === null || node.backward === null) continue;
+    const inputs = node.inputs;
+    t._dropGraph(reason);
+    for (const x of inputs) if (x._owner === AUTO && !x._internal && x._lastUsed <= limit) stack.push(x);
+  }
+}
+
+/** A library-call result that can no longer need the call's internals. */
+function rootDone(r: Tensor, limit: number): boolean {
+  if (r._tf === null && r._host === null) return true; // released
+  if (r._node === null || r._node.backward === null) return true; // no graph left
+  return isDroppableRoot(r, limit);
+}
+
+/** 'dead': no result of the call can need its internals; 'live': a graph that may be backpropagated needs them; 'held': a result is in use. */
+function recordState(rec: FrameRecord | null, limit: number): 'dead' | 'live' | 'held' {
+  if (rec === null) return 'dead';
+  let state: 'dead' | 'live' | 'held' = 'dead';
+  for (const r of rec.roots) {
+    if (rootDone(r, limit)) continue;
+    if (r._owner !== AUTO || r._lastUsed > limit) return 'held';
+    state = 'live';
+  }
+  return state;
+}
+
+function warnGraphs(): void {
+  warned = true;
+  process.emitWarning(
+    `${droppedGraphs} results of module calls were made with gradient recording on and never used by backward() or another op; ` +
+      'Duet released their graphs at automatic step boundaries and moved the results to JavaScript memory. ' +
+      'If this is inference, run it under noGrad(() => ...): intermediates are then freed as soon as each call returns. See docs/design/memory.md.',
+    { type: 'DuetMemoryWarning', code: 'DUET_GRAPHS_WITHOUT_BACKWARD' },
+  );
+}
+
+// ------------------------------------------------------------------- scope
 /**
  * Run `fn`; every tensor it creates is released when it returns, except the
  * tensors in its result (a Tensor, or arrays/objects of them) and those you
@@ -111,30 +397,40 @@ export function _registerTensorClass(c: new (...args: never[]) => Tensor): void 
   TensorClass = c;
 }
 
-function collectTensors(v: unknown, out: Set<Tensor>, depth: number): void {
-  if (v === null || typeof v !== 'object' || depth > 8) return;
+/** The tensors in a value: a Tensor, arrays, Maps, Sets and objects (plain or class instances) of them. */
+function collectTensors(v: unknown, out: Set<Tensor>, depthLeft: number): void {
+  if (v === null || typeof v !== 'object' || depthLeft > 8) return;
   if (TensorClass !== undefined && v instanceof TensorClass) {
     out.add(v);
     return;
   }
-  if (Array.isArray(v)) for (const x of v) collectTensors(x, out, depth + 1);
-  else if (v instanceof Map) for (const x of v.values()) collectTensors(x, out, depth + 1);
-  else if (Object.getPrototypeOf(v) === Object.prototype) for (const x of Object.values(v)) collectTensors(x, out, depth + 1);
+  if (Array.isArray(v)) for (const x of v) collectTensors(x, out, depthLeft + 1);
+  else if (v instanceof Map || v instanceof Set) for (const x of v.values()) collectTensors(x, out, depthLeft + 1);
+  else if (!ArrayBuffer.isView(v) && !(v instanceof Promise)) for (const x of Object.values(v)) collectTensors(x, out, depthLeft + 1);
 }
 
 export interface MemoryInfo {
   /** Native tensors alive in the engine (tfjs's count, includes Duet's caches). */
   numTensors: number;
   numBytes: number;
-  /** Tensors that Duet will release automatically at a coming step boundary. */
+  /** Native tensors that Duet will free or move to JavaScript memory at a coming step boundary. */
   numAutoTensors: number;
-  /** Step boundaries seen so far. */
+  /** Step boundaries seen so far (explicit and automatic). */
   step: number;
+  /** Tensors moved to JavaScript memory at boundaries so far (their values stay valid). */
+  numSpilled: number;
+}
+
+let spills = 0;
+/** @internal counted by Tensor._spill. */
+export function noteSpill(): void {
+  spills++;
 }
 
 export function memory(): MemoryInfo {
   const m = tf().memory();
   let numAuto = 0;
   for (const t of autoList) if (t._owner === AUTO && t._tf !== null) numAuto++;
-  return { numTensors: m.numTensors, numBytes: m.numBytes, numAutoTensors: numAuto, step };
+  for (const t of frameTensors) if (t._owner === AUTO && t._tf !== null) numAuto++;
+  return { numTensors: m.numTensors, numBytes: m.numBytes, numAutoTensors: numAuto, step, numSpilled: spills };
 }

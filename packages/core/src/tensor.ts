@@ -4,9 +4,9 @@
  * Methods follow PyTorch's names in camelCase and delegate to `ops/`.
  */
 import type { TfTensor } from './engine.js';
-import { tf } from './engine.js';
+import { tf, nodeBackend } from './engine.js';
 import { AutogradError, DTypeError, TensorReleasedError } from './errors.js';
-import { adopt, release, currentStep, USER, GRAD, _registerTensorClass, type Owner } from './memory.js';
+import { adopt, release, currentStep, inLibraryCall, noteSpill, USER, AUTO, GRAD, _registerTensorClass, type Owner, type FrameRecord } from './memory.js';
 import { readVariable, assignVariable } from './ops/variables.js';
 import { k2 } from './ops/raw.js';
 import { toNCHW, toNHWC } from './layout.js';
@@ -28,6 +28,10 @@ export type TensorLike = Tensor | number | boolean;
 export interface DimOptions {
   keepdim?: boolean;
 }
+/** A tensor's values in JavaScript memory (see `Tensor._host`). */
+type HostArray = Float32Array | Int32Array | Uint8Array;
+/** Largest tensor whose JavaScript copy is kept from its creation (a data batch), so that moving it out of native memory costs no copy. */
+const HOST_COPY_BYTES = 64 * 2 ** 20;
 
 export class Tensor {
   /** @internal the native tensor, in the physical layout (see `_nhwc`); null once released. */
@@ -48,6 +52,20 @@ export class Tensor {
   _stale = false;
   /** @internal why the tensor was released. */
   _releasedBecause: string | undefined;
+  /** @internal made inside a library call and not handed to user code: may be freed, not just spilled (memory.ts). */
+  _internal = false;
+  /** @internal used as an input of a recorded autograd node (its graph was extended). */
+  _consumed = false;
+  /** @internal the library call whose result or leftover this is (memory.ts FrameRecord). */
+  _rec: FrameRecord | null = null;
+  /**
+   * @internal the stored value in JavaScript memory: the values a tensor was
+   * made from, or a copy taken when it was spilled. With `_tf` null the tensor
+   * is spilled: the next use uploads it again.
+   */
+  _host: HostArray | null = null;
+  /** Bumped by every in-place change of the values (PyTorch's `_version`): lets a copy of the values tell that it is stale. */
+  _version = 0;
   readonly shape: readonly number[];
   readonly dtype: DType;
   requiresGrad = false;
@@ -64,6 +82,7 @@ export class Tensor {
     this.shape = nhwc ? [s[0]!, s[3]!, s[1]!, s[2]!] : s;
     this.dtype = value.dtype as DType;
     adopt(this);
+    if (this._owner === AUTO && !this._internal) this._host = pendingUpload(value, this._bytes());
   }
 
   /** @internal The logical native value (what every op reads); an NHWC tensor converts once and caches it. Throws if released. */
@@ -81,10 +100,49 @@ export class Tensor {
   /** @internal The native value as stored (`_v()` if not `_nhwc`); throws a clear error if it was released. */
   _stored(): TfTensor {
     if (this._stale) this._refresh();
-    const v = this._tf;
-    if (v === null) throw this._releasedError();
+    const v = this._tf ?? this._unspill();
     this._lastUsed = currentStep();
     return v;
+  }
+
+  /** @internal bytes of the stored value. */
+  _bytes(): number {
+    return this.size * (this.dtype === 'bool' ? 1 : 4);
+  }
+
+  /** @internal move the value to JavaScript memory and release the native one; the next use uploads it again. */
+  _spill(): void {
+    const v = this._tf;
+    if (v === null || this._res !== null) return;
+    this._host ??= v.dataSync() as HostArray;
+    this._alt?.dispose();
+    this._alt = null;
+    v.dispose();
+    this._tf = null;
+    noteSpill();
+  }
+
+  /** The value of a spilled tensor, uploaded again (lazily: tfjs-node copies it on the first kernel that reads it). */
+  private _unspill(): TfTensor {
+    const h = this._host;
+    if (h === null) throw this._releasedError();
+    const s = this.shape;
+    // keep(): a use inside tf.tidy (autograd's rules) must not dispose it.
+    const v = tf().keep(tf().tensor(h, this._nhwc ? [s[0]!, s[2]!, s[3]!, s[1]!] : (s as number[]), this.dtype));
+    this._tf = v;
+    if (this._owner === AUTO) release(this);
+    return v;
+  }
+
+  /** @internal release this tensor's autograd graph (its node's saved tensors); a later backward() through it explains `reason`. */
+  _dropGraph(reason: string): void {
+    const node = this._node;
+    if (node === null || node.backward === null) return;
+    for (const t of node.saved ?? []) t.dispose();
+    node.saved = undefined;
+    node.backward = null;
+    node.inputs = [];
+    node.releasedBecause = reason;
   }
 
   /** @internal re-read the value of a variable-backed tensor after an in-place kernel updated it. */
@@ -96,6 +154,7 @@ export class Tensor {
 
   /** @internal drop the cached value of a variable-backed tensor (before a kernel updates the variable in place, so TF need not copy). */
   _dropCache(): void {
+    this._version++; // a kernel is about to update the variable in place
     if (this._res === null || this._stale) return;
     this._replace(null);
     this._stale = true;
@@ -121,6 +180,8 @@ export class Tensor {
   /** Store `v` (logical, or null), disposing the stored value and its cached conversion. */
   private _replace(v: TfTensor | null): void {
     for (const old of [this._tf, this._alt]) if (old !== null && old !== v) old.dispose();
+    this._host = null;
+    this._version++;
     this._tf = v;
     this._alt = null;
     this._nhwc = false;
@@ -135,9 +196,14 @@ export class Tensor {
     }
     this._alt?.dispose();
     this._alt = null;
-    if (this._tf === null) return;
-    this._tf.dispose();
-    this._tf = null;
+    if (this._tf === null) {
+      if (this._host === null) return;
+      this._host = null;
+    } else {
+      this._tf.dispose();
+      this._tf = null;
+      this._host = null;
+    }
     this._releasedBecause = reason;
     // Each node belongs to exactly one output: its internal saved tensors go with it.
     if (this._node !== null) {
@@ -149,11 +215,7 @@ export class Tensor {
   }
 
   private _releasedError(): TensorReleasedError {
-    return new TensorReleasedError(
-      `This tensor (shape [${this.shape.join(', ')}], ${this.dtype}) can no longer be used: ${this._releasedBecause ?? 'it was released'}. ` +
-        'To use a tensor across training steps, call .keep() on it (and .dispose() when done), ' +
-        'or read its values before the next step with .item() / .toArray().',
-    );
+    return new TensorReleasedError(`This tensor (shape [${this.shape.join(', ')}], ${this.dtype}) can no longer be used: ${this._releasedBecause ?? 'it was released'}.`);
   }
 
   get ndim(): number {
@@ -178,7 +240,7 @@ export class Tensor {
   }
   /** True once the native memory was released. */
   get isDisposed(): boolean {
-    return this._tf === null && !this._stale;
+    return this._tf === null && !this._stale && this._host === null;
   }
   /** The name of the op that produced this tensor, like PyTorch's `grad_fn`. */
   get gradFn(): string | null {
@@ -186,7 +248,9 @@ export class Tensor {
   }
 
   get grad(): Tensor | null {
-    return this._grad;
+    const g = this._grad;
+    if (g !== null && !inLibraryCall()) g._internal = false; // user code holds it now: never freed as internal
+    return g;
   }
   set grad(g: Tensor | null) {
     if (g === this._grad) return;
@@ -205,6 +269,8 @@ export class Tensor {
     if (this._grad === null || this._grad._tf === null) {
       const t = new Tensor(g);
       t._owner = GRAD;
+      t._internal = true; // made by backward(); user code that reads .grad makes it its own
+      t._host = null;
       this._grad = t;
       return;
     }
@@ -216,6 +282,7 @@ export class Tensor {
   keep(): this {
     this._stored();
     this._owner = USER;
+    this._host = null; // never spilled: no JavaScript copy needed
     return this;
   }
 
@@ -459,6 +526,14 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 }
 function mapNested(v: unknown, f: (x: unknown) => unknown): unknown {
   return Array.isArray(v) ? v.map((x) => mapNested(x, f)) : f(v);
+}
+
+/** The JavaScript array a fresh tensor was made from, if tfjs-node still holds it (it uploads on first use); small enough to keep. */
+function pendingUpload(v: TfTensor, bytes: number): HostArray | null {
+  if (bytes > HOST_COPY_BYTES) return null;
+  const map = (nodeBackend() as unknown as { tensorMap: { get(id: object): { values?: unknown } | undefined } }).tensorMap;
+  const values = map.get(v.dataId as object)?.values;
+  return ArrayBuffer.isView(values) ? (values as HostArray) : null;
 }
 
 /** @internal wrap a fresh native tensor. */

@@ -88,6 +88,8 @@ export function checkIndex(i: number, length: number, what: string): number {
  */
 export class TensorDataset extends Dataset<Tensor[]> {
   readonly tensors: Tensor[];
+  /** JavaScript copies of the tensors' values for `getBatch` (null: too large, gather natively), with the versions they were taken at. */
+  private host: { data: HostArray[]; versions: number[] } | null | undefined;
   constructor(...tensors: Tensor[]) {
     super();
     if (tensors.length === 0) throw new DataOptionError('tensors', 'TensorDataset: expected at least one tensor.');
@@ -110,12 +112,46 @@ export class TensorDataset extends Dataset<Tensor[]> {
     const i = checkIndex(index, this.length, 'TensorDataset.get');
     return this.tensors.map((t) => t.select(0, i));
   }
-  /** One gather per tensor for the whole batch. */
+  /**
+   * The rows at `indices` of each tensor, as one batch. Gathered in JavaScript
+   * from a copy of the values (taken on first use, again after an in-place
+   * change), so that each batch keeps the array it was made from and moving
+   * it out of native memory after its step copies nothing
+   * (docs/design/memory.md); datasets over 256 MB gather natively instead.
+   */
   getBatch(indices: number[]): Tensor[] {
-    const idx = tensor(Int32Array.from(indices, (i) => checkIndex(i, this.length, 'TensorDataset.getBatch')), { dtype: 'int32' });
-    return this.tensors.map((t) => t.indexSelect(0, idx));
+    const idx = Int32Array.from(indices, (i) => checkIndex(i, this.length, 'TensorDataset.getBatch'));
+    const host = this.hostCopy();
+    if (host === null) {
+      const it = tensor(idx, { dtype: 'int32' });
+      return this.tensors.map((t) => t.indexSelect(0, it));
+    }
+    return this.tensors.map((t, k) => {
+      const src = host[k]!;
+      const row = t.size / t.shape[0]!;
+      const out = new (src.constructor as new (n: number) => HostArray)(idx.length * row);
+      for (let j = 0; j < idx.length; j++) out.set(src.subarray(idx[j]! * row, (idx[j]! + 1) * row), j * row);
+      return tensor(out, { shape: [idx.length, ...t.shape.slice(1)], dtype: t.dtype });
+    });
+  }
+
+  private hostCopy(): HostArray[] | null {
+    if (this.host === null) return null;
+    if (this.host !== undefined && this.tensors.every((t, k) => t._version === this.host!.versions[k])) return this.host.data;
+    let bytes = 0;
+    for (const t of this.tensors) bytes += t.size * 4;
+    if (bytes > HOST_GATHER_BYTES) {
+      this.host = null;
+      return null;
+    }
+    this.host = { data: this.tensors.map((t) => t.dataSync()), versions: this.tensors.map((t) => t._version) };
+    return this.host.data;
   }
 }
+
+type HostArray = Float32Array | Int32Array | Uint8Array;
+/** Largest TensorDataset whose batches are gathered from a JavaScript copy. */
+const HOST_GATHER_BYTES = 256 * 2 ** 20;
 
 /** The items of `dataset` at `indices`, in that order (PyTorch's Subset). */
 export class Subset<T = unknown> extends Dataset<T> {

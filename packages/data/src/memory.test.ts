@@ -28,16 +28,32 @@ describe('DataLoader memory', () => {
     w.dispose();
   });
 
-  it('releases a batch two batches after it was handed out; kept dataset tensors stay', () => {
+  it('moves a batch out of native memory two batches after it was handed out; it stays valid, kept dataset tensors stay', () => {
     const ds = new TensorDataset(arange(0, 8).reshape([8, 1]));
     const seen: any[] = [];
     for (const [x] of new DataLoader(ds, { batchSize: 2 })) seen.push(x);
-    expect(seen[0].isDisposed).toBe(true);
-    expect(() => seen[0].toArray()).toThrow(TensorReleasedError);
-    expect(seen[3].toArray()).toEqual([[6], [7]]); // the last batch is alive until the loop moves on
+    expect(seen[0]._tf).toBe(null); // no longer native ...
+    expect(seen[0].isDisposed).toBe(false);
+    expect(seen[3]._tf).not.toBe(null); // the last batch is native until the loop moves on
+    const before = memory().numTensors;
     markStep();
     markStep();
-    expect(seen[3].isDisposed).toBe(true);
+    expect(seen[3]._tf).toBe(null);
+    expect(memory().numTensors).toBeLessThan(before);
+    expect(seen.map((x) => x.toArray())).toEqual([[[0], [1]], [[2], [3]], [[4], [5]], [[6], [7]]]); // ... and still holds its values
     expect(ds.tensors[0]!.isDisposed).toBe(false);
+    expect(() => seen[0].add(1)).not.toThrow(TensorReleasedError);
+  });
+
+  it('TensorDataset batches are gathered from a JavaScript copy that follows in-place changes', () => {
+    const x = arange(0, 12).reshape([6, 2]).float();
+    const flag = tensor([true, false, true, false, true, false]);
+    const ds = new TensorDataset(x, flag);
+    const [xb, fb] = ds.getBatch([4, 1]);
+    expect(xb!.toArray()).toEqual([[8, 9], [2, 3]]);
+    expect(fb!.dtype).toBe('bool');
+    expect(fb!.toArray()).toEqual([true, false]);
+    noGrad(() => x.add_(100));
+    expect(ds.getBatch([4])[0]!.toArray()).toEqual([[108, 109]]);
   });
 });

@@ -3,7 +3,7 @@
  * the instance its own `forward` that runs the hooks around the class's one,
  * so hooks run when user code calls `model.forward(x)` directly.
  */
-import { DuetError } from '@duet/core';
+import { DuetError, runUserCode } from '@duet/core';
 
 export type ForwardPreHook<M = any> = (module: M, args: any[]) => any;
 export type ForwardHook<M = any> = (module: M, args: any[], output: any) => any;
@@ -39,13 +39,14 @@ export class Hooks {
     const inner = (module as { forward?: (...a: any[]) => any }).forward;
     if (typeof inner !== 'function') throw new DuetError('ERR_NOT_IMPLEMENTED', `Module [${module.constructor.name}] has no "forward" function to hook.`);
     const wrapped = (...args: any[]): any => {
+      // Hooks are user code: what they receive and make is the user's, also inside a parent module's call.
       for (const h of [...this.pre.values()]) {
-        const r = h(module, args);
+        const r = runUserCode(args, () => h(module, args));
         if (r !== undefined) args = Array.isArray(r) ? r : [r];
       }
       let out = inner.apply(module, args);
       for (const h of [...this.post.values()]) {
-        const r = h(module, args, out);
+        const r = runUserCode([args, out], () => h(module, args, out));
         if (r !== undefined) out = r;
       }
       return out;

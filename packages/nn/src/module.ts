@@ -9,7 +9,7 @@
  * Subclasses write only `forward` (not declared here, so a subclass needs no
  * `override`), and call it directly: `model.forward(x)`.
  */
-import { ArgumentError, DTypeError, DuetError, Tensor, checkDevice, noGrad, type DTypeLike, type DeviceLike } from '@duet/core';
+import { ArgumentError, DTypeError, DuetError, Tensor, checkDevice, noGrad, enterLibraryCall, exitLibraryCall, libraryCall, type DTypeLike, type DeviceLike } from '@duet/core';
 import { Parameter } from './parameter.js';
 import { Hooks, type ForwardHook, type ForwardPreHook, type RemovableHandle } from './hooks.js';
 import { loadInto, type LoadStateDictResult } from './state_dict.js';
@@ -46,6 +46,30 @@ function callableInstance(proto: object): Module {
   delete (self as { length?: number }).length;
   Object.setPrototypeOf(self, proto);
   return self;
+}
+
+/**
+ * The `forward` every module instance answers to (an own property set by the
+ * constructor): the class's `forward`, run as a library call of core's memory
+ * manager, so that what it makes and does not return is freed early
+ * (docs/design/memory.md). One extra function call per module call.
+ */
+function forwardCall(this: Module, ...args: any[]): any {
+  const f = (Object.getPrototypeOf(this) as Partial<Callable>).forward;
+  if (typeof f !== 'function') throw new DuetError('ERR_NOT_IMPLEMENTED', `Module [${this.constructor.name}] is missing the required "forward" function.`);
+  enterLibraryCall(this, 'forward');
+  let out: any;
+  try {
+    out = f.apply(this, args);
+  } catch (e) {
+    exitLibraryCall(undefined);
+    throw e;
+  }
+  return exitLibraryCall(out);
+}
+
+function installForward(m: Module): void {
+  Object.defineProperty(m, 'forward', { value: forwardCall, writable: true, configurable: true, enumerable: false });
 }
 
 /**
@@ -91,6 +115,7 @@ export class Module {
     self.training = true;
     Object.defineProperty(self, '_slots', { value: new Map<string, Slot>(), writable: true, configurable: true, enumerable: false });
     Object.defineProperty(self, '_hooks', { value: null, writable: true, configurable: true, enumerable: false });
+    installForward(self);
     return self;
   }
 
@@ -341,11 +366,13 @@ export class Module {
   /** Reset the gradients of all parameters: to null (default), or to zeros with `setToNone: false`. */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
     const toNone = options.setToNone ?? true;
-    for (const p of this.parameters()) {
-      if (p.grad === null) continue;
-      if (toNone) p.grad = null;
-      else noGrad(() => p.grad!.zero_());
-    }
+    libraryCall(this, 'zeroGrad', () => {
+      for (const p of this.parameters()) {
+        if (p.grad === null) continue;
+        if (toNone) p.grad = null;
+        else noGrad(() => p.grad!.zero_());
+      }
+    });
   }
 
   /** Set `requiresGrad` on every parameter (freeze with `false`); returns `this`. */
@@ -430,6 +457,7 @@ export class Module {
     const hidden = (k: string, v: unknown) => Object.defineProperty(c, k, { value: v, writable: true, configurable: true, enumerable: false });
     hidden('_slots', new Map());
     hidden('_hooks', this._hooks === null ? null : this._hooks.clone());
+    installForward(c);
     for (const [name, slot] of this._slots) {
       if (slot.prop) c._slots.set(name, { ...slot });
       else c._addSlot(name, { ...slot, value: copyValue(slot.value, memo, cm) as Slot['value'] });

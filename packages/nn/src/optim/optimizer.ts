@@ -5,7 +5,7 @@
  * implements only `update(group, params, grads)`: its update rule, applied
  * to the parameters of one group that have a gradient.
  */
-import { ArgumentError, DTypeError, ShapeError, Tensor, enableGrad, noGrad, scope, tensor } from '@duet/core';
+import { ArgumentError, DTypeError, ShapeError, Tensor, enableGrad, libraryCall, noGrad, runUserCode, scope, tensor } from '@duet/core';
 import { fromPyName, toPyName } from './naming.js';
 
 /** One parameter group: its parameters, its options, and any extra keys (schedulers add `initialLr`). */
@@ -98,7 +98,11 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
    * `step` returns.
    */
   step(closure?: () => Tensor | number): Tensor | number | undefined {
-    const loss = closure === undefined ? undefined : enableGrad(closure);
+    return libraryCall(this, 'step', () => this.stepInner(closure));
+  }
+
+  private stepInner(closure?: () => Tensor | number): Tensor | number | undefined {
+    const loss = closure === undefined ? undefined : runUserCode(undefined, () => enableGrad(closure));
     noGrad(() => {
       for (const group of this.paramGroups) {
         const params: Tensor[] = [];
@@ -119,13 +123,15 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   /** Reset the gradients of all optimized parameters: to null (default), or to zeros with `setToNone: false`. */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
     const toNone = options.setToNone ?? true;
-    for (const group of this.paramGroups) {
-      for (const p of group.params) {
-        if (p.grad === null) continue;
-        if (toNone) p.grad = null;
-        else noGrad(() => p.grad!.zero_());
+    libraryCall(this, 'zeroGrad', () => {
+      for (const group of this.paramGroups) {
+        for (const p of group.params) {
+          if (p.grad === null) continue;
+          if (toNone) p.grad = null;
+          else noGrad(() => p.grad!.zero_());
+        }
       }
-    }
+    });
   }
 
   /** The state of parameter `p`, created empty on first use. */

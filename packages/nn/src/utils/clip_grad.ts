@@ -1,5 +1,5 @@
 /** Gradient clipping: PyTorch's `torch.nn.utils.clip_grad_norm_` and `clip_grad_value_`. */
-import { ArgumentError, Tensor, full, noGrad, stack, tensor } from '@duet/core';
+import { ArgumentError, Tensor, full, libraryCall, noGrad, stack, tensor } from '@duet/core';
 
 /** One tensor or an iterable of them (`model.parameters()`). */
 export type TensorOrTensors = Tensor | Iterable<Tensor>;
@@ -29,8 +29,9 @@ export function clipGradNorm_(
   options: { errorIfNonfinite?: boolean } = {},
 ): Tensor {
   if (!(normType > 0)) throw new ArgumentError(`clipGradNorm_: normType must be positive or Infinity, received ${normType}.`);
-  const grads = gradsOf(parameters);
-  return noGrad(() => {
+  // A library call: reading the grads here does not make them the user's, so they are freed (not copied) once reset.
+  return libraryCall('nn.utils', 'clipGradNorm_', () => noGrad(() => {
+    const grads = gradsOf(parameters);
     if (grads.length === 0) return tensor(0);
     // PyTorch's order: the norm of each gradient, then the norm of those norms.
     const total = stack(grads.map((g) => g.norm(normType))).norm(normType);
@@ -43,7 +44,7 @@ export function clipGradNorm_(
     const coef = full([], maxNorm).div(total.add(1e-6)).clamp(null, 1);
     for (const g of grads) g.mul_(coef);
     return total;
-  });
+  }));
 }
 
 /**
@@ -56,7 +57,7 @@ export function clipGradNorm_(
  */
 export function clipGradValue_(parameters: TensorOrTensors, clipValue: number): void {
   if (!(clipValue >= 0)) throw new ArgumentError(`clipGradValue_: clipValue must be non-negative, received ${clipValue}.`);
-  noGrad(() => {
+  libraryCall('nn.utils', 'clipGradValue_', () => noGrad(() => {
     for (const g of gradsOf(parameters)) g.clamp_(-clipValue, clipValue);
-  });
+  }));
 }
