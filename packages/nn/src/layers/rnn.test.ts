@@ -18,12 +18,12 @@ describe('nn.LSTM on fused kernels', () => {
       const [out, [h, c]] = f.result;
       const b = countKernels(() => out.sum().add(h.sum()).add(c.sum()).backward());
       expect(f.byName.BlockLSTMV2).toBe(4);
-      expect(b.byName.BlockLSTMGradV2).toBe(4);
+      expect(b.byName.BlockLSTMGradV2).toBe(4); // small weights: the one-kernel backward
       expect(f.byName.MatMul ?? 0).toBe(0);
       expect(b.byName.MatMul ?? 0).toBe(0);
-      // Independent of the length: at most 12 kernels per layer and direction each way.
+      // Independent of the length: at most 12 kernels per layer and direction forward, 16 backward (with the cat and state gradients).
       expect(f.kernels).toBeLessThanOrEqual(4 * 12);
-      expect(b.kernels).toBeLessThanOrEqual(4 * 12 + 10);
+      expect(b.kernels, JSON.stringify(b.byName)).toBeLessThanOrEqual(4 * 16);
       lstm.zeroGrad();
     }
   });
@@ -86,6 +86,49 @@ describe('nn.LSTM on fused kernels', () => {
     const before = memory().numTensors;
     scope(() => void noGrad(() => lstm.forward(x)));
     expect(memory().numTensors).toBe(before);
+  });
+});
+
+describe('functional.lstmLayer backward: one BlockLSTMGradV2 or step by step, same gradients', () => {
+  it.each([
+    ['with biases and initial states', true, true, false],
+    ['reverse, no biases, no initial states', false, false, true],
+  ])('%s', (_name, withBias, withState, reverse) => {
+    manualSeed(4);
+    const [len, n, i, h] = [6, 3, 5, 7];
+    const leaf = (shape: number[]) => randn(shape, { requiresGrad: true });
+    const args = { x: leaf([len, n, i]), wIh: leaf([4 * h, i]), wHh: leaf([4 * h, h]), bIh: leaf([4 * h]), bHh: leaf([4 * h]), h0: leaf([n, h]), c0: leaf([n, h]) };
+    const up = [randn([len, n, h]), randn([1, n, h]), randn([1, n, h])];
+    const grads = (backward: 'sequence' | 'steps') => {
+      for (const t of Object.values(args)) t.grad = null;
+      const k = countKernels(() => {
+        const r = CF.lstmLayer(args.x, args.wIh, args.wHh, withBias ? args.bIh : null, withBias ? args.bHh : null, {
+          h0: withState ? args.h0 : null, c0: withState ? args.c0 : null, reverse, backward,
+        });
+        r.output.mul(up[0]!).sum().add(r.hN.mul(up[1]!).sum()).add(r.cN.mul(up[2]!).sum()).backward();
+      });
+      expect(k.byName[backward === 'sequence' ? 'BlockLSTMGradV2' : 'LSTMBlockCellGrad']).toBe(backward === 'sequence' ? 1 : len);
+      return Object.entries(args).map(([name, t]) => [name, t.grad === null ? null : Array.from(t.grad.dataSync())] as const);
+    };
+    const seq = grads('sequence');
+    const steps = grads('steps');
+    for (const [j, [name, g]] of seq.entries()) {
+      const s = steps[j]![1];
+      const used = name === 'x' || name.startsWith('w') || (withBias && name.startsWith('b')) || (withState && name.endsWith('0'));
+      expect(g === null, `${name} has a gradient`).toBe(!used);
+      if (g === null || s === null) continue;
+      expect(s.length).toBe(g.length);
+      for (let k = 0; k < g.length; k++) expect(Math.abs(s[k]! - g[k]!), `${name}[${k}]`).toBeLessThan(1e-5 + 1e-5 * Math.abs(g[k]!));
+    }
+  });
+
+  it("'auto' goes step by step for large weights (the LM bench's 200 x 200), in one kernel for small ones", () => {
+    for (const [h, kernel] of [[8, 'BlockLSTMGradV2'], [200, 'LSTMBlockCellGrad']] as const) {
+      const x = randn([4, 2, h]);
+      const wIh = randn([4 * h, h], { requiresGrad: true });
+      const k = scope(() => countKernels(() => CF.lstmLayer(x, wIh, randn([4 * h, h]), null, null).output.sum().backward()));
+      expect(k.byName[kernel], `H = ${h}`).toBeGreaterThan(0);
+    }
   });
 });
 
