@@ -11,7 +11,7 @@
  * REPS runs alternating with PyTorch, default 3) and native kernels per step
  * (core's countKernels), split into forward / backward / rest.
  *
- *   pnpm exec tsx --conditions=source bench/nn/lstm_lm.ts
+ *   pnpm exec tsx --conditions=source bench/nn/lstm_lm.ts   # MODELS=LSTM for one
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -29,6 +29,7 @@ const WARMUP = Number(process.env.WARMUP ?? 3);
 const BATCHES = Number(process.env.BATCHES ?? 30);
 const REPS = Number(process.env.REPS ?? 3);
 type Kind = 'LSTM' | 'GRU';
+const KINDS = (process.env.MODELS ?? 'LSTM,GRU').split(',') as Kind[];
 type Hidden = Tensor | [Tensor, Tensor];
 
 manualSeed(0);
@@ -61,7 +62,7 @@ class LM extends nn.Module {
 
 interface Run {
   ms: number;
-  kernels: { forward: number; backward: number; rest: number; byName: Record<string, number> };
+  kernels: { forward: number; backward: number; rest: number; byName: Record<string, number>; microsByName: Record<string, number> };
 }
 
 function train(kind: Kind): Run {
@@ -70,7 +71,7 @@ function train(kind: Kind): Run {
   const opt = new optim.SGD(model.parameters(), { lr: 20 });
   const z = () => tensor(new Float32Array(LAYERS * BATCH * HID), { shape: [LAYERS, BATCH, HID] });
   let hidden: Hidden = kind === 'LSTM' ? [z(), z()] : z();
-  const kernels = { forward: 0, backward: 0, rest: 0, byName: {} as Record<string, number> };
+  const kernels = { forward: 0, backward: 0, rest: 0, byName: {} as Record<string, number>, microsByName: {} as Record<string, number> };
   let total = 0;
   for (let b = 0; b < WARMUP + BATCHES; b++) {
     const i = (b * BPTT) % (steps - BPTT - 1);
@@ -97,7 +98,10 @@ function train(kind: Kind): Run {
       const bk = countKernels(() => bwd(loss));
       const r = countKernels(() => rest(loss));
       Object.assign(kernels, { forward: f.kernels, backward: bk.kernels, rest: r.kernels });
-      for (const c of [f, bk, r]) for (const [k, v] of Object.entries(c.byName)) kernels.byName[k] = (kernels.byName[k] ?? 0) + v;
+      for (const c of [f, bk, r]) {
+        for (const [k, v] of Object.entries(c.byName)) kernels.byName[k] = (kernels.byName[k] ?? 0) + v;
+        for (const [k, v] of Object.entries(c.microsByName)) kernels.microsByName[k] = (kernels.microsByName[k] ?? 0) + v;
+      }
     } else {
       [loss, hidden] = fwd();
       bwd(loss);
@@ -114,8 +118,7 @@ const runTorch = process.env.SKIP_TORCH !== '1' && existsSync(py);
 const duet: Record<Kind, Run[]> = { LSTM: [], GRU: [] };
 const torch: { lstm_ms: number; gru_ms: number; torch: string }[] = [];
 for (let r = 0; r < REPS; r++) {
-  duet.LSTM.push(train('LSTM'));
-  duet.GRU.push(train('GRU'));
+  for (const kind of KINDS) duet[kind].push(train(kind));
   if (runTorch) {
     const script = new URL('./lstm_lm_torch.py', import.meta.url).pathname;
     const outText = execFileSync(py, [script, tokenFile, String(VOCAB), String(WARMUP), String(BATCHES)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
@@ -124,7 +127,7 @@ for (let r = 0; r < REPS; r++) {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(`Duet on TensorFlow ${info.tfVersion} vs PyTorch ${torch[0]?.torch ?? '(not run)'}; ms per training batch (bptt ${BPTT}, batch ${BATCH}, ${LAYERS} x ${HID}), median of ${REPS} alternating runs`);
-const table = (['LSTM', 'GRU'] as const).map((kind) => {
+const table = KINDS.map((kind) => {
   const d = median(duet[kind].map((x) => x.ms));
   const t = runTorch ? median(torch.map((x) => (kind === 'LSTM' ? x.lstm_ms : x.gru_ms))) : undefined;
   const k = duet[kind][0]!.kernels;
@@ -139,9 +142,10 @@ const table = (['LSTM', 'GRU'] as const).map((kind) => {
   };
 });
 console.table(table);
-for (const kind of ['LSTM', 'GRU'] as const) {
-  const top = Object.entries(duet[kind][0]!.kernels.byName).sort((a, b) => b[1] - a[1]).slice(0, 8);
-  console.log(`${kind} kernels per step by name: ${top.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+for (const kind of KINDS) {
+  const k = duet[kind][0]!.kernels;
+  const top = Object.entries(k.microsByName).sort((a, b) => b[1] - a[1]).slice(0, 10);
+  console.log(`${kind} kernels per step by time (one counted step): ${top.map(([n, us]) => `${n} x${k.byName[n]} ${(us / 1000).toFixed(1)} ms`).join(', ')}`);
 }
 mkdirSync(new URL('../../.bench-out/', import.meta.url), { recursive: true });
 writeFileSync(new URL('../../.bench-out/nn-lstm-lm.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), tf: info.tfVersion, duet, torch, table }, null, 2));

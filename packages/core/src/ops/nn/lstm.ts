@@ -106,15 +106,22 @@ export function lstmLayer(x: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | nul
   const grad = isGradEnabled() && inputs.some((t) => t.requiresGrad);
   const state = [n, h];
   const t = tf();
+  // Read every value before the tidy: a variable-backed parameter re-reads its
+  // value on first use after an optimizer step, and that read must outlive the tidy.
+  const [xv, wIhV, wHhV, bIhV, bHhV, h0V, c0V] = [x, wIh, wHh, bIh, bHh, h0, c0].map((v) => v?._v() ?? null);
   // w [I + H, 4H], b [4H], x in processing order, the kernel's seven outputs.
+  const stepwise = grad && ((options.backward ?? 'auto') === 'auto' ? 4 * h * (inSize + h) >= STEPWISE_MIN_WEIGHTS : options.backward === 'steps');
   const fwd = t.tidy(() => {
-    const w = K.transpose(K.concat([wIh._v(), wHh._v()], 1), [1, 0]);
-    const b = bIh !== null && bHh !== null ? k2('AddV2', bIh._v(), bHh._v()) : undefined;
-    const xs = reverse ? reverseTime(x._v()) : x._v();
-    const h0v = h0?._v() ?? zeros(state);
-    const c0v = c0?._v() ?? zeros(state);
+    const wCat = K.concat([wIhV!, wHhV!], 1); // [4H, I + H]
+    const w = K.transpose(wCat, [1, 0]);
+    // The step-by-step backward wants the weights with their rows in LSTMBlockCellGrad's gate order.
+    const wIcfo = stepwise ? gather(wCat, icfo(h), 0) : undefined;
+    const b = bIhV !== null && bHhV !== null ? k2('AddV2', bIhV!, bHhV!) : undefined;
+    const xs = reverse ? reverseTime(xv!) : xv!;
+    const h0v = h0V ?? zeros(state);
+    const c0v = c0V ?? zeros(state);
     const outs = runOpN('BlockLSTMV2', [f32(), floatAttr('cell_clip', -1), boolAttr('use_peephole', false)], [seqLen(len), xs, c0v, h0v, w, ...peepholes(h), b ?? zeros([4 * h])], 7);
-    return { w, b, xs, outs };
+    return { w, wIcfo, b, xs, outs };
   });
   const [gi, cs, gf, go, ci, co, hs] = fwd.outs as [TfTensor, TfTensor, TfTensor, TfTensor, TfTensor, TfTensor, TfTensor];
   const last = (v: TfTensor) => K.slice(v, [len - 1, 0, 0], [1, n, h]);
@@ -122,20 +129,19 @@ export function lstmLayer(x: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | nul
   const hNV = last(hs);
   const cNV = last(cs);
   if (!grad) {
-    for (const v of [fwd.w, fwd.b, ...fwd.outs]) v?.dispose();
-    if (fwd.xs !== x._v()) fwd.xs.dispose();
+    for (const v of [fwd.w, fwd.wIcfo, fwd.b, ...fwd.outs]) v?.dispose();
+    if (fwd.xs !== xv) fwd.xs.dispose();
     return { output: new Tensor(outV), hN: new Tensor(hNV), cN: new Tensor(cNV) };
   }
 
   // The fused node: hc = [h_1 .. h_T, c_T], [T + 1, N, H].
   const hc = new Tensor(K.concat([hs, cNV], 0));
-  const xsSaved = fwd.xs === x._v() ? null : fwd.xs;
-  const saved = [fwd.w, ...(fwd.b !== undefined ? [fwd.b] : []), ...fwd.outs, ...(xsSaved !== null ? [xsSaved] : [])];
-  const stepwise = (options.backward ?? 'auto') === 'auto' ? fwd.w.size >= STEPWISE_MIN_WEIGHTS : options.backward === 'steps';
+  const xsSaved = fwd.xs === xv ? null : fwd.xs;
+  const saved = [fwd.w, ...[fwd.wIcfo, fwd.b, xsSaved].filter((v): v is TfTensor => v != null), ...fwd.outs];
   record(hc, stepwise ? 'LSTMBackward' : 'BlockLSTMBackward', inputs, (g) => {
     const [gh, gcN] = splitV(g, [len, 1], 0) as [TfTensor, TfTensor];
     const a: Activations = { xs: xsSaved ?? x._v(), h0: h0?._v() ?? zeros(state), c0: c0?._v() ?? zeros(state), w: fwd.w, b: fwd.b ?? zeros([4 * h]), gates: [gi, cs, gf, go, ci, co], hs };
-    const d = stepwise ? stepsBackward(a, gh, gcN, wIh._v(), wHh._v()) : sequenceBackward(a, gh, gcN, inSize);
+    const d = fwd.wIcfo !== undefined ? stepsBackward(a, gh, gcN, fwd.wIcfo) : sequenceBackward(a, gh, gcN, inSize);
     const out: (TfTensor | null)[] = [reverse && x.requiresGrad ? reverseTime(d.dx) : d.dx, d.dwIh, d.dwHh];
     if (bIh !== null) out.push(d.db, d.db); // the autograd gives the second use its own copy
     if (h0 !== null) out.push(d.dh0);
@@ -198,12 +204,12 @@ function sequenceBackward(a: Activations, gh: TfTensor, gcN: TfTensor, inSize: n
  * step). The weight, bias and input gradients then come from all steps at once:
  * three large MatMuls and a Sum, as PyTorch computes them.
  */
-function stepsBackward(a: Activations, gh: TfTensor, gcN: TfTensor, wIh: TfTensor, wHh: TfTensor): LstmGrads {
+function stepsBackward(a: Activations, gh: TfTensor, gcN: TfTensor, wIcfo: TfTensor): LstmGrads {
   const [len, n, h] = gh.shape as [number, number, number];
   const inSize = a.xs.shape[2]!;
   const [gi, cs, gf, go, ci, co] = a.gates.map((v) => unstack(v)) as [TfTensor[], TfTensor[], TfTensor[], TfTensor[], TfTensor[], TfTensor[]];
   const ghs = unstack(gh);
-  const whIcfo = gather(wHh, icfo(h), 0); // W_hh's rows in the kernel's gate order
+  const [wxIcfo, whIcfo] = splitV(wIcfo, [inSize, h], 1) as [TfTensor, TfTensor]; // [4H, I], [4H, H], rows i, c, f, o
   const shapeOnly = [zeros([n, inSize]), zeros([n, h])]; // LSTMBlockCellGrad reads x and h_prev for their shapes only
   const dGates = new Array<TfTensor>(len);
   let dcs = K.reshape(gcN, [n, h]);
@@ -218,13 +224,17 @@ function stepsBackward(a: Activations, gh: TfTensor, gcN: TfTensor, wIh: TfTenso
     dcs = dcsPrev;
     dh = matMul(dicfo, whIcfo, false, false);
   }
-  const dg = gather(K.concat(dGates, 0), icfo(h), 1); // [T N, 4H], PyTorch's gate order (the permutation is its own inverse)
+  // Gate gradients of all steps, [T N, 4H] in the i, c, f, o order; the products
+  // with it come out in that order too, and one row Gather puts them back in
+  // PyTorch's (the permutation is its own inverse).
+  const dg = K.concat(dGates, 0);
   const hPrev = K.reshape(K.concat([K.reshape(a.h0, [1, n, h]), K.slice(a.hs, [0, 0, 0], [len - 1, n, h])], 0), [len * n, h]);
+  const toPyTorch = (v: TfTensor) => gather(v, icfo(h), 0);
   return {
-    dx: K.reshape(matMul(dg, wIh, false, false), [len, n, inSize]),
-    dwIh: matMul(dg, K.reshape(a.xs, [len * n, inSize]), true, false),
-    dwHh: matMul(dg, hPrev, true, false),
-    db: K.sum(dg, [0]),
+    dx: K.reshape(matMul(dg, wxIcfo, false, false), [len, n, inSize]),
+    dwIh: toPyTorch(matMul(dg, K.reshape(a.xs, [len * n, inSize]), true, false)),
+    dwHh: toPyTorch(matMul(dg, hPrev, true, false)),
+    db: toPyTorch(K.sum(dg, [0])),
     dh0: dh!,
     dc0: dcs,
   };
@@ -259,7 +269,7 @@ function matMul(a: TfTensor, b: TfTensor, transposeA: boolean, transposeB: boole
   return runOp('MatMul', [f32(), boolAttr('transpose_a', transposeA), boolAttr('transpose_b', transposeB)], [a, b]);
 }
 
-/** Row indices that swap the middle two gate blocks of [4H]: PyTorch's i, f, g, o <-> LSTMBlockCell's i, c(g), f, o. */
+/** Indices that swap the middle two gate blocks of [4H]: PyTorch's i, f, g, o <-> LSTMBlockCell's i, c(g), f, o. */
 const perms = new ConstCache(16);
 function icfo(h: number): TfTensor {
   return perms.get(String(h), () => {
