@@ -105,6 +105,13 @@ describe('nn.GRU as one op per layer and direction', () => {
     }
   });
 
+  it('runs a one-step sequence (forward and backward)', () => {
+    const x = randn([1, 2, 3], { requiresGrad: true });
+    const [out, h] = new nn.GRU(3, 4, { bidirectional: true }).forward(x);
+    out.sum().add(h.sum()).backward();
+    expect(x.grad!.shape).toEqual([1, 2, 3]);
+  });
+
   it('keeps the native tensor count flat over a training loop, and releases everything inside scope()', () => {
     manualSeed(6);
     const gru = new nn.GRU(5, 7, { numLayers: 2, bidirectional: true, batchFirst: true });
@@ -135,11 +142,12 @@ describe('nn.GRU as one op per layer and direction', () => {
 
 describe('functional.lstmLayer backward: one BlockLSTMGradV2 or step by step, same gradients', () => {
   it.each([
-    ['with biases and initial states', true, true, false],
-    ['reverse, no biases, no initial states', false, false, true],
-  ])('%s', (_name, withBias, withState, reverse) => {
+    ['with biases and initial states', true, true, false, 6],
+    ['reverse, no biases, no initial states', false, false, true, 6],
+    ['one step', true, true, false, 1],
+  ])('%s', (_name, withBias, withState, reverse, len) => {
     manualSeed(4);
-    const [len, n, i, h] = [6, 3, 5, 7];
+    const [n, i, h] = [3, 5, 7];
     const leaf = (shape: number[]) => randn(shape, { requiresGrad: true });
     const args = { x: leaf([len, n, i]), wIh: leaf([4 * h, i]), wHh: leaf([4 * h, h]), bIh: leaf([4 * h]), bHh: leaf([4 * h]), h0: leaf([n, h]), c0: leaf([n, h]) };
     const up = [randn([len, n, h]), randn([1, n, h]), randn([1, n, h])];
