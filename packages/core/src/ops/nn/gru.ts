@@ -10,7 +10,7 @@
  * - the input projection of every step is one MatMul (+ BiasAdd) before the loop;
  * - forward, 12 kernels per step (MatMul, BiasAdd, SplitV, AddV2, Sigmoid,
  *   Split, Mul, AddV2, Tanh, Sub, Mul, AddV2);
- * - backward, 13 per step, written by hand (TanhGrad, SigmoidGrad, the
+ * - backward, 12 per step, written by hand (TanhGrad, SigmoidGrad, the
  *   recurrent MatMul, ...), with the weight and bias gradients of all steps
  *   in two MatMuls and two Sums after the loop, and the input gradient in one.
  * Down from ~90 kernels per step (forward and backward) when each step was
@@ -115,8 +115,8 @@ export function gruLayer(x: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | null
   }
   return record(output, 'GRUBackward', inputs, (g) => {
     const gs = unstack(g);
-    const dGx = new Array<TfTensor>(len);
-    const dGh = new Array<TfTensor>(len);
+    const dA = new Array<TfTensor>(len); // gradient of the n gate's pre-activation
+    const dGh = new Array<TfTensor>(len); // of h W_hh^T + b_hh: [r and z pre-activations, dGhN]
     const hPrevs = new Array<TfTensor>(len);
     let dhRec: TfTensor | null = null;
     for (let k = len - 1; k >= 0; k--) {
@@ -129,13 +129,14 @@ export function gruLayer(x: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | null
       const dr = K.mul(da, s.ghN);
       const dGhN = K.mul(da, s.r);
       const dRz = k2('SigmoidGrad', s.rz, K.concat([dr, dz], 1));
-      dGx[s.t] = K.concat([dRz, da], 1);
+      dA[s.t] = da;
       dGh[s.t] = K.concat([dRz, dGhN], 1);
       hPrevs[s.t] = s.hPrev ?? h0?._v() ?? zeros([n, h]);
       dhRec = k2('AddV2', dhz, matMul(dGh[s.t]!, wHhF, false, false));
     }
-    const dgx = K.concat(dGx, 0); // [T N, 3H], time order
+    // [T N, 3H] in time order; x W_ih^T + b_ih shares the r and z gradients with h W_hh^T + b_hh.
     const dgh = K.concat(dGh, 0);
+    const dgx = K.concat([K.slice(dgh, [0, 0], [len * n, 2 * h]), K.concat(dA, 0)], 1);
     const grads: (TfTensor | null)[] = [
       x.requiresGrad ? K.reshape(matMul(dgx, wIhF, false, false), [len, n, inSize]) : null,
       matMul(dgx, K.reshape(x._v(), [len * n, inSize]), true, false),
