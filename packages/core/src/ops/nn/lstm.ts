@@ -111,8 +111,9 @@ export function lstmLayer(x: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | nul
   // Read every value before the tidy: a variable-backed parameter re-reads its
   // value on first use after an optimizer step, and that read must outlive the tidy.
   const [xv, wIhV, wHhV, bIhV, bHhV, h0V, c0V] = [x, wIh, wHh, bIh, bHh, h0, c0].map((v) => v?._v() ?? null);
+  const backward = options.backward ?? 'auto';
+  const stepwise = grad && (backward === 'auto' ? 4 * h * (inSize + h) >= STEPWISE_MIN_WEIGHTS : backward === 'steps');
   // w [I + H, 4H], b [4H], x in processing order, the kernel's seven outputs.
-  const stepwise = grad && ((options.backward ?? 'auto') === 'auto' ? 4 * h * (inSize + h) >= STEPWISE_MIN_WEIGHTS : options.backward === 'steps');
   const fwd = t.tidy(() => {
     const w = K.transpose(K.concat([wIhV!, wHhV!], 1), [1, 0]); // [I + H, 4H]
     // The step-by-step backward wants the weights with their rows in LSTMBlockCellGrad's gate order.
