@@ -20,7 +20,8 @@ export { cat, stack } from './ops/shape.js';
 export { where, broadcastShapes } from './ops/elementwise.js';
 export { linear, softmaxCrossEntropy, type LinearOptions, type Reduction } from './ops/fused.js';
 export {
-  toVariable_, slotLike, adamStep_, sgdStep_, momentumStep_, adagradStep_, rmspropStep_, type AdamKernelOptions,
+  toVariable_, slotLike, adamStep_, sgdStep_, momentumStep_, adagradStep_, rmspropStep_, kerasMomentumStep_, centeredRmspropStep_,
+  type AdamKernelOptions,
 } from './ops/variables.js';
 export { noGrad, enableGrad, isGradEnabled, type BackwardOptions } from './autograd.js';
 export { scope, markStep, memory, type MemoryInfo } from './memory.js';

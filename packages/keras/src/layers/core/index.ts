@@ -1,0 +1,3 @@
+/** Core layers. */
+export { Dense, type DenseOptions } from './dense.js';
+export { InputLayer, Input, type InputOptions } from './input_layer.js';
