@@ -8,3 +8,8 @@ export { Layer, type LayerOptions, type CallOptions, type AddWeightOptions, type
 export { InputSpec, type InputSpecOptions } from './input_spec.js';
 export { Variable } from './variable.js';
 export * from './core/index.js';
+export * from './activations/index.js';
+export * from './regularization/index.js';
+export * from './reshaping/index.js';
+export * from './merging/index.js';
+export * from './preprocessing/index.js';

@@ -1,0 +1,2 @@
+/** Activation layers. */
+export { Activation } from './activation.js';
