@@ -73,7 +73,7 @@ describe(`keras training vs Keras ${golden.versions.keras} (TF ${golden.versions
   for (const c of golden.cases) {
     it(c.id, async () => {
       const model = buildModel(c);
-      model.setWeights(c.init.map(load));
+      model.setWeights(c.init.map((s) => load(s)));
       model.compile(c.compile as keras.CompileOptions);
       const y = c.model === 'two_outputs' ? { cls: ys.sparse!, reg: ys.regression! } : ys[c.y!]!;
       const history = await model.fit(x, y as Tensor, fitOptions(c.fit));
