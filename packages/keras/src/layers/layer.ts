@@ -103,10 +103,26 @@ export class Layer {
     this.batchInputShape = o.inputShape !== undefined ? [null, ...standardizeShape(o.inputShape, 'inputShape')] : null;
     // Keep the bookkeeping out of the sublayer scan and of util.inspect.
     for (const k of ['_ownWeights', '_callLosses', 'inboundNodes']) Object.defineProperty(this, k, { enumerable: false });
+    // As Keras wraps `build`: calling it (by hand or on the first call) builds once, without autograd,
+    // releases the initializers' temporaries, and marks the layer built.
+    const subclassBuild = this.build;
+    Object.defineProperty(this, 'build', {
+      enumerable: false,
+      writable: true,
+      value: (inputShape: Shape | Shape[]) => {
+        if (this.built) return;
+        noGrad(() => scope(() => subclassBuild.call(this, inputShape)));
+        this.buildInputShape = inputShape;
+        this.built = true;
+      },
+    });
   }
 
   // ------------------------------------------------------------- lifecycle
-  /** Create the weights for inputs of `inputShape` (batch axis included, null if unknown). */
+  /**
+   * Create the weights for inputs of `inputShape` (batch axis included, null
+   * if unknown). Runs once: on the first call, or when called by hand.
+   */
   build(_inputShape: Shape | Shape[]): void {}
 
   /** The computation. Subclasses override it; `apply()` is what callers use. */
@@ -151,10 +167,7 @@ export class Layer {
 
   /** Build once, from the shapes of the first inputs. */
   maybeBuild(inputShape: Shape | Shape[]): void {
-    if (this.built) return;
-    noGrad(() => scope(() => this.build(inputShape)));
-    this.buildInputShape = inputShape;
-    this.built = true;
+    if (!this.built) this.build(inputShape);
   }
 
   /**

@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Tensor, randn, tensor, zeros } from '@duet/core';
+import * as keras from '../index.js';
+
+const { Dense, Concatenate } = keras.layers;
+
+describe('Sequential', () => {
+  it('add / pop, layers without the InputLayer, built once the input shape is known', () => {
+    const m = new keras.Sequential([keras.Input({ shape: [8] })]);
+    m.add(new Dense(4, { activation: 'relu' }));
+    m.add(new Dense(2));
+    expect(m.layers.map((l) => l.constructor.name)).toEqual(['Dense', 'Dense']);
+    expect(m.built).toBe(true);
+    expect(m.countParams()).toBe(8 * 4 + 4 + 4 * 2 + 2);
+    expect(m.outputs[0]!.shape).toEqual([null, 2]);
+    const last = m.pop();
+    expect(last).toBeInstanceOf(Dense);
+    expect(m.layers.length).toBe(1);
+    expect(m.outputs[0]!.shape).toEqual([null, 4]);
+    expect(() => m.add(new Dense(3, { name: m.layers[0]!.name }))).toThrow('should have unique names');
+    expect(() => m.add('dense' as never)).toThrow('Only instances of `keras.Layer` can be added to a Sequential model');
+  });
+
+  it('infers the input shape at the first call', () => {
+    const m = new keras.Sequential([new Dense(3), new Dense(1)]);
+    expect(m.built).toBe(false);
+    expect(m.apply(randn([5, 7])).shape).toEqual([5, 1]);
+    expect(m.built).toBe(true);
+    expect(m.layers[0]!.weights[0]!.shape).toEqual([7, 3]);
+    expect(() => m.apply(randn([5, 6]))).toThrow(/expected shape=\(None, 7\), found shape=\(5, 6\)/);
+  });
+
+  it('takes a first layer inputShape (Keras 2 style)', () => {
+    const m = new keras.Sequential([new Dense(3, { inputShape: [5] })]);
+    expect(m.built).toBe(true);
+    expect(m.countParams()).toBe(18);
+  });
+
+  it("prints Keras's summary table", () => {
+    keras.utils.clearSession();
+    const m = new keras.Sequential([keras.Input({ shape: [784] }), new Dense(128, { activation: 'relu' }), new Dense(10, { activation: 'softmax' })]);
+    const lines: string[] = [];
+    m.summary({ printFn: (s) => lines.push(s) });
+    const golden = JSON.parse(readFileSync(new URL('../../../../test/golden/keras_summary.json', import.meta.url), 'utf8'));
+    expect(lines.join('\n') + '\n').toBe((golden.seed as string).replace(/\n+$/, '\n'));
+  });
+});
+
+describe('functional Model', () => {
+  it('several inputs and outputs, inputs by position or by name', () => {
+    const a = keras.Input({ shape: [4], name: 'a' });
+    const b = keras.Input({ shape: [3], name: 'b' });
+    const h = new Concatenate().apply([new Dense(2, { name: 'da' }).apply(a), b]);
+    const out1 = new Dense(1, { name: 'o1' }).apply(h);
+    const out2 = new Dense(2, { name: 'o2', activation: 'softmax' }).apply(h);
+    const m = new keras.Model({ inputs: [a, b], outputs: [out1, out2] });
+    expect(m.layers.map((l) => l.name)).toEqual(['a', 'b', 'da', 'concatenate', 'o1', 'o2'].map((n, i) => (i === 3 ? m.layers[3]!.name : n)));
+    expect(m.outputNames).toEqual(['o1', 'o2']);
+    const [y1, y2] = m.apply([randn([6, 4]), randn([6, 3])]) as unknown as Tensor[];
+    expect(y1!.shape).toEqual([6, 1]);
+    expect(y2!.shape).toEqual([6, 2]);
+    const byName = m.apply({ a: randn([2, 4]), b: randn([2, 3]) } as never) as unknown as Tensor[];
+    expect(byName[0]!.shape).toEqual([2, 1]);
+    expect(() => m.apply({ a: randn([2, 4]) } as never)).toThrow('expects 2 input(s), but it received 1 input tensors');
+    expect(m.getLayer('da')).toBeInstanceOf(Dense);
+    expect(m.getLayer(4).name).toBe('o1');
+    expect(() => m.getLayer('zz')).toThrow('No such layer: zz');
+  });
+
+  it('shares a layer applied twice (weights once) and nests models as layers', () => {
+    const shared = new Dense(3, { name: 'shared_dense' });
+    const x1 = keras.Input({ shape: [5] });
+    const x2 = keras.Input({ shape: [5] });
+    const inner = new keras.Sequential([keras.Input({ shape: [3] }), new Dense(2)]);
+    const merged = new keras.layers.Add().apply([inner.apply(shared.apply(x1)), inner.apply(shared.apply(x2))]);
+    const m = new keras.Model({ inputs: [x1, x2], outputs: merged });
+    expect(m.weights.length).toBe(4);
+    expect(m.countParams()).toBe(5 * 3 + 3 + 3 * 2 + 2);
+    const v = randn([2, 5]);
+    const y = m.apply([v, v]) as Tensor;
+    const single = inner.apply(shared.apply(v)) as Tensor;
+    expect(Array.from(y.dataSync())).toEqual(Array.from(single.mul(2).dataSync()));
+  });
+
+  it('fails on a disconnected graph', () => {
+    const a = keras.Input({ shape: [2] });
+    const b = keras.Input({ shape: [2] });
+    const out = new keras.layers.Add().apply([a, b]);
+    expect(() => new keras.Model({ inputs: a, outputs: out })).toThrow('Graph disconnected');
+  });
+});
+
+describe('subclassed Model', () => {
+  class TwoLayer extends keras.Model {
+    dense1 = new Dense(8, { activation: 'relu' });
+    dense2 = new Dense(3, { activation: 'softmax' });
+    override call(inputs: Tensor, { training }: keras.layers.CallOptions): Tensor {
+      return this.dense2.apply(this.dense1.apply(inputs, { training }));
+    }
+  }
+
+  it('tracks layers set as properties and trains with fit', async () => {
+    const m = new TwoLayer();
+    expect(m.name).toBe('two_layer');
+    expect(m.layers.length).toBe(2);
+    m.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+    const x = randn([40, 5]);
+    const y = tensor(Array.from({ length: 40 }, (_, i) => i % 3), { dtype: 'int32' });
+    const h = await m.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0 });
+    expect(Object.keys(h.history)).toEqual(['accuracy', 'loss']);
+    expect(m.weights.length).toBe(4);
+    expect(m.trainableWeights.length).toBe(4);
+    const out = (await m.predict(x, { verbose: 0 })) as Tensor;
+    expect(out.shape).toEqual([40, 3]);
+    out.dispose();
+  });
+
+  it('a Model without graph or call says what to do', () => {
+    expect(() => new keras.Model().apply(zeros([1, 2]))).toThrow('implement `call(inputs, { training })`');
+  });
+});
