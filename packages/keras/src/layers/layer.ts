@@ -25,7 +25,7 @@ import { KerasTensor, flattenSymbolic, isSymbolic, type SymbolicDType } from '..
 import { Node } from '../graph/node.js';
 import { getConstraint, type ConstraintIdentifier } from '../constraints/constraint.js';
 import { getInitializer, type InitializerIdentifier } from '../initializers/initializer.js';
-import { getRegularizer, type RegularizerIdentifier, type Regularizer } from '../regularizers/regularizer.js';
+import { getRegularizer, serializeRegularizer, type RegularizerIdentifier, type Regularizer } from '../regularizers/regularizer.js';
 import { toSnakeCase, uniqueName } from '../utils/naming.js';
 import { shapeToString, standardizeShape, type Shape } from '../utils/shape.js';
 import { withCallContext } from './call_context.js';
@@ -336,7 +336,7 @@ export class Layer {
   /** The options that rebuild this layer (`Cls.fromConfig(layer.getConfig())`), camelCase. */
   getConfig(): LayerConfig {
     const c: LayerConfig = { name: this.name, trainable: this.trainable, dtype: this.dtype };
-    if (this.activityRegularizer !== null) c.activityRegularizer = { className: this.activityRegularizer.constructor.name, config: this.activityRegularizer.getConfig() };
+    if (this.activityRegularizer !== null) c.activityRegularizer = serializeRegularizer(this.activityRegularizer);
     if (this.batchInputShape !== null) c.inputShape = this.batchInputShape.slice(1);
     return c;
   }

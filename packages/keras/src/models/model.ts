@@ -20,6 +20,7 @@ import { registerSerializable } from '../registry.js';
 import { uniqueName } from '../utils/naming.js';
 import type { Shape } from '../utils/shape.js';
 import { printSummary, type SummaryOptions } from './summary.js';
+import { functionalConfig, functionalFromConfig } from './functional_config.js';
 import { compileModel, type CompileOptions, type CompileState } from '../trainers/compile.js';
 import { fit, type FitOptions } from '../trainers/fit.js';
 import { evaluate, type EvaluateOptions } from '../trainers/evaluate.js';
@@ -196,13 +197,26 @@ export class Model extends Layer {
   }
 
   // --------------------------------------------------------------- config
+  /** Functional models: the layers and how they are connected (models/functional_config.ts). */
   override getConfig(): LayerConfig {
     if (this.graph === null) return { name: this.name, trainable: this.trainable };
-    throw new NotReadyError('getConfig() of functional models is not implemented yet (it comes with .keras saving).');
+    return functionalConfig(this, this.graph.layers, this.graph.nodes, this._inputStructure, this._outputStructure);
   }
 
   static override fromConfig(config: LayerConfig): Model {
-    return new Model(config);
+    if (!Array.isArray(config.layers)) return new Model({ name: config.name, trainable: config.trainable });
+    const { inputs, outputs } = functionalFromConfig(config);
+    return new Model({ inputs: inputs as SymbolicStructure, outputs: outputs as SymbolicStructure, name: config.name, trainable: config.trainable });
+  }
+
+  /** Reset the compiled metrics (Keras's `model.reset_metrics()`). */
+  resetMetrics(): void {
+    this.compiled?.resetMetrics();
+  }
+
+  /** Names of the values `evaluate` returns, in order (after the first step, when metrics are built). */
+  get metricsNames(): string[] {
+    return this.compiled?.trackers().map(([n]) => n) ?? [];
   }
 }
 registerSerializable('layer', Model);
