@@ -62,7 +62,9 @@ describe('functional Model', () => {
     expect(y2!.shape).toEqual([6, 2]);
     const byName = m.apply({ a: randn([2, 4]), b: randn([2, 3]) } as never) as unknown as Tensor[];
     expect(byName[0]!.shape).toEqual([2, 1]);
-    expect(() => m.apply({ a: randn([2, 4]) } as never)).toThrow('expects 2 input(s), but it received 1 input tensors');
+    const reversed = m.apply({ b: randn([2, 3]), a: randn([2, 4]) } as never) as unknown as Tensor[];
+    expect(reversed[1]!.shape).toEqual([2, 2]);
+    expect(() => m.apply({ a: randn([2, 4]) } as never)).toThrow('Missing data for input(s) ["b"] of model');
     expect(m.getLayer('da')).toBeInstanceOf(Dense);
     expect(m.getLayer(4).name).toBe('o1');
     expect(() => m.getLayer('zz')).toThrow('No such layer: zz');

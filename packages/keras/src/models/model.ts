@@ -113,6 +113,15 @@ export class Model extends Layer {
     return l;
   }
 
+  /** Functional models take inputs by name too: an object is put in the graph's input order first. */
+  override apply(inputs: KerasTensor | KerasTensor[] | Record<string, KerasTensor>, options?: CallOptions): KerasTensor;
+  override apply(inputs: Tensor | Tensor[] | Record<string, Tensor>, options?: CallOptions): Tensor;
+  override apply(inputs: unknown, options?: CallOptions): unknown;
+  override apply(inputs: unknown, options?: CallOptions): unknown {
+    const named = this.graph !== null && inputs !== null && typeof inputs === 'object' && !Array.isArray(inputs) && !(inputs instanceof Tensor) && !(inputs instanceof KerasTensor);
+    return super.apply(named ? this._flattenInputs(inputs) : inputs, options);
+  }
+
   override call(inputs: unknown, options: CallOptions): unknown {
     if (this.graph === null) {
       throw new NotReadyError(`Model ${this.constructor.name} has no graph: pass { inputs, outputs } to its constructor, or subclass it and implement \`call(inputs, { training })\`.`);
