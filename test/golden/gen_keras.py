@@ -247,7 +247,17 @@ def gen_summary():
     out = {}
     keras.utils.clear_session()
     m = keras.Sequential([keras.Input((784,)), L.Dense(128, activation='relu'), L.Dense(10, activation='softmax')])
-    for name, model in [('seed', m)]:
+    # Functional models, every layer named (the test builds the same ones).
+    x = keras.Input((8,), name='x')
+    chain = keras.Model(x, L.Dense(2, name='out')(L.Dense(4, activation='relu', name='hidden')(x)), name='chain')
+    a = keras.Input((4,), name='a')
+    b = keras.Input((3,), name='b')
+    h = L.Concatenate(name='concatenate')([L.Dense(2, name='dense_a')(a), b])
+    two_inputs = keras.Model([a, b], h, name='two_inputs')
+    f = keras.Input((8,), name='features')
+    s = L.Dense(6, activation='relu', name='shared')(f)
+    two_outputs = keras.Model(f, [L.Dense(3, activation='softmax', name='cls')(s), L.Dense(2, name='reg')(s)], name='two_outputs')
+    for name, model in [('seed', m), ('chain', chain), ('two_inputs', two_inputs), ('two_outputs', two_outputs)]:
         buf = io.StringIO()
         model.summary(print_fn=lambda s, line_break=True: buf.write(s + ('\n' if line_break else '')))
         out[name] = buf.getvalue()

@@ -70,6 +70,11 @@ export class Model extends Layer {
     this.buildInputShape = this.graph.inputs.length === 1 ? this.graph.inputs[0]!.shape : this.graph.inputs.map((t) => t.shape);
   }
 
+  /** The graph of a functional model (or a built Sequential), else null. */
+  get functionalGraph(): FunctionalGraph | null {
+    return this.graph;
+  }
+
   /** True for `new keras.Model({ inputs, outputs })` and a built Sequential. */
   get isFunctional(): boolean {
     return this.graph !== null;
