@@ -21,7 +21,7 @@
  */
 import { Tensor, noGrad, scope, tensor, zeros } from '@duet/core';
 import { KerasValueError, NotReadyError } from '../errors.js';
-import { KerasTensor, flattenSymbolic, isSymbolic, type SymbolicDType } from '../graph/keras_tensor.js';
+import { KerasTensor, isSymbolic, type SymbolicDType } from '../graph/keras_tensor.js';
 import { Node } from '../graph/node.js';
 import { getConstraint, type ConstraintIdentifier } from '../constraints/constraint.js';
 import { getInitializer, type InitializerIdentifier } from '../initializers/initializer.js';
@@ -31,6 +31,9 @@ import { shapeToString, standardizeShape, type Shape } from '../utils/shape.js';
 import { withCallContext } from './call_context.js';
 import { InputSpec, assertInputCompatibility } from './input_spec.js';
 import { Variable } from './variable.js';
+import { flattenTensors, isShapeList, shapesOf, toTensors } from './structure.js';
+
+export { shapesOf };
 
 export interface LayerOptions {
   /** Unique name (default: the class name in snake_case, numbered: `dense`, `dense_1`). */
@@ -370,32 +373,3 @@ export class Layer {
     return this.toString();
   }
 }
-
-// ------------------------------------------------------------------ helpers
-function isShapeList(s: unknown): boolean {
-  return Array.isArray(s) && s.length > 0 && s.every((x) => Array.isArray(x));
-}
-
-/** The shape of one input, or a list of shapes for a list/object of inputs. */
-export function shapesOf(inputs: unknown): Shape | Shape[] {
-  if (inputs instanceof Tensor || inputs instanceof KerasTensor) return [...inputs.shape];
-  if (Array.isArray(inputs)) return inputs.map((x) => shapesOf(x) as Shape);
-  if (inputs !== null && typeof inputs === 'object') return Object.values(inputs).map((x) => shapesOf(x) as Shape);
-  throw new KerasValueError(`Inputs to a layer should be tensors. Got '${String(inputs)}' (of type ${typeof inputs}).`);
-}
-
-function toTensors(inputs: unknown, layerName: string): unknown {
-  if (inputs instanceof Tensor) return inputs;
-  if (Array.isArray(inputs) && inputs.every((x) => x instanceof Tensor)) return inputs;
-  if (inputs !== null && typeof inputs === 'object' && !Array.isArray(inputs) && Object.values(inputs).every((x) => x instanceof Tensor)) return inputs;
-  if (Array.isArray(inputs) || typeof inputs === 'number') return tensor(inputs as number[]);
-  throw new KerasValueError(`Inputs to a layer should be tensors. Got '${String(inputs)}' (of type ${typeof inputs}) as input for layer '${layerName}'.`);
-}
-
-function flattenTensors(v: unknown): Tensor[] {
-  if (v instanceof Tensor) return [v];
-  if (Array.isArray(v)) return v.flatMap(flattenTensors);
-  return [];
-}
-
-export { flattenSymbolic };
