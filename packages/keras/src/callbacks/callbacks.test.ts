@@ -126,3 +126,21 @@ describe('progress output', () => {
     expect(quiet.text).toBe('');
   });
 });
+
+describe('progress over an iterable of unknown length', () => {
+  it('learns the number of steps from the first epoch', async () => {
+    const [m, x, y] = setup();
+    function* gen() {
+      yield [x.narrow(0, 0, 4), y.narrow(0, 0, 4)];
+      yield [x.narrow(0, 4, 4), y.narrow(0, 4, 4)];
+    }
+    const source = { [Symbol.iterator]: gen };
+    const out = sink(false);
+    const logger = new keras.callbacks.ProgbarLogger({ stream: out });
+    await m.fit(source, undefined, { epochs: 2, callbacks: [logger] });
+    const lines = out.text.trimEnd().split('\n');
+    expect(lines[1]).toMatch(/^2\/2 - /);
+    expect(lines[3]).toMatch(/^2\/2 - /);
+    expect(logger.params.steps).toBe(2);
+  });
+});
