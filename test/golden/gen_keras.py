@@ -205,6 +205,16 @@ def gen_train():
                       'compile': {'optimizer': {'className': 'SGD', 'config': {'learningRate': 0.1, 'momentum': 0.5}}, 'loss': 'sparse_categorical_crossentropy', 'metrics': ['accuracy']},
                       'fit': {'epochs': 3, 'batchSize': 16, **jsfit}, 'init': [t(w) for w in ws], **rec,
                       'evaluate': [float(v) for v in model.evaluate(x, y, verbose=0)]})
+    # weighted_metrics next to the same unweighted metric: Keras names it weighted_accuracy.
+    model = mlp(3, 'softmax')
+    ws = init_weights(model, 600)
+    model.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.5), loss='sparse_categorical_crossentropy', metrics=['accuracy'], weighted_metrics=['accuracy', 'sparse_categorical_crossentropy'])
+    rec = fit_record(model, x, y, epochs=2, batch_size=16, sample_weight=sw)
+    cases.append({'id': 'fit/weighted_metrics', 'model': 'mlp', 'outUnits': 3, 'outActivation': 'softmax', 'y': 'sparse',
+                  'compile': {'optimizer': {'className': 'SGD', 'config': {'learningRate': 0.1, 'momentum': 0.5}}, 'loss': 'sparse_categorical_crossentropy',
+                              'metrics': ['accuracy'], 'weightedMetrics': ['accuracy', 'sparse_categorical_crossentropy']},
+                  'fit': {'epochs': 2, 'batchSize': 16, 'sampleWeight': t(sw)}, 'init': [t(w) for w in ws], **rec,
+                  'evaluate': [float(v) for v in model.evaluate(x, y, verbose=0)]})
     # A two-output functional model: loss per output, loss weights, per-output metrics and their names.
     inp = keras.Input((8,), name='features')
     h = L.Dense(6, activation='relu', name='shared')(inp)
@@ -216,7 +226,8 @@ def gen_train():
                   metrics={'cls': ['accuracy'], 'reg': ['mae']})
     rec = fit_record(model, x, {'cls': y, 'reg': y_reg}, epochs=2, batch_size=16)
     ev = model.evaluate(x, {'cls': y, 'reg': y_reg}, verbose=0, return_dict=True)
-    cases.append({'id': 'functional/two_outputs', 'model': 'two_outputs', 'init': [t(w) for w in ws],
+    ev_list = [float(v) for v in model.evaluate(x, {'cls': y, 'reg': y_reg}, verbose=0)]
+    cases.append({'id': 'functional/two_outputs', 'model': 'two_outputs', 'init': [t(w) for w in ws], 'evaluate': ev_list,
                   'compile': {'optimizer': {'className': 'Adam', 'config': {'learningRate': 0.01}}, 'loss': {'cls': 'sparse_categorical_crossentropy', 'reg': 'mse'},
                               'lossWeights': {'cls': 1.0, 'reg': 0.5}, 'metrics': {'cls': ['accuracy'], 'reg': ['mae']}},
                   'fit': {'epochs': 2, 'batchSize': 16}, **rec, 'evaluateDict': {k: float(v) for k, v in ev.items()}})
