@@ -29,6 +29,8 @@ export interface CompileOptions {
   runEagerly?: boolean;
   /** Accepted for compatibility; ignored. */
   jitCompile?: boolean | 'auto';
+  /** Accepted for compatibility; ignored (Duet runs one step per call). */
+  stepsPerExecution?: number;
 }
 
 export class CompileState {
@@ -106,7 +108,7 @@ export class CompileState {
 
 export function compileModel(model: Model, options: CompileOptions): CompileState {
   if (options === null || typeof options !== 'object') throw new KerasValueError(`compile() takes an options object ({ optimizer, loss, metrics }). Received: ${String(options)}`);
-  const known = new Set(['optimizer', 'loss', 'metrics', 'weightedMetrics', 'lossWeights', 'runEagerly', 'jitCompile']);
+  const known = new Set(['optimizer', 'loss', 'metrics', 'weightedMetrics', 'lossWeights', 'runEagerly', 'jitCompile', 'stepsPerExecution']);
   const unknown = Object.keys(options).filter((k) => !known.has(k));
   if (unknown.length > 0) throw new KerasValueError(`Invalid keyword argument(s) in \`compile()\`: ${JSON.stringify(unknown)}. Valid keyword arguments include "optimizer", "loss", "metrics", "lossWeights".`);
   model.compiled?.resetMetrics();
