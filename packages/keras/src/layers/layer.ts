@@ -288,9 +288,12 @@ export class Layer {
     for (const l of this._sublayers()) l.trainable = v;
   }
 
-  /** Copies of the weights' values, in `weights` order (yours: read them or `keep()` them). */
+  /**
+   * Copies of the weights' values, in `weights` order. They are yours (kept
+   * across training steps, as Keras's NumPy copies): `dispose()` them when done.
+   */
   getWeights(): Tensor[] {
-    return this.weights.map((w) => noGrad(() => w.clone()));
+    return this.weights.map((w) => noGrad(() => w.clone()).keep());
   }
 
   /** Set every weight, in `weights` order, from Tensors or nested arrays of the same shapes. */

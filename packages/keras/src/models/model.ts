@@ -28,7 +28,12 @@ import { predict, type PredictOptions } from '../trainers/predict.js';
 import { predictOnBatch, testOnBatch, trainOnBatch, type OnBatchOptions } from '../trainers/on_batch.js';
 import type { History } from '../callbacks/history.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
-import type { XData, YData } from '../trainers/data_adapters/data_adapter.js';
+import { isIterableData, type BatchLike, type XData, type YData } from '../trainers/data_adapters/data_adapter.js';
+
+/** A plain options object (no Tensors in it), as opposed to targets by output name. */
+function isOptions(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Tensor) && Object.getPrototypeOf(v) === Object.prototype && !Object.values(v).some((x) => x instanceof Tensor);
+}
 
 export interface ModelOptions {
   /** Functional models: the KerasTensor(s) from `keras.Input` (one, an array, or an object by name). */
@@ -188,13 +193,26 @@ export class Model extends Layer {
   get optimizer(): Optimizer | null {
     return this.compiled?.optimizer ?? null;
   }
-  /** Train; resolves to the History (`history.history.loss`, `.accuracy`, `.val_loss`). */
-  fit(x?: XData, y?: YData, options: FitOptions = {}): Promise<History> {
-    return fit(this, x, y, options);
+  /**
+   * Train; resolves to the History (`history.history.loss`, `.accuracy`,
+   * `.val_loss`). With a DataLoader or another iterable of batches, the
+   * options may come second: `fit(loader, { epochs: 5 })`.
+   */
+  fit(x: Iterable<BatchLike> | AsyncIterable<BatchLike>, options?: FitOptions): Promise<History>;
+  fit(x?: XData, y?: YData, options?: FitOptions): Promise<History>;
+  fit(x?: XData, y?: YData | FitOptions, options: FitOptions = {}): Promise<History> {
+    if (isIterableData(x) && isOptions(y)) return fit(this, x, undefined, y);
+    return fit(this, x, y as YData | undefined, options);
   }
-  /** `[loss, ...metrics]`, or the loss alone when there are no metrics (or an object with `returnDict`). */
-  evaluate(x?: XData, y?: YData, options: EvaluateOptions = {}): Promise<number | number[] | Record<string, number>> {
-    return evaluate(this, x, y, options);
+  /**
+   * `[loss, ...metrics]`, or the loss alone when there are no metrics (or an
+   * object with `returnDict`). `evaluate(loader, { verbose: 0 })` for iterables.
+   */
+  evaluate(x: Iterable<BatchLike> | AsyncIterable<BatchLike>, options?: EvaluateOptions): Promise<number | number[] | Record<string, number>>;
+  evaluate(x?: XData, y?: YData, options?: EvaluateOptions): Promise<number | number[] | Record<string, number>>;
+  evaluate(x?: XData, y?: YData | EvaluateOptions, options: EvaluateOptions = {}): Promise<number | number[] | Record<string, number>> {
+    if (isIterableData(x) && isOptions(y)) return evaluate(this, x, undefined, y);
+    return evaluate(this, x, y as YData | undefined, options);
   }
   /** Outputs for all of `x`, batch by batch (yours: the result is kept). */
   predict(x: XData, options: PredictOptions = {}): Promise<Tensor | Tensor[]> {

@@ -32,7 +32,7 @@ describe('fit / evaluate / predict: data', () => {
     const [x, y] = data();
     const loader = new DataLoader(new TensorDataset(x, y), { batchSize: 16 });
     const m = classifier();
-    const h1 = await m.fit(loader, undefined, { epochs: 2, verbose: 0 });
+    const h1 = await m.fit(loader, { epochs: 2, verbose: 0 });
     expect(h1.history.loss!.length).toBe(2);
     function* gen() {
       for (;;) for (let i = 0; i < 48; i += 16) yield [x.narrow(0, i, 16), y.narrow(0, i, 16)] as [Tensor, Tensor];
@@ -50,7 +50,7 @@ describe('fit / evaluate / predict: data', () => {
     }
     const h3 = await m.fit({ [Symbol.asyncIterator]: agen }, undefined, { epochs: 1, verbose: 0 });
     expect(h3.history.accuracy!.length).toBe(1);
-    expect(typeof (await m.evaluate(loader, undefined, { verbose: 0 }))).not.toBe('number');
+    expect(Array.isArray(await m.evaluate(loader, { verbose: 0 }))).toBe(true);
   });
 
   it('validationData / validationFreq / initialEpoch', async () => {
@@ -83,6 +83,17 @@ describe('fit / evaluate / predict: data', () => {
     expect(p.shape).toEqual([70, 3]);
     Array.from(p.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(direct.dataSync()[i]!, 6));
     p.dispose();
+  });
+
+  it('getWeights copies outlive training (restore them after fit)', async () => {
+    const [x, y] = data(64);
+    const m = classifier();
+    await m.fit(x, y, { epochs: 1, verbose: 0 });
+    const saved = m.getWeights();
+    const before = saved.map((t) => t.toArray());
+    await m.fit(x, y, { epochs: 3, batchSize: 4, verbose: 0 });
+    m.setWeights(saved);
+    expect(m.getWeights().map((t) => t.toArray())).toEqual(before);
   });
 
   it('trainOnBatch / testOnBatch / predictOnBatch; metrics accumulate until resetMetrics', async () => {
