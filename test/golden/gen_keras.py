@@ -92,10 +92,10 @@ def data(seed, n=64, d=8, classes=3):
     return x, y
 
 
-def mlp(out_units, out_act, hidden=6, d=8, kernel_regularizer=None, kernel_constraint=None):
+def mlp(out_units, out_act, hidden=6, d=8, kernel_regularizer=None, kernel_constraint=None, activity_regularizer=None):
     return keras.Sequential([
         keras.Input((d,)),
-        L.Dense(hidden, activation='relu', kernel_regularizer=kernel_regularizer, kernel_constraint=kernel_constraint),
+        L.Dense(hidden, activation='relu', kernel_regularizer=kernel_regularizer, kernel_constraint=kernel_constraint, activity_regularizer=activity_regularizer),
         L.Dense(out_units, activation=out_act),
     ])
 
@@ -192,6 +192,7 @@ def gen_train():
         ('sample_weight', {}, dict(sample_weight=sw), {'sampleWeight': t(sw)}),
         ('class_weight', {}, dict(class_weight={0: 1.0, 1: 2.0, 2: 0.5}), {'classWeight': {'0': 1.0, '1': 2.0, '2': 0.5}}),
         ('l2_maxnorm', dict(kernel_regularizer=keras.regularizers.L2(0.01), kernel_constraint=keras.constraints.MaxNorm(1.0)), {}, {}),
+        ('activity_l1', dict(activity_regularizer=keras.regularizers.L1(0.01)), {}, {}),
         ('batch_size_24', {}, dict(batch_size=24), {'batchSize': 24}),
     ]
     for i, (cid, mkw, fkw, jsfit) in enumerate(extra):
@@ -201,7 +202,7 @@ def gen_train():
         bs = fkw.pop('batch_size', 16)
         rec = fit_record(model, x, y, epochs=3, batch_size=bs, **fkw)
         cases.append({'id': f'fit/{cid}', 'model': 'mlp', 'outUnits': 3, 'outActivation': 'softmax', 'y': 'sparse',
-                      'modelOptions': {'l2': 0.01, 'maxNorm': 1.0} if cid == 'l2_maxnorm' else {},
+                      'modelOptions': {'l2': 0.01, 'maxNorm': 1.0} if cid == 'l2_maxnorm' else {'activityL1': 0.01} if cid == 'activity_l1' else {},
                       'compile': {'optimizer': {'className': 'SGD', 'config': {'learningRate': 0.1, 'momentum': 0.5}}, 'loss': 'sparse_categorical_crossentropy', 'metrics': ['accuracy']},
                       'fit': {'epochs': 3, 'batchSize': 16, **jsfit}, 'init': [t(w) for w in ws], **rec,
                       'evaluate': [float(v) for v in model.evaluate(x, y, verbose=0)]})

@@ -188,7 +188,13 @@ export class Layer {
     return withCallContext(options.training, (ctx) => {
       this._callLosses = [];
       const out = this.call(xs, { ...options, training: ctx.training });
-      if (this.activityRegularizer !== null) for (const t of flattenTensors(out)) this.addLoss(this.activityRegularizer.call(t));
+      // Keras 3 divides the activity penalty by the batch size (consistent strength across batch sizes).
+      if (this.activityRegularizer !== null) {
+        for (const t of flattenTensors(out)) {
+          const penalty = this.activityRegularizer.call(t);
+          this.addLoss(t.ndim > 0 ? penalty.div(t.shape[0]!) : penalty);
+        }
+      }
       return out;
     });
   }
