@@ -48,6 +48,24 @@ describe('callbacks', () => {
     ]);
   });
 
+  it('hooks after an async one still run with their own `this`', async () => {
+    const [m, x, y] = setup();
+    const seen: string[] = [];
+    class Slow extends keras.callbacks.Callback {
+      override async onEpochEnd() {
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    }
+    class Named extends keras.callbacks.Callback {
+      label = 'named';
+      override onEpochEnd() {
+        seen.push(this.label);
+      }
+    }
+    await m.fit(x, y, { epochs: 2, verbose: 0, callbacks: [new Slow(), new Named()] });
+    expect(seen).toEqual(['named', 'named']);
+  });
+
   it('a callback stops training through model.stopTraining', async () => {
     const [m, x, y] = setup();
     const stopper = new (class extends keras.callbacks.Callback {
