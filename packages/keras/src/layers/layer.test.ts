@@ -134,6 +134,9 @@ describe('Layer lifecycle', () => {
     expect(new keras.layers.Concatenate().apply([a, b]).shape).toEqual([null, 3, 6]);
     expect(() => new keras.layers.Add().apply([a, b])).toThrow('Inputs have incompatible shapes');
     expect(new keras.layers.Lambda((x: Tensor) => x.sum(-1)).apply(a).shape).toEqual([null, 3]);
+    const ids = keras.Input({ shape: [2, 3], dtype: 'int32' });
+    expect(new Flatten().apply(ids).dtype).toBe('int32');
+    expect(new Dense(2).apply(new Flatten().apply(ids)).dtype).toBe('float32');
   });
 
   it('layers in training mode (Dropout, noiseShape) and Lambda leak nothing', () => {

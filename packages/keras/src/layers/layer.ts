@@ -21,7 +21,7 @@
  */
 import { Tensor, noGrad, scope, tensor, zeros } from '@duet/core';
 import { KerasValueError, NotReadyError } from '../errors.js';
-import { KerasTensor, isSymbolic, type SymbolicDType } from '../graph/keras_tensor.js';
+import { KerasTensor, flattenSymbolic, isSymbolic, type SymbolicDType } from '../graph/keras_tensor.js';
 import { Node } from '../graph/node.js';
 import { getConstraint, type ConstraintIdentifier } from '../constraints/constraint.js';
 import { getInitializer, type InitializerIdentifier } from '../initializers/initializer.js';
@@ -146,8 +146,14 @@ export class Layer {
   /** Symbolic outputs for symbolic inputs (shape and dtype). */
   computeOutputSpec(inputs: unknown, _options: CallOptions): unknown {
     const out = this.computeOutputShape(shapesOf(inputs));
-    if (isShapeList(out)) return (out as Shape[]).map((s) => new KerasTensor(s));
-    return new KerasTensor(out as Shape);
+    const dtype = this.outputDtype(flattenSymbolic(inputs));
+    if (isShapeList(out)) return (out as Shape[]).map((s) => new KerasTensor(s, { dtype }));
+    return new KerasTensor(out as Shape, { dtype });
+  }
+
+  /** The dtype of the symbolic outputs: float32 (the compute dtype); layers that only move values keep their input's. */
+  protected outputDtype(_inputs: KerasTensor[]): SymbolicDType {
+    return 'float32';
   }
 
   /** Run `call` on zeros of `inputShape` (unknown sizes as 1); the outputs' shapes, batch axis unknown again. */
