@@ -46,6 +46,16 @@ def layer_cases():
         ('dot/2d_normalize', 'Dot', [1], {'normalize': True}, lambda: L.Dot(axes=1, normalize=True), [(3, 4), (3, 4)]),
         ('dot/3d_axes22', 'Dot', [[2, 2]], {}, lambda: L.Dot(axes=(2, 2)), [(2, 3, 4), (2, 5, 4)]),
         ('dot/3d_axes11', 'Dot', [[1, 1]], {}, lambda: L.Dot(axes=(1, 1)), [(2, 3, 4), (2, 3, 5)]),
+        ('relu/max_slope_threshold', 'ReLU', [], {'maxValue': 1.5, 'negativeSlope': 0.1, 'threshold': 0.5}, lambda: L.ReLU(max_value=1.5, negative_slope=0.1, threshold=0.5), [(4, 6)]),
+        ('relu/max_value', 'ReLU', [], {'maxValue': 1.0}, lambda: L.ReLU(max_value=1.0), [(4, 6)]),
+        ('relu/slope', 'ReLU', [], {'negativeSlope': 0.2}, lambda: L.ReLU(negative_slope=0.2), [(4, 6)]),
+        ('relu/slope_max', 'ReLU', [], {'negativeSlope': 0.2, 'maxValue': 1.0}, lambda: L.ReLU(negative_slope=0.2, max_value=1.0), [(4, 6)]),
+        ('softmax/axis1', 'Softmax', [], {'axis': 1}, lambda: L.Softmax(axis=1), [(2, 3, 4)]),
+        ('softmax/axes12', 'Softmax', [], {'axis': [1, 2]}, lambda: L.Softmax(axis=(1, 2)), [(2, 3, 4)]),
+        ('leaky_relu/default', 'LeakyReLU', [], {}, lambda: L.LeakyReLU(), [(3, 5)]),
+        ('elu/alpha', 'ELU', [], {'alpha': 0.5}, lambda: L.ELU(alpha=0.5), [(3, 5)]),
+        ('prelu/default', 'PReLU', [], {}, lambda: L.PReLU(), [(3, 5)]),
+        ('prelu/shared', 'PReLU', [], {'sharedAxes': [1]}, lambda: L.PReLU(shared_axes=[1]), [(2, 3, 4)]),
     ]
     for a in acts:
         cases.append((f'activation/{a}', 'Activation', [a], {}, (lambda a=a: L.Activation(a)), [(3, 5)]))
