@@ -56,6 +56,9 @@ def layer_cases():
         ('elu/alpha', 'ELU', [], {'alpha': 0.5}, lambda: L.ELU(alpha=0.5), [(3, 5)]),
         ('prelu/default', 'PReLU', [], {}, lambda: L.PReLU(), [(3, 5)]),
         ('prelu/shared', 'PReLU', [], {'sharedAxes': [1]}, lambda: L.PReLU(shared_axes=[1]), [(2, 3, 4)]),
+        # ('int', shape, high): integer inputs in [0, high)
+        ('embedding/2d', 'Embedding', [10, 4], {}, lambda: L.Embedding(10, 4), [('int', (3, 5), 10)]),
+        ('embedding/1d', 'Embedding', [7, 3], {}, lambda: L.Embedding(7, 3), [('int', (6,), 7)]),
     ]
     for a in acts:
         cases.append((f'activation/{a}', 'Activation', [a], {}, (lambda a=a: L.Activation(a)), [(3, 5)]))
@@ -68,7 +71,8 @@ def gen_layers():
     for i, (cid, cls, args, options, make, shapes) in enumerate(layer_cases()):
         r = rng(1000 + i)
         layer = make()
-        xs = [tf.constant(r.standard_normal(s).astype(np.float32)) for s in shapes]
+        xs = [tf.constant(r.integers(0, s[2], size=s[1]).astype(np.int32)) if s[0] == 'int' else tf.constant(r.standard_normal(s).astype(np.float32)) for s in shapes]
+        shapes = [s[1] if s[0] == 'int' else s for s in shapes]
         inp = xs if len(xs) > 1 else xs[0]
         layer(inp)  # build
         weights = [(r.standard_normal(w.shape) * 0.5).astype(np.float32) for w in layer.get_weights()]
@@ -79,8 +83,9 @@ def gen_layers():
             y = layer(inp, training=False)
             upstream = tf.constant(r.standard_normal(y.shape).astype(np.float32))
             s = tf.reduce_sum(y * upstream)
-        gx = [tape.gradient(s, x) for x in xs]
-        gw = [tape.gradient(s, w) for w in layer.trainable_weights]
+        gx = [tape.gradient(s, x) if x.dtype == tf.float32 else None for x in xs]
+        # Embedding's gradient is sparse (IndexedSlices): densify it.
+        gw = [tf.convert_to_tensor(g) if g is not None else None for g in (tape.gradient(s, w) for w in layer.trainable_weights)]
         out.append({
             'id': cid, 'cls': cls, 'args': args, 'options': options,
             'inputs': [t(x) for x in xs], 'weights': [t(w) for w in weights],

@@ -157,7 +157,7 @@ describe('getConfig / fromConfig', () => {
     new keras.layers.Subtract(), new keras.layers.Multiply(), new keras.layers.Average(), new keras.layers.Maximum(), new keras.layers.Minimum(),
     new keras.layers.Concatenate({ axis: 1 }), new keras.layers.Dot([1, 2], { normalize: true }),
     new keras.layers.ReLU({ maxValue: 6, negativeSlope: 0.1, threshold: 0.5 }), new keras.layers.Softmax({ axis: [1, 2] }), new keras.layers.LeakyReLU({ negativeSlope: 0.1 }),
-    new keras.layers.ELU({ alpha: 0.5 }), new keras.layers.PReLU({ sharedAxes: [1, 2], alphaInitializer: 'ones', alphaConstraint: 'non_neg' }),
+    new keras.layers.ELU({ alpha: 0.5 }), new keras.layers.Embedding(20, 3, { embeddingsInitializer: 'he_uniform' }), new keras.layers.PReLU({ sharedAxes: [1, 2], alphaInitializer: 'ones', alphaConstraint: 'non_neg' }),
   ];
   for (const l of layers) {
     it(`${l.constructor.name} round-trips through the registry`, () => {
