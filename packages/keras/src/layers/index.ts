@@ -13,3 +13,4 @@ export * from './regularization/index.js';
 export * from './reshaping/index.js';
 export * from './merging/index.js';
 export * from './preprocessing/index.js';
+export { getKerasMask, setKerasMask } from './masking.js';

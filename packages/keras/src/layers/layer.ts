@@ -32,6 +32,7 @@ import { withCallContext } from './call_context.js';
 import { InputSpec, assertInputCompatibility } from './input_spec.js';
 import { Variable } from './variable.js';
 import { flattenTensors, isShapeList, shapesOf, toTensors } from './structure.js';
+import { getKerasMask, setKerasMask } from './masking.js';
 
 export { shapesOf };
 
@@ -54,6 +55,8 @@ export interface LayerOptions {
 export interface CallOptions {
   /** Training mode (Dropout active, BatchNorm batch statistics). Default: the enclosing call's, else false. */
   training?: boolean;
+  /** The input's mask (layers/masking.ts); by default the one attached to the first input. */
+  mask?: Tensor | (Tensor | null)[] | null;
   [key: string]: unknown;
 }
 
@@ -87,6 +90,8 @@ export class Layer {
   inboundNodes: Node[] = [];
   /** The `inputShape` option, for a Sequential's first layer. */
   readonly batchInputShape: Shape | null;
+  /** Whether `apply()` attaches `computeMask()`'s result to the outputs (layers that keep the timesteps set it). */
+  supportsMasking = false;
   private _trainable: boolean;
   private readonly _ownWeights: Variable[] = [];
   private _callLosses: Tensor[] = [];
@@ -191,9 +196,13 @@ export class Layer {
     const xs = toTensors(inputs, this.name);
     this._checkInputs(shapesOf(xs));
     this.maybeBuild(shapesOf(xs));
+    const previousMask = options.mask !== undefined ? options.mask : maskOfFirst(xs);
     return withCallContext(options.training, (ctx) => {
       this._callLosses = [];
-      const out = this.call(xs, { ...options, training: ctx.training });
+      const callOptions: CallOptions = { ...options, training: ctx.training };
+      if (previousMask !== null) callOptions.mask = previousMask;
+      const out = this.call(xs, callOptions);
+      if (this.supportsMasking) this._setMasks(xs, out, previousMask ?? null);
       // Keras 3 divides the activity penalty by the batch size (consistent strength across batch sizes).
       if (this.activityRegularizer !== null) {
         for (const t of flattenTensors(out)) {
@@ -202,6 +211,26 @@ export class Layer {
         }
       }
       return out;
+    });
+  }
+
+  /**
+   * The mask of the outputs for these inputs (Keras's `compute_mask`): by
+   * default the input's mask, unchanged. Used when `supportsMasking`.
+   */
+  computeMask(_inputs: unknown, previousMask: Tensor | (Tensor | null)[] | null): Tensor | (Tensor | null)[] | null {
+    return previousMask;
+  }
+
+  private _setMasks(inputs: unknown, outputs: unknown, previousMask: Tensor | (Tensor | null)[] | null): void {
+    const outs = flattenTensors(outputs);
+    if (outs.length === 0 || outs.every((t) => getKerasMask(t) !== null)) return;
+    const m = this.computeMask(inputs, previousMask);
+    if (m === null) return;
+    const ms = Array.isArray(m) ? m : [m];
+    outs.forEach((t, i) => {
+      const mi = ms[i] ?? null;
+      if (mi !== null && getKerasMask(t) === null) setKerasMask(t, mi);
     });
   }
 
@@ -387,4 +416,14 @@ export class Layer {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }
+}
+
+/** The mask of the first input (Keras passes the first argument's mask), or null. */
+function maskOfFirst(xs: unknown): Tensor | (Tensor | null)[] | null {
+  if (xs instanceof Tensor) return getKerasMask(xs);
+  if (Array.isArray(xs)) {
+    const ms = xs.map((x) => (x instanceof Tensor ? getKerasMask(x) : null));
+    return ms.some((m) => m !== null) ? ms : null;
+  }
+  return null;
 }

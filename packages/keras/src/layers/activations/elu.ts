@@ -8,6 +8,7 @@ export class ELU extends Layer {
   readonly alpha: number;
   constructor(options: LayerOptions & { alpha?: number } = {}) {
     super(options);
+    this.supportsMasking = true;
     this.alpha = options.alpha ?? 1;
   }
   override call(x: Tensor): Tensor {

@@ -9,6 +9,7 @@ export class LeakyReLU extends Layer {
   readonly negativeSlope: number;
   constructor(options: LayerOptions & { negativeSlope?: number } = {}) {
     super(options);
+    this.supportsMasking = true;
     const s = options.negativeSlope ?? 0.3;
     if (s === null || s < 0) throw new KerasValueError(`The negative_slope value of a Leaky ReLU layer cannot be None or negative value. Expected a float. Received: negative_slope=${s}`);
     this.negativeSlope = s;

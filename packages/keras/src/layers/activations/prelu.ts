@@ -27,6 +27,7 @@ export class PReLU extends Layer {
   alpha: Variable | null = null;
   constructor(options: PReLUOptions = {}) {
     super(options);
+    this.supportsMasking = true;
     this.alphaInitializer = getInitializer(options.alphaInitializer ?? 'zeros');
     this.alphaRegularizer = getRegularizer(options.alphaRegularizer);
     this.alphaConstraint = getConstraint(options.alphaConstraint);

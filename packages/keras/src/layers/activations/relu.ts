@@ -25,6 +25,7 @@ export class ReLU extends Layer {
   readonly threshold: number;
   constructor(options: ReLUOptions = {}) {
     super(options);
+    this.supportsMasking = true;
     const { maxValue = null, negativeSlope = 0, threshold = 0 } = options;
     if (maxValue !== null && maxValue < 0) throw new KerasValueError(`max_value of a ReLU layer cannot be a negative value. Received: max_value=${maxValue}`);
     if (negativeSlope === null || negativeSlope < 0) throw new KerasValueError(`negative_slope of a ReLU layer cannot be None or a negative value. Received: negative_slope=${negativeSlope}`);

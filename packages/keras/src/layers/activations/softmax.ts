@@ -10,6 +10,7 @@ export class Softmax extends Layer {
   readonly axis: number | number[];
   constructor(options: LayerOptions & { axis?: number | number[] } = {}) {
     super(options);
+    this.supportsMasking = true;
     this.axis = options.axis ?? -1;
   }
   override call(x: Tensor): Tensor {

@@ -16,7 +16,7 @@ export interface EmbeddingOptions extends LayerOptions {
   embeddingsInitializer?: InitializerIdentifier;
   embeddingsRegularizer?: RegularizerIdentifier;
   embeddingsConstraint?: ConstraintIdentifier;
-  /** Not supported yet (masking): must be false. */
+  /** Treat index 0 as padding: the output carries a mask (ids != 0) for the layers after it. Default false. */
   maskZero?: boolean;
 }
 
@@ -35,6 +35,7 @@ export class Embedding extends Layer {
   readonly embeddingsInitializer: Initializer;
   readonly embeddingsRegularizer: Regularizer | null;
   readonly embeddingsConstraint: Constraint | null;
+  readonly maskZero: boolean;
   embeddings: Variable | null = null;
 
   constructor(inputDim: number, outputDim: number, options: EmbeddingOptions = {}) {
@@ -42,12 +43,18 @@ export class Embedding extends Layer {
     for (const [name, v] of [['input_dim', inputDim], ['output_dim', outputDim]] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new KerasValueError(`Received an invalid value for argument \`${name}\`. Expected a positive integer. Received: ${name}=${String(v)}`);
     }
-    if (options.maskZero) throw new KerasValueError('Embedding(maskZero: true) is not supported yet: Duet has no masking.');
     this.inputDim = inputDim;
     this.outputDim = outputDim;
     this.embeddingsInitializer = getInitializer(options.embeddingsInitializer ?? 'uniform');
     this.embeddingsRegularizer = getRegularizer(options.embeddingsRegularizer);
     this.embeddingsConstraint = getConstraint(options.embeddingsConstraint);
+    this.maskZero = options.maskZero ?? false;
+    this.supportsMasking = this.maskZero;
+  }
+
+  /** With `maskZero`: the ids that are not 0. */
+  override computeMask(inputs: unknown): Tensor | null {
+    return this.maskZero ? (inputs as Tensor).ne(0) : null;
   }
 
   override build(): void {
@@ -76,7 +83,7 @@ export class Embedding extends Layer {
       embeddingsInitializer: serializeInitializer(this.embeddingsInitializer),
       embeddingsRegularizer: serializeRegularizer(this.embeddingsRegularizer),
       embeddingsConstraint: serializeConstraint(this.embeddingsConstraint),
-      maskZero: false,
+      maskZero: this.maskZero,
     };
   }
   static override fromConfig(config: LayerConfig): Embedding {
