@@ -162,3 +162,16 @@ describe('progress over an iterable of unknown length', () => {
     expect(logger.params.steps).toBe(2);
   });
 });
+
+describe('progress bar cleanup', () => {
+  it('a fit that fails mid-epoch leaves no redraw timer behind', async () => {
+    const m = new keras.Sequential([keras.Input({ shape: [2] }), new keras.layers.Dense(1)]);
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const out = sink(true);
+    await expect(m.fit(tensor([[1, Number.NaN], [0, 1]]), tensor([[1], [0]]), { batchSize: 1, callbacks: [new keras.callbacks.ProgbarLogger({ stream: out })] })).rejects.toThrow(keras.NonFiniteLossError);
+    expect(out.text).toContain('━');
+    expect(timers()).toBe(before);
+  });
+});
