@@ -175,3 +175,20 @@ describe('progress bar cleanup', () => {
     expect(timers()).toBe(before);
   });
 });
+
+describe('progress bar and signals', () => {
+  it('holds a SIGINT listener only while drawing, so Ctrl-C still ends the process', async () => {
+    const [m, x, y] = setup();
+    const before = process.listenerCount('SIGINT');
+    let during = -1;
+    const probe = new (class extends keras.callbacks.Callback {
+      override onTrainBatchEnd() {
+        during = process.listenerCount('SIGINT');
+      }
+    })();
+    // The logger draws after the probe's hook of the same batch: the listener exists from the first draw on.
+    await m.fit(x, y, { epochs: 2, batchSize: 2, callbacks: [probe, new keras.callbacks.ProgbarLogger({ stream: sink(true) })] });
+    expect(during).toBe(before + 1);
+    expect(process.listenerCount('SIGINT')).toBe(before);
+  });
+});
