@@ -30,7 +30,8 @@ export type { ToTarget, NewOptions } from './ops/convert.js';
 export { where, broadcastShapes } from './ops/elementwise.js';
 export { linear, softmaxCrossEntropy, type LinearOptions, type Reduction } from './ops/fused.js';
 export {
-  toVariable_, slotLike, adamStep_, sgdStep_, momentumStep_, adagradStep_, rmspropStep_, adadeltaStep_, type AdamKernelOptions,
+  toVariable_, slotLike, adamStep_, sgdStep_, momentumStep_, adagradStep_, rmspropStep_, adadeltaStep_, kerasMomentumStep_, centeredRmspropStep_,
+  type AdamKernelOptions,
 } from './ops/variables.js';
 export { isGradEnabled, type BackwardOptions } from './autograd.js';
 // noGrad / enableGrad in both forms: a callback, or `using _ = noGrad()` (installs Symbol.dispose where missing).

@@ -209,3 +209,36 @@ export function adadeltaStep_(params: Tensor[], grads: Tensor[], squareAvgs: Ten
     });
   });
 }
+
+/**
+ * SGD with Keras's momentum rule: m = momentum*m - lr*g; p += m (nesterov:
+ * p += momentum*m - lr*g). ResourceApplyKerasMomentum. Unlike PyTorch's
+ * form, a learning rate that changes (a schedule) scales only the new
+ * gradient, not the accumulated velocity.
+ */
+export function kerasMomentumStep_(params: Tensor[], grads: Tensor[], moms: Tensor[], o: { lr: number; momentum: number; nesterov: boolean }): void {
+  const mom = scalarTf(o.momentum, 'float32');
+  withScalars([o.lr], ([lr]) => {
+    params.forEach((p, i) => {
+      checkPair(p, grads[i]!, 'kerasMomentumStep_');
+      apply('ResourceApplyKerasMomentum', [F32(), LOCK(), boolAttr('use_nesterov', o.nesterov)], [p, moms[i]!], [lr!, grads[i]!._v(), mom]);
+    });
+  });
+}
+
+/**
+ * Centered RMSprop with TensorFlow's (and Keras's) rule: mg = rho*mg + (1-rho)*g;
+ * ms = rho*ms + (1-rho)*g^2; mom = momentum*mom + lr*g/sqrt(ms - mg^2 + eps);
+ * p -= mom (ResourceApplyCenteredRMSProp).
+ */
+export function centeredRmspropStep_(params: Tensor[], grads: Tensor[], mgs: Tensor[], ms: Tensor[], moms: Tensor[], o: { lr: number; rho: number; momentum: number; eps: number }): void {
+  const rho = scalarTf(o.rho, 'float32');
+  const mom = scalarTf(o.momentum, 'float32');
+  const eps = scalarTf(o.eps, 'float32');
+  withScalars([o.lr], ([lr]) => {
+    params.forEach((p, i) => {
+      checkPair(p, grads[i]!, 'centeredRmspropStep_');
+      apply('ResourceApplyCenteredRMSProp', [F32(), LOCK()], [p, mgs[i]!, ms[i]!, moms[i]!], [lr!, rho, mom, eps, grads[i]!._v()]);
+    });
+  });
+}

@@ -1,0 +1,2 @@
+/** `keras.datasets`. */
+export * as mnist from './mnist.js';

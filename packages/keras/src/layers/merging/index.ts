@@ -1,0 +1,5 @@
+/** Merging layers. */
+export { Merge } from './base_merge.js';
+export { Add, Subtract, Multiply, Average, Maximum, Minimum } from './elementwise.js';
+export { Concatenate } from './concatenate.js';
+export { Dot } from './dot.js';

@@ -1,0 +1,2 @@
+/** Preprocessing layers. */
+export { Rescaling } from './rescaling.js';

@@ -1,0 +1,2 @@
+/** Regularization layers. */
+export { Dropout, type DropoutOptions } from './dropout.js';

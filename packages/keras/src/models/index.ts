@@ -1,0 +1,3 @@
+/** `keras.models`. */
+export { Model, type ModelOptions } from './model.js';
+export { Sequential, type SequentialOptions } from './sequential.js';

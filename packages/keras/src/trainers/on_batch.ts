@@ -1,0 +1,66 @@
+/**
+ * `trainOnBatch`, `testOnBatch`, `predictOnBatch`: one step on one batch,
+ * synchronously. As in Keras 3, the metrics accumulate across calls until
+ * `model.resetMetrics()`; the returned values are their running results.
+ */
+import { Tensor, noGrad, scope } from '@duet/core';
+import { NonFiniteLossError } from '../errors.js';
+import type { Model } from '../models/model.js';
+import { toStruct, flatOf } from './data_adapters/array_data_adapter.js';
+import type { ArrayData, Batch, XData, YData } from './data_adapters/data_adapter.js';
+import { classWeightTensor, predictStep, requireCompiled, testStep, trainStep } from './train_step.js';
+
+export interface OnBatchOptions {
+  sampleWeight?: ArrayData | null;
+  classWeight?: Record<number, number> | null;
+  /** Return `{ loss, ... }` instead of `[loss, ...]`. */
+  returnDict?: boolean;
+}
+
+function toBatch(x: XData, y: YData | undefined, sw: ArrayData | null | undefined, owned: Tensor[]): Batch {
+  const pack = (d: ArrayData, what: string) => {
+    const s = toStruct(d, what, owned);
+    return s.kind === 'single' ? s.t : s.kind === 'list' ? s.ts : Object.fromEntries(s.keys.map((k, i) => [k, s.ts[i]!]));
+  };
+  const swT = sw === null || sw === undefined ? null : flatOf(toStruct(sw, 'sample_weight', owned))[0]!;
+  return { x: pack(x as ArrayData, 'x'), y: y === undefined || y === null ? null : pack(y, 'y'), sampleWeight: swT };
+}
+
+function results(model: Model, returnDict: boolean | undefined): number | number[] | Record<string, number> {
+  const state = model.compiled!;
+  if (returnDict) return state.results();
+  const v = state.resultsInOrder();
+  return v.length === 1 ? v[0]! : v;
+}
+
+export function trainOnBatch(model: Model, x: XData, y: YData | undefined, options: OnBatchOptions = {}): number | number[] | Record<string, number> {
+  const state = requireCompiled(model, 'trainOnBatch');
+  const owned: Tensor[] = [];
+  const cw = classWeightTensor(options.classWeight);
+  try {
+    trainStep(model, state, toBatch(x, y, options.sampleWeight, owned), { variables: null, classWeights: cw });
+  } finally {
+    for (const t of owned) t.dispose();
+    cw?.dispose();
+  }
+  const out = results(model, options.returnDict);
+  const loss = typeof out === 'number' ? out : Array.isArray(out) ? out[0]! : out.loss!;
+  if (!Number.isFinite(loss)) throw new NonFiniteLossError(`The loss became ${loss} in trainOnBatch. Lower the learning rate or check the batch for NaN/Inf values.`);
+  return out;
+}
+
+export function testOnBatch(model: Model, x: XData, y: YData | undefined, options: OnBatchOptions = {}): number | number[] | Record<string, number> {
+  const state = requireCompiled(model, 'testOnBatch');
+  scope(() => {
+    const owned: Tensor[] = [];
+    testStep(model, state, toBatch(x, y, options.sampleWeight, owned), { variables: null, classWeights: null });
+  });
+  return results(model, options.returnDict);
+}
+
+/** The outputs for one batch (kept: yours to dispose). */
+export function predictOnBatch(model: Model, x: XData): Tensor | Tensor[] {
+  const outs = scope(() => noGrad(() => predictStep(model, toBatch(x, undefined, null, []).x)));
+  for (const o of outs) o.keep();
+  return outs.length === 1 ? outs[0]! : outs;
+}
