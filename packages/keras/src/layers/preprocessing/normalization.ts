@@ -90,7 +90,8 @@ export class Normalization extends Layer {
   /** Compute the mean and variance of `data` over every axis but `axis` (Keras's `adapt`). */
   adapt(data: Tensor | number[] | number[][] | Iterable<Tensor>): void {
     if (this.inputMean !== null) throw new KerasValueError(`Normalization layer "${this.name}" was given \`mean\` and \`variance\`; adapt() learns them instead.`);
-    const batches: Tensor[] = data instanceof Tensor ? [data] : Array.isArray(data) ? [tensor(data as number[])] : [...(data as Iterable<Tensor>)];
+    const nested = Array.isArray(data) && !data.every((b) => b instanceof Tensor);
+    const batches: Tensor[] = data instanceof Tensor ? [data] : nested ? [tensor(data as number[])] : [...(data as Iterable<Tensor>)];
     if (batches.length === 0) throw new KerasValueError('adapt() received an empty iterable (no batches). Expected at least one batch.');
     const first = batches[0]!;
     if (!this.built) this.maybeBuild(first.shape as Shape);
@@ -122,7 +123,7 @@ export class Normalization extends Layer {
       this._mean!.assign(totalMean!.reshape([...this._mean!.shape]));
       this._variance!.assign(totalVar!.reshape([...this._variance!.shape]));
     }));
-    if (!(data instanceof Tensor) && Array.isArray(data)) batches[0]!.dispose();
+    if (nested) batches[0]!.dispose();
   }
 
   private _stats(): [Tensor, Tensor] {
