@@ -79,12 +79,9 @@ export function convOutputShape(inputShape: Shape, channels: number, k: number[]
   const last = fmt === 'channels_last';
   const spatial = last ? inputShape.slice(1, 1 + rank) : inputShape.slice(2, 2 + rank);
   const out = spatial.map((n, i) => windowOutput(n, k[i]!, s[i]!, d[i]!, padding));
-  out.forEach((o, i) => {
-    if (o !== null && o <= 0) {
-      throw new KerasValueError(`Computed output size would be negative. Received \`inputs shape=${shapeToString(inputShape)}\`, \`kernel shape=${tupleStr(k)}\`, \`dilation_rate=${tupleStr(d)}\`.`);
-    }
-    void i;
-  });
+  if (out.some((o) => o !== null && o <= 0)) {
+    throw new KerasValueError(`Computed output size would be negative. Received \`inputs shape=${shapeToString(inputShape)}\`, \`kernel shape=${tupleStr(k)}\`, \`dilation_rate=${tupleStr(d)}\`.`);
+  }
   return last ? [inputShape[0]!, ...out, channels] : [inputShape[0]!, channels, ...out];
 }
 

@@ -39,6 +39,7 @@ describe('convolution layers', () => {
     conv.apply(randn([1, 5, 5, 3]));
     expect(() => conv.apply(randn([1, 5, 5, 4]))).toThrow('expected axis -1 of input shape to have value 3');
     expect(() => conv.apply(randn([5, 5, 3]))).toThrow('expected ndim=4, found ndim=3');
+    expect(() => new L.Conv2D(2, 5).apply(randn([1, 3, 3, 1]))).toThrow('Computed output size would be negative. Received `inputs shape=(1, 3, 3, 1)`, `kernel shape=(5, 5)`');
   });
 
   it('round-trip their config through the registry', () => {
