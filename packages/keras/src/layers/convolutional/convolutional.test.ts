@@ -34,6 +34,14 @@ describe('convolution layers', () => {
     expect(() => new L.Conv2D(6, 3, { groups: 3 }).apply(randn([1, 5, 5, 4]))).toThrow('The number of input channels must be evenly divisible by the number of groups. Received groups=3, but the input has 4 channels');
   });
 
+  it("get Keras's default names", () => {
+    keras.utils.clearSession();
+    expect([new L.Conv2D(1, 1), new L.Conv2D(1, 1), new L.Conv1D(1, 1), new L.Conv2DTranspose(1, 1), new L.SeparableConv2D(1, 1), new L.DepthwiseConv2D(1)].map((l) => l.name))
+      .toEqual(['conv2d', 'conv2d_1', 'conv1d', 'conv2d_transpose', 'separable_conv2d', 'depthwise_conv2d']);
+    expect([new L.MaxPooling2D(), new L.GlobalAveragePooling1D(), new L.ZeroPadding2D(), new L.UpSampling2D(), new L.BatchNormalization()].map((l) => l.name))
+      .toEqual(['max_pooling2d', 'global_average_pooling1d', 'zero_padding2d', 'up_sampling2d', 'batch_normalization']);
+  });
+
   it('check the input rank and channels', () => {
     const conv = new L.Conv2D(2, 3);
     conv.apply(randn([1, 5, 5, 3]));
