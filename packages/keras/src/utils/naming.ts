@@ -23,7 +23,7 @@ export function toSnakeCase(name: string): string {
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
     .toLowerCase()
-    .replace(/_(\d)d\b/g, '$1d');
+    .replace(/(\d)_d(?=_|$)/g, '$1d');
 }
 
 /** `sparse_categorical_crossentropy` -> `sparseCategoricalCrossentropy`. */

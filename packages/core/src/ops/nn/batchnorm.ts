@@ -6,7 +6,7 @@
  * (@duet/nn's `F.batchNorm` updates them from the returned batch statistics).
  */
 import { runOpN, typeAttr, floatAttr, stringAttr, boolAttr, tf, type OpAttr, type TfTensor } from '../../engine.js';
-import { ShapeError } from '../../errors.js';
+import { ArgumentError, ShapeError } from '../../errors.js';
 import { record, type GradLayout } from '../../autograd.js';
 import { Tensor } from '../../tensor.js';
 import { shapeStr } from '../util.js';
@@ -21,6 +21,12 @@ export interface BatchNorm2dOptions {
   /** Normalize with the batch's statistics (and return them) instead of `mean` and `variance`. */
   training: boolean;
   eps?: number;
+  /**
+   * 'NCHW' (default): x is [N, C, H, W], the result is stored NHWC. 'NHWC'
+   * (channels last, the Keras front end): x is a logical [N, H, W, C] and so is
+   * the result; no layout change at all.
+   */
+  dataFormat?: 'NCHW' | 'NHWC';
 }
 
 export interface BatchNorm2dResult {
@@ -48,8 +54,11 @@ function attrs(eps: number, training: boolean, forward: boolean): OpAttr[] {
 export function batchNorm2d(x: Tensor, mean: Tensor | null, variance: Tensor | null, options: BatchNorm2dOptions): BatchNorm2dResult {
   const op = 'batchNorm2d';
   checkFloat(op, 'input', x);
-  if (x.ndim !== 4) throw new ShapeError(`${op}: expected a 4-d input [N, C, H, W], received shape ${shapeStr(x.shape)}.`);
-  const c = x.shape[1]!;
+  const nhwc = options.dataFormat === 'NHWC';
+  if (options.dataFormat !== undefined && !nhwc && options.dataFormat !== 'NCHW') throw new ArgumentError(`${op}: dataFormat must be 'NCHW' or 'NHWC', received ${JSON.stringify(options.dataFormat)}.`);
+  if (x.ndim !== 4) throw new ShapeError(`${op}: expected a 4-d input ${nhwc ? '[N, H, W, C]' : '[N, C, H, W]'}, received shape ${shapeStr(x.shape)}.`);
+  const c = x.shape[nhwc ? 3 : 1]!;
+  const xValue = () => (nhwc ? x._v() : x._nhwcValue());
   const { weight = null, bias = null, training } = options;
   const eps = options.eps ?? 1e-5;
   for (const [name, t] of [['weight', weight], ['bias', bias], ['mean', mean], ['variance', variance]] as const) {
@@ -60,7 +69,7 @@ export function batchNorm2d(x: Tensor, mean: Tensor | null, variance: Tensor | n
   const offset = bias !== null ? bias._v() : K.floatConst(`zeros:${c}`, [c], () => new Float32Array(c));
   const empty = K.floatConst('empty', [0], () => new Float32Array(0));
   const [yN, bMean, bVarUnbiased, sMean, sVar, reserve] = runOpN('FusedBatchNormV3', attrs(eps, training, true), [
-    x._nhwcValue(), scale(), offset, training ? empty : mean!._v(), training ? empty : variance!._v(),
+    xValue(), scale(), offset, training ? empty : mean!._v(), training ? empty : variance!._v(),
   ], 6) as [TfTensor, TfTensor, TfTensor, TfTensor, TfTensor, TfTensor];
   bVarUnbiased.dispose();
   // What the gradient kernel needs: the statistics used (a free clone of the running ones in eval, which may change in place later).
@@ -73,13 +82,13 @@ export function batchNorm2d(x: Tensor, mean: Tensor | null, variance: Tensor | n
   const inputs = [x];
   if (weight !== null) inputs.push(weight);
   if (bias !== null) inputs.push(bias);
-  const y = record(new Tensor(yN, true), 'NativeBatchNormBackward', inputs, (g) => {
-    const [dx, dScale, dOffset] = runOpN('FusedBatchNormGradV3', attrs(eps, training, false), [g, x._nhwcValue(), scale(), ...saved], 5);
+  const y = record(new Tensor(yN, !nhwc), 'NativeBatchNormBackward', inputs, (g) => {
+    const [dx, dScale, dOffset] = runOpN('FusedBatchNormGradV3', attrs(eps, training, false), [g, xValue(), scale(), ...saved], 5);
     const grads = [dx!];
     if (weight !== null) grads.push(dScale!);
     if (bias !== null) grads.push(dOffset!);
     return grads;
-  }, saved, NHWC_GRADS);
+  }, saved, nhwc ? undefined : NHWC_GRADS);
   return { y, mean: training ? new Tensor(bMean) : null, variance: training ? new Tensor(tf().clone(sVar)) : null };
 }
 

@@ -53,8 +53,12 @@ export interface Conv1dOptions {
 
 export interface ConvTranspose2dOptions {
   stride?: IntPair;
-  /** PyTorch's padding: rows/cols cropped from each side of the full output, for both dims or [h, w]. Default 0. */
-  padding?: IntPair;
+  /**
+   * PyTorch's padding: rows/cols cropped from each side of the full output, for both dims or [h, w];
+   * or, beyond PyTorch, [[top, bottom], [left, right]] (TF's 'same' crops one more at the bottom/right
+   * when the total is odd, for the Keras front end). Default 0.
+   */
+  padding?: IntPair | ExplicitPadding;
   /** Extra rows/cols added to the bottom/right of the output (each < max(stride, dilation)). Default 0. */
   outputPadding?: IntPair;
   /** Only 1 is supported. */
@@ -298,6 +302,19 @@ export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   });
 }
 
+/** [top, left] and [bottom, right] crops of a transposed conv's padding argument. */
+function transposePads(op: string, padding: IntPair | ExplicitPadding): [Pair, Pair] {
+  if (Array.isArray(padding) && Array.isArray(padding[0])) {
+    const [[t, b], [l, r]] = padding as ExplicitPadding;
+    if (padding.length !== 2 || ![t, b, l, r].every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new ArgumentError(`${op}: explicit padding must be [[top, bottom], [left, right]] of integers >= 0, received ${JSON.stringify(padding)}.`);
+    }
+    return [[t, l], [b, r]];
+  }
+  const p = pair(op, 'padding', padding as IntPair, 0);
+  return [p, p];
+}
+
 /** 2-d transposed convolution (PyTorch's conv_transpose2d, the gradient of conv2d w.r.t. its input). */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvTranspose2dOptions = {}): Tensor {
   const op = 'convTranspose2d';
@@ -318,7 +335,7 @@ function convTransposeForward(op: string, x: Tensor, weight: Tensor, bias: Tenso
   checkBias(op, bias, outC);
   const stride = pair(op, 'stride', o.stride ?? 1, 1);
   const dilation = pair(op, 'dilation', o.dilation ?? 1, 1);
-  const padding = pair(op, 'padding', o.padding ?? 0, 0);
+  const [padding, padAfter] = transposePads(op, o.padding ?? 0);
   const outPad = pair(op, 'outputPadding', o.outputPadding ?? 0, 0);
   // The output is the input-gradient of a conv over it with the same window. Padding
   // [p, b] with b in [p - op, p - op + s) makes that conv's output exactly H; when
@@ -328,14 +345,14 @@ function convTransposeForward(op: string, x: Tensor, weight: Tensor, bias: Tenso
   const after: number[] = [];
   const extra: number[] = [];
   for (let i = 0; i < 2; i++) {
-    const [s, d, p, q, k] = [stride[i]!, dilation[i]!, padding[i]!, outPad[i]!, i ? kw : kh];
+    const [s, d, p, pb, q, k] = [stride[i]!, dilation[i]!, padding[i]!, padAfter[i]!, outPad[i]!, i ? kw : kh];
     if (q >= Math.max(s, d)) throw new ArgumentError(`${op}: outputPadding must be smaller than either stride or dilation, received outputPadding ${shapeStr(outPad)}, stride ${shapeStr(stride)}, dilation ${shapeStr(dilation)}.`);
-    const size = (hw[i]! - 1) * s - 2 * p + dilatedSize(k, d) + q;
-    if (size < 1) throw new ShapeError(`${op}: the output size would be ${size} (input ${shapeStr(hw)}, padding ${shapeStr(padding)}): padding is too large.`);
-    const e = q >= p + s ? q - p : 0;
+    const size = (hw[i]! - 1) * s - p - pb + dilatedSize(k, d) + q;
+    if (size < 1) throw new ShapeError(`${op}: the output size would be ${size} (input ${shapeStr(hw)}, padding ${JSON.stringify(o.padding ?? 0)}): padding is too large.`);
+    const e = q >= pb + s ? q - pb : 0;
     full.push(size);
     extra.push(e);
-    after.push(e > 0 ? 0 : Math.max(0, p - q));
+    after.push(e > 0 ? 0 : Math.max(0, pb - q));
   }
   const win: K.Window = { stride, dilation, pads: [padding[0], after[0]!, padding[1], after[1]!] };
   const dil = isDilated(win);

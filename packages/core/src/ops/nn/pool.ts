@@ -18,8 +18,12 @@ import { avgDivisors, batched, checkFlag, checkFloat, dataFormat, pair, poolWind
 export interface MaxPool2dOptions {
   /** Default: the kernel size. */
   stride?: IntPair | null;
-  /** -inf added on both sides (at most half the kernel). Default 0. */
-  padding?: IntPair;
+  /**
+   * -inf added on both sides (at most half the kernel); or, for the Keras
+   * front end, 'same' (TensorFlow's: output ceil(size / stride), the odd
+   * extra row/column of padding at the bottom/right). Default 0.
+   */
+  padding?: IntPair | 'same';
   /** Only 1: TF's MaxPool has no dilation. */
   dilation?: IntPair;
   /** Use ceil instead of floor for the output size. Default false. */
@@ -31,8 +35,11 @@ export interface MaxPool2dOptions {
 export interface AvgPool2dOptions {
   /** Default: the kernel size. */
   stride?: IntPair | null;
-  /** Zeros added on both sides (at most half the kernel). Default 0. */
-  padding?: IntPair;
+  /**
+   * Zeros added on both sides (at most half the kernel); or 'same'
+   * (TensorFlow's, as for max pooling: set `countIncludePad: false` for its divisor). Default 0.
+   */
+  padding?: IntPair | 'same';
   ceilMode?: boolean;
   /** Count the zero padding in the divisor. Default true (PyTorch's default). */
   countIncludePad?: boolean;
@@ -68,14 +75,31 @@ interface PoolPlan {
   shape: number[]; // NHWC input shape
 }
 
-function plan(op: string, x: Tensor, fmt: DataFormat2d, kernelSize: IntPair, stride: IntPair | null | undefined, padding: IntPair | undefined, ceilMode: boolean | undefined): PoolPlan {
+function plan(op: string, x: Tensor, fmt: DataFormat2d, kernelSize: IntPair, stride: IntPair | null | undefined, padding: IntPair | 'same' | undefined, ceilMode: boolean | undefined): PoolPlan {
   checkFloat(op, 'input', x);
   const k = pair(op, 'kernelSize', kernelSize, 1);
   const s = stride == null ? k : pair(op, 'stride', stride, 1);
-  const p = pair(op, 'padding', padding ?? 0, 0);
   const { n, c, hw } = spatial(x.shape, fmt);
+  if (padding === 'same') {
+    const { out, pads } = tfSameWindow(hw, k, s);
+    return { k, stride: s, padding: [pads[0], pads[2]], out, hw, shape: [n, hw[0], hw[1], c], win: { stride: s, dilation: [1, 1], pads } };
+  }
+  const p = pair(op, 'padding', padding ?? 0, 0);
   const { out, pads } = poolWindow(op, hw, k, s, p, checkFlag(op, 'ceilMode', ceilMode ?? false));
   return { k, stride: s, padding: p, out, hw, shape: [n, hw[0], hw[1], c], win: { stride: s, dilation: [1, 1], pads } };
+}
+
+/** TensorFlow's 'SAME' window: output ceil(n / s), padding total max((out - 1) * s + k - n, 0), the odd one after. */
+function tfSameWindow(hw: Pair, k: Pair, s: Pair): { out: Pair; pads: [number, number, number, number] } {
+  const out: number[] = [];
+  const pads: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const o = Math.ceil(hw[i]! / s[i]!);
+    const total = Math.max((o - 1) * s[i]! + k[i]! - hw[i]!, 0);
+    out.push(o);
+    pads.push(Math.floor(total / 2), total - Math.floor(total / 2));
+  }
+  return { out: out as unknown as Pair, pads: pads as [number, number, number, number] };
 }
 
 /** 2-d max pooling: one MaxPool kernel each way (plus the input's conversion to NHWC if it is stored NCHW). */

