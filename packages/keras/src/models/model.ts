@@ -28,6 +28,7 @@ import { predictOnBatch, testOnBatch, trainOnBatch, type OnBatchOptions } from '
 import type { History } from '../callbacks/history.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import type { XData, YData } from '../trainers/data_adapters/data_adapter.js';
+import type { SaveModelOptions } from '../saving/saving_lib.js';
 
 export interface ModelOptions {
   /** Functional models: the KerasTensor(s) from `keras.Input` (one, an array, or an object by name). */
@@ -193,6 +194,21 @@ export class Model extends Layer {
   }
   predictOnBatch(x: XData): Tensor | Tensor[] {
     return predictOnBatch(this, x);
+  }
+
+  // --------------------------------------------------------------- saving
+  // (saving/ is imported when used: it imports this file.)
+  /** Save to a `.keras` file, Keras 3's format: config, weights, compile config and optimizer state. */
+  async save(path: string, options: SaveModelOptions = {}): Promise<void> {
+    return (await import('../saving/saving_lib.js')).saveModel(this, path, options);
+  }
+  /** Save the weights (and optimizer state) to a `.weights.h5` file, Keras 3's layout. */
+  async saveWeights(path: string): Promise<void> {
+    return (await import('../saving/saving_lib.js')).saveWeights(this, path);
+  }
+  /** Load weights from a `.weights.h5` (or `.keras`) file; every shape is checked before any is set. */
+  async loadWeights(path: string): Promise<void> {
+    return (await import('../saving/saving_lib.js')).loadWeights(this, path);
   }
 
   // --------------------------------------------------------------- config
