@@ -1,0 +1,107 @@
+"""Interop fixtures for .keras saving (test/keras_saving/), from Keras 3.15.1 + TF 2.21.
+
+Python -> Duet: writes py_sequential.keras (a compiled Dense MLP trained two
+epochs with Adam: its optimizer state is in the file), py_functional.keras
+(a functional model with a Concatenate branch) and py_mlp.weights.h5, with
+Keras's predictions and, for the Sequential, the weights after one more
+epoch (Duet must resume training from the file to the same weights).
+
+Duet -> Python: loads duet_sequential.keras and duet_functional.keras
+(written by `pnpm exec tsx --conditions=source
+test/keras_saving/write_duet_files.ts`) with `keras.saving.load_model`,
+records what Keras predicts, its optimizer iterations, and the weights after
+one more epoch of training in Keras.
+
+Everything goes to test/keras_saving/keras_saving.json, so CI needs no Python.
+
+    .venv-ref/bin/python test/golden/gen_keras_saving.py
+"""
+import json
+import math
+import os
+import platform
+import sys
+
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+import keras  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, '..', 'keras_saving')
+
+
+def versions():
+    return {'keras': keras.__version__, 'tensorflow': tf.__version__, 'numpy': np.__version__, 'python': platform.python_version()}
+
+
+def t(a):
+    a = np.asarray(a, dtype=np.float32)
+    return {'shape': list(a.shape), 'data': [float(v) for v in a.reshape(-1).tolist()]}
+
+
+# The same inputs as interopX() in write_duet_files.ts.
+X = np.array([[math.sin(i), math.cos(i), (i % 3) / 3, 1 - i / 6] for i in range(6)], dtype=np.float32)
+Y = np.array([0, 1, 2, 0, 1, 2], dtype=np.int32)
+
+
+def python_written():
+    keras.utils.set_random_seed(5)
+    seq = keras.Sequential([keras.Input((4,)), keras.layers.Dense(5, activation='relu'), keras.layers.Dense(3, activation='softmax')], name='py_mlp')
+    seq.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+    seq.fit(X, Y, epochs=2, batch_size=3, shuffle=False, verbose=0)
+    seq.save(os.path.join(OUT, 'py_sequential.keras'))
+    seq.save_weights(os.path.join(OUT, 'py_mlp.weights.h5'))
+    seq_pred = seq.predict(X, verbose=0)
+    seq_iterations = int(seq.optimizer.iterations.numpy())
+    seq.fit(X, Y, epochs=1, batch_size=3, shuffle=False, verbose=0)
+    seq_resumed = [t(w) for w in seq.get_weights()]
+
+    inp = keras.Input((4,), name='features')
+    h = keras.layers.Dense(3, activation='tanh', name='hidden')(inp)
+    cat = keras.layers.Concatenate(name='concat')([h, inp])
+    out = keras.layers.Dense(2, name='head')(cat)
+    fn = keras.Model(inp, out, name='py_functional')
+    fn.save(os.path.join(OUT, 'py_functional.keras'))
+    return {
+        'sequential': {'predict': t(seq_pred), 'iterations': seq_iterations, 'weightsAfterOneMoreEpoch': seq_resumed},
+        'functional': {'predict': t(fn.predict(X, verbose=0))},
+    }
+
+
+def duet_written():
+    out = {}
+    seq = keras.saving.load_model(os.path.join(OUT, 'duet_sequential.keras'))
+    out['sequential'] = {
+        'className': type(seq).__name__,
+        'name': seq.name,
+        'layers': [type(l).__name__ for l in seq.layers],
+        'optimizer': type(seq.optimizer).__name__,
+        'learningRate': float(seq.optimizer.learning_rate.numpy()),
+        'iterations': int(seq.optimizer.iterations.numpy()),
+        'predict': t(seq.predict(X, verbose=0)),
+    }
+    seq.fit(X, Y, epochs=1, batch_size=3, shuffle=False, verbose=0)
+    out['sequential']['weightsAfterOneMoreEpoch'] = [t(w) for w in seq.get_weights()]
+    fn = keras.saving.load_model(os.path.join(OUT, 'duet_functional.keras'))
+    out['functional'] = {
+        'className': type(fn).__name__,
+        'name': fn.name,
+        'layers': [l.name for l in fn.layers],
+        'predict': t(fn.predict(X, verbose=0)),
+    }
+    return out
+
+
+def main():
+    payload = {'versions': versions(), 'x': t(X), 'y': Y.tolist(), 'pythonWritten': python_written(), 'duetWritten': duet_written()}
+    path = os.path.join(OUT, 'keras_saving.json')
+    with open(path, 'w') as f:
+        json.dump(payload, f)
+        f.write('\n')
+    print(f'wrote {os.path.relpath(path)}', file=sys.stderr)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,104 @@
+/**
+ * .keras files cross between Duet and Keras 3.15 both ways (fixtures by
+ * test/golden/gen_keras_saving.py; no Python at test time):
+ * - files written by Python Keras load in Duet, predict as Keras did, and
+ *   resume training (Adam's state from the file) to Keras's weights;
+ * - files written by Duet (write_duet_files.ts) loaded in Keras: Keras's
+ *   predictions and continued training, recorded in keras_saving.json, are
+ *   what Duet computes from the same files.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { Tensor, memory, tensor } from '@duet/core';
+import * as keras from '@duet/keras';
+import { expectClose } from '../helpers.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+interface Stored { shape: number[]; data: number[] }
+const golden = JSON.parse(readFileSync(join(here, 'keras_saving.json'), 'utf8')) as {
+  x: Stored; y: number[];
+  pythonWritten: { sequential: { predict: Stored; iterations: number; weightsAfterOneMoreEpoch: Stored[] }; functional: { predict: Stored } };
+  duetWritten: {
+    sequential: { className: string; name: string; layers: string[]; optimizer: string; learningRate: number; iterations: number; predict: Stored; weightsAfterOneMoreEpoch: Stored[] };
+    functional: { className: string; name: string; layers: string[]; predict: Stored };
+  };
+};
+const shaped = (s: Stored) => ({ shape: s.shape, values: s.data });
+const x = () => tensor(golden.x.data, { shape: golden.x.shape });
+const y = () => tensor(golden.y, { dtype: 'int32' });
+const first = (t: Tensor | Tensor[]) => (Array.isArray(t) ? t[0]! : t);
+
+describe('Python Keras 3.15 -> Duet', () => {
+  it('a compiled, trained Sequential loads, predicts as Keras, and resumes training to Keras\'s weights', async () => {
+    const m = await keras.models.loadModel(join(here, 'py_sequential.keras'));
+    expect(m).toBeInstanceOf(keras.Sequential);
+    expect(m.name).toBe('py_mlp');
+    expect(m.optimizer).toBeInstanceOf(keras.optimizers.Adam);
+    expect(m.optimizer!.learningRate).toBeCloseTo(0.01, 7);
+    expect(m.optimizer!.iterations).toBe(golden.pythonWritten.sequential.iterations);
+    expectClose(first(await m.predict(x(), { verbose: 0 })), shaped(golden.pythonWritten.sequential.predict), { atol: 1e-6 });
+    await m.fit(x(), y(), { epochs: 1, batchSize: 3, shuffle: false, verbose: 0 });
+    const ws = m.getWeights();
+    golden.pythonWritten.sequential.weightsAfterOneMoreEpoch.forEach((w, i) => expectClose(ws[i]!, shaped(w), { atol: 1e-5, message: `weight ${i}` }));
+  });
+
+  it('a functional model with a Concatenate branch loads and predicts as Keras', async () => {
+    const m = await keras.models.loadModel(join(here, 'py_functional.keras'));
+    expect(m.isFunctional).toBe(true);
+    expect(m.layers.map((l) => l.name)).toEqual(['features', 'hidden', 'concat', 'head']);
+    expectClose(first(await m.predict(x(), { verbose: 0 })), shaped(golden.pythonWritten.functional.predict), { atol: 1e-6 });
+  });
+
+  it('save_weights() output loads into the same architecture built in Duet', async () => {
+    const m = new keras.Sequential([keras.Input({ shape: [4] }), new keras.layers.Dense(5, { activation: 'relu' }), new keras.layers.Dense(3, { activation: 'softmax' })]);
+    m.compile({ optimizer: new keras.optimizers.Adam({ learningRate: 0.01 }), loss: 'sparse_categorical_crossentropy' });
+    await m.loadWeights(join(here, 'py_mlp.weights.h5'));
+    expect(m.optimizer!.iterations).toBe(golden.pythonWritten.sequential.iterations);
+    expectClose(first(await m.predict(x(), { verbose: 0 })), shaped(golden.pythonWritten.sequential.predict), { atol: 1e-6 });
+  });
+
+  it('loading leaks no native tensors beyond the model\'s variables and optimizer slots', async () => {
+    await keras.models.loadModel(join(here, 'py_sequential.keras')); // warm-up
+    const before = memory().numTensors;
+    const bare = await keras.models.loadModel(join(here, 'py_sequential.keras'), { compile: false });
+    expect(memory().numTensors).toBe(before + bare.weights.length);
+    for (const w of bare.weights) w.dispose();
+    expect(memory().numTensors).toBe(before);
+    // Compiled: the optimizer's slots (resource variables) are the only other native state.
+    const m = await keras.models.loadModel(join(here, 'py_sequential.keras'));
+    m.optimizer!.dispose();
+    for (const w of m.weights) w.dispose();
+    expect(memory().numTensors).toBe(before);
+  });
+});
+
+describe('Duet -> Python Keras 3.15 (what Keras saw, recorded by the generator)', () => {
+  it('Keras loaded the Sequential with its compile config and optimizer state', () => {
+    const k = golden.duetWritten.sequential;
+    expect(k.className).toBe('Sequential');
+    expect(k.name).toBe('duet_mlp');
+    expect(k.layers).toEqual(['Dense', 'Dense']);
+    expect(k.optimizer).toBe('Adam');
+    expect(k.learningRate).toBeCloseTo(0.01, 7);
+    expect(k.iterations).toBe(4);
+  });
+
+  it('Keras predicts what Duet predicts from the same file, and continues training to the same weights', async () => {
+    const m = await keras.models.loadModel(join(here, 'duet_sequential.keras'));
+    expectClose(first(await m.predict(x(), { verbose: 0 })), shaped(golden.duetWritten.sequential.predict), { atol: 1e-6 });
+    await m.fit(x(), y(), { epochs: 1, batchSize: 3, shuffle: false, verbose: 0 });
+    const ws = m.getWeights();
+    golden.duetWritten.sequential.weightsAfterOneMoreEpoch.forEach((w, i) => expectClose(ws[i]!, shaped(w), { atol: 1e-5, message: `weight ${i}` }));
+  });
+
+  it('Keras rebuilt the functional graph and predicts what Duet predicts', async () => {
+    const k = golden.duetWritten.functional;
+    expect(k.className).toBe('Functional');
+    expect(k.name).toBe('duet_functional');
+    expect(k.layers).toEqual(['features', 'hidden', 'concat', 'head']);
+    const m = await keras.models.loadModel(join(here, 'duet_functional.keras'));
+    expectClose(first(await m.predict(x(), { verbose: 0 })), shaped(k.predict), { atol: 1e-6 });
+  });
+});
