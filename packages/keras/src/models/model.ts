@@ -46,6 +46,8 @@ export class Model extends Layer {
   compiled: CompileState | null = null;
   /** The History of the last `fit`. */
   history: History | null = null;
+  /** Set by a callback in `onTrainBegin` (BackupAndRestore): the epoch `fit` resumes at. */
+  resumeFromEpoch: number | null = null;
   /** Functional models: the graph between `inputs` and `outputs`. */
   protected graph: FunctionalGraph | null = null;
   private _inputStructure: unknown = null;
