@@ -12,6 +12,11 @@ test/keras_saving/write_duet_files.ts`) with `keras.saving.load_model`,
 records what Keras predicts, its optimizer iterations, and the weights after
 one more epoch of training in Keras.
 
+TensorBoard: reads the event files Duet wrote in test/keras_saving/tensorboard/
+(same script) with `tf.compat.v1.train.summary_iterator` and with
+TensorBoard's own `EventAccumulator` (tensorboard 2.21), recording every
+event's step, tags, plugin and values.
+
 Everything goes to test/keras_saving/keras_saving.json, so CI needs no Python.
 
     .venv-ref/bin/python test/golden/gen_keras_saving.py
@@ -94,8 +99,29 @@ def duet_written():
     return out
 
 
+def tensorboard_read():
+    from tensorboard.backend.event_processing import event_accumulator
+    out = {}
+    for split in ('train', 'validation'):
+        d = os.path.join(OUT, 'tensorboard', split)
+        (name,) = os.listdir(d)
+        events = []
+        for e in tf.compat.v1.train.summary_iterator(os.path.join(d, name)):
+            ev = {'wallTime': e.wall_time, 'step': int(e.step), 'fileVersion': e.file_version or None, 'values': []}
+            for v in e.summary.value:
+                arr = tf.make_ndarray(v.tensor)
+                ev['values'].append({'tag': v.tag, 'plugin': v.metadata.plugin_data.plugin_name, 'value': arr.tolist()})
+            events.append(ev)
+        acc = event_accumulator.EventAccumulator(d, size_guidance={event_accumulator.TENSORS: 0})
+        acc.Reload()
+        tensors = {tag: [[int(te.step), tf.make_ndarray(te.tensor_proto).tolist()] for te in acc.Tensors(tag)] for tag in acc.Tags()['tensors']}
+        out[split] = {'file': name, 'events': events, 'accumulatorTensors': tensors}
+    return out
+
+
 def main():
-    payload = {'versions': versions(), 'x': t(X), 'y': Y.tolist(), 'pythonWritten': python_written(), 'duetWritten': duet_written()}
+    payload = {'versions': {**versions(), 'tensorboard': __import__('tensorboard').__version__}, 'x': t(X), 'y': Y.tolist(),
+               'pythonWritten': python_written(), 'duetWritten': duet_written(), 'tensorboard': tensorboard_read()}
     path = os.path.join(OUT, 'keras_saving.json')
     with open(path, 'w') as f:
         json.dump(payload, f)

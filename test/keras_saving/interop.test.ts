@@ -7,19 +7,27 @@
  *   predictions and continued training, recorded in keras_saving.json, are
  *   what Duet computes from the same files.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Tensor, memory, tensor } from '@duet/core';
 import * as keras from '@duet/keras';
 import { expectClose } from '../helpers.js';
+import { histogramBuckets } from '../../packages/keras/src/callbacks/tfevents.js';
+import { writeTensorBoardFixture } from './write_duet_files.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 interface Stored { shape: number[]; data: number[] }
 const golden = JSON.parse(readFileSync(join(here, 'keras_saving.json'), 'utf8')) as {
   x: Stored; y: number[];
   pythonWritten: { sequential: { predict: Stored; iterations: number; weightsAfterOneMoreEpoch: Stored[] }; functional: { predict: Stored } };
+  tensorboard: Record<'train' | 'validation', {
+    file: string;
+    events: { wallTime: number; step: number; fileVersion: string | null; values: { tag: string; plugin: string; value: number | number[][] }[] }[];
+    accumulatorTensors: Record<string, [number, number | number[][]][]>;
+  }>;
   duetWritten: {
     sequential: { className: string; name: string; layers: string[]; optimizer: string; learningRate: number; iterations: number; predict: Stored; weightsAfterOneMoreEpoch: Stored[] };
     functional: { className: string; name: string; layers: string[]; predict: Stored };
@@ -100,5 +108,43 @@ describe('Duet -> Python Keras 3.15 (what Keras saw, recorded by the generator)'
     expect(k.layers).toEqual(['features', 'hidden', 'concat', 'head']);
     const m = await keras.models.loadModel(join(here, 'duet_functional.keras'));
     expectClose(first(await m.predict(x(), { verbose: 0 })), shaped(k.predict), { atol: 1e-6 });
+  });
+});
+
+describe('TensorBoard event files written by Duet, read by TensorFlow and TensorBoard 2.21', () => {
+  it('the committed files are what the writer writes today', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'duet-tbfix-'));
+    try {
+      const out = writeTensorBoardFixture(tmp);
+      expect(readFileSync(out.train)).toEqual(readFileSync(join(here, 'tensorboard', 'train', golden.tensorboard.train.file)));
+      expect(readFileSync(out.validation)).toEqual(readFileSync(join(here, 'tensorboard', 'validation', golden.tensorboard.validation.file)));
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('summary_iterator saw every event with its step, tag, plugin and value', () => {
+    const f = Math.fround;
+    const train = golden.tensorboard.train.events;
+    expect(train[0]).toEqual({ wallTime: 1700000000.25, step: 0, fileVersion: 'brain.Event:2', values: [] });
+    expect(train.slice(1).map((e) => [e.step, e.values.map((v) => [v.tag, v.plugin])])).toEqual([
+      [0, [['epoch_loss', 'scalars'], ['epoch_accuracy', 'scalars'], ['epoch_learning_rate', 'scalars']]],
+      [0, [['dense/kernel/histogram', 'histograms']]],
+      [1, [['epoch_loss', 'scalars'], ['epoch_accuracy', 'scalars'], ['epoch_learning_rate', 'scalars']]],
+    ]);
+    expect(train[1]!.values.map((v) => v.value)).toEqual([0.75, 0.5, f(0.001)]);
+    expect(train[2]!.values[0]!.value).toEqual(histogramBuckets([-1, -0.5, 0, 0.25, 0.5, 2], 4));
+    const val = golden.tensorboard.validation.events;
+    expect(val.slice(1).map((e) => [e.step, e.values.map((v) => [v.tag, v.value])])).toEqual([
+      [0, [['epoch_loss', f(0.8)], ['epoch_accuracy', 0.25]]],
+      [1, [['epoch_loss', f(0.6)], ['epoch_accuracy', 0.5]]],
+    ]);
+  });
+
+  it('TensorBoard\'s EventAccumulator lists the scalar series and the histogram', () => {
+    const acc = golden.tensorboard.train.accumulatorTensors;
+    expect(Object.keys(acc).sort()).toEqual(['dense/kernel/histogram', 'epoch_accuracy', 'epoch_learning_rate', 'epoch_loss']);
+    expect(acc.epoch_loss).toEqual([[0, 0.75], [1, 0.5]]);
+    expect(golden.tensorboard.validation.accumulatorTensors.epoch_loss).toEqual([[0, Math.fround(0.8)], [1, Math.fround(0.6)]]);
   });
 });

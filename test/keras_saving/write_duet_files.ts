@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { manualSeed, tensor } from '@duet/core';
 import * as keras from '../../packages/keras/src/index.js';
+import { EventFileWriter } from '../../packages/keras/src/callbacks/tfevents.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -19,7 +20,28 @@ export function interopX(): number[][] {
   return Array.from({ length: 6 }, (_, i) => [Math.sin(i), Math.cos(i), (i % 3) / 3, 1 - i / 6]);
 }
 
+/**
+ * TensorBoard event files with fixed wall times (so the bytes are
+ * reproducible): `<dir>/train` and `<dir>/validation`, as the TensorBoard
+ * callback lays them out, with scalars at two epochs and a histogram.
+ */
+export function writeTensorBoardFixture(dir: string): { train: string; validation: string } {
+  let t = 1_700_000_000;
+  const now = () => (t += 0.25);
+  const filename = 'events.out.tfevents.1700000000.duet.0.v2';
+  const train = new EventFileWriter(join(dir, 'train'), { now, filename });
+  const validation = new EventFileWriter(join(dir, 'validation'), { now, filename });
+  train.scalars(0, { epoch_loss: 0.75, epoch_accuracy: 0.5, epoch_learning_rate: 0.001 });
+  validation.scalars(0, { epoch_loss: 0.8, epoch_accuracy: 0.25 });
+  train.histogram(0, 'dense/kernel/histogram', [-1, -0.5, 0, 0.25, 0.5, 2], 4);
+  train.scalars(1, { epoch_loss: 0.5, epoch_accuracy: 0.75, epoch_learning_rate: 0.001 });
+  validation.scalars(1, { epoch_loss: 0.6, epoch_accuracy: 0.5 });
+  return { train: train.path, validation: validation.path };
+}
+
 async function main(): Promise<void> {
+  writeTensorBoardFixture(join(here, 'tensorboard'));
+
   manualSeed(11);
   const seq = new keras.Sequential([
     keras.Input({ shape: [4] }),
@@ -38,7 +60,7 @@ async function main(): Promise<void> {
   const out = new keras.layers.Dense(2, { name: 'head' }).apply(cat);
   const fn = new keras.Model({ inputs: inp, outputs: out, name: 'duet_functional' });
   await fn.save(join(here, 'duet_functional.keras'));
-  console.log(`wrote duet_sequential.keras and duet_functional.keras in ${here}`);
+  console.log(`wrote duet_sequential.keras, duet_functional.keras and tensorboard/ in ${here}`);
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) await main();

@@ -11,3 +11,4 @@ export { CSVLogger, type CSVLoggerOptions } from './csv_logger.js';
 export { TerminateOnNaN } from './terminate_on_nan.js';
 export { LambdaCallback, type LambdaCallbackOptions } from './lambda_callback.js';
 export { BackupAndRestore, type BackupAndRestoreOptions } from './backup_and_restore.js';
+export { TensorBoard, type TensorBoardOptions } from './tensorboard.js';
