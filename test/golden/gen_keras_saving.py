@@ -72,7 +72,33 @@ def python_written():
     return {
         'sequential': {'predict': t(seq_pred), 'iterations': seq_iterations, 'weightsAfterOneMoreEpoch': seq_resumed},
         'functional': {'predict': t(fn.predict(X, verbose=0))},
+        'optimizers': optimizer_states(),
     }
+
+
+def optimizer_states():
+    """One file per optimizer (slot layouts differ): trained 2 epochs and saved, then 1 more epoch in Keras."""
+    O = keras.optimizers
+    cases = {
+        'sgd_nesterov': lambda: O.SGD(learning_rate=0.05, momentum=0.9, nesterov=True),
+        'rmsprop': lambda: O.RMSprop(learning_rate=0.01),
+        'rmsprop_centered_momentum': lambda: O.RMSprop(learning_rate=0.01, momentum=0.5, centered=True),
+        'adagrad': lambda: O.Adagrad(learning_rate=0.1),
+        'nadam': lambda: O.Nadam(learning_rate=0.01),
+        'adamw_amsgrad': lambda: O.AdamW(learning_rate=0.01, amsgrad=True),
+        'adam_schedule': lambda: O.Adam(learning_rate=O.schedules.ExponentialDecay(0.05, decay_steps=2, decay_rate=0.5)),
+    }
+    out = {}
+    for name, make in cases.items():
+        keras.utils.set_random_seed(6)
+        m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(5, activation='relu'), keras.layers.Dense(3, activation='softmax')])
+        m.compile(optimizer=make(), loss='sparse_categorical_crossentropy')
+        m.fit(X, Y, epochs=2, batch_size=3, shuffle=False, verbose=0)
+        m.save(os.path.join(OUT, f'py_opt_{name}.keras'))
+        iterations = int(m.optimizer.iterations.numpy())
+        m.fit(X, Y, epochs=1, batch_size=3, shuffle=False, verbose=0)
+        out[name] = {'optimizer': type(m.optimizer).__name__, 'iterations': iterations, 'weightsAfterOneMoreEpoch': [t(w) for w in m.get_weights()]}
+    return out
 
 
 def duet_written():

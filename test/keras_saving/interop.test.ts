@@ -22,7 +22,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 interface Stored { shape: number[]; data: number[] }
 const golden = JSON.parse(readFileSync(join(here, 'keras_saving.json'), 'utf8')) as {
   x: Stored; y: number[];
-  pythonWritten: { sequential: { predict: Stored; iterations: number; weightsAfterOneMoreEpoch: Stored[] }; functional: { predict: Stored } };
+  pythonWritten: {
+    sequential: { predict: Stored; iterations: number; weightsAfterOneMoreEpoch: Stored[] };
+    functional: { predict: Stored };
+    optimizers: Record<string, { optimizer: string; iterations: number; weightsAfterOneMoreEpoch: Stored[] }>;
+  };
   tensorboard: Record<'train' | 'validation', {
     file: string;
     events: { wallTime: number; step: number; fileVersion: string | null; values: { tag: string; plugin: string; value: number | number[][] }[] }[];
@@ -51,6 +55,17 @@ describe('Python Keras 3.15 -> Duet', () => {
     const ws = m.getWeights();
     golden.pythonWritten.sequential.weightsAfterOneMoreEpoch.forEach((w, i) => expectClose(ws[i]!, shaped(w), { atol: 1e-5, message: `weight ${i}` }));
   });
+
+  for (const [name, c] of Object.entries(golden.pythonWritten.optimizers)) {
+    it(`${name}: the optimizer's saved state (Keras's slot layout) resumes training to Keras's weights`, async () => {
+      const m = await keras.models.loadModel(join(here, `py_opt_${name}.keras`));
+      expect(m.optimizer!.constructor.name).toBe(c.optimizer);
+      expect(m.optimizer!.iterations).toBe(c.iterations);
+      await m.fit(x(), y(), { epochs: 1, batchSize: 3, shuffle: false, verbose: 0 });
+      const ws = m.getWeights();
+      c.weightsAfterOneMoreEpoch.forEach((w, i) => expectClose(ws[i]!, shaped(w), { atol: 1e-5, message: `${name} weight ${i}` }));
+    });
+  }
 
   it('a functional model with a Concatenate branch loads and predicts as Keras', async () => {
     const m = await keras.models.loadModel(join(here, 'py_functional.keras'));

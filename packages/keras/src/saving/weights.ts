@@ -150,7 +150,19 @@ export function assignWeights(model: Model, store: H5Reader, withOptimizer: bool
   const opt = model.optimizer;
   const od = withOptimizer && opt !== null ? store.vars('optimizer') : null;
   let after: (() => void) | null = null;
-  if (opt !== null && od !== null && od.length > 2) {
+  // Unbuilt, an optimizer has `iterations` (and the rate, when it is a number); built, its slots follow.
+  const base = opt === null ? 0 : opt.schedule === null ? 2 : 1;
+  if (opt !== null && od !== null && od.length === base && !opt.built) {
+    const iterations = store.readScalar(od[0]!);
+    const lr = base === 2 ? store.readScalar(od[1]!) : null;
+    after = () => {
+      opt.iterations = iterations;
+      if (lr !== null) opt.learningRate = lr;
+    };
+    optimizerLoaded = true;
+  } else if (opt !== null && od !== null && od.length === base) {
+    process.emitWarning(`${store.where}: the saved optimizer has no state (it had not trained); optimizer '${opt.name}' keeps its own.`);
+  } else if (opt !== null && od !== null && od.length > base) {
     const variables = model.trainableWeights;
     if (!opt.built) opt.build(variables);
     const expected = optimizerValues(opt, variables);
