@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { manualSeed, memory, randn } from '@duet/core';
+import { manualSeed, memory, randn, type Tensor } from '@duet/core';
 import { nn } from '@duet/nn';
 import * as keras from '../index.js';
 import { denseToLinear, linearToDense } from './nn_interop.js';
@@ -34,5 +34,17 @@ describe('Dense <-> nn.Linear', () => {
     dense.maybeBuild([null, 4]);
     expect(() => denseToLinear(dense, new nn.Linear(3, 4))).toThrow(/needs nn\.Linear\(4, 3\); received nn\.Linear\(3, 4\)/);
     expect(() => denseToLinear(dense, new nn.Linear(4, 3, { bias: false }))).toThrow(/bias/);
+  });
+
+  it('a whole Keras MLP becomes an nn module that computes the same (the docs\' example)', async () => {
+    manualSeed(13);
+    const mlp = new keras.Sequential([keras.Input({ shape: [4] }), new keras.layers.Dense(16, { activation: 'relu' }), new keras.layers.Dense(4)]);
+    const [d1, d2] = mlp.layers as keras.layers.Dense[];
+    const fc1 = new nn.Linear(4, 16);
+    const fc2 = new nn.Linear(16, 4);
+    denseToLinear(d1!, fc1);
+    denseToLinear(d2!, fc2);
+    const x = randn([8, 4]);
+    expectClose(fc2.forward(fc1.forward(x).relu()), (await mlp.predict(x, { verbose: 0 })) as Tensor, { atol: 1e-5 });
   });
 });

@@ -126,6 +126,30 @@ describe('model.save / keras.models.loadModel', () => {
   });
 });
 
+describe('custom layers', () => {
+  class Scale extends keras.Layer {
+    constructor(readonly factor: number, options = {}) { super(options); }
+    override call(x: Tensor) { return x.mul(this.factor); }
+    override getConfig() { return { ...super.getConfig(), factor: this.factor }; }
+    static override fromConfig(c: Record<string, any>) { return new Scale(c.factor, c); }
+  }
+
+  it('a model with a custom layer loads once the class is registered (the docs\' example)', async () => {
+    manualSeed(12);
+    const m = new keras.Sequential([keras.Input({ shape: [4] }), new keras.layers.Dense(3), new Scale(2.5, { name: 'scale' })]);
+    const p = join(dir, 'custom.keras');
+    // Saving already needs the class registered (Keras's serialize_keras_object needs a name to write).
+    await expect(m.save(p)).rejects.toThrow(/registerSerializable\('layer', Scale\)/);
+    keras.registerSerializable('layer', Scale);
+    await m.save(p);
+    const config = JSON.parse(new TextDecoder().decode(unzipSync(readFileSync(p))['config.json']));
+    expect(config.config.layers[2]).toMatchObject({ class_name: 'Scale', config: { name: 'scale', factor: 2.5 } });
+    const b = await keras.models.loadModel(p);
+    expect(b.layers[1]).toBeInstanceOf(Scale);
+    expect(await values(await b.predict(x(), { verbose: 0 }))).toEqual(await values(await m.predict(x(), { verbose: 0 })));
+  });
+});
+
 describe('saveWeights / loadWeights', () => {
   it('round-trips the weights in Keras\'s h5 layout', async () => {
     manualSeed(6);
