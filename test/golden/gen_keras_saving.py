@@ -145,7 +145,17 @@ def tensorboard_read():
     return out
 
 
+def hostile_files():
+    """A weights file whose dataset claims 10^12 float32 values (HDF5 allocates storage lazily, so the file stays small)."""
+    import h5py
+    with h5py.File(os.path.join(OUT, 'absurd_shape.weights.h5'), 'w') as f:
+        f.create_group('vars')
+        f.create_dataset('layers/dense/vars/0', shape=(1000000, 1000000), dtype='f4')
+        f.create_dataset('layers/dense/vars/1', data=np.zeros((8,), np.float32))
+
+
 def main():
+    hostile_files()
     payload = {'versions': {**versions(), 'tensorboard': __import__('tensorboard').__version__}, 'x': t(X), 'y': Y.tolist(),
                'pythonWritten': python_written(), 'duetWritten': duet_written(), 'tensorboard': tensorboard_read()}
     path = os.path.join(OUT, 'keras_saving.json')

@@ -82,6 +82,14 @@ describe('Python Keras 3.15 -> Duet', () => {
     expectClose(first(await m.predict(x(), { verbose: 0 })), shaped(golden.pythonWritten.sequential.predict), { atol: 1e-6 });
   });
 
+  it('an h5py file whose dataset claims 10^12 values is refused before anything is read', async () => {
+    const m = new keras.Sequential([keras.Input({ shape: [4] }), new keras.layers.Dense(8)]);
+    const err = await m.loadWeights(join(here, 'absurd_shape.weights.h5')).catch((e) => e);
+    expect(err).toBeInstanceOf(keras.saving.SavingError);
+    expect(err.code).toBe('ERR_KERAS_H5');
+    expect(err.message).toMatch(/claims shape \[1000000,1000000\]/);
+  });
+
   it('loading leaks no native tensors beyond the model\'s variables and optimizer slots', async () => {
     await keras.models.loadModel(join(here, 'py_sequential.keras')); // warm-up
     const before = memory().numTensors;

@@ -16,7 +16,7 @@ import type { CompileOptions } from '../trainers/compile.js';
 import { Loss } from '../losses/loss.js';
 import { Metric } from '../metrics/metric.js';
 import { SavingError, UnknownClassError } from './errors.js';
-import { configFromKeras, configToKeras, isJsonObject, keyToKeras, objectToKeras, valueFromKeras, type Json, type JsonObject } from './keras_json.js';
+import { configFromKeras, configToKeras, isJsonObject, objectToKeras, valueFromKeras, type Json, type JsonObject } from './keras_json.js';
 
 // ------------------------------------------------------------------ saving
 
@@ -240,4 +240,3 @@ function valueFromKerasKeepKeys(v: Json): unknown {
   return valueFromKeras(v);
 }
 
-export { keyToKeras };

@@ -11,14 +11,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { KerasValueError } from '../errors.js';
-import type { Model } from '../models/model.js';
+import { Model } from '../models/model.js';
 import { makeZip, readZip, writeFileAtomic } from './archive.js';
 import { SavingError } from './errors.js';
 import { H5Reader, writeH5 } from './h5_store.js';
 import { isJsonObject, type JsonObject } from './keras_json.js';
 import { compileConfigToJson, compileOptionsFromJson, layerFromJson, layerToJson } from './model_json.js';
 import { assignWeights, collectWeights } from './weights.js';
-import { Model as ModelClass } from '../models/model.js';
 
 /** The Keras version whose format Duet writes (and that the interop fixtures were made with). */
 export const KERAS_VERSION = '3.15.1';
@@ -88,7 +87,7 @@ export async function deserializeModel(bytes: Uint8Array, where = '<buffer>', op
   const config = parseJson(files.get(CONFIG), CONFIG, where);
   parseJson(files.get(METADATA), METADATA, where);
   const model = layerFromJson(config, `${where}: ${CONFIG}`);
-  if (!(model instanceof ModelClass)) throw new SavingError('ERR_KERAS_CONFIG', `${where}: ${CONFIG} describes a ${String(config.class_name)}, not a model.`);
+  if (!(model instanceof Model)) throw new SavingError('ERR_KERAS_CONFIG', `${where}: ${CONFIG} describes a ${String(config.class_name)}, not a model.`);
   const compile = config.compile_config;
   if ((options.compile ?? true) && isJsonObject(compile) && Object.keys(compile).length > 0) model.compile(compileOptionsFromJson(compile));
   const h5 = files.get(WEIGHTS);

@@ -196,4 +196,3 @@ export function assignWeights(model: Model, store: H5Reader, withOptimizer: bool
   return { optimizerLoaded };
 }
 
-export { Layer };
