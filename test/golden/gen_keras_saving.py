@@ -47,8 +47,21 @@ def t(a):
 
 
 # The same inputs as interopX() in write_duet_files.ts.
+XB = np.array([[i / 6, 1 - i / 6] for i in range(6)], dtype=np.float32)  # interopXB()
 X = np.array([[math.sin(i), math.cos(i), (i % 3) / 3, 1 - i / 6] for i in range(6)], dtype=np.float32)
 Y = np.array([0, 1, 2, 0, 1, 2], dtype=np.int32)
+
+
+def multi_io_model(name):
+    """Two inputs, two outputs, a nested Sequential used by both branches (the same graph as write_duet_files.ts)."""
+    a = keras.Input((4,), name='a')
+    b = keras.Input((2,), name='b')
+    inner = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation='relu'), keras.layers.Dense(3)], name='inner')
+    h = inner(a)
+    c = keras.layers.Concatenate(name='concat')([h, b])
+    o1 = keras.layers.Dense(2, name='o1')(c)
+    o2 = keras.layers.Dense(1, activation='sigmoid', name='o2')(h)
+    return keras.Model([a, b], [o1, o2], name=name)
 
 
 def python_written():
@@ -69,9 +82,13 @@ def python_written():
     out = keras.layers.Dense(2, name='head')(cat)
     fn = keras.Model(inp, out, name='py_functional')
     fn.save(os.path.join(OUT, 'py_functional.keras'))
+    keras.utils.set_random_seed(7)
+    multi = multi_io_model('py_multi')
+    multi.save(os.path.join(OUT, 'py_multi.keras'))
     return {
         'sequential': {'predict': t(seq_pred), 'iterations': seq_iterations, 'weightsAfterOneMoreEpoch': seq_resumed},
         'functional': {'predict': t(fn.predict(X, verbose=0))},
+        'multi': {'predict': [t(p) for p in multi.predict([X, XB], verbose=0)]},
         'optimizers': optimizer_states(),
     }
 
@@ -115,6 +132,8 @@ def duet_written():
     }
     seq.fit(X, Y, epochs=1, batch_size=3, shuffle=False, verbose=0)
     out['sequential']['weightsAfterOneMoreEpoch'] = [t(w) for w in seq.get_weights()]
+    multi = keras.saving.load_model(os.path.join(OUT, 'duet_multi.keras'))
+    out['multi'] = {'layers': [l.name for l in multi.layers], 'predict': [t(p) for p in multi.predict([X, XB], verbose=0)]}
     fn = keras.saving.load_model(os.path.join(OUT, 'duet_functional.keras'))
     out['functional'] = {
         'className': type(fn).__name__,

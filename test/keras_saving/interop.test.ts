@@ -16,7 +16,7 @@ import { Tensor, memory, tensor } from '@duet/core';
 import * as keras from '@duet/keras';
 import { expectClose } from '../helpers.js';
 import { histogramBuckets } from '../../packages/keras/src/callbacks/tfevents.js';
-import { writeTensorBoardFixture } from './write_duet_files.js';
+import { interopXB, writeTensorBoardFixture } from './write_duet_files.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 interface Stored { shape: number[]; data: number[] }
@@ -25,6 +25,7 @@ const golden = JSON.parse(readFileSync(join(here, 'keras_saving.json'), 'utf8'))
   pythonWritten: {
     sequential: { predict: Stored; iterations: number; weightsAfterOneMoreEpoch: Stored[] };
     functional: { predict: Stored };
+    multi: { predict: Stored[] };
     optimizers: Record<string, { optimizer: string; iterations: number; weightsAfterOneMoreEpoch: Stored[] }>;
   };
   tensorboard: Record<'train' | 'validation', {
@@ -35,6 +36,7 @@ const golden = JSON.parse(readFileSync(join(here, 'keras_saving.json'), 'utf8'))
   duetWritten: {
     sequential: { className: string; name: string; layers: string[]; optimizer: string; learningRate: number; iterations: number; predict: Stored; weightsAfterOneMoreEpoch: Stored[] };
     functional: { className: string; name: string; layers: string[]; predict: Stored };
+    multi: { layers: string[]; predict: Stored[] };
   };
 };
 const shaped = (s: Stored) => ({ shape: s.shape, values: s.data });
@@ -72,6 +74,14 @@ describe('Python Keras 3.15 -> Duet', () => {
     expect(m.isFunctional).toBe(true);
     expect(m.layers.map((l) => l.name)).toEqual(['features', 'hidden', 'concat', 'head']);
     expectClose(first(await m.predict(x(), { verbose: 0 })), shaped(golden.pythonWritten.functional.predict), { atol: 1e-6 });
+  });
+
+  it('two inputs, two outputs and a nested Sequential: loads and predicts as Keras', async () => {
+    const m = await keras.models.loadModel(join(here, 'py_multi.keras'));
+    expect(m.inputs).toHaveLength(2);
+    const outs = (await m.predict([x(), tensor(interopXB())], { verbose: 0 })) as Tensor[];
+    expect(outs).toHaveLength(2);
+    golden.pythonWritten.multi.predict.forEach((p, i) => expectClose(outs[i]!, shaped(p), { atol: 1e-6, message: `output ${i}` }));
   });
 
   it('save_weights() output loads into the same architecture built in Duet', async () => {
@@ -122,6 +132,14 @@ describe('Duet -> Python Keras 3.15 (what Keras saw, recorded by the generator)'
     await m.fit(x(), y(), { epochs: 1, batchSize: 3, shuffle: false, verbose: 0 });
     const ws = m.getWeights();
     golden.duetWritten.sequential.weightsAfterOneMoreEpoch.forEach((w, i) => expectClose(ws[i]!, shaped(w), { atol: 1e-5, message: `weight ${i}` }));
+  });
+
+  it('Keras rebuilt the two-input, two-output model with its nested Sequential and predicts what Duet predicts', async () => {
+    const k = golden.duetWritten.multi;
+    expect([...k.layers].sort()).toEqual(['a', 'b', 'concat', 'inner', 'o1', 'o2']);
+    const m = await keras.models.loadModel(join(here, 'duet_multi.keras'));
+    const outs = (await m.predict([x(), tensor(interopXB())], { verbose: 0 })) as Tensor[];
+    k.predict.forEach((p, i) => expectClose(outs[i]!, shaped(p), { atol: 1e-6, message: `output ${i}` }));
   });
 
   it('Keras rebuilt the functional graph and predicts what Duet predicts', async () => {

@@ -20,6 +20,23 @@ export function interopX(): number[][] {
   return Array.from({ length: 6 }, (_, i) => [Math.sin(i), Math.cos(i), (i % 3) / 3, 1 - i / 6]);
 }
 
+/** The second input of the two-input model (also in the generator). */
+export function interopXB(): number[][] {
+  return Array.from({ length: 6 }, (_, i) => [i / 6, 1 - i / 6]);
+}
+
+/** Two inputs, two outputs, a nested Sequential used by both branches (as multi_io_model in the generator). */
+export function multiIoModel(name: string): keras.Model {
+  const a = keras.Input({ shape: [4], name: 'a' });
+  const b = keras.Input({ shape: [2], name: 'b' });
+  const inner = new keras.Sequential([keras.Input({ shape: [4] }), new keras.layers.Dense(3, { activation: 'relu' }), new keras.layers.Dense(3)], { name: 'inner' });
+  const h = inner.apply(a);
+  const c = new keras.layers.Concatenate({ name: 'concat' }).apply([h, b]);
+  const o1 = new keras.layers.Dense(2, { name: 'o1' }).apply(c);
+  const o2 = new keras.layers.Dense(1, { activation: 'sigmoid', name: 'o2' }).apply(h);
+  return new keras.Model({ inputs: [a, b], outputs: [o1, o2], name });
+}
+
 /**
  * TensorBoard event files with fixed wall times (so the bytes are
  * reproducible): `<dir>/train` and `<dir>/validation`, as the TensorBoard
@@ -60,7 +77,8 @@ async function main(): Promise<void> {
   const out = new keras.layers.Dense(2, { name: 'head' }).apply(cat);
   const fn = new keras.Model({ inputs: inp, outputs: out, name: 'duet_functional' });
   await fn.save(join(here, 'duet_functional.keras'));
-  console.log(`wrote duet_sequential.keras, duet_functional.keras and tensorboard/ in ${here}`);
+  await multiIoModel('duet_multi').save(join(here, 'duet_multi.keras'));
+  console.log(`wrote duet_sequential.keras, duet_functional.keras, duet_multi.keras and tensorboard/ in ${here}`);
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) await main();

@@ -7,7 +7,7 @@
  * TensorBoard and `tf.compat.v1.train.summary_iterator` read them.
  */
 import { hostname } from 'node:os';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 // ------------------------------------------------------------- CRC-32C
@@ -167,7 +167,8 @@ export class EventFileWriter {
     mkdirSync(dir, { recursive: true });
     const t = this.now();
     this.path = join(dir, options.filename ?? `events.out.tfevents.${Math.floor(t)}.${hostname()}.${process.pid}.${fileCounter++}.v2`);
-    this.append(event(t, 0, (e) => e.bytes(3, 'brain.Event:2')));
+    // A new file (an existing one of the same name is replaced), starting with the file-version event.
+    writeFileSync(this.path, tfRecord(event(t, 0, (e) => e.bytes(3, 'brain.Event:2'))));
   }
 
   private append(eventBytes: Uint8Array): void {
