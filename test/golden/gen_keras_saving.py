@@ -64,6 +64,15 @@ def multi_io_model(name):
     return keras.Model([a, b], [o1, o2], name=name)
 
 
+def order_model():
+    """Layers whose Keras order (deepest first) differs from their creation order: the h5 groups dense, dense_1, dense_2 follow Keras's."""
+    inp = keras.Input((4,), name='inp')
+    short = keras.layers.Dense(2, name='short')(inp)
+    d1 = keras.layers.Dense(3, name='d1')(inp)
+    d2 = keras.layers.Dense(5, name='d2')(d1)
+    return keras.Model(inp, [short, d2], name='order')
+
+
 def python_written():
     keras.utils.set_random_seed(5)
     seq = keras.Sequential([keras.Input((4,)), keras.layers.Dense(5, activation='relu'), keras.layers.Dense(3, activation='softmax')], name='py_mlp')
@@ -85,10 +94,14 @@ def python_written():
     keras.utils.set_random_seed(7)
     multi = multi_io_model('py_multi')
     multi.save(os.path.join(OUT, 'py_multi.keras'))
+    keras.utils.set_random_seed(8)
+    order = order_model()
+    order.save(os.path.join(OUT, 'py_order.keras'))
     return {
         'sequential': {'predict': t(seq_pred), 'iterations': seq_iterations, 'weightsAfterOneMoreEpoch': seq_resumed},
         'functional': {'predict': t(fn.predict(X, verbose=0))},
         'multi': {'predict': [t(p) for p in multi.predict([X, XB], verbose=0)]},
+        'order': {'layers': [l.name for l in order.layers], 'predict': [t(p) for p in order.predict(X, verbose=0)]},
         'optimizers': optimizer_states(),
     }
 

@@ -16,6 +16,7 @@ import { Tensor, memory, tensor } from '@duet/core';
 import * as keras from '@duet/keras';
 import { expectClose } from '../helpers.js';
 import { histogramBuckets } from '../../packages/keras/src/callbacks/tfevents.js';
+import { kerasLayerOrder } from '../../packages/keras/src/saving/keras_order.js';
 import { interopXB, writeTensorBoardFixture } from './write_duet_files.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -26,6 +27,7 @@ const golden = JSON.parse(readFileSync(join(here, 'keras_saving.json'), 'utf8'))
     sequential: { predict: Stored; iterations: number; weightsAfterOneMoreEpoch: Stored[] };
     functional: { predict: Stored };
     multi: { predict: Stored[] };
+    order: { layers: string[]; predict: Stored[] };
     optimizers: Record<string, { optimizer: string; iterations: number; weightsAfterOneMoreEpoch: Stored[] }>;
   };
   tensorboard: Record<'train' | 'validation', {
@@ -82,6 +84,19 @@ describe('Python Keras 3.15 -> Duet', () => {
     const outs = (await m.predict([x(), tensor(interopXB())], { verbose: 0 })) as Tensor[];
     expect(outs).toHaveLength(2);
     golden.pythonWritten.multi.predict.forEach((p, i) => expectClose(outs[i]!, shaped(p), { atol: 1e-6, message: `output ${i}` }));
+  });
+
+  it('layers whose Keras order differs from their creation order: weights go to the right layers', async () => {
+    const m = await keras.models.loadModel(join(here, 'py_order.keras'));
+    expect(kerasLayerOrder(m).map((l) => l.name)).toEqual(golden.pythonWritten.order.layers);
+    expect((m.getLayer('d1') as keras.layers.Dense).kernel.shape).toEqual([4, 3]);
+    const outs = (await m.predict(x(), { verbose: 0 })) as Tensor[];
+    golden.pythonWritten.order.predict.forEach((p, i) => expectClose(outs[i]!, shaped(p), { atol: 1e-6, message: `output ${i}` }));
+    // The same graph built in Duet lists its layers in Keras's order too.
+    const inp = keras.Input({ shape: [4], name: 'inp' });
+    const short = new keras.layers.Dense(2, { name: 'short' }).apply(inp);
+    const d2 = new keras.layers.Dense(5, { name: 'd2' }).apply(new keras.layers.Dense(3, { name: 'd1' }).apply(inp));
+    expect(kerasLayerOrder(new keras.Model({ inputs: inp, outputs: [short, d2] })).map((l) => l.name)).toEqual(['inp', 'd1', 'short', 'd2']);
   });
 
   it('save_weights() output loads into the same architecture built in Duet', async () => {

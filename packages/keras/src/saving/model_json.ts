@@ -16,6 +16,7 @@ import type { CompileOptions } from '../trainers/compile.js';
 import { Loss } from '../losses/loss.js';
 import { Metric } from '../metrics/metric.js';
 import { SavingError, UnknownClassError } from './errors.js';
+import { kerasLayerOrder } from './keras_order.js';
 import { configFromKeras, configToKeras, isJsonObject, objectToKeras, valueFromKeras, type Json, type JsonObject } from './keras_json.js';
 
 // ------------------------------------------------------------------ saving
@@ -70,7 +71,7 @@ function functionalToJson(model: Model): JsonObject {
     if (s !== null && typeof s === 'object') return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, tensorJson(v)]));
     return s as Json;
   };
-  const layers = model.layers.map((l) => ({
+  const layers = kerasLayerOrder(model).map((l) => ({
     ...layerToJson(l),
     name: l.name,
     inbound_nodes: kept(l).filter((n) => !n.isInput).map((n) => ({ args: [tensorJson(n.inputs)], kwargs: configToKeras(n.callOptions) })),

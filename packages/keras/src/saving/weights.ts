@@ -19,6 +19,7 @@ import { Sequential } from '../models/sequential.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { registeredNameOf } from '../registry.js';
 import { SavingError } from './errors.js';
+import { kerasLayerOrder } from './keras_order.js';
 import type { H5Reader, H5Value } from './h5_store.js';
 
 /** Keras's `naming.to_snake_case` of a class name (`InputLayer` -> `input_layer`, `Conv2D` -> `conv2d`). */
@@ -36,9 +37,9 @@ function kerasClassName(l: Layer): string {
   }
 }
 
-/** The layers Keras saves under `layers/`: a Sequential's without its InputLayer, a functional model's with them. */
+/** The layers Keras saves under `layers/`: a Sequential's without its InputLayer; a functional model's with them, in Keras's order. */
 function savedLayers(model: Model): Layer[] {
-  return model.layers;
+  return model.isFunctional && !(model instanceof Sequential) ? kerasLayerOrder(model) : model.layers;
 }
 
 /** A layer's own variables (not its sublayers'), trainable first. */
