@@ -5,6 +5,7 @@
  * config. Functional graphs are rebuilt by replaying the nodes in order, as
  * Keras's `functional_from_config` does.
  */
+import { noGrad, scope, zeros } from '@duet/core';
 import { KerasTensor } from '../graph/keras_tensor.js';
 import type { Node } from '../graph/node.js';
 import { InputLayer } from '../layers/core/input_layer.js';
@@ -26,6 +27,10 @@ export function layerToJson(layer: Layer): JsonObject {
   if (layer instanceof Sequential) return sequentialToJson(layer);
   if (layer instanceof Model && layer.isFunctional) return functionalToJson(layer);
   const className = registeredNameOf('layer', layer);
+  if (getRegisteredClass('layer', className) !== layer.constructor) {
+    // Saving it under its parent's name would load a different class (a plain Dense, a Model without `call`).
+    throw new SavingError('ERR_KERAS_UNKNOWN_CLASS', `Cannot save layer '${layer.name}': its class ${layer.constructor.name} is not registered (only its parent class ${className} is), so it could not be loaded back. Register it: \`keras.registerSerializable('layer', ${layer.constructor.name})\` (with \`getConfig()\` and \`static fromConfig(config)\`).`);
+  }
   const out: JsonObject = { module: layer instanceof Model ? null : 'keras.layers', class_name: className, config: configToKeras(layer.getConfig()), registered_name: null };
   if (!(layer instanceof InputLayer) && layer.buildInputShape !== null) out.build_config = { input_shape: layer.buildInputShape as Json };
   return out;
@@ -134,6 +139,7 @@ export function layerFromJson(json: Json, where: string): Layer {
   const cls = layerClass(json, where);
   const layer = cls.fromConfig(configFromKeras(config));
   if (!(layer instanceof Layer)) throw new SavingError('ERR_KERAS_CONFIG', `${where}: class '${json.class_name}' did not make a layer.`);
+  buildFromConfig(layer, json.build_config);
   return layer;
 }
 
@@ -213,6 +219,20 @@ function functionalFromJson(config: JsonObject, where: string): Model {
 }
 
 class Pending extends Error {}
+
+/**
+ * Keras's `build_from_config`: a layer (or subclassed model) outside a
+ * graph is built by calling it once on zeros of its saved input shape
+ * (unknown sizes as 1), which creates its weights as the first call did.
+ */
+function buildFromConfig(layer: Layer, buildConfig: Json | undefined): void {
+  if (layer.built || !isJsonObject(buildConfig)) return;
+  const shape = buildConfig.input_shape;
+  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => d === null || (typeof d === 'number' && Number.isInteger(d) && d >= 0))) return;
+  const size = (shape as (number | null)[]).reduce<number>((a, d) => a * (d ?? 1), 1);
+  if (size > 1e7) throw new SavingError('ERR_KERAS_CONFIG', `Layer '${layer.name}': build_config input_shape ${JSON.stringify(shape)} is too large to build from (${size} values).`);
+  noGrad(() => scope(() => void layer.apply(zeros((shape as (number | null)[]).map((d) => d ?? 1)))));
+}
 
 /** Duet's compile options from Keras's `compile_config`. */
 export function compileOptionsFromJson(c: JsonObject): CompileOptions {

@@ -150,6 +150,38 @@ describe('custom layers', () => {
   });
 });
 
+describe('subclassed models', () => {
+  class TwoLayer extends keras.Model {
+    hidden = new keras.layers.Dense(5, { activation: 'relu' });
+    out = new keras.layers.Dense(2);
+    override call(x: Tensor) { return this.out.apply(this.hidden.apply(x)); }
+    static override fromConfig(c: Record<string, any>) { return new TwoLayer(c); }
+  }
+
+  it('an unregistered subclass is refused at save time (it would load as its parent class)', async () => {
+    const m = new TwoLayer();
+    m.apply(x());
+    await expect(m.save(join(dir, 'sub.keras'))).rejects.toMatchObject({ code: 'ERR_KERAS_UNKNOWN_CLASS', message: expect.stringMatching(/registerSerializable\('layer', TwoLayer\)/) });
+    class MyDense extends keras.layers.Dense {}
+    const s = new keras.Sequential([keras.Input({ shape: [4] }), new MyDense(2)]);
+    await expect(s.save(join(dir, 'sub.keras'))).rejects.toThrow(/MyDense is not registered \(only its parent class Dense is\)/);
+  });
+
+  it('a registered subclass is rebuilt from its build_config and predicts the same, optimizer state included', async () => {
+    keras.registerSerializable('layer', TwoLayer);
+    manualSeed(14);
+    const a = new TwoLayer({ name: 'two' });
+    a.compile({ optimizer: 'adam', loss: 'mse' });
+    await a.fit(x(), y(), { epochs: 1, batchSize: 16, shuffle: false, verbose: 0 });
+    const p = join(dir, 'sub.keras');
+    await a.save(p);
+    const b = await keras.models.loadModel(p);
+    expect(b).toBeInstanceOf(TwoLayer);
+    expect(b.optimizer!.iterations).toBe(2);
+    expect(await values(await b.predict(x(), { verbose: 0 }))).toEqual(await values(await a.predict(x(), { verbose: 0 })));
+  });
+});
+
 describe('saveWeights / loadWeights', () => {
   it('round-trips the weights in Keras\'s h5 layout', async () => {
     manualSeed(6);
