@@ -27,7 +27,7 @@ export function layerToJson(layer: Layer): JsonObject {
   if (layer instanceof Sequential) return sequentialToJson(layer);
   if (layer instanceof Model && layer.isFunctional) return functionalToJson(layer);
   const className = registeredNameOf('layer', layer);
-  if (getRegisteredClass('layer', className) !== layer.constructor) {
+  if ((getRegisteredClass('layer', className) as unknown) !== layer.constructor) {
     // Saving it under its parent's name would load a different class (a plain Dense, a Model without `call`).
     throw new SavingError('ERR_KERAS_UNKNOWN_CLASS', `Cannot save layer '${layer.name}': its class ${layer.constructor.name} is not registered (only its parent class ${className} is), so it could not be loaded back. Register it: \`keras.registerSerializable('layer', ${layer.constructor.name})\` (with \`getConfig()\` and \`static fromConfig(config)\`).`);
   }
