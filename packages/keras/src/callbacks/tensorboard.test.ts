@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { manualSeed, memory, tensor } from '@duet/core';
+import { manualSeed, memory, tensor, type Tensor } from '@duet/core';
 import * as keras from '../index.js';
 import { TensorBoard } from './tensorboard.js';
 import { crc32c, histogramBuckets, maskedCrc } from './tfevents.js';
@@ -99,11 +99,12 @@ describe('TensorBoard callback', () => {
     m.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['mae'] });
     const x = tensor([[1, 2], [3, 4], [5, 6], [7, 8]]);
     const y = tensor([[1], [2], [3], [4]]);
-    await m.fit(x, y, { epochs: 1, verbose: 0 }); // warm-up
+    const options = { epochs: 2, batchSize: 2, verbose: 0 as const, validationData: [x, y] as [Tensor, Tensor] };
+    await m.fit(x, y, options); // warm-up: the same run without the callback
     const tb = new TensorBoard({ logDir: join(dir, 'logs'), histogramFreq: 1 });
     await m.fit(x, y, { epochs: 1, verbose: 0 });
     const before = memory().numTensors;
-    const h = await m.fit(x, y, { epochs: 2, batchSize: 2, verbose: 0, validationData: [x, y], callbacks: [tb] });
+    const h = await m.fit(x, y, { ...options, callbacks: [tb] });
     const its = m.optimizer!.iterations;
     await m.fit(x, y, { epochs: 1, verbose: 0 }); // a boundary releases the last step's reads
     expect(memory().numTensors).toBe(before);
