@@ -73,4 +73,32 @@ describe('BackupAndRestore', () => {
     writeFileSync(join(backupDir, 'training_metadata.json'), '{"epoch": -3}');
     await expect(m.fit(x(), y(), { epochs: 2, verbose: 0, callbacks: [new BackupAndRestore(backupDir)] })).rejects.toMatchObject({ code: 'ERR_KERAS_CONFIG' });
   });
+
+  it('saveFreq in batches: a fit interrupted mid-epoch restarts that epoch from the last backup (Keras\'s rule)', async () => {
+    const backupDir = join(dir, 'batches');
+    const backup = new BackupAndRestore(backupDir, { saveFreq: 1 });
+    const crash = new keras.callbacks.LambdaCallback({ onTrainBatchEnd: (b) => { if (first.optimizer!.iterations === 3) throw new Error(`crash at batch ${b}`); } });
+    const first = fresh();
+    // 2 batches per epoch: the crash comes after the 3rd step (epoch 1, batch 0), whose backup is written first.
+    await expect(first.fit(x(), y(), { epochs: 3, batchSize: 3, shuffle: false, verbose: 0, callbacks: [backup, crash] })).rejects.toThrow(/crash/);
+    expect(JSON.parse(readFileSync(join(backupDir, 'training_metadata.json'), 'utf8'))).toEqual({ epoch: 1, batch: 0 });
+    const second = fresh();
+    const h = await second.fit(x(), y(), { epochs: 3, batchSize: 3, shuffle: false, verbose: 0, callbacks: [backup] });
+    expect(h.epoch).toEqual([1, 2]);
+    expect(second.optimizer!.iterations).toBe(3 + 4);
+    expect(() => new BackupAndRestore(backupDir, { saveFreq: 0 })).toThrow(/save_freq/);
+  });
+
+  it('falls back to the previous backup when the latest weights cannot be read', async () => {
+    const backupDir = join(dir, 'fallback');
+    const m = fresh();
+    await m.fit(x(), y(), { epochs: 2, verbose: 0, callbacks: [new BackupAndRestore(backupDir, { deleteCheckpoint: false })] });
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(backupDir, 'latest.weights.h5'), 'garbage');
+    const again = fresh();
+    const cb = new BackupAndRestore(backupDir, { deleteCheckpoint: false });
+    const h = await again.fit(x(), y(), { epochs: 3, verbose: 0, callbacks: [cb] });
+    expect(cb.resumedFromEpoch).toBe(1); // the backup made after epoch 0
+    expect(h.epoch).toEqual([1, 2]);
+  });
 });
