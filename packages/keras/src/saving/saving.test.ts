@@ -96,6 +96,20 @@ describe('model.save / keras.models.loadModel', () => {
     expect(await values(await b.predict(xa, { verbose: 0 }))).toEqual(await values(await a.predict(xa, { verbose: 0 })));
   });
 
+  it('includeOptimizer: false leaves the optimizer state out (the loaded model starts a fresh optimizer)', async () => {
+    manualSeed(15);
+    const a = mlp();
+    a.compile({ optimizer: 'adam', loss: 'mse' });
+    await a.fit(x(), y(), { epochs: 1, batchSize: 16, verbose: 0 });
+    const p = join(dir, 'noopt.keras');
+    await a.save(p, { includeOptimizer: false });
+    const b = await keras.models.loadModel(p);
+    expect(b.optimizer).toBeInstanceOf(keras.optimizers.Adam);
+    expect(b.optimizer!.iterations).toBe(0);
+    expect(b.optimizer!.built).toBe(false);
+    expect(await values(await b.predict(x(), { verbose: 0 }))).toEqual(await values(await a.predict(x(), { verbose: 0 })));
+  });
+
   it('leaves no native tensors behind (save + load + predict)', async () => {
     manualSeed(4);
     const m = mlp();
