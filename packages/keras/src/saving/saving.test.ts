@@ -110,6 +110,26 @@ describe('model.save / keras.models.loadModel', () => {
     expect(await values(await b.predict(x(), { verbose: 0 }))).toEqual(await values(await a.predict(x(), { verbose: 0 })));
   });
 
+  it('round-trips a shared layer (one Dense applied to two inputs: two inbound nodes)', async () => {
+    manualSeed(16);
+    const a = keras.Input({ shape: [4], name: 'left' });
+    const b = keras.Input({ shape: [4], name: 'right' });
+    const shared = new keras.layers.Dense(3, { name: 'shared' });
+    const out = new keras.layers.Subtract({ name: 'diff' }).apply([shared.apply(a), shared.apply(b)]);
+    const m = new keras.Model({ inputs: [a, b], outputs: out, name: 'siamese' });
+    const p = join(dir, 'shared.keras');
+    await m.save(p);
+    const config = JSON.parse(new TextDecoder().decode(unzipSync(readFileSync(p))['config.json']));
+    const sharedJson = config.config.layers.find((l: { name: string }) => l.name === 'shared');
+    expect(sharedJson.inbound_nodes).toHaveLength(2);
+    const diffJson = config.config.layers.find((l: { name: string }) => l.name === 'diff');
+    expect(diffJson.inbound_nodes[0].args[0].map((t: { config: { keras_history: unknown } }) => t.config.keras_history)).toEqual([['shared', 0, 0], ['shared', 1, 0]]);
+    const loaded = await keras.models.loadModel(p);
+    expect(loaded.weights).toHaveLength(2);
+    const [xa, xb] = [x(), x().mul(-1)];
+    expect(await values(await loaded.predict([xa, xb], { verbose: 0 }))).toEqual(await values(await m.predict([xa, xb], { verbose: 0 })));
+  });
+
   it('leaves no native tensors behind (save + load + predict)', async () => {
     manualSeed(4);
     const m = mlp();
