@@ -11,6 +11,7 @@
  * `*OnBatch`) are one line each here: the trainer lives in `trainers/`.
  */
 import { Tensor } from '@duet/core';
+import type { SaveModelOptions } from '../saving/saving_lib.js';
 import { KerasValueError, NotReadyError } from '../errors.js';
 import { FunctionalGraph } from '../graph/functional_graph.js';
 import { KerasTensor, type SymbolicStructure } from '../graph/keras_tensor.js';
@@ -28,7 +29,6 @@ import { predictOnBatch, testOnBatch, trainOnBatch, type OnBatchOptions } from '
 import type { History } from '../callbacks/history.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import type { XData, YData } from '../trainers/data_adapters/data_adapter.js';
-import type { SaveModelOptions } from '../saving/saving_lib.js';
 
 export interface ModelOptions {
   /** Functional models: the KerasTensor(s) from `keras.Input` (one, an array, or an object by name). */
