@@ -28,6 +28,7 @@ export * as regularizers from './regularizers/index.js';
 export * as constraints from './constraints/index.js';
 export * as activations from './activations/index.js';
 export * as utils from './utils/index.js';
+export * as saving from './saving/index.js';
 export { registerSerializable, serialize, deserialize, type Serialized, type Category } from './registry.js';
 export {
   KerasValueError, IncompatibleInputError, UnknownIdentifierError, NotReadyError, DataCardinalityError, NonFiniteLossError,

@@ -11,6 +11,7 @@
  * `*OnBatch`) are one line each here: the trainer lives in `trainers/`.
  */
 import { Tensor } from '@duet/core';
+import type { SaveModelOptions } from '../saving/saving_lib.js';
 import { KerasValueError, NotReadyError } from '../errors.js';
 import { FunctionalGraph } from '../graph/functional_graph.js';
 import { KerasTensor, type SymbolicStructure } from '../graph/keras_tensor.js';
@@ -51,6 +52,8 @@ export class Model extends Layer {
   compiled: CompileState | null = null;
   /** The History of the last `fit`. */
   history: History | null = null;
+  /** Set by a callback in `onTrainBegin` (BackupAndRestore): the epoch `fit` resumes at. */
+  resumeFromEpoch: number | null = null;
   /** Functional models: the graph between `inputs` and `outputs`. */
   protected graph: FunctionalGraph | null = null;
   private _inputStructure: unknown = null;
@@ -226,6 +229,21 @@ export class Model extends Layer {
   }
   predictOnBatch(x: XData): Tensor | Tensor[] {
     return predictOnBatch(this, x);
+  }
+
+  // --------------------------------------------------------------- saving
+  // (saving/ is imported when used: it imports this file.)
+  /** Save to a `.keras` file, Keras 3's format: config, weights, compile config and optimizer state. */
+  async save(path: string, options: SaveModelOptions = {}): Promise<void> {
+    return (await import('../saving/saving_lib.js')).saveModel(this, path, options);
+  }
+  /** Save the weights (and optimizer state) to a `.weights.h5` file, Keras 3's layout. */
+  async saveWeights(path: string): Promise<void> {
+    return (await import('../saving/saving_lib.js')).saveWeights(this, path);
+  }
+  /** Load weights from a `.weights.h5` (or `.keras`) file; every shape is checked before any is set. */
+  async loadWeights(path: string): Promise<void> {
+    return (await import('../saving/saving_lib.js')).loadWeights(this, path);
   }
 
   // --------------------------------------------------------------- config

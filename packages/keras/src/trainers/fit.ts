@@ -90,7 +90,10 @@ export async function fit(model: Model, x: XData | undefined, y: YData | undefin
     let r = callbacks.onTrainBegin();
     if (r) await r;
     let logs: Record<string, number> = {};
-    for (let epoch = initialEpoch; epoch < epochs; epoch++) {
+    // A callback (BackupAndRestore) may resume training at a later epoch.
+    const startEpoch = model.resumeFromEpoch ?? initialEpoch;
+    model.resumeFromEpoch = null;
+    for (let epoch = startEpoch; epoch < epochs; epoch++) {
       state.resetMetrics();
       const stepsKnown = adapter.numBatches !== null;
       adapter.beginEpoch(epoch);
