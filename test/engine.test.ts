@@ -1,6 +1,6 @@
 /** The native engine: what loads, what it reports, and the errors when it cannot load. */
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { backendInfo, initBackend, NativeEngineError, tensor } from '@duet/core';
 
@@ -52,5 +52,37 @@ describe('native engine', () => {
 
   it('an unknown DUET_DEVICE is a clear error', () => {
     expect(importWith({ DUET_DEVICE: 'tpu' })).toMatch(/DUET_DEVICE must be 'cpu' or 'gpu'. Received: 'tpu'/);
+  });
+});
+
+describe("TensorFlow's start-up lines", () => {
+  /** Run `code` in a fresh Node that loads @duet/core, with `env` added; returns its stderr and stdout. */
+  function runFresh(env: Record<string, string>, code: string): { stderr: string; stdout: string } {
+    const { TF_CPP_MIN_LOG_LEVEL: _ignored, ...base } = process.env;
+    const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', '-e', code], {
+      cwd: root,
+      env: { ...base, ...env },
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    return { stderr: r.stderr, stdout: r.stdout };
+  }
+  const program = "const c = await import('@duet/core'); console.log(c.tensor([1, 2]).add(1).toArray().join(','));";
+
+  it.each(['1', '0'])('stay off stderr with TF_ENABLE_ONEDNN_OPTS=%s (oneDNN on or off, whatever the CPU)', (onednn) => {
+    const r = runFresh({ TF_ENABLE_ONEDNN_OPTS: onednn }, program);
+    expect(r.stdout.trim()).toBe('2,3');
+    expect(r.stderr).toBe('');
+  });
+
+  it('show when the user asks for them with TF_CPP_MIN_LOG_LEVEL=0 (stderr is restored after the load)', () => {
+    const r = runFresh({ TF_ENABLE_ONEDNN_OPTS: '1', TF_CPP_MIN_LOG_LEVEL: '0' }, `${program} console.error('after-load');`);
+    expect(r.stdout.trim()).toBe('2,3');
+    expect(r.stderr).toContain('after-load');
+  });
+
+  it('muting leaves stderr working for the program after the load', () => {
+    const r = runFresh({ TF_ENABLE_ONEDNN_OPTS: '1' }, `${program} console.error('still-here');`);
+    expect(r.stderr.trim()).toBe('still-here');
   });
 });

@@ -6,10 +6,14 @@
  *
  *   pnpm exec tsx --conditions=source bench/core/op_overhead.ts
  */
-import { randn, scope, memory } from '@duet/core';
-import * as tf from '@tensorflow/tfjs-node';
+import { randn, scope, memory, tensor } from '@duet/core';
+import type * as TF from '@tensorflow/tfjs-node';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+
+// Duet loads the engine first (quietly); the raw tfjs peer is then the same, already loaded module.
+tensor([0]).dispose();
+const tf = await import('@tensorflow/tfjs-node');
 
 const ITERS = Number(process.env.ITERS ?? 2000);
 const ROUNDS = Number(process.env.ROUNDS ?? 40);
@@ -24,7 +28,7 @@ const a = randn([32, 128]).keep();
 const b = randn([32, 128]).keep();
 const ta = tf.randomNormal([32, 128]);
 const tb = tf.randomNormal([32, 128]);
-const backend = tf.backend() as unknown as { executeSingleOutput(n: string, attrs: unknown[], inputs: tf.Tensor[]): tf.Tensor };
+const backend = tf.backend() as unknown as { executeSingleOutput(n: string, attrs: unknown[], inputs: TF.Tensor[]): TF.Tensor };
 const T = { name: 'T', type: (tf.backend() as any).binding.TF_ATTR_TYPE, value: 1 };
 
 const cases: Record<string, () => void> = {

@@ -199,6 +199,23 @@ case("F.layer_norm_no_affine", none, [r(3, 5)], call=lambda _, x: F.layer_norm(x
 case("F.batch_norm_channels_last", none, [r(4, 5, 3), r(3), r(3)],
      call=lambda _, x, w, b: F.batch_norm(x.permute(0, 2, 1), None, None, w, b, training=True).permute(0, 2, 1))
 
+# ----------------------------------- recurrent nets on fused kernels (issue 14)
+# Appended last so the inputs drawn above stay the same. LSTM runs BlockLSTMV2 /
+# BlockLSTMGradV2 in Duet; these cover 1-2 layers, both directions, batch_first,
+# initial states, no bias, a longer chain, and gradients reaching the weights
+# only through the final states.
+case("LSTM_2layer_bidir_h0c0", lambda: nn.LSTM(3, 4, num_layers=2, bidirectional=True), [r(5, 2, 3), r(4, 2, 4), r(4, 2, 4)],
+     call=lambda m, x, h, c: m(x, (h, c)), kind="seq")
+case("LSTM_bidir_batchfirst_nobias", lambda: nn.LSTM(3, 5, bias=False, batch_first=True, bidirectional=True), [r(2, 6, 3)], kind="seq")
+case("LSTM_2layer_long_h0c0", lambda: nn.LSTM(4, 8, num_layers=2), [r(20, 3, 4), r(2, 3, 8), r(2, 3, 8)],
+     call=lambda m, x, h, c: m(x, (h, c)), kind="seq")
+case("LSTM_final_states_only", lambda: nn.LSTM(3, 4, num_layers=2, bidirectional=True), [r(5, 2, 3)],
+     call=lambda m, x: m(x)[1], kind="seq")
+case("LSTM_one_step_unbatched_h0c0", lambda: nn.LSTM(3, 4), [r(1, 3), r(1, 4), r(1, 4)],
+     call=lambda m, x, h, c: m(x, (h, c)), kind="seq")
+case("GRU_2layer_bidir_batchfirst_h0", lambda: nn.GRU(3, 4, num_layers=2, bidirectional=True, batch_first=True), [r(2, 5, 3), r(4, 2, 4)], kind="seq")
+case("GRU_unbatched_nobias", lambda: nn.GRU(3, 4, bias=False), [r(5, 3)], kind="seq")
+
 out = {
     "generator": "test/golden/gen_nn_layers.py",
     "torch_version": torch.__version__,

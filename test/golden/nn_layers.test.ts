@@ -130,6 +130,14 @@ const SPECS: Record<string, Spec> = {
   'F.sdpa_floatmask': fn(([q, k, v, mask]) => F.scaledDotProductAttention(q!, k!, v!, { attnMask: mask })),
   'F.layer_norm_no_affine': fn(([x]) => F.layerNorm(x!, [5])),
   'F.batch_norm_channels_last': fn(([x, w, b]) => F.batchNorm(x!, null, null, { weight: w, bias: b, training: true, channelAxis: -1 })),
+
+  LSTM_2layer_bidir_h0c0: { make: () => new nn.LSTM(3, 4, { numLayers: 2, bidirectional: true }), run: (m, [x, h, c]) => m.forward(x, [h, c]) },
+  LSTM_bidir_batchfirst_nobias: { make: () => new nn.LSTM(3, 5, { bias: false, batchFirst: true, bidirectional: true }) },
+  LSTM_2layer_long_h0c0: { make: () => new nn.LSTM(4, 8, { numLayers: 2 }), run: (m, [x, h, c]) => m.forward(x, [h, c]) },
+  LSTM_final_states_only: { make: () => new nn.LSTM(3, 4, { numLayers: 2, bidirectional: true }), run: (m, [x]) => m.forward(x)[1] },
+  LSTM_one_step_unbatched_h0c0: { make: () => new nn.LSTM(3, 4), run: (m, [x, h, c]) => m.forward(x, [h, c]) },
+  GRU_2layer_bidir_batchfirst_h0: { make: () => new nn.GRU(3, 4, { numLayers: 2, bidirectional: true, batchFirst: true }) },
+  GRU_unbatched_nobias: { make: () => new nn.GRU(3, 4, { bias: false }) },
 };
 
 const load = (s: Stored, requiresGrad = false): Tensor =>

@@ -3,7 +3,7 @@
  * a binding loads, each in a child process.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { ProvisionError, buildErrorSummary, formatDuration, isToolchainFailure } from './provision-lib.mjs';
@@ -123,4 +123,32 @@ export async function buildBinding({ pkgDir, logFile }) {
     });
   }
   log(`Built the binding in ${formatDuration(Date.now() - t0)}.`);
+}
+
+/**
+ * Compiles Duet's own small addon, native/duet_stdio.c, into build/duet_stdio.node:
+ * it mutes fd 2 while TensorFlow's library loads, because TF logs its start-up
+ * lines through absl before TF_CPP_MIN_LOG_LEVEL applies (see that file). One
+ * C file against Node's N-API headers: a plain `cc` call, well under a second.
+ * Not fatal: without it the engine works and only prints TensorFlow's lines.
+ * @returns {Promise<{ ok: true, built: boolean } | { ok: false, error: string }>}
+ */
+export async function buildStdioAddon(coreDir, { force = false } = {}) {
+  const src = join(coreDir, 'native', 'duet_stdio.c');
+  const out = join(coreDir, 'build', 'duet_stdio.node');
+  if (!force && existsSync(out) && statSync(out).mtimeMs >= statSync(src).mtimeMs) return { ok: true, built: false };
+  const nodedir = findNodedir();
+  if (nodedir === undefined) return { ok: false, error: "Node's headers (node_api.h) were not found" };
+  mkdirSync(dirname(out), { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  const cc = process.env.CC || 'cc';
+  const res = await run(cc, ['-shared', '-fPIC', '-O2', '-DNODE_GYP_MODULE_NAME=duet_stdio', '-I', join(nodedir, 'include', 'node'), src, '-o', tmp], { tailLines: 20 }).catch(
+    (err) => ({ code: -1, tail: err.message }),
+  );
+  if (res.code !== 0) {
+    rmSync(tmp, { force: true });
+    return { ok: false, error: `${cc} failed: ${lastLines(res.tail, 4)}` };
+  }
+  renameSync(tmp, out);
+  return { ok: true, built: true };
 }

@@ -28,7 +28,7 @@ import {
 } from './provision-lib.mjs';
 import { log, logError } from './provision-io.mjs';
 import { installStaged, readProvenance } from './provision-stage.mjs';
-import { buildBinding, probeBinding } from './provision-build.mjs';
+import { buildBinding, buildStdioAddon, probeBinding } from './provision-build.mjs';
 import { fillFromOfficial, fillFromUser, fillFromWheel, sweepCache } from './provision-sources.mjs';
 import { GPU_PACKAGE, formatGpuFailure, provisionGpu } from './provision-gpu.mjs';
 
@@ -172,6 +172,9 @@ async function main() {
   const { device, warning } = deviceFromEnv(process.env);
   if (warning) log(warning);
   if (!(await provisionCpu(ctx))) return 1;
+  const stdio = await buildStdioAddon(coreDir, { force: ctx.force });
+  if (!stdio.ok) log(`Note: TensorFlow's start-up lines will show on stderr (the small addon that mutes them did not build: ${stdio.error}).`);
+  else if (stdio.built) log("Built Duet's stdio addon (keeps TensorFlow's start-up lines off stderr).");
 
   if (device === 'gpu') {
     const gpuDir = packageDir(GPU_PACKAGE);

@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type * as TF from '@tensorflow/tfjs-node';
 import { NativeEngineError } from './errors.js';
 
@@ -95,7 +96,7 @@ function load(): Loaded {
   const packageName = PACKAGES[device];
   let tf: TfModule;
   try {
-    tf = require(packageName) as TfModule;
+    tf = quietly(() => require(packageName) as TfModule);
   } catch (cause) {
     throw new NativeEngineError(
       `Loading ${packageName} failed: ${(cause as Error).message}. ` +
@@ -112,6 +113,33 @@ function load(): Loaded {
   const backend = tf.backend() as unknown as NodeBackend;
   loaded = { tf, device, packageName, backend, bindingPath, threads };
   return loaded;
+}
+
+/** Duet's small addon that mutes fd 2 (native/duet_stdio.c), built by the postinstall step; absent -> undefined. */
+function stdioAddon(): { mute(): number; restore(fd: number): void } | undefined {
+  try {
+    return require(fileURLToPath(new URL('../build/duet_stdio.node', import.meta.url))) as { mute(): number; restore(fd: number): void };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Run `load` (the library's load) with the process's stderr muted, unless the
+ * user chose a TensorFlow log level of 0 or 1. TensorFlow 2.16+ logs some
+ * start-up lines through absl before its own level applies (oneDNN's notice on
+ * CPUs where oneDNN turns itself on), so TF_CPP_MIN_LOG_LEVEL cannot hide them;
+ * errors still surface as the exception `load` throws.
+ */
+function quietly<T>(load: () => T): T {
+  const level = Number(process.env.TF_CPP_MIN_LOG_LEVEL);
+  const addon = level >= 2 ? stdioAddon() : undefined;
+  const saved = addon?.mute();
+  try {
+    return load();
+  } finally {
+    if (addon !== undefined && saved !== undefined) addon.restore(saved);
+  }
 }
 
 /** The tfjs namespace, loading the native engine on first use. */

@@ -42,6 +42,7 @@
  * | batchNorm2d                     | 2   | 3   | Transpose x (none if stored NHWC), FusedBatchNormV3; FusedBatchNormGradV3 |
  * | dropout, dropout2d (training)   | 4   | 1   | StatelessRandomUniform, GreaterEqual, SelectV2, Mul (in the stored layout) |
  * | embedding                       | 1   | 1-2 | GatherV2; UnsortedSegmentSum (+ Mul for paddingIdx) |
+ * | lstmLayer (whole sequence)      | 6   | 5-8 | ConcatV2 + Transpose of the weights, AddV2 biases, BlockLSTMV2, Slice hN, cN, ConcatV2 [h; c]; bwd Split, BlockLSTMGradV2, Transpose + SplitV dw, ConcatV2 (+ Pad per state used, + ReverseV2 x2 for reverse) |
  *
  * Small constant inputs (shapes, perms, divisor maps) are cached, never re-uploaded.
  * What a backward needs beyond its inputs (the NCHW convs' HWIO weight, dropout's
@@ -58,4 +59,5 @@ export {
 export { batchNorm2d, type BatchNorm2dOptions, type BatchNorm2dResult } from './nn/batchnorm.js';
 export { dropout, dropout2d } from './nn/dropout.js';
 export { embedding, type EmbeddingOptions } from './nn/embedding.js';
+export { lstmLayer, type LstmLayerOptions, type LstmLayerResult } from './nn/lstm.js';
 export type { IntPair } from './nn/args.js';

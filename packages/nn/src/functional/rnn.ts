@@ -1,5 +1,6 @@
 /**
- * One time step of PyTorch's recurrent cells, on [N, G] pre-activations.
+ * One time step of PyTorch's RNN and GRU cells, on [N, G] pre-activations
+ * (the LSTM runs whole sequences in one kernel: core's functional.lstmLayer).
  * `gx` is the input projection x W_ih^T + b_ih of this step (computed for all
  * steps in one matmul by the caller); a null state means zeros, and skips
  * the kernels that would multiply by it.
@@ -15,19 +16,6 @@ export interface CellWeights {
 export function rnnStep(gx: Tensor, h: Tensor | null, w: CellWeights, nonlinearity: 'tanh' | 'relu'): Tensor {
   const pre = hiddenPart(gx, h, w);
   return nonlinearity === 'tanh' ? pre.tanh() : pre.relu();
-}
-
-/** Gates in PyTorch's order i, f, g, o: c' = f c + i g, h' = o tanh(c'). Returns [h', c']. */
-export function lstmStep(gx: Tensor, h: Tensor | null, c: Tensor | null, w: CellWeights): [Tensor, Tensor] {
-  const hs = w.wHh.shape[1]!;
-  const gates = hiddenPart(gx, h, w);
-  const sig = gates.sigmoid();
-  const i = sig.narrow(1, 0, hs);
-  const o = sig.narrow(1, 3 * hs, hs);
-  const g = gates.narrow(1, 2 * hs, hs).tanh();
-  const ig = i.mul(g);
-  const c2 = c === null ? ig : sig.narrow(1, hs, hs).mul(c).add(ig);
-  return [o.mul(c2.tanh()), c2];
 }
 
 /**

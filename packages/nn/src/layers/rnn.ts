@@ -1,14 +1,16 @@
 /**
  * `nn.RNN`, `nn.LSTM`, `nn.GRU`: PyTorch's equations, gate order, weight
  * names (`weight_ih_l0`, `bias_hh_l1_reverse`), defaults and init.
- * Per layer and direction the input projection of every time step is one
- * matmul; each step then runs the recurrent matmul and the gates.
+ * LSTM: each layer and direction is one fused TensorFlow kernel over the whole
+ * sequence, forward and backward (core's `functional.lstmLayer`: BlockLSTMV2).
+ * RNN and GRU: per layer and direction the input projection of every time
+ * step is one matmul; each step then runs the recurrent matmul and the gates.
  */
 import { ArgumentError, ShapeError, cat, functional as CF, linear, zeros, type Tensor } from '@duet/core';
 import { Module } from '../module.js';
 import { ownParameter, type Parameter } from '../parameter.js';
 import * as init from '../init.js';
-import { gruStep, lstmStep, rnnStep, type CellWeights } from '../functional/rnn.js';
+import { gruStep, rnnStep, type CellWeights } from '../functional/rnn.js';
 import { pyBool, pyFloat } from './repr.js';
 
 export interface RNNOptions {
@@ -95,7 +97,10 @@ export abstract class RNNBase extends Module {
       }
       return sb;
     });
-    let layerIn = x.reshape([len * n, feat]); // time-major rows: step t is rows [t n, (t + 1) n)
+    // LSTM layers run whole sequences in one fused kernel on [L, N, F]; RNN and GRU
+    // step through time on time-major rows [L N, F] (step t is rows [t n, (t + 1) n)).
+    const fused = this.mode === 'LSTM';
+    let layerIn = fused ? x : x.reshape([len * n, feat]);
     const hN: Tensor[] = [];
     const cN: Tensor[] = [];
     for (let l = 0; l < this.numLayers; l++) {
@@ -103,20 +108,26 @@ export abstract class RNNBase extends Module {
       for (let d = 0; d < dirs; d++) {
         const idx = l * dirs + d;
         const [wIh, wHh, bIh, bHh] = this.names[idx]!.map((nm) => this._get<Parameter>(nm));
-        const gx = linear(layerIn, wIh!, bIh ?? null); // [L N, G]
         const st: State = { h: states[0]?.select(0, idx) ?? null, c: states[1]?.select(0, idx) ?? null };
+        if (fused) {
+          const r = CF.lstmLayer(layerIn, wIh!, wHh!, bIh ?? null, bHh ?? null, { h0: st.h, c0: st.c, reverse: d === 1 });
+          outs.push(r.output);
+          hN.push(r.hN);
+          cN.push(r.cN);
+          continue;
+        }
+        const gx = linear(layerIn, wIh!, bIh ?? null); // [L N, G]
         const hs = this.scan(gx, len, n, d === 1, st, { wHh: wHh!, bHh: bHh ?? null });
         outs.push(cat(hs, 0));
-        hN.push(st.h!);
-        if (st.c !== null) cN.push(st.c);
+        hN.push(st.h!.unsqueeze(0));
       }
-      layerIn = dirs === 1 ? outs[0]! : cat(outs, 1);
+      layerIn = dirs === 1 ? outs[0]! : cat(outs, fused ? 2 : 1);
       if (this.dropout > 0 && this.training && l < this.numLayers - 1) layerIn = CF.dropout(layerIn, this.dropout, true);
     }
-    let out = layerIn.reshape([len, n, dirs * this.hiddenSize]);
+    let out = fused ? layerIn : layerIn.reshape([len, n, dirs * this.hiddenSize]);
     out = unbatched ? out.squeeze(1) : this.batchFirst ? out.transpose(0, 1) : out;
     const stack = (ts: Tensor[]) => {
-      const s = cat(ts, 0).reshape(stateShape);
+      const s = ts.length === 1 ? ts[0]! : cat(ts, 0); // [layers * dirs, N, H]
       return unbatched ? s.squeeze(1) : s;
     };
     return [out, stack(hN), this.mode === 'LSTM' ? stack(cN) : null];
@@ -128,8 +139,7 @@ export abstract class RNNBase extends Module {
     for (let k = 0; k < len; k++) {
       const t = reverse ? len - 1 - k : k;
       const g = len === 1 ? gx : gx.narrow(0, t * n, n);
-      if (this.mode === 'LSTM') [st.h, st.c] = lstmStep(g, st.h, st.c, w);
-      else if (this.mode === 'GRU') st.h = gruStep(g, st.h, w);
+      if (this.mode === 'GRU') st.h = gruStep(g, st.h, w);
       else st.h = rnnStep(g, st.h, w, this.mode === 'RNN_TANH' ? 'tanh' : 'relu');
       hs[t] = st.h;
     }

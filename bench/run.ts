@@ -1,0 +1,66 @@
+/**
+ * `pnpm bench [name ...]`: runs the benchmarks one after another, each in its
+ * own process (a fresh engine, no cross-talk), prints the machine first, and
+ * keeps each run's output in bench/results/<date>/<name>.txt.
+ *
+ *   pnpm bench                 # all of them (tens of minutes; the PyTorch
+ *                              # and Keras peers run when .venv-ref exists)
+ *   pnpm bench op_overhead     # one by name
+ *   pnpm bench --list
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatMachine, machineInfo } from './machine.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+/** name -> [script, extra args, env]; each script says what it measures in its header. */
+const BENCHES: Record<string, [string, string[], Record<string, string>]> = {
+  op_overhead: ['core/op_overhead.ts', [], {}],
+  plain_loop: ['core/plain_loop.ts', [], { STEPS: '20000' }],
+  inference_loop: ['core/inference_loop.ts', [], {}],
+  nn_mnist: ['nn/mnist.ts', [], {}],
+  keras_mnist: ['keras/mnist.ts', [], {}],
+  mnist_loader: ['data/mnist_loader.ts', ['--compare'], {}],
+  image_folder_loader: ['data/image_folder_loader.ts', [], {}],
+};
+
+const args = process.argv.slice(2);
+const available = Object.entries(BENCHES).filter(([, [script]]) => existsSync(join(here, script)));
+if (args.includes('--list')) {
+  for (const [name, [script]] of available) console.log(`${name.padEnd(20)} bench/${script}`);
+  process.exit(0);
+}
+const unknown = args.filter((a) => !available.some(([n]) => n === a));
+if (unknown.length > 0) {
+  console.error(`Unknown benchmark(s): ${unknown.join(', ')}. Available: ${available.map(([n]) => n).join(', ')}.`);
+  process.exit(2);
+}
+const chosen = args.length > 0 ? available.filter(([n]) => args.includes(n)) : available;
+
+console.log(`Machine: ${formatMachine(machineInfo())}`);
+if (!existsSync(join(here, '..', '.venv-ref', 'bin', 'python'))) {
+  console.log('No .venv-ref: the PyTorch and Keras peers are skipped, Duet figures only (docs/golden.md says how to make it).');
+}
+const outDir = join(here, 'results', new Date().toISOString().slice(0, 19).replace(/:/g, '-'));
+mkdirSync(outDir, { recursive: true });
+let failed = 0;
+for (const [i, [name, [script, extra, env]]] of chosen.entries()) {
+  console.log(`\n[${i + 1}/${chosen.length}] ${name} (bench/${script})`);
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', join(here, script), ...extra], {
+    cwd: join(here, '..'),
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 2 ** 20,
+  });
+  process.stdout.write(r.stdout ?? '');
+  writeFileSync(join(outDir, `${name}.txt`), r.stdout ?? '');
+  if (r.status !== 0) failed++;
+  console.log(`[${name}: ${r.status === 0 ? 'done' : `FAILED (exit ${r.status})`} in ${((Date.now() - t0) / 1000).toFixed(0)} s]`);
+}
+console.log(`\nOutputs in ${outDir}`);
+process.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,6 @@
+// Types for provision-build.mjs (plain JavaScript, run by Node at install time).
+export declare function buildStdioAddon(
+  coreDir: string,
+  options?: { force?: boolean },
+): Promise<{ ok: true; built: boolean } | { ok: false; error: string }>;
+export declare function findNodedir(env?: NodeJS.ProcessEnv): string | undefined;
