@@ -35,9 +35,6 @@ abstract class ConfusionMetric extends Metric {
   protected readonly sums = new DeviceSum();
   constructor(readonly thresholds: number[], options: MetricOptions) {
     super(options);
-    for (const t of thresholds) {
-      if (typeof t !== 'number' || t < 0 || t > 1) throw new KerasValueError(`Threshold values must be in [0, 1]. Received: ${JSON.stringify(thresholds)}`);
-    }
   }
   override updateState(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor | null): void {
     this.sums.add(counts(yTrue, yPred, this.thresholds, sampleWeight ?? null));
@@ -63,9 +60,14 @@ abstract class ConfusionMetric extends Metric {
 const divNoNan = (a: number, b: number) => (b === 0 ? 0 : a / b);
 
 /** tp / (tp + fp) at `thresholds` (default 0.5). */
+function userThreshold(t: unknown): number {
+  if (typeof t !== 'number' || t < 0 || t > 1) throw new KerasValueError(`Threshold values must be in [0, 1]. Received: thresholds=${String(t)}`);
+  return t;
+}
+
 export class Precision extends ConfusionMetric {
   constructor(options: MetricOptions & { thresholds?: number } = {}) {
-    super([options.thresholds ?? 0.5], { name: options.name ?? 'precision' });
+    super([userThreshold(options.thresholds ?? 0.5)], { name: options.name ?? 'precision' });
   }
   result(): number {
     const c = this.confusion();
@@ -79,7 +81,7 @@ export class Precision extends ConfusionMetric {
 /** tp / (tp + fn) at `thresholds` (default 0.5). */
 export class Recall extends ConfusionMetric {
   constructor(options: MetricOptions & { thresholds?: number } = {}) {
-    super([options.thresholds ?? 0.5], { name: options.name ?? 'recall' });
+    super([userThreshold(options.thresholds ?? 0.5)], { name: options.name ?? 'recall' });
   }
   result(): number {
     const c = this.confusion();

@@ -87,7 +87,8 @@ function updateTrackers(state: CompileState, r: ReturnType<typeof forwardLoss>, 
       if (v !== null && v !== undefined) m.update(v, null, bs);
     });
     state.metrics.build(r.ys, r.preds, r.names);
-    state.metrics.update(r.ys, r.preds, r.sw);
+    // Compiled `metrics` are unweighted in Keras (sample and class weights apply to the loss only).
+    state.metrics.update(r.ys, r.preds, null);
   });
 }
 
