@@ -52,8 +52,14 @@ export type SymbolicStructure = KerasTensor | SymbolicStructure[] | { [name: str
 export function flattenSymbolic(s: unknown): KerasTensor[] {
   if (s instanceof KerasTensor) return [s];
   if (Array.isArray(s)) return s.flatMap(flattenSymbolic);
-  if (s !== null && typeof s === 'object') return Object.values(s).flatMap(flattenSymbolic);
+  // Only plain objects are structures: walking a Tensor's fields would walk its whole autograd graph.
+  if (s !== null && typeof s === 'object' && isPlainObject(s)) return Object.values(s).flatMap(flattenSymbolic);
   return [];
+}
+
+function isPlainObject(s: object): boolean {
+  const p = Object.getPrototypeOf(s);
+  return p === Object.prototype || p === null;
 }
 
 export function isSymbolic(s: unknown): boolean {
