@@ -22,6 +22,7 @@ const BENCHES: Record<string, [string, string[], Record<string, string>]> = {
   plain_loop: ['core/plain_loop.ts', [], { STEPS: '20000' }],
   inference_loop: ['core/inference_loop.ts', [], {}],
   nn_mnist: ['nn/mnist.ts', [], {}],
+  nn_lstm_lm: ['nn/lstm_lm.ts', [], {}],
   keras_mnist: ['keras/mnist.ts', [], {}],
   mnist_loader: ['data/mnist_loader.ts', ['--compare'], {}],
   image_folder_loader: ['data/image_folder_loader.ts', [], {}],

@@ -3,7 +3,7 @@ import { tf, type TfTensor } from '../engine.js';
 import { ArgumentError } from '../errors.js';
 import { noGrad, record } from '../autograd.js';
 import { Tensor } from '../tensor.js';
-import { reduce } from './raw.js';
+import { k1, reduce } from './raw.js';
 import { broadcastTo, normDim, normDims, scalarTf } from './util.js';
 
 const T = tf;
@@ -163,8 +163,9 @@ function pNorm(a: Tensor, p: number, dim: number | number[] | null | undefined, 
   const f = (v: number) => scalarTf(v, 'float32');
   const out = new Tensor(T().tidy(() => {
     const t = T();
-    const x = t.cast(a._v(), 'float32');
-    if (p === 2) return t.sqrt(t.sum(t.square(x), axes, keepdim));
+    const x = a.dtype === 'float32' ? a._v() : t.cast(a._v(), 'float32');
+    // p = 2 (clipGradNorm_ runs one per parameter every step): 3 raw kernels, no Cast or Reshape.
+    if (p === 2) return k1('Sqrt', reduce('Sum', k1('Square', x), axes, keepdim));
     return t.pow(t.sum(t.pow(t.abs(x), f(p)), axes, keepdim), f(1 / p));
   }));
   return record(out, 'NormBackward', [a], (g) => {

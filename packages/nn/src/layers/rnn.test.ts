@@ -89,13 +89,65 @@ describe('nn.LSTM on fused kernels', () => {
   });
 });
 
+describe('nn.GRU as one op per layer and direction', () => {
+  it('launches 12 kernels per step forward and 12 backward, plus a constant', () => {
+    manualSeed(5);
+    const gru = new nn.GRU(6, 8, { numLayers: 2, bidirectional: true });
+    for (const len of [3, 30]) {
+      const x = randn([len, 4, 6], { requiresGrad: true });
+      const f = countKernels(() => gru.forward(x, randn([4, 4, 8], { requiresGrad: true })));
+      const [out, h] = f.result;
+      const b = countKernels(() => out.sum().add(h.sum()).backward());
+      expect(f.kernels, JSON.stringify(f.byName)).toBeLessThanOrEqual(4 * (12 * len + 16));
+      expect(b.kernels, JSON.stringify(b.byName)).toBeLessThanOrEqual(4 * (12 * len + 20));
+      expect(f.byName.MatMul).toBe(4 * (len + 1)); // the input projection, then one recurrent MatMul per step
+      gru.zeroGrad();
+    }
+  });
+
+  it('runs a one-step sequence (forward and backward)', () => {
+    const x = randn([1, 2, 3], { requiresGrad: true });
+    const [out, h] = new nn.GRU(3, 4, { bidirectional: true }).forward(x);
+    out.sum().add(h.sum()).backward();
+    expect(x.grad!.shape).toEqual([1, 2, 3]);
+  });
+
+  it('keeps the native tensor count flat over a training loop, and releases everything inside scope()', () => {
+    manualSeed(6);
+    const gru = new nn.GRU(5, 7, { numLayers: 2, bidirectional: true, batchFirst: true });
+    const x = randn([4, 9, 5]).keep();
+    let hidden: Tensor | null = null;
+    const counts: number[] = [];
+    for (let step = 0; step < 8; step++) {
+      const [out, h]: [Tensor, Tensor] = gru.forward(x, hidden === null ? null : hidden.detach());
+      hidden = h;
+      out.square().mean().backward();
+      noGrad(() => {
+        for (const p of gru.parameters()) {
+          p.sub_(p.grad!.mul(0.01));
+          p.grad = null;
+        }
+      });
+      counts.push(memory().numTensors);
+    }
+    expect(new Set(counts.slice(3)).size, `native tensors per step: ${counts.join(', ')}`).toBe(1);
+    const run = () => scope(() => void noGrad(() => gru.forward(x)));
+    run();
+    const before = memory().numTensors;
+    run();
+    expect(memory().numTensors).toBe(before);
+    x.dispose();
+  });
+});
+
 describe('functional.lstmLayer backward: one BlockLSTMGradV2 or step by step, same gradients', () => {
   it.each([
-    ['with biases and initial states', true, true, false],
-    ['reverse, no biases, no initial states', false, false, true],
-  ])('%s', (_name, withBias, withState, reverse) => {
+    ['with biases and initial states', true, true, false, 6],
+    ['reverse, no biases, no initial states', false, false, true, 6],
+    ['one step', true, true, false, 1],
+  ])('%s', (_name, withBias, withState, reverse, len) => {
     manualSeed(4);
-    const [len, n, i, h] = [6, 3, 5, 7];
+    const [n, i, h] = [3, 5, 7];
     const leaf = (shape: number[]) => randn(shape, { requiresGrad: true });
     const args = { x: leaf([len, n, i]), wIh: leaf([4 * h, i]), wHh: leaf([4 * h, h]), bIh: leaf([4 * h]), bHh: leaf([4 * h]), h0: leaf([n, h]), c0: leaf([n, h]) };
     const up = [randn([len, n, h]), randn([1, n, h]), randn([1, n, h])];

@@ -2,15 +2,17 @@
  * `nn.RNN`, `nn.LSTM`, `nn.GRU`: PyTorch's equations, gate order, weight
  * names (`weight_ih_l0`, `bias_hh_l1_reverse`), defaults and init.
  * LSTM: each layer and direction is one fused TensorFlow kernel over the whole
- * sequence, forward and backward (core's `functional.lstmLayer`: BlockLSTMV2).
- * RNN and GRU: per layer and direction the input projection of every time
- * step is one matmul; each step then runs the recurrent matmul and the gates.
+ * sequence (core's `functional.lstmLayer`: BlockLSTMV2, with its backward).
+ * GRU: each layer and direction is one autograd op with a hand-written
+ * backward (core's `functional.gruLayer`; TF's GRUBlockCell computes another
+ * GRU variant). RNN: the input projection of every time step is one matmul;
+ * each step then runs the recurrent matmul and the activation.
  */
 import { ArgumentError, ShapeError, cat, functional as CF, linear, zeros, type Tensor } from '@duet/core';
 import { Module } from '../module.js';
 import { ownParameter, type Parameter } from '../parameter.js';
 import * as init from '../init.js';
-import { gruStep, rnnStep, type CellWeights } from '../functional/rnn.js';
+import { rnnStep, type CellWeights } from '../functional/rnn.js';
 import { pyBool, pyFloat } from './repr.js';
 
 export interface RNNOptions {
@@ -97,9 +99,9 @@ export abstract class RNNBase extends Module {
       }
       return sb;
     });
-    // LSTM layers run whole sequences in one fused kernel on [L, N, F]; RNN and GRU
-    // step through time on time-major rows [L N, F] (step t is rows [t n, (t + 1) n)).
-    const fused = this.mode === 'LSTM';
+    // LSTM and GRU layers run whole sequences as one op each on [L, N, F]; RNN
+    // steps through time on time-major rows [L N, F] (step t is rows [t n, (t + 1) n)).
+    const fused = this.mode === 'LSTM' || this.mode === 'GRU';
     let layerIn = fused ? x : x.reshape([len * n, feat]);
     const hN: Tensor[] = [];
     const cN: Tensor[] = [];
@@ -109,11 +111,17 @@ export abstract class RNNBase extends Module {
         const idx = l * dirs + d;
         const [wIh, wHh, bIh, bHh] = this.names[idx]!.map((nm) => this._get<Parameter>(nm));
         const st: State = { h: states[0]?.select(0, idx) ?? null, c: states[1]?.select(0, idx) ?? null };
-        if (fused) {
+        if (this.mode === 'LSTM') {
           const r = CF.lstmLayer(layerIn, wIh!, wHh!, bIh ?? null, bHh ?? null, { h0: st.h, c0: st.c, reverse: d === 1 });
           outs.push(r.output);
           hN.push(r.hN);
           cN.push(r.cN);
+          continue;
+        }
+        if (this.mode === 'GRU') {
+          const o = CF.gruLayer(layerIn, wIh!, wHh!, bIh ?? null, bHh ?? null, { h0: st.h, reverse: d === 1 });
+          outs.push(o);
+          hN.push(o.narrow(0, d === 1 ? 0 : len - 1, 1)); // the reverse direction ends at step 0
           continue;
         }
         const gx = linear(layerIn, wIh!, bIh ?? null); // [L N, G]
@@ -139,8 +147,7 @@ export abstract class RNNBase extends Module {
     for (let k = 0; k < len; k++) {
       const t = reverse ? len - 1 - k : k;
       const g = len === 1 ? gx : gx.narrow(0, t * n, n);
-      if (this.mode === 'GRU') st.h = gruStep(g, st.h, w);
-      else st.h = rnnStep(g, st.h, w, this.mode === 'RNN_TANH' ? 'tanh' : 'relu');
+      st.h = rnnStep(g, st.h, w, this.mode === 'RNN_TANH' ? 'tanh' : 'relu');
       hs[t] = st.h;
     }
     return hs;

@@ -44,7 +44,9 @@ export function slice(x: TfTensor, begin: readonly number[], size: readonly numb
 export function split(x: TfTensor, n: number, axis: number): TfTensor[] {
   return runOpN('Split', [f32(), intAttr('num_split', n)], [intConst([axis], []), x], n);
 }
+/** Join along `axis`; one tensor comes back as a handle copy (no kernel: ConcatV2 needs two or more). */
 export function concat(xs: TfTensor[], axis: number): TfTensor {
+  if (xs.length === 1) return tf().clone(xs[0]!);
   return runOp('ConcatV2', [f32(), i32('Tidx'), intAttr('N', xs.length)], [...xs, intConst([axis], [])]);
 }
 export function mul(a: TfTensor, b: TfTensor): TfTensor {

@@ -1,8 +1,9 @@
 /**
- * One layer and direction of PyTorch's LSTM over a whole sequence, in one
- * TensorFlow kernel each way: `BlockLSTMV2` forward, `BlockLSTMGradV2`
- * backward (the CPU kernels behind tf.raw_ops; both in TensorFlow since
- * before 2.6, so in the 2.9.1 library tfjs-node downloads and in 2.21).
+ * One layer and direction of PyTorch's LSTM over a whole sequence: one
+ * `BlockLSTMV2` kernel forward; backward one `BlockLSTMGradV2`, or
+ * `LSTMBlockCellGrad` step by step for large weights (TensorFlow's CPU
+ * kernels behind tf.raw_ops, all in TensorFlow since before 2.6, so in the
+ * 2.9.1 library tfjs-node downloads and in 2.21). See docs/design/rnn.md.
  *
  * Why it matches PyTorch's numbers exactly:
  * - BlockLSTMV2 computes gates = [x_t, h_{t-1}] W + b with W [I + H, 4H] in
@@ -24,7 +25,8 @@
  *
  * Kernels per call: forward 6 (ConcatV2 + Transpose of the weights, AddV2 of
  * the biases, BlockLSTMV2, Slice of hN and cN) + 1 ConcatV2 when recording
- * (+ ReverseV2 of x and of the output for the reverse direction). Backward
+ * (+ ReverseV2 of x and of the output for the reverse direction; + 2 row
+ * Gathers of the weights for the step-by-step backward). Backward
  * 'sequence': 6 (SplitV, Pad, BlockLSTMGradV2, Transpose, SplitV, the
  * output's ConcatV2); 'steps': 3 per step + ~20; + a Pad per final state used,
  * + ReverseV2 for the reverse direction.
@@ -109,13 +111,13 @@ export function lstmLayer(x: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | nul
   // Read every value before the tidy: a variable-backed parameter re-reads its
   // value on first use after an optimizer step, and that read must outlive the tidy.
   const [xv, wIhV, wHhV, bIhV, bHhV, h0V, c0V] = [x, wIh, wHh, bIh, bHh, h0, c0].map((v) => v?._v() ?? null);
+  const backward = options.backward ?? 'auto';
+  const stepwise = grad && (backward === 'auto' ? 4 * h * (inSize + h) >= STEPWISE_MIN_WEIGHTS : backward === 'steps');
   // w [I + H, 4H], b [4H], x in processing order, the kernel's seven outputs.
-  const stepwise = grad && ((options.backward ?? 'auto') === 'auto' ? 4 * h * (inSize + h) >= STEPWISE_MIN_WEIGHTS : options.backward === 'steps');
   const fwd = t.tidy(() => {
-    const wCat = K.concat([wIhV!, wHhV!], 1); // [4H, I + H]
-    const w = K.transpose(wCat, [1, 0]);
+    const w = K.transpose(K.concat([wIhV!, wHhV!], 1), [1, 0]); // [I + H, 4H]
     // The step-by-step backward wants the weights with their rows in LSTMBlockCellGrad's gate order.
-    const wIcfo = stepwise ? gather(wCat, icfo(h), 0) : undefined;
+    const wIcfo = stepwise ? [gather(wIhV!, icfo(h), 0), gather(wHhV!, icfo(h), 0)] : undefined;
     const b = bIhV !== null && bHhV !== null ? k2('AddV2', bIhV!, bHhV!) : undefined;
     const xs = reverse ? reverseTime(xv!) : xv!;
     const h0v = h0V ?? zeros(state);
@@ -129,7 +131,7 @@ export function lstmLayer(x: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | nul
   const hNV = last(hs);
   const cNV = last(cs);
   if (!grad) {
-    for (const v of [fwd.w, fwd.wIcfo, fwd.b, ...fwd.outs]) v?.dispose();
+    for (const v of [fwd.w, ...(fwd.wIcfo ?? []), fwd.b, ...fwd.outs]) v?.dispose();
     if (fwd.xs !== xv) fwd.xs.dispose();
     return { output: new Tensor(outV), hN: new Tensor(hNV), cN: new Tensor(cNV) };
   }
@@ -137,7 +139,7 @@ export function lstmLayer(x: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | nul
   // The fused node: hc = [h_1 .. h_T, c_T], [T + 1, N, H].
   const hc = new Tensor(K.concat([hs, cNV], 0));
   const xsSaved = fwd.xs === xv ? null : fwd.xs;
-  const saved = [fwd.w, ...[fwd.wIcfo, fwd.b, xsSaved].filter((v): v is TfTensor => v != null), ...fwd.outs];
+  const saved = [fwd.w, ...(fwd.wIcfo ?? []), ...[fwd.b, xsSaved].filter((v): v is TfTensor => v != null), ...fwd.outs];
   record(hc, stepwise ? 'LSTMBackward' : 'BlockLSTMBackward', inputs, (g) => {
     const [gh, gcN] = splitV(g, [len, 1], 0) as [TfTensor, TfTensor];
     const a: Activations = { xs: xsSaved ?? x._v(), h0: h0?._v() ?? zeros(state), c0: c0?._v() ?? zeros(state), w: fwd.w, b: fwd.b ?? zeros([4 * h]), gates: [gi, cs, gf, go, ci, co], hs };
@@ -204,12 +206,12 @@ function sequenceBackward(a: Activations, gh: TfTensor, gcN: TfTensor, inSize: n
  * step). The weight, bias and input gradients then come from all steps at once:
  * three large MatMuls and a Sum, as PyTorch computes them.
  */
-function stepsBackward(a: Activations, gh: TfTensor, gcN: TfTensor, wIcfo: TfTensor): LstmGrads {
+function stepsBackward(a: Activations, gh: TfTensor, gcN: TfTensor, wIcfo: TfTensor[]): LstmGrads {
   const [len, n, h] = gh.shape as [number, number, number];
   const inSize = a.xs.shape[2]!;
   const [gi, cs, gf, go, ci, co] = a.gates.map((v) => unstack(v)) as [TfTensor[], TfTensor[], TfTensor[], TfTensor[], TfTensor[], TfTensor[]];
   const ghs = unstack(gh);
-  const [wxIcfo, whIcfo] = splitV(wIcfo, [inSize, h], 1) as [TfTensor, TfTensor]; // [4H, I], [4H, H], rows i, c, f, o
+  const [wxIcfo, whIcfo] = wIcfo as [TfTensor, TfTensor]; // [4H, I], [4H, H], rows i, c, f, o
   const shapeOnly = [zeros([n, inSize]), zeros([n, h])]; // LSTMBlockCellGrad reads x and h_prev for their shapes only
   const dGates = new Array<TfTensor>(len);
   let dcs = K.reshape(gcN, [n, h]);

@@ -1,0 +1,179 @@
+/**
+ * One layer and direction of PyTorch's GRU over a whole sequence, as one
+ * autograd node with its own backward.
+ *
+ * TensorFlow's fused GRU kernels do not fit: `GRUBlockCell` applies the reset
+ * gate before the recurrent matmul, c = tanh(x W_xc + (r * h) W_hc + b_c),
+ * where PyTorch (like cuDNN) applies it after, n = tanh(x W_in + b_in +
+ * r * (h W_hn + b_hn)); the two give different numbers. So the step runs on
+ * plain kernels, but as few as the equations allow:
+ * - the input projection of every step is one MatMul (+ BiasAdd) before the loop;
+ * - forward, 12 kernels per step (MatMul, BiasAdd, SplitV, AddV2, Sigmoid,
+ *   Split, Mul, AddV2, Tanh, Sub, Mul, AddV2);
+ * - backward, 12 per step, written by hand (TanhGrad, SigmoidGrad, the
+ *   recurrent MatMul, ...), with the weight and bias gradients of all steps
+ *   in two MatMuls and two Sums after the loop, and the input gradient in one.
+ * Down from ~90 kernels per step (forward and backward) when each step was
+ * recorded op by op.
+ */
+import { runOp, runOpN, typeAttr, intAttr, boolAttr, tf, type TfTensor } from '../../engine.js';
+import { ShapeError } from '../../errors.js';
+import { isGradEnabled, record } from '../../autograd.js';
+import { Tensor } from '../../tensor.js';
+import { shapeStr } from '../util.js';
+import { k1, k2 } from '../raw.js';
+import * as K from './kernels.js';
+import { checkFloat } from './args.js';
+
+export interface GruLayerOptions {
+  /** Initial hidden state [N, H] (zeros if null or absent). */
+  h0?: Tensor | null;
+  /** Run from the last step to the first (the reverse direction of a bidirectional GRU); the output stays in time order. */
+  reverse?: boolean;
+}
+
+/**
+ * PyTorch's GRU equations (gates r, z, n) over x [T, N, I] with weight_ih
+ * [3H, I], weight_hh [3H, H] and optional biases [3H]. Returns h of every
+ * step, [T, N, H], in time order; the final state is its last step (its first
+ * for `reverse`).
+ *
+ * @example
+ * ```ts
+ * import { randn, functional as F } from '@duet/core';
+ * const out = F.gruLayer(randn([7, 3, 5]), randn([18, 5]), randn([18, 6]), null, null); // [7, 3, 6]
+ * ```
+ */
+export function gruLayer(x: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | null, bHh: Tensor | null, options: GruLayerOptions = {}): Tensor {
+  const op = 'gruLayer';
+  for (const [what, t] of [['input', x], ['weight_ih', wIh], ['weight_hh', wHh], ['bias_ih', bIh], ['bias_hh', bHh]] as const) {
+    if (t !== null) checkFloat(op, what, t);
+  }
+  if (x.ndim !== 3) throw new ShapeError(`${op}: expected an input of shape [T, N, I], received ${shapeStr(x.shape)}.`);
+  const [len, n, inSize] = x.shape as [number, number, number];
+  const h = wHh.shape[1]!;
+  if (wHh.ndim !== 2 || wHh.shape[0] !== 3 * h) throw new ShapeError(`${op}: expected weight_hh of shape [3H, H], received ${shapeStr(wHh.shape)}.`);
+  if (wIh.ndim !== 2 || wIh.shape[0] !== 3 * h || wIh.shape[1] !== inSize) {
+    throw new ShapeError(`${op}: expected weight_ih of shape [${3 * h}, ${inSize}] (3H x input size), received ${shapeStr(wIh.shape)}.`);
+  }
+  if ((bIh === null) !== (bHh === null)) throw new ShapeError(`${op}: give both biases or neither.`);
+  for (const b of [bIh, bHh]) {
+    if (b !== null && (b.ndim !== 1 || b.shape[0] !== 3 * h)) throw new ShapeError(`${op}: expected biases of shape [${3 * h}], received ${shapeStr(b.shape)}.`);
+  }
+  const h0 = options.h0 ?? null;
+  if (h0 !== null) {
+    checkFloat(op, 'h0', h0);
+    if (h0.ndim !== 2 || h0.shape[0] !== n || h0.shape[1] !== h) throw new ShapeError(`${op}: expected h0 of shape [${n}, ${h}], received ${shapeStr(h0.shape)}.`);
+  }
+  if (len === 0) throw new ShapeError(`${op}: expected a sequence of at least one step, received ${shapeStr(x.shape)}.`);
+  const reverse = options.reverse === true;
+  const inputs = [x, wIh, wHh, ...(bIh !== null && bHh !== null ? [bIh, bHh] : []), ...(h0 !== null ? [h0] : [])];
+  const grad = isGradEnabled() && inputs.some((t) => t.requiresGrad);
+  // Read every value before the tidy (a variable-backed parameter's re-read must outlive it).
+  const [xv, wIhV, wHhV, bIhV, bHhV, h0V] = [x, wIh, wHh, bIh, bHh, h0].map((v) => v?._v() ?? null);
+
+  const fwd = tf().tidy(() => {
+    let gx = matMul(K.reshape(xv!, [len * n, inSize]), wIhV!, false, true); // [T N, 3H]
+    if (bIhV != null) gx = K.biasAdd(gx, bIhV);
+    const [gxRz, gxN] = splitV(gx, [2 * h, h], 1) as [TfTensor, TfTensor];
+    const gxRzs = unstack(K.reshape(gxRz, [len, n, 2 * h]));
+    const gxNs = unstack(K.reshape(gxN, [len, n, h]));
+    const hs = new Array<TfTensor>(len);
+    const steps: Step[] = [];
+    let hPrev = h0V ?? zeros([n, h]);
+    for (let k = 0; k < len; k++) {
+      const t = reverse ? len - 1 - k : k;
+      let gh = matMul(hPrev, wHhV!, false, true); // [N, 3H]
+      if (bHhV != null) gh = K.biasAdd(gh, bHhV);
+      const [ghRz, ghN] = splitV(gh, [2 * h, h], 1) as [TfTensor, TfTensor];
+      const rz = k1('Sigmoid', k2('AddV2', gxRzs[t]!, ghRz));
+      const [r, z] = K.split(rz, 2, 1) as [TfTensor, TfTensor];
+      const nGate = k1('Tanh', k2('AddV2', gxNs[t]!, K.mul(r, ghN)));
+      const hMinusN = k2('Sub', hPrev, nGate);
+      const hNext = k2('AddV2', nGate, K.mul(z, hMinusN));
+      steps.push({ t, hPrev, rz, r, z, n: nGate, ghN, hMinusN });
+      hs[t] = hNext;
+      hPrev = hNext;
+    }
+    const out = runOp('Pack', [typeAttr('T', 'float32'), intAttr('N', len), intAttr('axis', 0)], hs);
+    // The first step's h_prev is h0 (or a cached zero): not ours to release.
+    const saved = grad ? steps.flatMap((s, k) => [...(k > 0 ? [s.hPrev!] : []), s.rz, s.r, s.z, s.n, s.ghN, s.hMinusN]) : [];
+    return { out, saved };
+  });
+  const output = new Tensor(fwd.out);
+  if (!grad) return output;
+  // The backward uses the forward's weights (a free handle copy), whatever happens to the parameters meanwhile.
+  const wIhF = tf().clone(wIhV!);
+  const wHhF = tf().clone(wHhV!);
+  const saved = [...fwd.saved, wIhF, wHhF];
+  const steps: Step[] = [];
+  for (let k = 0, i = 0; k < len; k++) {
+    const hPrev = k > 0 ? saved[i++]! : null;
+    const [rz, r, z, nGate, ghN, hMinusN] = saved.slice(i, i + 6) as TfTensor[];
+    i += 6;
+    steps.push({ t: reverse ? len - 1 - k : k, hPrev, rz: rz!, r: r!, z: z!, n: nGate!, ghN: ghN!, hMinusN: hMinusN! });
+  }
+  return record(output, 'GRUBackward', inputs, (g) => {
+    const gs = unstack(g);
+    const dA = new Array<TfTensor>(len); // gradient of the n gate's pre-activation
+    const dGh = new Array<TfTensor>(len); // of h W_hh^T + b_hh: [r and z pre-activations, dGhN]
+    const hPrevs = new Array<TfTensor>(len);
+    let dhRec: TfTensor | null = null;
+    for (let k = len - 1; k >= 0; k--) {
+      const s = steps[k]!;
+      const dh: TfTensor = dhRec === null ? gs[s.t]! : k2('AddV2', gs[s.t]!, dhRec);
+      const dhz = K.mul(dh, s.z); // straight to h_prev
+      const dn = k2('Sub', dh, dhz); // dh (1 - z)
+      const dz = K.mul(dh, s.hMinusN);
+      const da = k2('TanhGrad', s.n, dn);
+      const dr = K.mul(da, s.ghN);
+      const dGhN = K.mul(da, s.r);
+      const dRz = k2('SigmoidGrad', s.rz, K.concat([dr, dz], 1));
+      dA[s.t] = da;
+      dGh[s.t] = K.concat([dRz, dGhN], 1);
+      hPrevs[s.t] = s.hPrev ?? h0?._v() ?? zeros([n, h]);
+      dhRec = k2('AddV2', dhz, matMul(dGh[s.t]!, wHhF, false, false));
+    }
+    // [T N, 3H] in time order; x W_ih^T + b_ih shares the r and z gradients with h W_hh^T + b_hh.
+    const dgh = K.concat(dGh, 0);
+    const dgx = K.concat([K.slice(dgh, [0, 0], [len * n, 2 * h]), K.concat(dA, 0)], 1);
+    const grads: (TfTensor | null)[] = [
+      x.requiresGrad ? K.reshape(matMul(dgx, wIhF, false, false), [len, n, inSize]) : null,
+      matMul(dgx, K.reshape(x._v(), [len * n, inSize]), true, false),
+      matMul(dgh, K.concat(hPrevs, 0), true, false),
+    ];
+    if (bIh !== null) grads.push(K.sum(dgx, [0]), K.sum(dgh, [0]));
+    if (h0 !== null) grads.push(dhRec);
+    return grads;
+  }, saved);
+}
+
+/** What one forward step keeps for the backward. */
+interface Step {
+  /** Time index of the step. */
+  t: number;
+  /** null for the first step: h0 (or zeros), read again in the backward. */
+  hPrev: TfTensor | null;
+  rz: TfTensor;
+  r: TfTensor;
+  z: TfTensor;
+  n: TfTensor;
+  ghN: TfTensor;
+  hMinusN: TfTensor;
+}
+
+function zeros(shape: readonly number[]): TfTensor {
+  return K.floatConst(`zeros:${shape.join('x')}`, shape, () => new Float32Array(shape.reduce((a, b) => a * b, 1)));
+}
+
+function matMul(a: TfTensor, b: TfTensor, transposeA: boolean, transposeB: boolean): TfTensor {
+  return runOp('MatMul', [typeAttr('T', 'float32'), boolAttr('transpose_a', transposeA), boolAttr('transpose_b', transposeB)], [a, b]);
+}
+
+function unstack(v: TfTensor): TfTensor[] {
+  return runOpN('Unpack', [typeAttr('T', 'float32'), intAttr('num', v.shape[0]!), intAttr('axis', 0)], [v], v.shape[0]!);
+}
+
+function splitV(v: TfTensor, sizes: readonly number[], axis: number): TfTensor[] {
+  return runOpN('SplitV', [typeAttr('T', 'float32'), typeAttr('Tlen', 'int32'), intAttr('num_split', sizes.length)], [v, K.intConst(sizes), K.intConst([axis], [])], sizes.length);
+}
