@@ -46,6 +46,19 @@ def layer_cases():
         ('dot/2d_normalize', 'Dot', [1], {'normalize': True}, lambda: L.Dot(axes=1, normalize=True), [(3, 4), (3, 4)]),
         ('dot/3d_axes22', 'Dot', [[2, 2]], {}, lambda: L.Dot(axes=(2, 2)), [(2, 3, 4), (2, 5, 4)]),
         ('dot/3d_axes11', 'Dot', [[1, 1]], {}, lambda: L.Dot(axes=(1, 1)), [(2, 3, 4), (2, 3, 5)]),
+        ('relu/max_slope_threshold', 'ReLU', [], {'maxValue': 1.5, 'negativeSlope': 0.1, 'threshold': 0.5}, lambda: L.ReLU(max_value=1.5, negative_slope=0.1, threshold=0.5), [(4, 6)]),
+        ('relu/max_value', 'ReLU', [], {'maxValue': 1.0}, lambda: L.ReLU(max_value=1.0), [(4, 6)]),
+        ('relu/slope', 'ReLU', [], {'negativeSlope': 0.2}, lambda: L.ReLU(negative_slope=0.2), [(4, 6)]),
+        ('relu/slope_max', 'ReLU', [], {'negativeSlope': 0.2, 'maxValue': 1.0}, lambda: L.ReLU(negative_slope=0.2, max_value=1.0), [(4, 6)]),
+        ('softmax/axis1', 'Softmax', [], {'axis': 1}, lambda: L.Softmax(axis=1), [(2, 3, 4)]),
+        ('softmax/axes12', 'Softmax', [], {'axis': [1, 2]}, lambda: L.Softmax(axis=(1, 2)), [(2, 3, 4)]),
+        ('leaky_relu/default', 'LeakyReLU', [], {}, lambda: L.LeakyReLU(), [(3, 5)]),
+        ('elu/alpha', 'ELU', [], {'alpha': 0.5}, lambda: L.ELU(alpha=0.5), [(3, 5)]),
+        ('prelu/default', 'PReLU', [], {}, lambda: L.PReLU(), [(3, 5)]),
+        ('prelu/shared', 'PReLU', [], {'sharedAxes': [1]}, lambda: L.PReLU(shared_axes=[1]), [(2, 3, 4)]),
+        # ('int', shape, high): integer inputs in [0, high)
+        ('embedding/2d', 'Embedding', [10, 4], {}, lambda: L.Embedding(10, 4), [('int', (3, 5), 10)]),
+        ('embedding/1d', 'Embedding', [7, 3], {}, lambda: L.Embedding(7, 3), [('int', (6,), 7)]),
     ]
     for a in acts:
         cases.append((f'activation/{a}', 'Activation', [a], {}, (lambda a=a: L.Activation(a)), [(3, 5)]))
@@ -58,7 +71,8 @@ def gen_layers():
     for i, (cid, cls, args, options, make, shapes) in enumerate(layer_cases()):
         r = rng(1000 + i)
         layer = make()
-        xs = [tf.constant(r.standard_normal(s).astype(np.float32)) for s in shapes]
+        xs = [tf.constant(r.integers(0, s[2], size=s[1]).astype(np.int32)) if s[0] == 'int' else tf.constant(r.standard_normal(s).astype(np.float32)) for s in shapes]
+        shapes = [s[1] if s[0] == 'int' else s for s in shapes]
         inp = xs if len(xs) > 1 else xs[0]
         layer(inp)  # build
         weights = [(r.standard_normal(w.shape) * 0.5).astype(np.float32) for w in layer.get_weights()]
@@ -69,8 +83,9 @@ def gen_layers():
             y = layer(inp, training=False)
             upstream = tf.constant(r.standard_normal(y.shape).astype(np.float32))
             s = tf.reduce_sum(y * upstream)
-        gx = [tape.gradient(s, x) for x in xs]
-        gw = [tape.gradient(s, w) for w in layer.trainable_weights]
+        gx = [tape.gradient(s, x) if x.dtype == tf.float32 else None for x in xs]
+        # Embedding's gradient is sparse (IndexedSlices): densify it.
+        gw = [tf.convert_to_tensor(g) if g is not None else None for g in (tape.gradient(s, w) for w in layer.trainable_weights)]
         out.append({
             'id': cid, 'cls': cls, 'args': args, 'options': options,
             'inputs': [t(x) for x in xs], 'weights': [t(w) for w in weights],
@@ -92,10 +107,10 @@ def data(seed, n=64, d=8, classes=3):
     return x, y
 
 
-def mlp(out_units, out_act, hidden=6, d=8, kernel_regularizer=None, kernel_constraint=None):
+def mlp(out_units, out_act, hidden=6, d=8, kernel_regularizer=None, kernel_constraint=None, activity_regularizer=None):
     return keras.Sequential([
         keras.Input((d,)),
-        L.Dense(hidden, activation='relu', kernel_regularizer=kernel_regularizer, kernel_constraint=kernel_constraint),
+        L.Dense(hidden, activation='relu', kernel_regularizer=kernel_regularizer, kernel_constraint=kernel_constraint, activity_regularizer=activity_regularizer),
         L.Dense(out_units, activation=out_act),
     ])
 
@@ -192,6 +207,7 @@ def gen_train():
         ('sample_weight', {}, dict(sample_weight=sw), {'sampleWeight': t(sw)}),
         ('class_weight', {}, dict(class_weight={0: 1.0, 1: 2.0, 2: 0.5}), {'classWeight': {'0': 1.0, '1': 2.0, '2': 0.5}}),
         ('l2_maxnorm', dict(kernel_regularizer=keras.regularizers.L2(0.01), kernel_constraint=keras.constraints.MaxNorm(1.0)), {}, {}),
+        ('activity_l1', dict(activity_regularizer=keras.regularizers.L1(0.01)), {}, {}),
         ('batch_size_24', {}, dict(batch_size=24), {'batchSize': 24}),
     ]
     for i, (cid, mkw, fkw, jsfit) in enumerate(extra):
@@ -201,10 +217,20 @@ def gen_train():
         bs = fkw.pop('batch_size', 16)
         rec = fit_record(model, x, y, epochs=3, batch_size=bs, **fkw)
         cases.append({'id': f'fit/{cid}', 'model': 'mlp', 'outUnits': 3, 'outActivation': 'softmax', 'y': 'sparse',
-                      'modelOptions': {'l2': 0.01, 'maxNorm': 1.0} if cid == 'l2_maxnorm' else {},
+                      'modelOptions': {'l2': 0.01, 'maxNorm': 1.0} if cid == 'l2_maxnorm' else {'activityL1': 0.01} if cid == 'activity_l1' else {},
                       'compile': {'optimizer': {'className': 'SGD', 'config': {'learningRate': 0.1, 'momentum': 0.5}}, 'loss': 'sparse_categorical_crossentropy', 'metrics': ['accuracy']},
                       'fit': {'epochs': 3, 'batchSize': 16, **jsfit}, 'init': [t(w) for w in ws], **rec,
                       'evaluate': [float(v) for v in model.evaluate(x, y, verbose=0)]})
+    # weighted_metrics next to the same unweighted metric: Keras names it weighted_accuracy.
+    model = mlp(3, 'softmax')
+    ws = init_weights(model, 600)
+    model.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.5), loss='sparse_categorical_crossentropy', metrics=['accuracy'], weighted_metrics=['accuracy', 'sparse_categorical_crossentropy'])
+    rec = fit_record(model, x, y, epochs=2, batch_size=16, sample_weight=sw)
+    cases.append({'id': 'fit/weighted_metrics', 'model': 'mlp', 'outUnits': 3, 'outActivation': 'softmax', 'y': 'sparse',
+                  'compile': {'optimizer': {'className': 'SGD', 'config': {'learningRate': 0.1, 'momentum': 0.5}}, 'loss': 'sparse_categorical_crossentropy',
+                              'metrics': ['accuracy'], 'weightedMetrics': ['accuracy', 'sparse_categorical_crossentropy']},
+                  'fit': {'epochs': 2, 'batchSize': 16, 'sampleWeight': t(sw)}, 'init': [t(w) for w in ws], **rec,
+                  'evaluate': [float(v) for v in model.evaluate(x, y, verbose=0)]})
     # A two-output functional model: loss per output, loss weights, per-output metrics and their names.
     inp = keras.Input((8,), name='features')
     h = L.Dense(6, activation='relu', name='shared')(inp)
@@ -216,7 +242,8 @@ def gen_train():
                   metrics={'cls': ['accuracy'], 'reg': ['mae']})
     rec = fit_record(model, x, {'cls': y, 'reg': y_reg}, epochs=2, batch_size=16)
     ev = model.evaluate(x, {'cls': y, 'reg': y_reg}, verbose=0, return_dict=True)
-    cases.append({'id': 'functional/two_outputs', 'model': 'two_outputs', 'init': [t(w) for w in ws],
+    ev_list = [float(v) for v in model.evaluate(x, {'cls': y, 'reg': y_reg}, verbose=0)]
+    cases.append({'id': 'functional/two_outputs', 'model': 'two_outputs', 'init': [t(w) for w in ws], 'evaluate': ev_list,
                   'compile': {'optimizer': {'className': 'Adam', 'config': {'learningRate': 0.01}}, 'loss': {'cls': 'sparse_categorical_crossentropy', 'reg': 'mse'},
                               'lossWeights': {'cls': 1.0, 'reg': 0.5}, 'metrics': {'cls': ['accuracy'], 'reg': ['mae']}},
                   'fit': {'epochs': 2, 'batchSize': 16}, **rec, 'evaluateDict': {k: float(v) for k, v in ev.items()}})
@@ -247,7 +274,17 @@ def gen_summary():
     out = {}
     keras.utils.clear_session()
     m = keras.Sequential([keras.Input((784,)), L.Dense(128, activation='relu'), L.Dense(10, activation='softmax')])
-    for name, model in [('seed', m)]:
+    # Functional models, every layer named (the test builds the same ones).
+    x = keras.Input((8,), name='x')
+    chain = keras.Model(x, L.Dense(2, name='out')(L.Dense(4, activation='relu', name='hidden')(x)), name='chain')
+    a = keras.Input((4,), name='a')
+    b = keras.Input((3,), name='b')
+    h = L.Concatenate(name='concatenate')([L.Dense(2, name='dense_a')(a), b])
+    two_inputs = keras.Model([a, b], h, name='two_inputs')
+    f = keras.Input((8,), name='features')
+    s = L.Dense(6, activation='relu', name='shared')(f)
+    two_outputs = keras.Model(f, [L.Dense(3, activation='softmax', name='cls')(s), L.Dense(2, name='reg')(s)], name='two_outputs')
+    for name, model in [('seed', m), ('chain', chain), ('two_inputs', two_inputs), ('two_outputs', two_outputs)]:
         buf = io.StringIO()
         model.summary(print_fn=lambda s, line_break=True: buf.write(s + ('\n' if line_break else '')))
         out[name] = buf.getvalue()

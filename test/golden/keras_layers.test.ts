@@ -40,10 +40,10 @@ describe(`keras layers vs Keras ${golden.versions.keras} (TF ${golden.versions.t
   for (const c of golden.cases) {
     it(c.id, () => {
       const layer = make(c);
-      const xs = c.inputs.map((s) => load(s, true));
+      const xs = c.inputs.map((s) => load(s, s.dtype === 'float32'));
       const arg = xs.length === 1 ? xs[0]! : xs;
       layer.apply(arg); // build
-      layer.setWeights(c.weights.map(load));
+      layer.setWeights(c.weights.map((s) => load(s)));
       expect(layer.weights.map((w) => w.path.split('/').pop())).toEqual(c.weightNames.map((n) => n.split('/').pop()));
       const run = () => {
         const y = layer.apply(arg) as Tensor;

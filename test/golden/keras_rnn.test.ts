@@ -82,7 +82,7 @@ describe(`keras recurrent and attention layers vs Keras ${golden.versions.keras}
       const arg = isMha || c.stateInputs ? xs : xs[0]!;
       const opts = { ...c.callOptions, ...(mask !== null ? { mask } : {}), ...(am !== null ? { attentionMask: am } : {}) };
       const call = () => {
-        if (km !== null) xs.forEach((x, i) => keras.layers.setKerasMask(x, km[i] ?? null));
+        if (km !== null) xs.forEach((x, i) => km[i] !== undefined && keras.layers.setKerasMask(x, km[i]));
         return layer.applyMulti(arg, opts);
       };
       call(); // build

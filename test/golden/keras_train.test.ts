@@ -21,7 +21,7 @@ interface TrainCase {
   outUnits?: number;
   outActivation?: string | null;
   y?: 'sparse' | 'onehot' | 'binary' | 'regression';
-  modelOptions?: { l2?: number; maxNorm?: number };
+  modelOptions?: { l2?: number; maxNorm?: number; activityL1?: number };
   compile: Record<string, any>;
   fit: Record<string, any>;
   init: Stored[];
@@ -50,6 +50,7 @@ function buildModel(c: TrainCase): keras.Model {
       activation: 'relu',
       kernelRegularizer: mo.l2 !== undefined ? keras.regularizers.l2(mo.l2) : null,
       kernelConstraint: mo.maxNorm !== undefined ? new keras.constraints.MaxNorm({ maxValue: mo.maxNorm }) : null,
+      activityRegularizer: mo.activityL1 !== undefined ? keras.regularizers.l1(mo.activityL1) : null,
     }),
     new L.Dense(c.outUnits!, { activation: c.outActivation ?? null }),
   ]);
@@ -73,7 +74,7 @@ describe(`keras training vs Keras ${golden.versions.keras} (TF ${golden.versions
   for (const c of golden.cases) {
     it(c.id, async () => {
       const model = buildModel(c);
-      model.setWeights(c.init.map(load));
+      model.setWeights(c.init.map((s) => load(s)));
       model.compile(c.compile as keras.CompileOptions);
       const y = c.model === 'two_outputs' ? { cls: ys.sparse!, reg: ys.regression! } : ys[c.y!]!;
       const history = await model.fit(x, y as Tensor, fitOptions(c.fit));

@@ -14,7 +14,7 @@
  * ```
  */
 export { Model, Sequential, type ModelOptions, type SequentialOptions } from './models/index.js';
-export { Input, InputLayer, Layer, type InputOptions } from './layers/index.js';
+export { Input, InputLayer, Layer, Variable, type InputOptions } from './layers/index.js';
 export { KerasTensor } from './graph/keras_tensor.js';
 export * as layers from './layers/index.js';
 export * as models from './models/index.js';

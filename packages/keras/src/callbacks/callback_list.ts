@@ -52,7 +52,7 @@ export class CallbackList {
     let pending: Promise<void> | null = null;
     for (const cb of this.callbacks) {
       if (pending !== null) {
-        pending = pending.then(() => (cb[hook] as (...a: unknown[]) => HookResult)(...args));
+        pending = pending.then(() => (cb[hook] as (...a: unknown[]) => HookResult).apply(cb, args));
         continue;
       }
       const r = (cb[hook] as (...a: unknown[]) => HookResult).apply(cb, args);

@@ -17,10 +17,12 @@ export class FunctionalGraph {
   readonly outputs: KerasTensor[];
   /** Nodes to run, inputs first (decreasing depth, ties in discovery order). */
   readonly nodes: Node[];
-  /** Every layer of the graph, input layers first, each once. */
+  /** Every layer of the graph, each once, in Keras's order (by decreasing depth, then first seen from the outputs). */
   readonly layers: Layer[];
   /** Input names by position (the InputLayers' names), for dict inputs. */
   readonly inputNames: string[];
+  /** Each node's depth (0 for the nodes that make the outputs), as Keras's `nodes_by_depth`. */
+  readonly nodeDepths: Map<Node, number>;
 
   constructor(inputs: unknown, outputs: unknown) {
     this.inputs = flattenSymbolic(inputs);
@@ -34,35 +36,50 @@ export class FunctionalGraph {
       }
     }
     this.inputNames = this.inputs.map((t) => t.kerasHistory!.layer.name);
-    // Depth-first from the outputs: node depth = longest path to an output.
-    const depth = new Map<Node, number>();
-    const order = new Map<Node, number>();
-    const available = new Set(this.inputs.map((t) => t.id));
-    const visit = (node: Node, d: number, path: Set<Node>) => {
-      if (path.has(node)) throw new KerasValueError(`The graph of layer "${node.layer.name}" has a cycle.`);
-      if ((depth.get(node) ?? -1) >= d && order.has(node)) return;
-      depth.set(node, Math.max(d, depth.get(node) ?? 0));
-      path.add(node);
-      for (const t of node.inputTensors) {
-        if (available.has(t.id)) continue;
-        const h = t.kerasHistory;
-        if (h === null || h.node.isInput) {
-          throw new KerasValueError(`Graph disconnected: cannot find parent for KerasTensor ${t} (an input not listed in the model's \`inputs\`), needed by layer "${node.layer.name}".`);
-        }
-        visit(h.node, d + 1, path);
-      }
-      path.delete(node);
-      if (!order.has(node)) order.set(node, order.size);
-    };
-    for (const t of this.outputs) {
+    // Keras's map_graph: a depth-first walk from the outputs (stopping at the model's inputs) gives the
+    // nodes in decreasing depth and each layer's first-seen index; depths then flow back from the outputs.
+    const inputIds = new Set(this.inputs.map((t) => t.id));
+    const finished = new Set<Node>();
+    const inProgress = new Set<Node>();
+    const decreasing: Node[] = [];
+    const layerIndex = new Map<Layer, number>();
+    const walk = (t: KerasTensor) => {
       const h = t.kerasHistory;
       if (h === null) throw new KerasValueError(`Output tensors of a functional model must be the output of a Keras layer. Received: ${t}`);
-      if (!available.has(t.id)) visit(h.node, 0, new Set());
+      const node = h.node;
+      if (finished.has(node)) return;
+      if (inProgress.has(node)) throw new KerasValueError(`The graph of layer "${node.layer.name}" has a cycle.`);
+      if (!layerIndex.has(node.layer)) layerIndex.set(node.layer, layerIndex.size);
+      inProgress.add(node);
+      if (!node.isInput && !inputIds.has(t.id)) for (const x of node.inputTensors) walk(x);
+      inProgress.delete(node);
+      finished.add(node);
+      decreasing.push(node);
+    };
+    for (const t of this.outputs) walk(t);
+    const nodeDepth = new Map<Node, number>();
+    const layerDepth = new Map<Layer, number>();
+    for (const node of [...decreasing].reverse()) {
+      const d = Math.max(nodeDepth.get(node) ?? 0, layerDepth.get(node.layer) ?? 0);
+      layerDepth.set(node.layer, d);
+      nodeDepth.set(node, d);
+      for (const p of node.parentNodes) nodeDepth.set(p, Math.max(d + 1, nodeDepth.get(p) ?? 0));
     }
-    this.nodes = [...depth.keys()].sort((a, b) => depth.get(b)! - depth.get(a)! || order.get(a)! - order.get(b)!);
-    const layers: Layer[] = this.inputs.map((t) => t.kerasHistory!.layer);
-    for (const n of this.nodes) if (!layers.includes(n.layer)) layers.push(n.layer);
-    this.layers = layers;
+    this.nodeDepths = nodeDepth;
+    const rank = new Map(decreasing.map((n, i) => [n, i]));
+    this.nodes = decreasing.filter((n) => !n.isInput).sort((a, b) => nodeDepth.get(b)! - nodeDepth.get(a)! || rank.get(a)! - rank.get(b)!);
+    // Every call must be computable from the model's inputs.
+    const known = new Set(inputIds);
+    for (const n of this.nodes) {
+      for (const t of n.inputTensors) {
+        if (!known.has(t.id)) {
+          throw new KerasValueError(`Graph disconnected: cannot find parent for KerasTensor ${t} (an input not listed in the model's \`inputs\`), needed by layer "${n.layer.name}". The model's inputs are: ${this.inputNames.join(', ')}.`);
+        }
+      }
+      for (const t of n.outputTensors) known.add(t.id);
+    }
+    for (const t of this.outputs) if (!known.has(t.id)) throw new KerasValueError(`Graph disconnected: the output ${t} cannot be computed from the model's inputs.`);
+    this.layers = [...layerDepth.keys()].sort((a, b) => layerDepth.get(b)! - layerDepth.get(a)! || layerIndex.get(a)! - layerIndex.get(b)!);
   }
 
   /** Run the graph: `values` are the inputs in order; returns the outputs in order. */

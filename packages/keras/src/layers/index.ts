@@ -13,7 +13,6 @@ export * from './regularization/index.js';
 export * from './reshaping/index.js';
 export * from './merging/index.js';
 export * from './preprocessing/index.js';
-export { Embedding, type EmbeddingOptions } from './core/embedding.js';
-export { getKerasMask, setKerasMask } from './core/keras_mask.js';
+export { getKerasMask, setKerasMask } from './masking.js';
 export * from './rnn/index.js';
 export * from './attention/index.js';

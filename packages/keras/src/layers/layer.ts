@@ -25,12 +25,16 @@ import { KerasTensor, flattenSymbolic, isSymbolic, type SymbolicDType } from '..
 import { Node } from '../graph/node.js';
 import { getConstraint, type ConstraintIdentifier } from '../constraints/constraint.js';
 import { getInitializer, type InitializerIdentifier } from '../initializers/initializer.js';
-import { getRegularizer, type RegularizerIdentifier, type Regularizer } from '../regularizers/regularizer.js';
+import { getRegularizer, serializeRegularizer, type RegularizerIdentifier, type Regularizer } from '../regularizers/regularizer.js';
 import { toSnakeCase, uniqueName } from '../utils/naming.js';
 import { shapeToString, standardizeShape, type Shape } from '../utils/shape.js';
 import { withCallContext } from './call_context.js';
 import { InputSpec, assertInputCompatibility } from './input_spec.js';
 import { Variable } from './variable.js';
+import { flattenTensors, isShapeList, shapesOf, toTensors } from './structure.js';
+import { getKerasMask, setKerasMask } from './masking.js';
+
+export { shapesOf };
 
 export interface LayerOptions {
   /** Unique name (default: the class name in snake_case, numbered: `dense`, `dense_1`). */
@@ -51,6 +55,8 @@ export interface LayerOptions {
 export interface CallOptions {
   /** Training mode (Dropout active, BatchNorm batch statistics). Default: the enclosing call's, else false. */
   training?: boolean;
+  /** The input's mask (layers/masking.ts); by default the one attached to the first input. */
+  mask?: Tensor | (Tensor | null)[] | null;
   [key: string]: unknown;
 }
 
@@ -84,6 +90,8 @@ export class Layer {
   inboundNodes: Node[] = [];
   /** The `inputShape` option, for a Sequential's first layer. */
   readonly batchInputShape: Shape | null;
+  /** Whether `apply()` attaches `computeMask()`'s result to the outputs (layers that keep the timesteps set it). */
+  supportsMasking = false;
   private _trainable: boolean;
   private readonly _ownWeights: Variable[] = [];
   private _callLosses: Tensor[] = [];
@@ -103,10 +111,26 @@ export class Layer {
     this.batchInputShape = o.inputShape !== undefined ? [null, ...standardizeShape(o.inputShape, 'inputShape')] : null;
     // Keep the bookkeeping out of the sublayer scan and of util.inspect.
     for (const k of ['_ownWeights', '_callLosses', 'inboundNodes']) Object.defineProperty(this, k, { enumerable: false });
+    // As Keras wraps `build`: calling it (by hand or on the first call) builds once, without autograd,
+    // releases the initializers' temporaries, and marks the layer built.
+    const subclassBuild = this.build;
+    Object.defineProperty(this, 'build', {
+      enumerable: false,
+      writable: true,
+      value: (inputShape: Shape | Shape[]) => {
+        if (this.built) return;
+        noGrad(() => scope(() => subclassBuild.call(this, inputShape)));
+        this.buildInputShape = inputShape;
+        this.built = true;
+      },
+    });
   }
 
   // ------------------------------------------------------------- lifecycle
-  /** Create the weights for inputs of `inputShape` (batch axis included, null if unknown). */
+  /**
+   * Create the weights for inputs of `inputShape` (batch axis included, null
+   * if unknown). Runs once: on the first call, or when called by hand.
+   */
   build(_inputShape: Shape | Shape[]): void {}
 
   /** The computation. Subclasses override it; `apply()` is what callers use. */
@@ -127,8 +151,14 @@ export class Layer {
   /** Symbolic outputs for symbolic inputs (shape and dtype). */
   computeOutputSpec(inputs: unknown, _options: CallOptions): unknown {
     const out = this.computeOutputShape(shapesOf(inputs));
-    if (isShapeList(out)) return (out as Shape[]).map((s) => new KerasTensor(s));
-    return new KerasTensor(out as Shape);
+    const dtype = this.outputDtype(flattenSymbolic(inputs));
+    if (isShapeList(out)) return (out as Shape[]).map((s) => new KerasTensor(s, { dtype }));
+    return new KerasTensor(out as Shape, { dtype });
+  }
+
+  /** The dtype of the symbolic outputs: float32 (the compute dtype); layers that only move values keep their input's. */
+  protected outputDtype(_inputs: KerasTensor[]): SymbolicDType {
+    return 'float32';
   }
 
   /** Run `call` on zeros of `inputShape` (unknown sizes as 1); the outputs' shapes, batch axis unknown again. */
@@ -151,10 +181,7 @@ export class Layer {
 
   /** Build once, from the shapes of the first inputs. */
   maybeBuild(inputShape: Shape | Shape[]): void {
-    if (this.built) return;
-    noGrad(() => scope(() => this.build(inputShape)));
-    this.buildInputShape = inputShape;
-    this.built = true;
+    if (!this.built) this.build(inputShape);
   }
 
   /**
@@ -169,11 +196,41 @@ export class Layer {
     const xs = toTensors(inputs, this.name);
     this._checkInputs(shapesOf(xs));
     this.maybeBuild(shapesOf(xs));
+    const previousMask = options.mask !== undefined ? options.mask : maskOfFirst(xs);
     return withCallContext(options.training, (ctx) => {
       this._callLosses = [];
-      const out = this.call(xs, { ...options, training: ctx.training });
-      if (this.activityRegularizer !== null) for (const t of flattenTensors(out)) this.addLoss(this.activityRegularizer.call(t));
+      const callOptions: CallOptions = { ...options, training: ctx.training };
+      if (previousMask !== null) callOptions.mask = previousMask;
+      const out = this.call(xs, callOptions);
+      if (this.supportsMasking) this._setMasks(xs, out, previousMask ?? null);
+      // Keras 3 divides the activity penalty by the batch size (consistent strength across batch sizes).
+      if (this.activityRegularizer !== null) {
+        for (const t of flattenTensors(out)) {
+          const penalty = this.activityRegularizer.call(t);
+          this.addLoss(t.ndim > 0 ? penalty.div(t.shape[0]!) : penalty);
+        }
+      }
       return out;
+    });
+  }
+
+  /**
+   * The mask of the outputs for these inputs (Keras's `compute_mask`): by
+   * default the input's mask, unchanged. Used when `supportsMasking`.
+   */
+  computeMask(_inputs: unknown, previousMask: Tensor | (Tensor | null)[] | null): Tensor | (Tensor | null)[] | null {
+    return previousMask;
+  }
+
+  private _setMasks(inputs: unknown, outputs: unknown, previousMask: Tensor | (Tensor | null)[] | null): void {
+    const outs = flattenTensors(outputs);
+    if (outs.length === 0 || outs.every((t) => getKerasMask(t) !== null)) return;
+    const m = this.computeMask(inputs, previousMask);
+    if (m === null) return;
+    const ms = Array.isArray(m) ? m : [m];
+    outs.forEach((t, i) => {
+      const mi = ms[i] ?? null;
+      if (mi !== null && getKerasMask(t) === null) setKerasMask(t, mi);
     });
   }
 
@@ -272,9 +329,12 @@ export class Layer {
     for (const l of this._sublayers()) l.trainable = v;
   }
 
-  /** Copies of the weights' values, in `weights` order (yours: read them or `keep()` them). */
+  /**
+   * Copies of the weights' values, in `weights` order. They are yours (kept
+   * across training steps, as Keras's NumPy copies): `dispose()` them when done.
+   */
   getWeights(): Tensor[] {
-    return this.weights.map((w) => noGrad(() => w.clone()));
+    return this.weights.map((w) => noGrad(() => w.clone()).keep());
   }
 
   /** Set every weight, in `weights` order, from Tensors or nested arrays of the same shapes. */
@@ -323,7 +383,7 @@ export class Layer {
   /** The options that rebuild this layer (`Cls.fromConfig(layer.getConfig())`), camelCase. */
   getConfig(): LayerConfig {
     const c: LayerConfig = { name: this.name, trainable: this.trainable, dtype: this.dtype };
-    if (this.activityRegularizer !== null) c.activityRegularizer = { className: this.activityRegularizer.constructor.name, config: this.activityRegularizer.getConfig() };
+    if (this.activityRegularizer !== null) c.activityRegularizer = serializeRegularizer(this.activityRegularizer);
     if (this.batchInputShape !== null) c.inputShape = this.batchInputShape.slice(1);
     return c;
   }
@@ -358,31 +418,12 @@ export class Layer {
   }
 }
 
-// ------------------------------------------------------------------ helpers
-function isShapeList(s: unknown): boolean {
-  return Array.isArray(s) && s.length > 0 && s.every((x) => Array.isArray(x));
+/** The mask of the first input (Keras passes the first argument's mask), or null. */
+function maskOfFirst(xs: unknown): Tensor | (Tensor | null)[] | null {
+  if (xs instanceof Tensor) return getKerasMask(xs);
+  if (Array.isArray(xs)) {
+    const ms = xs.map((x) => (x instanceof Tensor ? getKerasMask(x) : null));
+    return ms.some((m) => m !== null) ? ms : null;
+  }
+  return null;
 }
-
-/** The shape of one input, or a list of shapes for a list/object of inputs. */
-export function shapesOf(inputs: unknown): Shape | Shape[] {
-  if (inputs instanceof Tensor || inputs instanceof KerasTensor) return [...inputs.shape];
-  if (Array.isArray(inputs)) return inputs.map((x) => shapesOf(x) as Shape);
-  if (inputs !== null && typeof inputs === 'object') return Object.values(inputs).map((x) => shapesOf(x) as Shape);
-  throw new KerasValueError(`Inputs to a layer should be tensors. Got '${String(inputs)}' (of type ${typeof inputs}).`);
-}
-
-function toTensors(inputs: unknown, layerName: string): unknown {
-  if (inputs instanceof Tensor) return inputs;
-  if (Array.isArray(inputs) && inputs.every((x) => x instanceof Tensor)) return inputs;
-  if (inputs !== null && typeof inputs === 'object' && !Array.isArray(inputs) && Object.values(inputs).every((x) => x instanceof Tensor)) return inputs;
-  if (Array.isArray(inputs) || typeof inputs === 'number') return tensor(inputs as number[]);
-  throw new KerasValueError(`Inputs to a layer should be tensors. Got '${String(inputs)}' (of type ${typeof inputs}) as input for layer '${layerName}'.`);
-}
-
-function flattenTensors(v: unknown): Tensor[] {
-  if (v instanceof Tensor) return [v];
-  if (Array.isArray(v)) return v.flatMap(flattenTensors);
-  return [];
-}
-
-export { flattenSymbolic };

@@ -24,15 +24,21 @@ export function binaryAccuracy(yTrue: Tensor, yPred: Tensor, threshold = 0.5): T
 
 /** argmax of one-hot targets == argmax of predictions. */
 export function categoricalAccuracy(yTrue: Tensor, yPred: Tensor): Tensor {
-  return yTrue.argmax(-1).eq(yPred.argmax(-1)).float();
+  return categoricalMatches(yTrue, yPred).float();
+}
+const categoricalMatches = (yTrue: Tensor, yPred: Tensor) => yTrue.argmax(-1).eq(yPred.argmax(-1));
+
+/** 1 where integer targets `[N]` (or `[N, 1]`) equal the argmax of `[N, C]` predictions. */
+export function sparseCategoricalAccuracy(yTrue: Tensor, yPred: Tensor): Tensor {
+  return sparseMatches(yTrue, yPred).float();
 }
 
-/** Integer targets `[N]` (or `[N, 1]`) == argmax of `[N, C]` predictions: ArgMax, Equal, Cast. */
-export function sparseCategoricalAccuracy(yTrue: Tensor, yPred: Tensor): Tensor {
+/** The matches as booleans: ArgMax + Equal, two kernels (the metric sums them on the device later). */
+function sparseMatches(yTrue: Tensor, yPred: Tensor): Tensor {
   let t = yTrue;
   if (t.ndim === yPred.ndim && t.shape[t.ndim - 1] === 1) t = t.squeeze(-1);
   const p = yPred.argmax(-1);
-  return (t.dtype === 'int32' ? t.eq(p) : t.eq(p.float())).float();
+  return t.dtype === 'int32' ? t.eq(p) : t.eq(p.float());
 }
 
 /** Whether the target's class is among the `k` highest predictions (ties count as in, like TensorFlow's in_top_k). */
@@ -69,12 +75,12 @@ export class BinaryAccuracy extends MeanMetricWrapper {
 }
 export class CategoricalAccuracy extends MeanMetricWrapper {
   constructor(options: MetricOptions = {}) {
-    super(categoricalAccuracy, { name: options.name ?? 'categorical_accuracy' });
+    super(categoricalMatches, { name: options.name ?? 'categorical_accuracy' });
   }
 }
 export class SparseCategoricalAccuracy extends MeanMetricWrapper {
   constructor(options: MetricOptions = {}) {
-    super(sparseCategoricalAccuracy, { name: options.name ?? 'sparse_categorical_accuracy' });
+    super(sparseMatches, { name: options.name ?? 'sparse_categorical_accuracy' });
   }
 }
 export class TopKCategoricalAccuracy extends MeanMetricWrapper {

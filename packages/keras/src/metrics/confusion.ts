@@ -32,7 +32,7 @@ function counts(yTrue: Tensor, yPred: Tensor, thresholds: number[], sampleWeight
 }
 
 abstract class ConfusionMetric extends Metric {
-  protected readonly sums = new DeviceSum();
+  protected readonly sums = new DeviceSum('batch');
   constructor(readonly thresholds: number[], options: MetricOptions) {
     super(options);
   }

@@ -1,26 +1,31 @@
 /**
- * A running sum held on the device, so that metrics cost no host sync per
- * step: `add(t, weight)` keeps `t` (a 0-d tensor, or a vector such as AUC's
- * per-threshold counts); every 32 adds the pending values are summed into
- * one kept total (one Pack + Sum, amortized); `read()` syncs once. Memory
- * stays bounded by the flush size.
+ * A running sum held on the device, so that metrics cost no host sync and
+ * (almost) no kernel per step: `add(t, weight)` keeps `t` as it is (a
+ * batch's per-sample values, even booleans, or a 0-d loss); every 32 adds
+ * the pending values are summed into one kept total (Pack, Cast, Sum and a
+ * Mul per distinct weight: amortized over the 32 steps); `read()` syncs
+ * once. With `reduce: 'all'` every element is summed into a scalar; with
+ * `reduce: 'batch'` values of one shape are summed elementwise (AUC's
+ * per-threshold counts). Memory stays bounded by the flush size.
  */
 import { Tensor, noGrad, stack } from '@duet/core';
 
 const FLUSH_EVERY = 32;
 
 export class DeviceSum {
-  /** Pending values grouped by their host-side weight. */
-  private pending = new Map<number, Tensor[]>();
+  /** Pending values grouped by weight, shape and dtype (stack needs equal shapes). */
+  private pending = new Map<string, { weight: number; ts: Tensor[] }>();
   private n = 0;
   private total: Tensor | null = null;
 
-  /** Add `weight * t` (the weight is applied at the next flush, on the host's side of the bargain: one Mul per flush). */
+  constructor(readonly reduce: 'all' | 'batch' = 'all') {}
+
+  /** Add `weight * sum(t)` (or elementwise `weight * t` with reduce 'batch'); the weight is applied at the next flush. */
   add(t: Tensor, weight = 1): void {
-    const v = t.detach().keep();
-    let g = this.pending.get(weight);
-    if (g === undefined) this.pending.set(weight, (g = []));
-    g.push(v);
+    const key = `${weight}|${t.dtype}|${t.shape.join(',')}`;
+    let g = this.pending.get(key);
+    if (g === undefined) this.pending.set(key, (g = { weight, ts: [] }));
+    g.ts.push(t.detach().keep());
     if (++this.n >= FLUSH_EVERY) this.flush();
   }
 
@@ -28,9 +33,11 @@ export class DeviceSum {
     if (this.n === 0) return;
     noGrad(() => {
       let total = this.total;
-      for (const [w, ts] of this.pending) {
-        let s = ts.length === 1 ? ts[0]!.clone() : stack(ts).sum(0);
-        if (w !== 1) s = s.mul(w);
+      for (const { weight, ts } of this.pending.values()) {
+        let s = ts.length === 1 ? ts[0]!.clone() : stack(ts);
+        if (s.dtype !== 'float32') s = s.float();
+        s = this.reduce === 'all' ? s.sum() : ts.length === 1 ? s : s.sum(0);
+        if (weight !== 1) s = s.mul(weight);
         total = total === null ? s : total.add(s);
         for (const t of ts) t.dispose();
       }
@@ -50,14 +57,14 @@ export class DeviceSum {
     return this.total;
   }
 
-  /** The sum's values (one sync); `empty` if nothing was added. */
+  /** The sum's values (one sync), or null if nothing was added. */
   read(): Float32Array | null {
     const t = this.value();
     return t === null ? null : (t.dataSync() as Float32Array);
   }
 
   reset(): void {
-    for (const ts of this.pending.values()) for (const t of ts) t.dispose();
+    for (const { ts } of this.pending.values()) for (const t of ts) t.dispose();
     this.pending.clear();
     this.n = 0;
     this.total?.dispose();

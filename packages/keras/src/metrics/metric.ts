@@ -46,17 +46,21 @@ export class Mean extends Metric {
     this.update(values, sampleWeight ?? null);
   }
 
-  /** `values` weighted by `sampleWeight` (a tensor broadcast against them) or, when null, each element weight 1. */
+  /**
+   * `values` (float or bool) weighted by `sampleWeight` (a tensor broadcast
+   * against them) or, when null, each element by `hostWeight` (no kernel:
+   * the values are summed on the device every 32 steps).
+   */
   update(values: Tensor, sampleWeight: Tensor | null, hostWeight = 1): void {
     if (sampleWeight === null) {
-      this.total.add(values.ndim === 0 ? values : values.sum(), hostWeight);
+      this.total.add(values, hostWeight);
       this.count += values.size * hostWeight;
       return;
     }
     let sw = sampleWeight.dtype === 'float32' ? sampleWeight : sampleWeight.float();
     while (sw.ndim < values.ndim) sw = sw.unsqueeze(-1);
     const b = sw.expandAs(values);
-    this.total.add(values.mul(b).sum());
+    this.total.add(values.float().mul(b).sum());
     this.weights.add(b.sum());
   }
 

@@ -20,6 +20,7 @@ import { registerSerializable } from '../registry.js';
 import { uniqueName } from '../utils/naming.js';
 import type { Shape } from '../utils/shape.js';
 import { printSummary, type SummaryOptions } from './summary.js';
+import { functionalConfig, functionalFromConfig } from './functional_config.js';
 import { compileModel, type CompileOptions, type CompileState } from '../trainers/compile.js';
 import { fit, type FitOptions } from '../trainers/fit.js';
 import { evaluate, type EvaluateOptions } from '../trainers/evaluate.js';
@@ -27,7 +28,12 @@ import { predict, type PredictOptions } from '../trainers/predict.js';
 import { predictOnBatch, testOnBatch, trainOnBatch, type OnBatchOptions } from '../trainers/on_batch.js';
 import type { History } from '../callbacks/history.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
-import type { XData, YData } from '../trainers/data_adapters/data_adapter.js';
+import { isIterableData, type BatchLike, type XData, type YData } from '../trainers/data_adapters/data_adapter.js';
+
+/** A plain options object (no Tensors in it), as opposed to targets by output name. */
+function isOptions(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Tensor) && Object.getPrototypeOf(v) === Object.prototype && !Object.values(v).some((x) => x instanceof Tensor);
+}
 
 export interface ModelOptions {
   /** Functional models: the KerasTensor(s) from `keras.Input` (one, an array, or an object by name). */
@@ -67,6 +73,11 @@ export class Model extends Layer {
     const specs = this.graph.inputs.map((t) => new InputSpec({ shape: t.shape }));
     this.inputSpec = specs.length === 1 ? specs[0]! : specs;
     this.buildInputShape = this.graph.inputs.length === 1 ? this.graph.inputs[0]!.shape : this.graph.inputs.map((t) => t.shape);
+  }
+
+  /** The graph of a functional model (or a built Sequential), else null. */
+  get functionalGraph(): FunctionalGraph | null {
+    return this.graph;
   }
 
   /** True for `new keras.Model({ inputs, outputs })` and a built Sequential. */
@@ -110,6 +121,15 @@ export class Model extends Layer {
     const l = layers.find((x) => x.name === nameOrIndex);
     if (l === undefined) throw new KerasValueError(`No such layer: ${nameOrIndex}. Existing layers are: ${JSON.stringify(layers.map((x) => x.name))}.`);
     return l;
+  }
+
+  /** Functional models take inputs by name too: an object is put in the graph's input order first. */
+  override apply(inputs: KerasTensor | KerasTensor[] | Record<string, KerasTensor>, options?: CallOptions): KerasTensor;
+  override apply(inputs: Tensor | Tensor[] | Record<string, Tensor>, options?: CallOptions): Tensor;
+  override apply(inputs: unknown, options?: CallOptions): unknown;
+  override apply(inputs: unknown, options?: CallOptions): unknown {
+    const named = this.graph !== null && inputs !== null && typeof inputs === 'object' && !Array.isArray(inputs) && !(inputs instanceof Tensor) && !(inputs instanceof KerasTensor);
+    return super.apply(named ? this._flattenInputs(inputs) : inputs, options);
   }
 
   override call(inputs: unknown, options: CallOptions): unknown {
@@ -173,13 +193,26 @@ export class Model extends Layer {
   get optimizer(): Optimizer | null {
     return this.compiled?.optimizer ?? null;
   }
-  /** Train; resolves to the History (`history.history.loss`, `.accuracy`, `.val_loss`). */
-  fit(x?: XData, y?: YData, options: FitOptions = {}): Promise<History> {
-    return fit(this, x, y, options);
+  /**
+   * Train; resolves to the History (`history.history.loss`, `.accuracy`,
+   * `.val_loss`). With a DataLoader or another iterable of batches, the
+   * options may come second: `fit(loader, { epochs: 5 })`.
+   */
+  fit(x: Iterable<BatchLike> | AsyncIterable<BatchLike>, options?: FitOptions): Promise<History>;
+  fit(x?: XData, y?: YData, options?: FitOptions): Promise<History>;
+  fit(x?: XData, y?: YData | FitOptions, options: FitOptions = {}): Promise<History> {
+    if (isIterableData(x) && isOptions(y)) return fit(this, x, undefined, y);
+    return fit(this, x, y as YData | undefined, options);
   }
-  /** `[loss, ...metrics]`, or the loss alone when there are no metrics (or an object with `returnDict`). */
-  evaluate(x?: XData, y?: YData, options: EvaluateOptions = {}): Promise<number | number[] | Record<string, number>> {
-    return evaluate(this, x, y, options);
+  /**
+   * `[loss, ...metrics]`, or the loss alone when there are no metrics (or an
+   * object with `returnDict`). `evaluate(loader, { verbose: 0 })` for iterables.
+   */
+  evaluate(x: Iterable<BatchLike> | AsyncIterable<BatchLike>, options?: EvaluateOptions): Promise<number | number[] | Record<string, number>>;
+  evaluate(x?: XData, y?: YData, options?: EvaluateOptions): Promise<number | number[] | Record<string, number>>;
+  evaluate(x?: XData, y?: YData | EvaluateOptions, options: EvaluateOptions = {}): Promise<number | number[] | Record<string, number>> {
+    if (isIterableData(x) && isOptions(y)) return evaluate(this, x, undefined, y);
+    return evaluate(this, x, y as YData | undefined, options);
   }
   /** Outputs for all of `x`, batch by batch (yours: the result is kept). */
   predict(x: XData, options: PredictOptions = {}): Promise<Tensor | Tensor[]> {
@@ -196,13 +229,26 @@ export class Model extends Layer {
   }
 
   // --------------------------------------------------------------- config
+  /** Functional models: the layers and how they are connected (models/functional_config.ts). */
   override getConfig(): LayerConfig {
     if (this.graph === null) return { name: this.name, trainable: this.trainable };
-    throw new NotReadyError('getConfig() of functional models is not implemented yet (it comes with .keras saving).');
+    return functionalConfig(this, this.graph.layers, this.graph.nodes, this._inputStructure, this._outputStructure);
   }
 
   static override fromConfig(config: LayerConfig): Model {
-    return new Model(config);
+    if (!Array.isArray(config.layers)) return new Model({ name: config.name, trainable: config.trainable });
+    const { inputs, outputs } = functionalFromConfig(config);
+    return new Model({ inputs: inputs as SymbolicStructure, outputs: outputs as SymbolicStructure, name: config.name, trainable: config.trainable });
+  }
+
+  /** Reset the compiled metrics (Keras's `model.reset_metrics()`). */
+  resetMetrics(): void {
+    this.compiled?.resetMetrics();
+  }
+
+  /** Names of the values `evaluate` returns, in order (after the first step, when metrics are built). */
+  get metricsNames(): string[] {
+    return this.compiled?.trackers().map(([n]) => n) ?? [];
   }
 }
 registerSerializable('layer', Model);

@@ -4,7 +4,6 @@
  * to" for functional models with branches, and the totals.
  */
 import type { Layer } from '../layers/layer.js';
-import { InputLayer } from '../layers/core/input_layer.js';
 import { shapeToString } from '../utils/shape.js';
 import type { Model } from './model.js';
 
@@ -82,6 +81,25 @@ function outputShape(model: Model, layer: Layer): string {
   return shapes.length === 1 ? shapes[0]! : `[${shapes.join(', ')}]`;
 }
 
+/**
+ * Keras's rule for the plain table: a Sequential, a subclassed model, or a
+ * functional chain (one node per depth, each with one input, no layer
+ * called twice). Otherwise the table gets a "Connected to" column.
+ */
+function sequentialLike(model: Model): boolean {
+  const graph = model.functionalGraph;
+  if (graph === null || model.constructor.name === 'Sequential') return true;
+  const perDepth = new Map<number, number>();
+  for (const [node, d] of graph.nodeDepths) {
+    perDepth.set(d, (perDepth.get(d) ?? 0) + 1);
+    if (node.inputTensors.length > 1) return false;
+  }
+  if ([...perDepth.values()].some((n) => n > 1)) return false;
+  const counted = new Map<Layer, number>();
+  for (const node of graph.nodeDepths.keys()) counted.set(node.layer, (counted.get(node.layer) ?? 0) + 1);
+  return [...counted.values()].every((n) => n === 1);
+}
+
 function connectedTo(layer: Layer): string {
   const n = layer.inboundNodes[0];
   if (n === undefined || n.isInput) return '-';
@@ -95,13 +113,8 @@ function connectedTo(layer: Layer): string {
 export function printSummary(model: Model, options: SummaryOptions = {}): void {
   const print = options.printFn ?? ((s: string) => console.log(s));
   const layers = model.layers;
-  // Keras shows "Connected to" for functional models that are not a plain chain.
-  const branched = model.isFunctional && model.constructor.name !== 'Sequential' && layers.some((l) => {
-    const n = l.inboundNodes[0];
-    return n !== undefined && n.inputTensors.length > 1;
-  });
-  const shown = model.constructor.name === 'Sequential' ? layers : layers.filter((l) => branched || !(l instanceof InputLayer) || model.isFunctional);
-  const rows = shown.map((l) => {
+  const branched = !sequentialLike(model);
+  const rows = layers.map((l) => {
     const name = `${l.name} (${l.constructor.name})`;
     const params = l.built ? fmtInt(l.weights.reduce((a, w) => a + w.size, 0)) : '0 (unbuilt)';
     const row = [name, outputShape(model, l), params];

@@ -31,11 +31,15 @@ function metricName(id: MetricIdentifier, m: Metric): string {
 }
 
 export class CompileMetrics {
-  /** `[logName, metric, outputIndex]`, in the order given. */
+  /** `[logName, metric, outputIndex]`, in the order given (`metric.name` is its own name, without output prefix). */
   metrics: [string, Metric, number][] = [];
   built = false;
 
-  constructor(readonly config: MetricsConfig | null) {
+  /** `weighted`: Keras's `weighted_metrics` (sample and class weights apply). */
+  constructor(
+    readonly config: MetricsConfig | null,
+    readonly weighted = false,
+  ) {
     const all = config === null ? [] : Array.isArray(config) ? config.flat() : Object.values(config).flat();
     for (const id of all) if (id !== null && !isAccuracy(id)) getMetric(id); // unknown names fail at compile()
   }
@@ -60,27 +64,45 @@ export class CompileMetrics {
     });
   }
 
-  build(ys: (Tensor | null)[], preds: Tensor[], names: string[]): void {
+  /**
+   * Resolve the metrics for these targets and predictions. Log names are
+   * `<output>_<metric>` with several outputs, made unique as Keras does
+   * (`accuracy_1`; a weighted metric clashing with an unweighted one becomes
+   * `weighted_accuracy`); `taken` holds the names already used.
+   */
+  build(ys: (Tensor | null)[], preds: Tensor[], names: string[], taken: Set<string> = new Set()): void {
     if (this.built) return;
     const multi = names.length > 1;
+    const counters = new Map<string, number>();
+    const unique = (name: string) => {
+      if (!taken.has(name)) return name;
+      const n = counters.get(name) ?? 1;
+      counters.set(name, n + 1);
+      return `${name}_${n}`;
+    };
     this.idsFor(names).forEach((ids, i) => {
       for (const id of ids) {
         const y = ys[i];
         if (y === null || y === undefined) continue;
-        const m = isAccuracy(id) ? resolveAccuracy(id as string, y, preds[i]!) : getMetric(typeof id === 'function' || id instanceof Metric ? id : id);
+        const m = isAccuracy(id) ? resolveAccuracy(id as string, y, preds[i]!) : getMetric(id);
         const base = metricName(id, m);
-        const name = multi ? `${names[i]}_${base}` : base;
-        m.name = name;
+        const prefix = multi ? `${names[i]}_` : '';
+        let name = `${prefix}${base}`;
+        if (taken.has(name)) name = this.weighted ? unique(`${prefix}weighted_${base}`) : unique(name);
+        taken.add(name);
+        m.name = base;
         this.metrics.push([name, m, i]);
       }
     });
     this.built = true;
   }
 
+  /** Update every metric (with the sample weights only if these are weighted metrics). */
   update(ys: (Tensor | null)[], preds: Tensor[], sampleWeight: Tensor | null): void {
+    const sw = this.weighted ? sampleWeight : null;
     for (const [, m, i] of this.metrics) {
       const y = ys[i];
-      if (y !== null && y !== undefined) m.updateState(y, preds[i]!, sampleWeight);
+      if (y !== null && y !== undefined) m.updateState(y, preds[i]!, sw);
     }
   }
 

@@ -92,6 +92,7 @@ export async function fit(model: Model, x: XData | undefined, y: YData | undefin
     let logs: Record<string, number> = {};
     for (let epoch = initialEpoch; epoch < epochs; epoch++) {
       state.resetMetrics();
+      const stepsKnown = adapter.numBatches !== null;
       adapter.beginEpoch(epoch);
       r = callbacks.onEpochBegin(epoch);
       if (r) await r;
@@ -105,7 +106,8 @@ export async function fit(model: Model, x: XData | undefined, y: YData | undefin
         };
         return b instanceof Promise ? b.then(after) : after();
       }, false);
-      if (adapter.numBatches === null || callbacks.progbar === null) callbacks.setParams({ verbose, epochs, steps: adapter.numBatches ?? steps });
+      // An iterable of unknown length: after the first pass the progress bar knows its target.
+      if (!stepsKnown && adapter.numBatches !== null) callbacks.setParams({ verbose, epochs, steps: adapter.numBatches });
       logs = state.results();
       if (steps > 0 && !Number.isFinite(logs.loss!)) {
         throw new NonFiniteLossError(`The loss became ${logs.loss} during epoch ${epoch + 1} (its mean over ${steps} batches is not finite). Lower the learning rate, check the data for NaN/Inf values, or use \`fromLogits\` / a numerically stable loss.`);

@@ -86,9 +86,9 @@ function updateTrackers(state: CompileState, r: ReturnType<typeof forwardLoss>, 
       const v = r.perOutput[i];
       if (v !== null && v !== undefined) m.update(v, null, bs);
     });
-    state.metrics.build(r.ys, r.preds, r.names);
-    // Compiled `metrics` are unweighted in Keras (sample and class weights apply to the loss only).
-    state.metrics.update(r.ys, r.preds, null);
+    state.buildMetrics(r.ys, r.preds, r.names);
+    // `metrics` are unweighted in Keras (sample and class weights apply to the loss); `weightedMetrics` are weighted.
+    state.updateMetrics(r.ys, r.preds, r.sw);
   });
 }
 

@@ -17,6 +17,7 @@ export class Activation extends Layer {
   readonly activation: ActivationFn;
   constructor(activation: ActivationIdentifier, options: LayerOptions = {}) {
     super(options);
+    this.supportsMasking = true;
     this.activation = getActivation(activation);
   }
   override call(inputs: Tensor): Tensor {

@@ -7,7 +7,7 @@ import { getInitializer, serializeInitializer, type Initializer, type Initialize
 import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../../regularizers/regularizer.js';
 import { registerSerializable } from '../../registry.js';
 import type { Shape } from '../../utils/shape.js';
-import { getKerasMask, setKerasMask } from '../core/keras_mask.js';
+import { getKerasMask } from '../masking.js';
 import { KerasTensor } from '../../graph/keras_tensor.js';
 import { Layer, type CallOptions, type LayerConfig, type LayerOptions } from '../layer.js';
 import type { Variable } from '../variable.js';
@@ -90,6 +90,7 @@ export class MultiHeadAttention extends Layer {
   readonly kernelConstraint: Constraint | null;
   readonly biasConstraint: Constraint | null;
   readonly seed: number | null;
+  private _scores = false;
   private _w: Record<'query' | 'key' | 'value' | 'attention_output', { kernel: Variable; bias: Variable | null }> | null = null;
 
   constructor(numHeads: number, keyDim: number, options: MultiHeadAttentionOptions = {}) {
@@ -113,6 +114,7 @@ export class MultiHeadAttention extends Layer {
     this.kernelConstraint = getConstraint(options.kernelConstraint);
     this.biasConstraint = getConstraint(options.biasConstraint);
     this.seed = options.seed ?? null;
+    this.supportsMasking = true;
   }
 
   private static shapes(inputShape: Shape | Shape[], name: string): [Shape, Shape, Shape] {
@@ -168,6 +170,7 @@ export class MultiHeadAttention extends Layer {
     const key = keyIn ?? value;
     const [b, t] = query.shape as [number, number];
     const s = value.shape[1]!;
+    this._scores = options.returnAttentionScores === true;
     const mask = this.attentionMask(query, value, keyIn, t, s, options);
     const q = this.project(query, w.query).mul(1 / Math.sqrt(this.keyDim)); // [B, H, T, K]
     const k = this.project(key, w.key); // [B, H, S, K]
@@ -179,8 +182,6 @@ export class MultiHeadAttention extends Layer {
     const ctx = dropped.matmul(v).transpose(1, 2).reshape([b, t, this.numHeads * this.valueDim]);
     const ok = w.attention_output.kernel;
     const out = linear(ctx, ok.reshape([this.numHeads * this.valueDim, ok.shape[2]!]), w.attention_output.bias, { weightLayout: 'in_out' });
-    const qm = getKerasMask(query);
-    if (qm !== null) setKerasMask(out, qm);
     return options.returnAttentionScores === true ? [out, probs] : out;
   }
 
@@ -197,6 +198,12 @@ export class MultiHeadAttention extends Layer {
     if (o.attentionMask != null) parts.push(o.attentionMask.bool());
     if (parts.length === 0) return null;
     return parts.reduce((a, m) => a.logicalAnd(m));
+  }
+
+  /** The output keeps the query's mask (the scores have none). */
+  override computeMask(inputs: unknown, _previousMask: unknown): Tensor | (Tensor | null)[] | null {
+    const q = Array.isArray(inputs) && inputs[0] instanceof Tensor ? getKerasMask(inputs[0]) : null;
+    return this._scores ? [q, null] : q;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {

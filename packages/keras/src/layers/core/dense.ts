@@ -57,6 +57,7 @@ export class Dense extends Layer {
 
   constructor(units: number, options: DenseOptions = {}) {
     super(options);
+    this.supportsMasking = true;
     if (typeof units !== 'number' || !Number.isInteger(units) || units <= 0) {
       throw new KerasValueError(`Received an invalid value for \`units\`, expected a positive integer. Received: units=${String(units)}`);
     }

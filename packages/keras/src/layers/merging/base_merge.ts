@@ -11,6 +11,15 @@ export abstract class Merge extends Layer {
   /** Combine the inputs (at least one). */
   protected abstract merge(inputs: Tensor[]): Tensor;
 
+  override supportsMasking = true;
+
+  /** Keras's merge mask: the inputs' masks combined with a logical AND (null if none has one). */
+  override computeMask(_inputs: unknown, previousMask: Tensor | (Tensor | null)[] | null): Tensor | null {
+    const ms = (Array.isArray(previousMask) ? previousMask : [previousMask]).filter((m): m is Tensor => m !== null);
+    if (ms.length === 0) return null;
+    return ms.slice(1).reduce((a, b) => a.logicalAnd(b), ms[0]!);
+  }
+
   protected checkInputs(inputShape: unknown): Shape[] {
     if (!Array.isArray(inputShape) || !inputShape.every((s) => Array.isArray(s))) {
       throw new KerasValueError(`A merge layer should be called on a list of inputs. Received: input_shape=${JSON.stringify(inputShape)} (not a list of shapes)`);

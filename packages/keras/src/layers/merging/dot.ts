@@ -29,6 +29,10 @@ export class Dot extends Merge {
     const [a, b] = Array.isArray(this.axes) ? this.axes : [this.axes, this.axes];
     return [a < 0 ? a + r0 : a, b < 0 ? b + r1 : b];
   }
+  /** Keras's Dot drops masks. */
+  override computeMask(): null {
+    return null;
+  }
   protected merge(xs: Tensor[]): Tensor {
     if (xs.length !== 2) throw new KerasValueError(`A \`Dot\` layer should be called on exactly 2 inputs. Received: ${xs.length} inputs.`);
     let [x, y] = xs as [Tensor, Tensor];

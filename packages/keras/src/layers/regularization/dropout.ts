@@ -24,6 +24,7 @@ export class Dropout extends Layer {
   readonly seed: number | null;
   constructor(rate: number, options: DropoutOptions = {}) {
     super(options);
+    this.supportsMasking = true;
     if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) {
       throw new KerasValueError(`Invalid value received for argument \`rate\`. Expected a float value between 0 and 1. Received: rate=${String(rate)}`);
     }

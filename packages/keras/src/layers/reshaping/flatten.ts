@@ -1,5 +1,6 @@
 /** `keras.layers.Flatten`: `[N, ...]` -> `[N, prod(...)]` (channels-last, so no transpose). */
 import type { Tensor } from '@duet/core';
+import type { KerasTensor, SymbolicDType } from '../../graph/keras_tensor.js';
 import { registerSerializable } from '../../registry.js';
 import type { Shape } from '../../utils/shape.js';
 import { InputSpec } from '../input_spec.js';
@@ -14,6 +15,10 @@ export class Flatten extends Layer {
   }
   override call(inputs: Tensor): Tensor {
     return inputs.ndim === 1 ? inputs.unsqueeze(1) : inputs.reshape([inputs.shape[0]!, -1]);
+  }
+  /** Moves values only: the input's dtype. */
+  protected override outputDtype(inputs: KerasTensor[]): SymbolicDType {
+    return inputs[0]?.dtype ?? 'float32';
   }
   override computeOutputShape(inputShape: Shape): Shape {
     const rest = inputShape.slice(1);

@@ -1,6 +1,7 @@
 /** `keras.layers.Permute`: permute the non-batch axes; `dims` is 1-based (`[2, 1]` swaps the two). */
 import type { Tensor } from '@duet/core';
 import { KerasValueError } from '../../errors.js';
+import type { KerasTensor, SymbolicDType } from '../../graph/keras_tensor.js';
 import { registerSerializable } from '../../registry.js';
 import type { Shape } from '../../utils/shape.js';
 import { InputSpec } from '../input_spec.js';
@@ -19,6 +20,10 @@ export class Permute extends Layer {
   }
   override call(inputs: Tensor): Tensor {
     return inputs.permute([0, ...this.dims]);
+  }
+  /** Moves values only: the input's dtype. */
+  protected override outputDtype(inputs: KerasTensor[]): SymbolicDType {
+    return inputs[0]?.dtype ?? 'float32';
   }
   override computeOutputShape(inputShape: Shape): Shape {
     return [inputShape[0] ?? null, ...this.dims.map((d) => inputShape[d] ?? null)];

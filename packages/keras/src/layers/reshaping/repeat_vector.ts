@@ -1,6 +1,7 @@
 /** `keras.layers.RepeatVector`: `[N, F]` -> `[N, n, F]`. */
 import type { Tensor } from '@duet/core';
 import { KerasValueError } from '../../errors.js';
+import type { KerasTensor, SymbolicDType } from '../../graph/keras_tensor.js';
 import { registerSerializable } from '../../registry.js';
 import type { Shape } from '../../utils/shape.js';
 import { InputSpec } from '../input_spec.js';
@@ -16,6 +17,10 @@ export class RepeatVector extends Layer {
   }
   override call(inputs: Tensor): Tensor {
     return inputs.unsqueeze(1).expand([inputs.shape[0]!, this.n, inputs.shape[1]!]);
+  }
+  /** Moves values only: the input's dtype. */
+  protected override outputDtype(inputs: KerasTensor[]): SymbolicDType {
+    return inputs[0]?.dtype ?? 'float32';
   }
   override computeOutputShape(inputShape: Shape): Shape {
     return [inputShape[0] ?? null, this.n, inputShape[1] ?? null];

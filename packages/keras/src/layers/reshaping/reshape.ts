@@ -1,6 +1,7 @@
 /** `keras.layers.Reshape`: reshape every sample to `targetShape` (one entry may be -1). */
 import type { Tensor } from '@duet/core';
 import { KerasValueError } from '../../errors.js';
+import type { KerasTensor, SymbolicDType } from '../../graph/keras_tensor.js';
 import { registerSerializable } from '../../registry.js';
 import { shapeToString, type Shape } from '../../utils/shape.js';
 import { Layer, type LayerConfig, type LayerOptions } from '../layer.js';
@@ -16,6 +17,10 @@ export class Reshape extends Layer {
   }
   override call(inputs: Tensor): Tensor {
     return inputs.reshape([inputs.shape[0]!, ...this.targetShape]);
+  }
+  /** Moves values only: the input's dtype. */
+  protected override outputDtype(inputs: KerasTensor[]): SymbolicDType {
+    return inputs[0]?.dtype ?? 'float32';
   }
   override computeOutputShape(inputShape: Shape): Shape {
     const rest = inputShape.slice(1);

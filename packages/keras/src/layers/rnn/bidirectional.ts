@@ -4,9 +4,9 @@ import { KerasValueError } from '../../errors.js';
 import { deserialize, serialize } from '../../registry.js';
 import { registerSerializable } from '../../registry.js';
 import type { Shape } from '../../utils/shape.js';
-import { getKerasMask, setKerasMask } from '../core/keras_mask.js';
+import { getKerasMask } from '../masking.js';
 import { Layer, type LayerConfig, type LayerOptions } from '../layer.js';
-import { Recurrent, type RNNCallOptions } from './recurrent.js';
+import { Recurrent, firstMask, type RNNCallOptions } from './recurrent.js';
 
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave' | null;
 const MERGE_MODES: readonly MergeMode[] = ['sum', 'mul', 'ave', 'concat', null];
@@ -75,6 +75,7 @@ export class Bidirectional extends Layer {
     // Keras: masked steps output zeros when returning sequences.
     this.forwardLayer.zeroOutputForMask = this.returnSequences;
     this.backwardLayer.zeroOutputForMask = this.returnSequences;
+    this.supportsMasking = true;
   }
 
   override build(inputShape: Shape | Shape[]): void {
@@ -88,7 +89,7 @@ export class Bidirectional extends Layer {
     const initial = given.length > 0 ? given : opt === undefined || opt === null ? [] : Array.isArray(opt) ? opt : [opt];
     const half = initial.length / 2;
     if (!Number.isInteger(half)) throw new KerasValueError(`Bidirectional "${this.name}": initial states come in two equal halves (forward, backward). Received ${initial.length}.`);
-    const mask = options.mask ?? getKerasMask(seq!);
+    const mask = firstMask(options.mask) ?? getKerasMask(seq!);
     const sub = (states: Tensor[]): RNNCallOptions => ({ training: options.training, mask, initialState: states.length > 0 ? states : null });
     const fy = this.forwardLayer.applyMulti(seq!, sub(initial.slice(0, half)));
     const by = this.backwardLayer.applyMulti(seq!, sub(initial.slice(half)));
@@ -103,9 +104,16 @@ export class Bidirectional extends Layer {
       case 'mul': out = [y.mul(yRev)]; break;
       default: out = [y, yRev];
     }
-    if (this.returnSequences && mask !== null) for (const o of out) setKerasMask(o, mask);
     const all = [...out, ...states];
     return all.length === 1 ? all[0]! : all;
+  }
+
+  /** The merged output(s) keep the input's mask when returning sequences; states have none. */
+  override computeMask(_inputs: unknown, previousMask: Tensor | (Tensor | null)[] | null): Tensor | (Tensor | null)[] | null {
+    const m = this.returnSequences ? firstMask(previousMask) : null;
+    const outs = this.mergeMode === null ? [m, m] : [m];
+    if (!this.returnState) return outs.length === 1 ? m : outs;
+    return [...outs, ...new Array<null>(2 * this.forwardLayer.stateCount).fill(null)];
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {

@@ -22,7 +22,7 @@ import { getConstraint, serializeConstraint, type Constraint, type ConstraintIde
 import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../../initializers/initializer.js';
 import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../../regularizers/regularizer.js';
 import type { Shape } from '../../utils/shape.js';
-import { getKerasMask, setKerasMask } from '../core/keras_mask.js';
+import { getKerasMask } from '../masking.js';
 import { Layer, type CallOptions, type LayerConfig, type LayerOptions } from '../layer.js';
 import type { Variable } from '../variable.js';
 
@@ -155,6 +155,7 @@ export abstract class Recurrent extends Layer {
     this.stateful = flag('stateful', options.stateful, false);
     this.unroll = flag('unroll', options.unroll, false);
     this.zeroOutputForMask = flag('zero_output_for_mask', options.zeroOutputForMask, false);
+    this.supportsMasking = true;
     if (this.stateful) {
       throw new KerasValueError(`\`stateful=True\` is not supported by Duet's ${new.target.name} (layer "${this.name}"). Carry the states yourself: \`returnState: true\` and pass them back as \`initialState\`.`);
     }
@@ -213,7 +214,7 @@ export abstract class Recurrent extends Layer {
         throw new KerasValueError(`Layer "${this.name}": each initial state must have shape [${n}, ${this.units}]. Received: [${s.shape.join(', ')}]`);
       }
     }
-    const mask = options.mask ?? getKerasMask(seq);
+    const mask = firstMask(options.mask) ?? getKerasMask(seq);
     if (mask !== null && (mask.ndim !== 2 || mask.shape[0] !== n || mask.shape[1] !== t)) {
       throw new KerasValueError(`Layer "${this.name}": the mask must have shape [${n}, ${t}] (batch, timesteps). Received: [${mask.shape.join(', ')}]`);
     }
@@ -228,7 +229,6 @@ export abstract class Recurrent extends Layer {
     const states: (Tensor | null)[] = initial.length > 0 ? [...initial] : new Array<null>(this.stateCount).fill(null);
     const res = this.runSequence(x, states, m, training);
     const output = this.returnSequences ? res.outputs!.transpose(0, 1) : res.last;
-    if (this.returnSequences && mask !== null) setKerasMask(output, mask);
     return this.returnState ? [output, ...res.states] : output;
   }
 
@@ -281,9 +281,10 @@ export abstract class Recurrent extends Layer {
     return [out, ...new Array(this.stateCount).fill(null).map((): Shape => [seq[0]!, this.units])];
   }
 
-  /** The mask of the output: the input's with `returnSequences`, else none (Keras's `compute_mask`). */
-  computeMask(_inputs: Tensor, mask: Tensor | null): Tensor | null {
-    return this.returnSequences ? mask : null;
+  /** The output's mask: the input's with `returnSequences`, else none; states have none (Keras's `compute_mask`). */
+  override computeMask(_inputs: unknown, previousMask: Tensor | (Tensor | null)[] | null): Tensor | (Tensor | null)[] | null {
+    const out = this.returnSequences ? firstMask(previousMask) : null;
+    return this.returnState ? [out, ...new Array<null>(this.stateCount).fill(null)] : out;
   }
 
   override getConfig(): LayerConfig {
@@ -312,6 +313,11 @@ export abstract class Recurrent extends Layer {
       zeroOutputForMask: this.zeroOutputForMask,
     };
   }
+}
+
+/** The sequence's mask from `options.mask` (a list holds one mask per input: the first is the sequence's). */
+export function firstMask(m: Tensor | (Tensor | null)[] | null | undefined): Tensor | null {
+  return Array.isArray(m) ? m[0] ?? null : m ?? null;
 }
 
 /** Keras's dropout mask: kept units scaled by 1 / (1 - rate), dropped ones 0. */

@@ -3,7 +3,6 @@ import { type Tensor } from '@duet/core';
 import { KerasValueError } from '../../errors.js';
 import { deserialize, registerSerializable, serialize } from '../../registry.js';
 import type { Shape } from '../../utils/shape.js';
-import { getKerasMask, setKerasMask } from '../core/keras_mask.js';
 import { Layer, type CallOptions, type LayerConfig, type LayerOptions } from '../layer.js';
 
 /**
@@ -27,6 +26,7 @@ export class TimeDistributed extends Layer {
     super(options);
     if (!(layer instanceof Layer)) throw new KerasValueError(`Please initialize \`TimeDistributed\` layer with a \`keras.layers.Layer\` instance. Received: ${String(layer)}`);
     this.layer = layer;
+    this.supportsMasking = true; // the input's mask passes to the output
   }
 
   private static check(inputShape: Shape, name: string): void {
@@ -43,10 +43,7 @@ export class TimeDistributed extends Layer {
   override call(inputs: Tensor, options: CallOptions): Tensor {
     const [n, t, ...rest] = inputs.shape as number[];
     const y = this.layer.apply(inputs.reshape([n! * t!, ...rest]), { training: options.training }) as Tensor;
-    const out = y.reshape([n!, t!, ...y.shape.slice(1)]);
-    const mask = getKerasMask(inputs);
-    if (mask !== null) setKerasMask(out, mask);
-    return out;
+    return y.reshape([n!, t!, ...y.shape.slice(1)]);
   }
 
   override computeOutputShape(inputShape: Shape): Shape {
