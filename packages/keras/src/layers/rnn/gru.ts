@@ -1,10 +1,10 @@
 /** `keras.layers.GRU`: gated recurrent unit, gates z, r, h (Keras's order). */
-import { type Tensor } from '@duet/core';
-import { getActivation, serializeActivation, sigmoid, type ActivationFn, type ActivationIdentifier } from '../../activations/activations.js';
+import { cat, functional as CF, type Tensor } from '@duet/core';
+import { getActivation, serializeActivation, sigmoid, tanh, type ActivationFn, type ActivationIdentifier } from '../../activations/activations.js';
 import { KerasValueError } from '../../errors.js';
 import { registerSerializable } from '../../registry.js';
 import type { LayerConfig } from '../layer.js';
-import { Recurrent, recurrentMatmul, type RecurrentOptions, type StepFn } from './recurrent.js';
+import { Recurrent, recurrentMatmul, type RecurrentOptions, type SequenceResult, type StepFn } from './recurrent.js';
 
 export interface GRUOptions extends RecurrentOptions {
   /** Activation of the gates z, r. Default 'sigmoid'. */
@@ -24,8 +24,13 @@ export interface GRUOptions extends RecurrentOptions {
  *
  * With `resetAfter` this is PyTorch's GRU formula (its n gate holds b_hn
  * inside the reset product too) with the gates in the order z, r, h instead
- * of r, z, n and the kernels transposed. The input projection of all steps
- * is one matmul; each step is one recurrent matmul and the gate arithmetic.
+ * of r, z, n and the kernels transposed. So with `resetAfter`, the default
+ * activations, no mask (and no recurrent dropout in training) the whole
+ * sequence is one autograd op, the same as `nn.GRU` (core's
+ * `functional.gruLayer`: 12 kernels per step each way), after the gate
+ * columns are reordered (a few kernels per call). Otherwise (`resetAfter:
+ * false`, other activations, masks) it runs step by step on autograd ops:
+ * same numbers, more kernels.
  *
  * @example
  * ```ts
@@ -57,6 +62,22 @@ export class GRU extends Recurrent {
   protected override inputBias(): Tensor | null {
     const b = this._bias;
     return b === null || !this.resetAfter ? b : b.select(0, 0);
+  }
+
+  /** True when a call runs as core's fused `gruLayer`. */
+  canFuse(mask: Tensor | null, training: boolean): boolean {
+    return this.resetAfter && this.activation === tanh && this.recurrentActivation === sigmoid && mask === null && !(training && this.recurrentDropout > 0);
+  }
+
+  protected override runSequence(x: Tensor, states: (Tensor | null)[], mask: Tensor | null, training: boolean): SequenceResult {
+    if (!this.canFuse(mask, training)) return super.runSequence(x, states, mask, training);
+    // gruLayer takes PyTorch's layout: gates r, z, n in rows of [3u, in] / [3u, u]; Keras's are z, r, h in columns.
+    const u = this.units;
+    const rzn = (w: Tensor, axis: number) => cat([w.narrow(axis, u, u), w.narrow(axis, 0, u), w.narrow(axis, 2 * u, u)], axis);
+    const b = this._bias === null ? null : rzn(this._bias, 1);
+    const out = CF.gruLayer(x, rzn(this.kernel, 1).t(), rzn(this.recurrentKernel, 1).t(), b?.select(0, 0) ?? null, b?.select(0, 1) ?? null, { h0: states[0] ?? null });
+    const last = out.select(0, out.shape[0]! - 1);
+    return { outputs: this.returnSequences ? out : null, last, states: [last] };
   }
 
   protected stepFn(recurrentMask: Tensor | null): StepFn {
