@@ -28,6 +28,8 @@ def seq(n=3, steps=5, d=4):
 
 # Masks: right padding, left padding and a hole; every row keeps >= 1 step.
 MASK = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [0, 1, 0, 1, 1]], dtype=bool)
+# Right padding only (what Embedding(mask_zero) gives for padded batches): Duet runs it fused.
+RIGHT = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [1, 0, 0, 0, 0]], dtype=bool)
 
 
 def rnn_cases():
@@ -49,6 +51,11 @@ def rnn_cases():
              lambda mk=mk: mk(4, return_sequences=True, return_state=True), seq(), {'mask': MASK}),
             (f'{k}/mask_backwards', spec(cls, [3], {'returnSequences': True, 'goBackwards': True}),
              lambda mk=mk: mk(3, return_sequences=True, go_backwards=True), seq(), {'mask': MASK}),
+            (f'{k}/right_padded', spec(cls, [4]), lambda mk=mk: mk(4), seq(), {'mask': RIGHT}),
+            (f'{k}/right_padded_sequences', spec(cls, [3], {'returnSequences': True}),
+             lambda mk=mk: mk(3, return_sequences=True), seq(), {'mask': RIGHT}),
+            (f'{k}/right_padded_zero_output_state', spec(cls, [3], {'returnSequences': True, 'returnState': True, 'zeroOutputForMask': True}),
+             lambda mk=mk: mk(3, return_sequences=True, return_state=True, zero_output_for_mask=True), seq(), {'mask': RIGHT}),
             (f'{k}/mask_zero_output', spec(cls, [3], {'returnSequences': True, 'zeroOutputForMask': True}),
              lambda mk=mk: mk(3, return_sequences=True, zero_output_for_mask=True), seq(), {'mask': MASK}),
         ]
@@ -76,6 +83,8 @@ def rnn_cases():
          lambda: L.Bidirectional(L.LSTM(3, return_state=True)), seq(), {}),
         ('bidirectional/lstm_mask', spec('Bidirectional', [spec('LSTM', [3], {'returnSequences': True})]),
          lambda: L.Bidirectional(L.LSTM(3, return_sequences=True)), seq(), {'mask': MASK}),
+        ('bidirectional/gru_right_padded', spec('Bidirectional', [spec('GRU', [3], {'returnSequences': True})], {'mergeMode': 'sum'}),
+         lambda: L.Bidirectional(L.GRU(3, return_sequences=True), merge_mode='sum'), seq(), {'mask': RIGHT}),
         ('bidirectional/simple_rnn_mask_last', spec('Bidirectional', [spec('SimpleRNN', [3])], {'mergeMode': 'sum'}),
          lambda: L.Bidirectional(L.SimpleRNN(3), merge_mode='sum'), seq(), {'mask': MASK}),
         ('time_distributed/dense', spec('TimeDistributed', [spec('Dense', [3], {'activation': 'tanh'})]),

@@ -26,7 +26,7 @@ export interface GRUOptions extends RecurrentOptions {
  * inside the reset product too) with the gates in the order z, r, h instead
  * of r, z, n and the kernels transposed. So with `resetAfter`, the default
  * activations, no mask (and no recurrent dropout in training) the whole
- * sequence is one autograd op, the same as `nn.GRU` (core's
+ * sequence (also with a right-padded mask from a zero state) is one autograd op, the same as `nn.GRU` (core's
  * `functional.gruLayer`: 12 kernels per step each way), after the gate
  * columns are reordered (a few kernels per call). Otherwise (`resetAfter:
  * false`, other activations, masks) it runs step by step on autograd ops:
@@ -70,12 +70,18 @@ export class GRU extends Recurrent {
   }
 
   protected override runSequence(x: Tensor, states: (Tensor | null)[], mask: Tensor | null, training: boolean): SequenceResult {
-    if (!this.canFuse(mask, training)) return super.runSequence(x, states, mask, training);
+    // A right-padded mask from a zero state runs fused too: the padding's outputs are discarded.
+    const lengths = mask !== null && this.canFuse(null, training) && states.every((s) => s === null) ? this.rightPaddedLengths(mask) : null;
+    if (!this.canFuse(mask, training) && lengths === null) return super.runSequence(x, states, mask, training);
     // gruLayer takes PyTorch's layout: gates r, z, n in rows of [3u, in] / [3u, u]; Keras's are z, r, h in columns.
     const u = this.units;
     const rzn = (w: Tensor, axis: number) => cat([w.narrow(axis, u, u), w.narrow(axis, 0, u), w.narrow(axis, 2 * u, u)], axis);
     const b = this._bias === null ? null : rzn(this._bias, 1);
     const out = CF.gruLayer(x, rzn(this.kernel, 1).t(), rzn(this.recurrentKernel, 1).t(), b?.select(0, 0) ?? null, b?.select(0, 1) ?? null, { h0: states[0] ?? null });
+    if (lengths !== null) {
+      const r = this.fromRightPadded(out, mask!, lengths);
+      return { ...r, states: [r.last] };
+    }
     const last = out.select(0, out.shape[0]! - 1);
     return { outputs: this.returnSequences ? out : null, last, states: [last] };
   }

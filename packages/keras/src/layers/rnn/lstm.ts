@@ -35,9 +35,11 @@ class UnitForgetBias extends Initializer {
  * With the default activations and no mask (and no recurrent dropout in
  * training) the whole sequence is one fused TensorFlow kernel each way,
  * the same as `nn.LSTM` (core's `functional.lstmLayer`: BlockLSTMV2 /
- * BlockLSTMGradV2; Keras's gate order i, f, c, o is that kernel's). Other
- * activations, masks and recurrent dropout run step by step (same numbers,
- * more kernels).
+ * BlockLSTMGradV2; Keras's gate order i, f, c, o is that kernel's). A
+ * right-padded mask (Embedding(maskZero) on padded batches) from zero
+ * states runs fused as well, unless `returnState` (the kernel gives only the
+ * last c). Other activations, other masks and recurrent dropout run step by
+ * step (same numbers, more kernels).
  *
  * @example
  * ```ts
@@ -63,16 +65,19 @@ export class LSTM extends Recurrent {
     return this.unitForgetBias ? new UnitForgetBias(this.biasInitializer, this.units) : this.biasInitializer;
   }
 
-  /** True when a call runs as one fused kernel (default activations, no mask, no recurrent dropout in training). */
+  /** True when a call runs as one fused kernel (default activations, no mask, no recurrent dropout in training; see also `runSequence`). */
   canFuse(mask: Tensor | null, training: boolean): boolean {
     return this.activation === tanh && this.recurrentActivation === sigmoid && mask === null && !(training && this.recurrentDropout > 0);
   }
 
   protected override runSequence(x: Tensor, states: (Tensor | null)[], mask: Tensor | null, training: boolean): SequenceResult {
-    if (!this.canFuse(mask, training)) return super.runSequence(x, states, mask, training);
+    // A right-padded mask from zero states (no final c needed) runs fused too: the padding's outputs are discarded.
+    const lengths = mask !== null && this.canFuse(null, training) && !this.returnState && states.every((s) => s === null) ? this.rightPaddedLengths(mask) : null;
+    if (!this.canFuse(mask, training) && lengths === null) return super.runSequence(x, states, mask, training);
     // lstmLayer takes PyTorch's layout ([4u, in], [4u, u], two biases); Keras's kernels are their
     // transposes and its one bias pairs with a constant zero bias.
     const r = CF.lstmLayer(x, this.kernel.t(), this.recurrentKernel.t(), this._bias, this._bias === null ? null : this.zeroBias(), { h0: states[0] ?? null, c0: states[1] ?? null });
+    if (lengths !== null) return { ...this.fromRightPadded(r.output, mask!, lengths), states: [] };
     const h = r.hN.squeeze(0);
     return { outputs: this.returnSequences ? r.output : null, last: h, states: [h, r.cN.squeeze(0)] };
   }

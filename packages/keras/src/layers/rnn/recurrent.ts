@@ -15,7 +15,7 @@
  * output (zeros before the first unmasked step, or always zeros with
  * `zeroOutputForMask`, which Bidirectional sets when returning sequences).
  */
-import { Tensor, linear, rand, stack, where } from '@duet/core';
+import { Tensor, arange, linear, rand, stack, where } from '@duet/core';
 import { KerasValueError } from '../../errors.js';
 import { getActivation, serializeActivation, type ActivationFn, type ActivationIdentifier } from '../../activations/activations.js';
 import { getConstraint, serializeConstraint, type Constraint, type ConstraintIdentifier } from '../../constraints/constraint.js';
@@ -242,6 +242,32 @@ export abstract class Recurrent extends Layer {
     const gx = linear(x.reshape([t * n, f]), this.kernel, this.inputBias(), { weightLayout: 'in_out' });
     const recurrentMask = training && this.recurrentDropout > 0 ? dropoutMask([n, this.units], this.recurrentDropout) : null;
     return this.scan(gx, t, n, states, mask, this.stepFn(recurrentMask));
+  }
+
+  /**
+   * The lengths [N] when `mask` [T, N] (processing order) is right-padded
+   * (each row: its real steps, then only padding: what Embedding(maskZero)
+   * gives for padded batches), else null. Reads one boolean back from the
+   * device.
+   */
+  protected rightPaddedLengths(mask: Tensor): Tensor | null {
+    const lengths = mask.int().sum(0); // [N]
+    const expected = arange(mask.shape[0]!).unsqueeze(1).lt(lengths.unsqueeze(0)); // [T, N]
+    return expected.eq(mask).all().item() !== 0 ? lengths : null;
+  }
+
+  /**
+   * Keras's masked outputs from a fused run over a whole right-padded
+   * sequence from zero states: a row's steps past its length repeat its last
+   * real output (zeros with `zeroOutputForMask`; zeros for an empty row). The
+   * padded steps' outputs are discarded, so values and gradients are those of
+   * the step-by-step loop.
+   */
+  protected fromRightPadded(out: Tensor, mask: Tensor, lengths: Tensor): { outputs: Tensor | null; last: Tensor } {
+    const lastStep = arange(out.shape[0]!).unsqueeze(1).eq(lengths.sub(1).unsqueeze(0)).float().unsqueeze(2); // [T, N, 1] one-hot
+    const last = out.mul(lastStep).sum(0); // [N, u]
+    const outputs = this.returnSequences ? where(mask.unsqueeze(2), out, this.zeroOutputForMask ? 0 : last.unsqueeze(0)) : null;
+    return { outputs, last };
   }
 
   /** The bias added to the input projection (GRU with `resetAfter`: its first row). */

@@ -171,14 +171,17 @@ describe('masks', () => {
       expect(L.getKerasMask(new L.MultiHeadAttention(1, 2).apply([e, e]) as Tensor)).not.toBeNull();
     });
   });
-  it('masked LSTM steps run step by step; unmasked LSTM and GRU run one fused op', () => {
+  it('LSTM and GRU run one fused op without a mask or with a right-padded one; other masks step by step', () => {
     const lstm = new L.LSTM(4, { returnSequences: true });
     const x = randn([3, 6, 5], { requiresGrad: true });
     lstm.apply(x);
     const k = countKernels(() => scope(() => (lstm.apply(x) as Tensor).sum().backward()));
     expect(k.byName.BlockLSTMV2).toBe(1);
     expect(k.byName.BlockLSTMGradV2).toBe(1);
-    const mask = tensor([[1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1], [1, 1, 0, 0, 0, 0]]).bool();
+    const right = tensor([[1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1], [1, 1, 0, 0, 0, 0]]).bool();
+    const kr = countKernels(() => scope(() => (lstm.apply(x, { mask: right }) as Tensor).sum().backward()));
+    expect(kr.byName.BlockLSTMV2).toBe(1);
+    const mask = tensor([[1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1], [0, 1, 1, 0, 0, 1]]).bool();
     const km = countKernels(() => scope(() => (lstm.apply(x, { mask }) as Tensor).sum().backward()));
     expect(km.byName.BlockLSTMV2).toBeUndefined();
     const gru = new L.GRU(4);
