@@ -231,6 +231,21 @@ def gen_train():
                               'metrics': ['accuracy'], 'weightedMetrics': ['accuracy', 'sparse_categorical_crossentropy']},
                   'fit': {'epochs': 2, 'batchSize': 16, 'sampleWeight': t(sw)}, 'init': [t(w) for w in ws], **rec,
                   'evaluate': [float(v) for v in model.evaluate(x, y, verbose=0)]})
+    # A masked sequence: Embedding(mask_zero) -> Dense(softmax) per step; the loss skips the padding.
+    # SGD: with Adam, TF's sparse (IndexedSlices) embedding gradient squares each occurrence of an id
+    # separately, which differs from the dense gradient Duet (and Keras's JAX / torch backends) use.
+    r = rng(77)
+    ids = r.integers(1, 7, size=(32, 5)).astype(np.int32)
+    for i in range(32):
+        ids[i, 5 - (i % 4):] = 0  # 0 to 3 padding steps at the end
+    seq_y = r.integers(0, 3, size=(32, 5)).astype(np.int32)
+    model = keras.Sequential([keras.Input((5,), dtype='int32'), L.Embedding(7, 4, mask_zero=True), L.Dense(3, activation='softmax')])
+    ws = init_weights(model, 650)
+    model.compile(optimizer=keras.optimizers.SGD(0.5), loss='sparse_categorical_crossentropy')
+    rec = fit_record(model, ids, seq_y, epochs=3, batch_size=8)
+    cases.append({'id': 'fit/masked_sequence', 'model': 'masked_sequence', 'xData': t(ids), 'yData': t(seq_y), 'init': [t(w) for w in ws],
+                  'compile': {'optimizer': {'className': 'SGD', 'config': {'learningRate': 0.5}}, 'loss': 'sparse_categorical_crossentropy'},
+                  'fit': {'epochs': 3, 'batchSize': 8}, **rec, 'evaluate': [float(model.evaluate(ids, seq_y, verbose=0))]})
     # A two-output functional model: loss per output, loss weights, per-output metrics and their names.
     inp = keras.Input((8,), name='features')
     h = L.Dense(6, activation='relu', name='shared')(inp)

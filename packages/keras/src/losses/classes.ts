@@ -4,6 +4,7 @@ import { KerasValueError } from '../errors.js';
 import { registerSerializable } from '../registry.js';
 import * as L from './functions.js';
 import { Loss, reduceWeighted, type LossOptions } from './loss.js';
+import { getKerasMask } from '../layers/masking.js';
 
 /** A class over a loss function without options. */
 function simple(name: string, fn: (t: Tensor, p: Tensor) => Tensor) {
@@ -106,7 +107,7 @@ export class SparseCategoricalCrossentropy extends Loss {
     return L.sparseCategoricalCrossentropy(yTrue, yPred, { fromLogits: this.fromLogits, ignoreClass: this.ignoreClass });
   }
   override compute(yTrue: Tensor | number[], yPred: Tensor, sampleWeight?: Tensor | null): Tensor {
-    if (sampleWeight == null && this.reduction === 'sum_over_batch_size' && this.ignoreClass === null && !Array.isArray(yTrue)) {
+    if (sampleWeight == null && this.reduction === 'sum_over_batch_size' && this.ignoreClass === null && !Array.isArray(yTrue) && getKerasMask(yPred) === null) {
       const fast = L.sparseCategoricalCrossentropyMean(yTrue, yPred, this.fromLogits);
       if (fast !== null) return fast;
     }

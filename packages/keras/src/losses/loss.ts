@@ -8,6 +8,7 @@ import { Tensor, tensor } from '@duet/core';
 import { KerasValueError } from '../errors.js';
 import { registerSerializable } from '../registry.js';
 import { toSnakeCase } from '../utils/naming.js';
+import { getKerasMask } from '../layers/masking.js';
 
 export type Reduction = 'sum_over_batch_size' | 'sum' | 'mean' | 'mean_with_sample_weight' | 'none' | null;
 const REDUCTIONS = ['sum_over_batch_size', 'sum', 'mean', 'mean_with_sample_weight', 'none', null];
@@ -35,7 +36,9 @@ export abstract class Loss {
   /** The reduced loss (a 0-d tensor unless reduction is 'none'). Keras's `loss(y_true, y_pred, sample_weight)`. */
   compute(yTrue: Tensor | number[], yPred: Tensor, sampleWeight?: Tensor | null): Tensor {
     const t = yTrue instanceof Tensor ? yTrue : tensor(yTrue);
-    return reduceWeighted(this.call(t, yPred), sampleWeight ?? null, this.reduction);
+    const mask = getKerasMask(yPred);
+    const sw = mask === null ? sampleWeight ?? null : applyMask(sampleWeight ?? null, mask, this.reduction);
+    return reduceWeighted(this.call(t, yPred), sw, this.reduction);
   }
 
   getConfig(): Record<string, unknown> {
@@ -44,6 +47,19 @@ export abstract class Loss {
   static fromConfig<T extends Loss>(this: new (config: any) => T, config: Record<string, unknown>): T {
     return new this(config);
   }
+}
+
+/**
+ * Keras's `apply_mask`: masked entries weigh 0; for the mean reductions the
+ * valid ones weigh `total / valid`, so the mean is over the valid entries.
+ */
+export function applyMask(sampleWeight: Tensor | null, mask: Tensor, reduction: Reduction): Tensor {
+  let m = mask.float();
+  if (reduction === 'mean' || reduction === 'sum_over_batch_size') m = m.mul(m.sum().add(1e-7).reciprocal().mul(m.size));
+  if (sampleWeight === null) return m;
+  let sw = sampleWeight.float();
+  while (sw.ndim < m.ndim) sw = sw.unsqueeze(-1);
+  return sw.mul(m);
 }
 
 /** Keras's `reduce_weighted_values`. */
