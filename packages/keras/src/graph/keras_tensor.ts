@@ -49,19 +49,16 @@ export class KerasTensor {
 /** Nested structures of KerasTensors as layers take and return them. */
 export type SymbolicStructure = KerasTensor | SymbolicStructure[] | { [name: string]: SymbolicStructure };
 
+/** The KerasTensors in a structure (descending only into arrays and plain objects, never into a Tensor's internals). */
 export function flattenSymbolic(s: unknown): KerasTensor[] {
   if (s instanceof KerasTensor) return [s];
   if (Array.isArray(s)) return s.flatMap(flattenSymbolic);
-  // Only plain objects are structures: walking a Tensor's fields would walk its whole autograd graph.
-  if (s !== null && typeof s === 'object' && isPlainObject(s)) return Object.values(s).flatMap(flattenSymbolic);
+  if (s !== null && typeof s === 'object' && Object.getPrototypeOf(s) === Object.prototype) return Object.values(s).flatMap(flattenSymbolic);
   return [];
 }
 
-function isPlainObject(s: object): boolean {
-  const p = Object.getPrototypeOf(s);
-  return p === Object.prototype || p === null;
-}
-
 export function isSymbolic(s: unknown): boolean {
+  if (s instanceof KerasTensor) return true;
+  if (s === null || typeof s !== 'object') return false;
   return flattenSymbolic(s).length > 0;
 }

@@ -8,7 +8,7 @@
  * `reduce: 'batch'` values of one shape are summed elementwise (AUC's
  * per-threshold counts). Memory stays bounded by the flush size.
  */
-import { Tensor, noGrad, stack } from '@duet/core';
+import { Tensor, cat, noGrad, stack } from '@duet/core';
 
 const FLUSH_EVERY = 32;
 
@@ -34,7 +34,11 @@ export class DeviceSum {
     noGrad(() => {
       let total = this.total;
       for (const { weight, ts } of this.pending.values()) {
-        let s = ts.length === 1 ? ts[0]!.clone() : stack(ts);
+        let s: Tensor;
+        if (ts.length === 1) s = ts[0]!.clone();
+        // Vectors of one shape: one ConcatV2 (stack would add a reshape per value); scalars need the stack.
+        else if (ts[0]!.ndim > 0) s = this.reduce === 'all' ? cat(ts, 0) : cat(ts, 0).reshape([ts.length, ...ts[0]!.shape]);
+        else s = stack(ts);
         if (s.dtype !== 'float32') s = s.float();
         s = this.reduce === 'all' ? s.sum() : ts.length === 1 ? s : s.sum(0);
         if (weight !== 1) s = s.mul(weight);
