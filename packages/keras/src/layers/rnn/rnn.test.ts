@@ -266,6 +266,23 @@ describe('models', () => {
     expect(p.shape).toEqual([64, 2]);
     p.dispose();
   });
+  it('Sequential with the step-by-step paths (SimpleRNN, GRU resetAfter=false, masked) fits with flat memory and learns', async () => {
+    const model = new keras.Sequential([
+      keras.Input({ shape: [8], dtype: 'int32' }),
+      new L.Embedding(20, 8, { maskZero: true }),
+      new L.SimpleRNN(8, { returnSequences: true }),
+      new L.GRU(8, { resetAfter: false }),
+      new L.Dense(2, { activation: 'softmax' }),
+    ]);
+    model.compile({ optimizer: new keras.optimizers.Adam({ learningRate: 0.01 }), loss: 'sparse_categorical_crossentropy' });
+    const { x, y } = data(32);
+    await model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0, shuffle: false });
+    const before = memory().numTensors;
+    const h = await model.fit(x, y, { epochs: 8, batchSize: 8, verbose: 0, shuffle: false });
+    expect(memory().numTensors).toBe(before);
+    const loss = h.history.loss!;
+    expect(loss[loss.length - 1]!).toBeLessThan(loss[0]!);
+  });
   it('functional: Bidirectional GRU + TimeDistributed + MultiHeadAttention + LSTM with states as inputs, trains', async () => {
     const inp = keras.Input({ shape: [8], dtype: 'int32' });
     const e = new L.Embedding(20, 8, { maskZero: true }).apply(inp);
