@@ -37,7 +37,7 @@ class UnitForgetBias extends Initializer {
  * the same as `nn.LSTM` (core's `functional.lstmLayer`: BlockLSTMV2 /
  * BlockLSTMGradV2; Keras's gate order i, f, c, o is that kernel's). A
  * right-padded mask (Embedding(maskZero) on padded batches) from zero
- * states runs fused as well, unless `returnState` (the kernel gives only the
+ * states runs fused as well (also with `goBackwards`), unless `returnState` (the kernel gives only the
  * last c). Other activations, other masks and recurrent dropout run step by
  * step (same numbers, more kernels).
  *

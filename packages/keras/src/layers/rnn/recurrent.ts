@@ -15,7 +15,7 @@
  * output (zeros before the first unmasked step, or always zeros with
  * `zeroOutputForMask`, which Bidirectional sets when returning sequences).
  */
-import { Tensor, arange, linear, rand, stack, where } from '@duet/core';
+import { Tensor, arange, functional as CF, linear, rand, stack, where } from '@duet/core';
 import { KerasValueError } from '../../errors.js';
 import { getActivation, serializeActivation, type ActivationFn, type ActivationIdentifier } from '../../activations/activations.js';
 import { getConstraint, serializeConstraint, type Constraint, type ConstraintIdentifier } from '../../constraints/constraint.js';
@@ -221,14 +221,20 @@ export abstract class Recurrent extends Layer {
     const training = options.training === true;
     let x = (seq.dtype === 'float32' ? seq : seq.float()).transpose(0, 1); // [T, N, F]
     let m = mask === null ? null : (mask.dtype === 'bool' ? mask : mask.bool()).transpose(0, 1); // [T, N]
-    if (this.goBackwards) {
+    // goBackwards over right padding: Keras's reversed rows start with their padding (states kept, outputs 0).
+    // Reverse each row's real steps in place instead, which is right-padded again (the fused paths take it),
+    // and move the outputs back behind the padding after.
+    const lengths = this.goBackwards && m !== null ? this.rightPaddedLengths(m) : null;
+    if (lengths !== null) x = reverseRealSteps(x, lengths);
+    else if (this.goBackwards) {
       x = x.flip([0]);
       m = m?.flip([0]) ?? null;
     }
     if (training && this.dropout > 0) x = x.mul(dropoutMask([n, x.shape[2]!], this.dropout));
     const states: (Tensor | null)[] = initial.length > 0 ? [...initial] : new Array<null>(this.stateCount).fill(null);
     const res = this.runSequence(x, states, m, training);
-    const output = this.returnSequences ? res.outputs!.transpose(0, 1) : res.last;
+    const outputs = this.returnSequences && lengths !== null ? afterPadding(res.outputs!, lengths) : res.outputs;
+    const output = this.returnSequences ? outputs!.transpose(0, 1) : res.last;
     return this.returnState ? [output, ...res.states] : output;
   }
 
@@ -339,6 +345,28 @@ export abstract class Recurrent extends Layer {
       zeroOutputForMask: this.zeroOutputForMask,
     };
   }
+}
+
+/** x [T, N, F] with the steps picked per row: out[t, n] = x[src[t, n], n] (src int [T, N]); one GatherV2. */
+function gatherSteps(x: Tensor, src: Tensor): Tensor {
+  const [t, n, f] = x.shape as [number, number, number];
+  const rows = src.mul(n).add(arange(n).unsqueeze(0)); // [T, N] rows of x as [T N, F]
+  return CF.embedding(rows, x.reshape([t * n, f]));
+}
+
+/** Each row's first `lengths[n]` steps reversed in place, the padding after them kept. */
+function reverseRealSteps(x: Tensor, lengths: Tensor): Tensor {
+  const steps = arange(x.shape[0]!).unsqueeze(1); // [T, 1]
+  const len = lengths.unsqueeze(0); // [1, N]
+  return gatherSteps(x, where(steps.lt(len), len.sub(1).sub(steps), steps));
+}
+
+/** Outputs of right-padded rows moved behind `T - length` leading zeros: Keras's order for a reversed, right-padded row. */
+function afterPadding(out: Tensor, lengths: Tensor): Tensor {
+  const t = out.shape[0]!;
+  const src = arange(t).unsqueeze(1).sub(t).add(lengths.unsqueeze(0)); // [T, N]: k - T + length
+  const real = src.ge(0);
+  return where(real.unsqueeze(2), gatherSteps(out, where(real, src, 0)), 0);
 }
 
 /** The sequence's mask from `options.mask` (a list holds one mask per input: the first is the sequence's). */

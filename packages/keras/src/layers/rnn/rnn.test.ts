@@ -181,6 +181,10 @@ describe('masks', () => {
     const right = tensor([[1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1], [1, 1, 0, 0, 0, 0]]).bool();
     const kr = countKernels(() => scope(() => (lstm.apply(x, { mask: right }) as Tensor).sum().backward()));
     expect(kr.byName.BlockLSTMV2).toBe(1);
+    const bi = new L.Bidirectional(new L.LSTM(4, { returnSequences: true }));
+    bi.apply(x, { mask: right });
+    const kb = countKernels(() => scope(() => (bi.apply(x, { mask: right }) as Tensor).sum().backward()));
+    expect(kb.byName.BlockLSTMV2).toBe(2); // the backward direction too (goBackwards over right padding)
     const mask = tensor([[1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1], [0, 1, 1, 0, 0, 1]]).bool();
     const km = countKernels(() => scope(() => (lstm.apply(x, { mask }) as Tensor).sum().backward()));
     expect(km.byName.BlockLSTMV2).toBeUndefined();
