@@ -162,3 +162,33 @@ describe('progress over an iterable of unknown length', () => {
     expect(logger.params.steps).toBe(2);
   });
 });
+
+describe('progress bar cleanup', () => {
+  it('a fit that fails mid-epoch leaves no redraw timer behind', async () => {
+    const m = new keras.Sequential([keras.Input({ shape: [2] }), new keras.layers.Dense(1)]);
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const out = sink(true);
+    await expect(m.fit(tensor([[1, Number.NaN], [0, 1]]), tensor([[1], [0]]), { batchSize: 1, callbacks: [new keras.callbacks.ProgbarLogger({ stream: out })] })).rejects.toThrow(keras.NonFiniteLossError);
+    expect(out.text).toContain('━');
+    expect(timers()).toBe(before);
+  });
+});
+
+describe('progress bar and signals', () => {
+  it('holds a SIGINT listener only while drawing, so Ctrl-C still ends the process', async () => {
+    const [m, x, y] = setup();
+    const before = process.listenerCount('SIGINT');
+    let during = -1;
+    const probe = new (class extends keras.callbacks.Callback {
+      override onTrainBatchEnd() {
+        during = process.listenerCount('SIGINT');
+      }
+    })();
+    // The logger draws after the probe's hook of the same batch: the listener exists from the first draw on.
+    await m.fit(x, y, { epochs: 2, batchSize: 2, callbacks: [probe, new keras.callbacks.ProgbarLogger({ stream: sink(true) })] });
+    expect(during).toBe(before + 1);
+    expect(process.listenerCount('SIGINT')).toBe(before);
+  });
+});

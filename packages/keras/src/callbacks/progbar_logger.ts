@@ -65,6 +65,12 @@ export class ProgbarLogger extends Callback {
     this.finalize(undefined);
   }
 
+  /** Stop drawing now (training ended early, e.g. with an error): no timer is left behind. */
+  close(): void {
+    this.progbar?.close();
+    this.progbar = null;
+  }
+
   private reset(): void {
     this.progbar?.close();
     this.seen = 0;

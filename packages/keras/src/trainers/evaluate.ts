@@ -27,13 +27,14 @@ export async function evaluate(model: Model, x: XData | undefined, y: YData | un
   const verbose = options.verbose === 'auto' || options.verbose === undefined ? 1 : options.verbose;
   const owned: Tensor[] = [];
   const adapter = makeAdapter(x, y, { batchSize: options.batchSize, shuffle: false, steps: options.steps, sampleWeight: options.sampleWeight, owned });
+  const callbacks = new CallbackList(options.callbacks ?? [], { model, addHistory: false, addProgbar: verbose !== 0, verbose, epochs: 1, steps: adapter.numBatches });
   try {
-    const callbacks = new CallbackList(options.callbacks ?? [], { model, addHistory: false, addProgbar: verbose !== 0, verbose, epochs: 1, steps: adapter.numBatches });
     const logs = await runTestLoop(model, state, adapter, callbacks, { variables: null, classWeights: null });
     if (options.returnDict) return logs;
     const values = state.resultsInOrder();
     return values.length === 1 ? values[0]! : values;
   } finally {
+    callbacks.progbar?.close();
     adapter.dispose();
   }
 }

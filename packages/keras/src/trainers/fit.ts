@@ -125,6 +125,7 @@ export async function fit(model: Model, x: XData | undefined, y: YData | undefin
     r = callbacks.onTrainEnd(logs);
     if (r) await r;
   } finally {
+    callbacks.progbar?.close();
     adapter.dispose();
     valAdapter?.dispose();
     ctx.classWeights?.dispose();

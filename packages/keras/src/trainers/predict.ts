@@ -25,11 +25,12 @@ export async function predict(model: Model, x: XData, options: PredictOptions = 
   const verbose = options.verbose === 'auto' || options.verbose === undefined ? 1 : options.verbose;
   const owned: Tensor[] = [];
   const adapter = makeAdapter(x, null, { batchSize: options.batchSize, shuffle: false, steps: options.steps, owned });
+  const callbacks = new CallbackList(options.callbacks ?? [], { model, addHistory: false, addProgbar: verbose !== 0, verbose, epochs: 1, steps: adapter.numBatches });
   try {
-    const callbacks = new CallbackList(options.callbacks ?? [], { model, addHistory: false, addProgbar: verbose !== 0, verbose, epochs: 1, steps: adapter.numBatches });
     const outs = await runPredictLoop(model, adapter, callbacks);
     return outs.length === 1 ? outs[0]! : outs;
   } finally {
+    callbacks.progbar?.close();
     adapter.dispose();
   }
 }

@@ -118,21 +118,33 @@ export class Progbar {
         hideCursor: false,
         clearOnComplete: false,
         stopOnComplete: false,
-        gracefulExit: true,
+        // Not cli-progress's own handler: it would swallow Ctrl-C. Ours restores the terminal, then lets the signal kill.
+        gracefulExit: false,
       });
       this.bar.start(this.target ?? 0, current);
+      process.once('SIGINT', this.onSignal);
     }
     if (finalize) {
       this.finalized = true;
       this.bar.update(current);
-      this.bar.stop();
-      this.bar = null;
+      this.stopBar();
     } else this.bar.update(current);
   }
 
-  /** Stop drawing without a final line (e.g. a new epoch began). */
+  /** Stop drawing without a final line (e.g. a new epoch began, or training failed). */
   close(): void {
+    this.stopBar();
+  }
+
+  private stopBar(): void {
+    process.removeListener('SIGINT', this.onSignal);
     if (this.bar !== null) this.bar.stop();
     this.bar = null;
   }
+
+  /** Ctrl-C while drawing: restore line wrapping and the cursor, then die of the signal as usual. */
+  private readonly onSignal = (): void => {
+    this.stopBar();
+    process.kill(process.pid, 'SIGINT');
+  };
 }
