@@ -26,3 +26,5 @@ export { RandomFlip, type FlipMode } from './preprocessing/random_flip.js';
 export { RandomRotation } from './preprocessing/random_rotation.js';
 export { RandomZoom, type RandomZoomOptions } from './preprocessing/random_zoom.js';
 export { RandomTranslation } from './preprocessing/random_translation.js';
+export * from './rnn/index.js';
+export * from './attention/index.js';
