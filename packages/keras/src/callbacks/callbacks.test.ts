@@ -73,8 +73,11 @@ describe('callbacks', () => {
         if (batch === 0) this.model!.stopTraining = true;
       }
     })();
-    const h = await m.fit(x, y, { epochs: 5, batchSize: 2, verbose: 0, callbacks: [stopper] });
+    const seen: number[] = [];
+    const counter = new keras.callbacks.LambdaCallback({ onTrainBatchBegin: (batch: number) => void seen.push(batch) });
+    const h = await m.fit(x, y, { epochs: 5, batchSize: 2, verbose: 0, callbacks: [stopper, counter] });
     expect(h.epoch).toEqual([0]);
+    expect(seen).toEqual([0]); // Keras checks stop_training after each batch, not only at the epoch's end
   });
 
   it('EarlyStopping stops after `patience` epochs without improvement and can restore the best weights', async () => {

@@ -10,8 +10,11 @@ import type { CompileState } from './compile.js';
 import type { Batch, DataAdapter } from './data_adapters/data_adapter.js';
 import { predictStep, testStep, type StepContext } from './train_step.js';
 
-/** Run `fn` on each batch of the epoch (sync adapters: inside `scope()`, so nothing outlives the step). */
-export async function forEachBatch(adapter: DataAdapter, fn: (b: Batch, step: number) => void | Promise<void>, scoped: boolean): Promise<number> {
+/**
+ * Run `fn` on each batch of the epoch (sync adapters: inside `scope()`, so nothing outlives the step).
+ * `stop` is asked after each batch, as Keras checks `model.stop_training` after `on_train_batch_end`.
+ */
+export async function forEachBatch(adapter: DataAdapter, fn: (b: Batch, step: number) => void | Promise<void>, scoped: boolean, stop?: () => boolean): Promise<number> {
   let step = 0;
   for (;;) {
     let b: Batch | null;
@@ -39,6 +42,7 @@ export async function forEachBatch(adapter: DataAdapter, fn: (b: Batch, step: nu
       if (scoped) markStep();
     }
     step++;
+    if (stop?.()) break;
   }
   return step;
 }

@@ -108,11 +108,12 @@ export async function fit(model: Model, x: XData | undefined, y: YData | undefin
           return callbacks.onTrainBatchEnd(step, state.lazyLogs());
         };
         return b instanceof Promise ? b.then(after) : after();
-      }, false);
+      }, false, () => model.stopTraining);
       // An iterable of unknown length: after the first pass the progress bar knows its target.
       if (!stepsKnown && adapter.numBatches !== null) callbacks.setParams({ verbose, epochs, steps: adapter.numBatches });
       logs = state.results();
-      if (steps > 0 && !Number.isFinite(logs.loss!)) {
+      // A non-finite loss is an error, unless a callback (TerminateOnNaN) already stopped training on it.
+      if (steps > 0 && !Number.isFinite(logs.loss!) && !model.stopTraining) {
         throw new NonFiniteLossError(`The loss became ${logs.loss} during epoch ${epoch + 1} (its mean over ${steps} batches is not finite). Lower the learning rate, check the data for NaN/Inf values, or use \`fromLogits\` / a numerically stable loss.`);
       }
       if (valAdapter !== null && shouldValidate(epoch, options.validationFreq ?? 1)) {
