@@ -19,7 +19,7 @@
  * `{ ...super.getConfig(), ...ownOptions }`; `static fromConfig(config)` if the
  * constructor takes a positional argument; `registerSerializable('layer', Cls)`.
  */
-import { Tensor, noGrad, scope, tensor, zeros } from '@duet/core';
+import { Tensor, enterLibraryCall, exitLibraryCall, markUserReachable, noGrad, scope, tensor, zeros } from '@duet/core';
 import { KerasValueError, NotReadyError } from '../errors.js';
 import { KerasTensor, flattenSymbolic, isSymbolic, type SymbolicDType } from '../graph/keras_tensor.js';
 import { Node } from '../graph/node.js';
@@ -197,21 +197,34 @@ export class Layer {
     this._checkInputs(shapesOf(xs));
     this.maybeBuild(shapesOf(xs));
     const previousMask = options.mask !== undefined ? options.mask : maskOfFirst(xs);
-    return withCallContext(options.training, (ctx) => {
-      this._callLosses = [];
-      const callOptions: CallOptions = { ...options, training: ctx.training };
-      if (previousMask !== null) callOptions.mask = previousMask;
-      const out = this.call(xs, callOptions);
-      if (this.supportsMasking) this._setMasks(xs, out, previousMask ?? null);
-      // Keras 3 divides the activity penalty by the batch size (consistent strength across batch sizes).
-      if (this.activityRegularizer !== null) {
-        for (const t of flattenTensors(out)) {
-          const penalty = this.activityRegularizer.call(t);
-          this.addLoss(t.ndim > 0 ? penalty.div(t.shape[0]!) : penalty);
+    // A library call of core's memory manager, as nn's Module forward is: what the
+    // call makes and does not hand out is freed early (docs/design/memory.md).
+    // Handed out: the outputs, their masks, and the losses the call added.
+    enterLibraryCall(this, 'call');
+    let out: unknown;
+    try {
+      out = withCallContext(options.training, (ctx) => {
+        this._callLosses = [];
+        const callOptions: CallOptions = { ...options, training: ctx.training };
+        if (previousMask !== null) callOptions.mask = previousMask;
+        const result = this.call(xs, callOptions);
+        if (this.supportsMasking) this._setMasks(xs, result, previousMask ?? null);
+        // Keras 3 divides the activity penalty by the batch size (consistent strength across batch sizes).
+        if (this.activityRegularizer !== null) {
+          for (const t of flattenTensors(result)) {
+            const penalty = this.activityRegularizer.call(t);
+            this.addLoss(t.ndim > 0 ? penalty.div(t.shape[0]!) : penalty);
+          }
         }
-      }
-      return out;
-    });
+        return result;
+      });
+      markUserReachable(this._callLosses);
+      markUserReachable(flattenTensors(out).map(getKerasMask));
+    } catch (e) {
+      exitLibraryCall(undefined);
+      throw e;
+    }
+    return exitLibraryCall(out);
   }
 
   /**

@@ -67,7 +67,7 @@ export async function runTestLoop(model: Model, state: CompileState, adapter: Da
   return logs;
 }
 
-/** The predict loop: outputs gathered on the host batch by batch, returned as kept tensors. */
+/** The predict loop: outputs gathered on the host batch by batch, returned as ordinary tensors (valid while you hold them; docs/design/memory.md). */
 export async function runPredictLoop(model: Model, adapter: DataAdapter, callbacks: CallbackList): Promise<Tensor[]> {
   let r = callbacks.onPredictBegin();
   if (r) await r;
@@ -96,6 +96,6 @@ export async function runPredictLoop(model: Model, adapter: DataAdapter, callbac
       all.set(p, k);
       k += p.length;
     }
-    return tensor(all, { shape: c.shape, dtype: c.dtype }).keep();
+    return tensor(all, { shape: c.shape, dtype: c.dtype });
   });
 }

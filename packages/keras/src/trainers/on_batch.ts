@@ -58,9 +58,8 @@ export function testOnBatch(model: Model, x: XData, y: YData | undefined, option
   return results(model, options.returnDict);
 }
 
-/** The outputs for one batch (kept: yours to dispose). */
+/** The outputs for one batch (ordinary tensors: valid while you hold them, no dispose needed). */
 export function predictOnBatch(model: Model, x: XData): Tensor | Tensor[] {
   const outs = scope(() => noGrad(() => predictStep(model, toBatch(x, undefined, null, []).x)));
-  for (const o of outs) o.keep();
   return outs.length === 1 ? outs[0]! : outs;
 }

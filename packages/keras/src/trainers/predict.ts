@@ -1,8 +1,9 @@
 /**
  * `model.predict()`: outputs for all of `x`, batch by batch. Each batch is
  * computed inside `scope()` and copied to the host, so native memory stays
- * flat however large `x` is; the result is one kept Tensor per output
- * (yours: `dispose()` it when done).
+ * flat however large `x` is; the result is one Tensor per output, an
+ * ordinary one: valid while you hold it, released once you drop it
+ * (docs/design/memory.md), so a loop of `predict` calls stays flat.
  */
 import type { Tensor } from '@duet/core';
 import { CallbackList } from '../callbacks/callback_list.js';
