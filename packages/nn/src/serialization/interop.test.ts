@@ -4,7 +4,7 @@
  * restricted unpickler, sharded safetensors with an index, the float16/bfloat16
  * warning, and hostile files that must be refused without leaking tensors.
  */
-import { copyFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -151,6 +151,28 @@ describe('Hugging Face sharded safetensors', () => {
     }
   });
 
+  it('a shard that is a symlink out of the folder is refused', async () => {
+    const d = join(dir(), 'model');
+    cpSync(join(FIX, 'sharded'), d, { recursive: true });
+    const outside = join(dir(), 'elsewhere.safetensors');
+    copyFileSync(join(d, S2), outside);
+    rmSync(join(d, S2));
+    symlinkSync(outside, join(d, S2));
+    const e = await caught(() => load(d), d);
+    expect(e.code).toBe('ERR_SAFETENSORS_INDEX');
+    expect(e.message).toContain(`shard '${S2}' links outside the index's folder`);
+  });
+
+  it('pytorch_model.bin.index.json: sharded torch.save files', async () => {
+    const d = dir();
+    const shard = 'pytorch_model-00001-of-00001.bin';
+    copyFileSync(join(FIX, 'mlp.pt'), join(d, shard));
+    writeFileSync(join(d, 'pytorch_model.bin.index.json'), JSON.stringify({ weight_map: Object.fromEntries(golden.mlp.keys.map((k) => [k, shard])) }));
+    const sd = await load(d);
+    const ref = loadSync(join(FIX, 'mlp.safetensors'));
+    for (const k of golden.mlp.keys) expect(sd[k]!.toArray(), k).toEqual(ref[k]!.toArray());
+  });
+
   /** A copy of the sharded fixture whose index is `edit`ed. */
   const edited = (edit: (m: Record<string, string>) => Record<string, unknown> | string): string => {
     const d = join(dir(), 'model');
@@ -159,6 +181,7 @@ describe('Hugging Face sharded safetensors', () => {
     writeFileSync(join(d, 'model.safetensors.index.json'), typeof out === 'string' ? out : JSON.stringify({ metadata: {}, weight_map: out }));
     return join(d, 'model.safetensors.index.json');
   };
+
   const S1 = 'model-00001-of-00002.safetensors';
   const S2 = 'model-00002-of-00002.safetensors';
 
