@@ -25,7 +25,7 @@ import { DuetError, type Tensor } from '@duet/core';
 import { SafetensorsError } from './errors.js';
 import { countHalf, warnWidened } from './dtypes.js';
 import { FOLDER_FILES, planShards, takeShard } from './sharded.js';
-import { decodeTorch, isLegacyTorch, isZip, type TorchValue } from './torch.js';
+import { checkTorchSize, decodeTorch, isLegacyTorch, isZip, type TorchValue } from './torch.js';
 import { entryTensor, headerLength, layout, parseHeader, tensorBytes, type Metadata, type Parsed, type TensorDict } from './format.js';
 
 export { SafetensorsError, TorchFileError, type SafetensorsErrorCode, type TorchFileErrorCode } from './errors.js';
@@ -127,9 +127,11 @@ export function loadSync(path: string): LoadedStateDict {
  * integers beyond 2^53 bigints. Only what `torch.load(weights_only=True)` accepts is read.
  */
 export async function loadTorch(path: string): Promise<TorchValue> {
-  checkRegularFile(await stat(path).catch((e: unknown) => {
+  const st = await stat(path).catch((e: unknown) => {
     throw ioError('load', path, e);
-  }), path);
+  });
+  checkRegularFile(st, path);
+  checkTorchSize(st.size, path);
   const bytes = await readFile(path).catch((e: unknown) => {
     throw ioError('load', path, e);
   });
@@ -140,7 +142,9 @@ export async function loadTorch(path: string): Promise<TorchValue> {
 export function loadTorchSync(path: string): TorchValue {
   let bytes: Buffer;
   try {
-    checkRegularFile(statSync(path), path);
+    const st = statSync(path);
+    checkRegularFile(st, path);
+    checkTorchSize(st.size, path);
     bytes = readFileSync(path);
   } catch (e) {
     throw ioError('load', path, e);
@@ -192,7 +196,10 @@ async function loadAny(path: string, half: HalfCount | undefined): Promise<Loade
     };
     const size = (await fh.stat()).size;
     const prefix = await read(0, Math.min(8, size));
-    if (isZip(prefix) || isLegacyTorch(prefix)) return torchStateDict(await read(0, size), path, half);
+    if (isZip(prefix) || isLegacyTorch(prefix)) {
+      checkTorchSize(size, path);
+      return torchStateDict(await read(0, size), path, half);
+    }
     // Length, then header (both checked against the file's size), then the data the header describes.
     const n = headerLength(prefix, size, path);
     const parsed = parseHeader(await read(8, n), size - 8 - n, path);
@@ -254,7 +261,10 @@ function loadAnySync(path: string, half: HalfCount | undefined): LoadedStateDict
     };
     const size = fstatSync(fd).size;
     const prefix = read(0, Math.min(8, size));
-    if (isZip(prefix) || isLegacyTorch(prefix)) return torchStateDict(read(0, size), path, half);
+    if (isZip(prefix) || isLegacyTorch(prefix)) {
+      checkTorchSize(size, path);
+      return torchStateDict(read(0, size), path, half);
+    }
     const n = headerLength(prefix, size, path);
     const parsed = parseHeader(read(8, n), size - 8 - n, path);
     return build(parsed, read(8 + n, size - 8 - n), path, half);

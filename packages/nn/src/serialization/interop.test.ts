@@ -4,7 +4,7 @@
  * restricted unpickler, sharded safetensors with an index, the float16/bfloat16
  * warning, and hostile files that must be refused without leaking tensors.
  */
-import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -106,6 +106,17 @@ describe('torch.save files (.pt, pytorch_model.bin)', () => {
     expect(w).toBeInstanceOf(Tensor);
     expect(w.toArray()).toEqual([[1, 1], [1, 1]]);
     expect(Object.keys(loadTorchSync(join(FIX, 'mlp.pt')) as object)).toEqual(golden.mlp.keys);
+  });
+
+  it('a torch.save file over 2 GiB is refused before it is read (a 3 GB sparse file)', async () => {
+    const path = join(dir(), 'huge.pt');
+    writeFileSync(path, Buffer.from('PK\x03\x04', 'latin1'));
+    truncateSync(path, 3 * 2 ** 30);
+    for (const read of [load, loadSync, loadTorch, loadTorchSync]) {
+      const e = await caught(() => read(path), path);
+      expect(e.code).toBe('ERR_TORCH_ARCHIVE');
+      expect(e.message).toContain(`the file has ${3 * 2 ** 30} bytes; Duet reads torch.save files of at most 2147483647 bytes`);
+    }
   });
 
   it('loads leave no native tensors behind', () => {

@@ -69,6 +69,7 @@ describe('unpickle: refused', () => {
     ['no STOP', P([0x80, 2, 0x4e]), 'ERR_PICKLE', 'truncated'],
     ['values left at STOP', P([0x80, 2, 0x4e, 0x4e, 0x2e]), 'ERR_PICKLE', '1 values left on the stack'],
     ['POP past a MARK', P([0x80, 2, 0x4e, 0x28, 0x30, 0x2e]), 'ERR_PICKLE', 'pop from an empty stack'],
+    ['lists nested 100000 deep', P([0x80, 2], Array(100_000).fill(0x5d), Array(99_999).fill(0x61), [0x2e]), 'ERR_PICKLE', 'nested deeper than 1000'],
     ['a persistent id that is not a storage', P([0x80, 2], str('os'), [0x85, 0x51, 0x2e]), 'ERR_PICKLE', "a persistent id that is not ('storage'"],
   ])('%s', (_name, bytes, code, message) => {
     const e = err(bytes);

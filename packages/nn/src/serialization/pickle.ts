@@ -137,7 +137,7 @@ export function unpickle(bytes: Uint8Array, where: string): PyValue {
       case 0x2e: { // STOP
         const result = value(pop(), 'the result');
         if (stack.length !== 0) throw bad(`${stack.length} values left on the stack at STOP`);
-        const stray = findGlobal(result, new Set());
+        const stray = findGlobal(result, new Set(), 0, bad);
         if (stray !== undefined) throw unsafe(`global '${stray.name}' as a value`);
         return result;
       }
@@ -258,14 +258,21 @@ export function unpickle(bytes: Uint8Array, where: string): PyValue {
   }
 }
 
-/** A global left in the result (a tuple may carry one); containers may be shared or cyclic. */
-function findGlobal(x: unknown, seen: Set<object>): Global | undefined {
+/** Containers nested deeper than this are refused (the walks over the result recurse). */
+export const MAX_DEPTH = 1000;
+
+/**
+ * A global left in the result (a tuple may carry one); containers may be shared
+ * or cyclic. Also bounds the nesting, so later walks cannot overflow the stack.
+ */
+function findGlobal(x: unknown, seen: Set<object>, depth: number, bad: (m: string) => Error): Global | undefined {
   if (x instanceof Global) return x;
   if (typeof x !== 'object' || x === null || seen.has(x)) return undefined;
+  if (depth > MAX_DEPTH) throw bad(`containers nested deeper than ${MAX_DEPTH} levels`);
   seen.add(x);
   const items = Array.isArray(x) ? x : x instanceof Map ? [...x.keys(), ...x.values()] : [];
   for (const i of items) {
-    const g = findGlobal(i, seen);
+    const g = findGlobal(i, seen, depth + 1, bad);
     if (g !== undefined) return g;
   }
   return undefined;

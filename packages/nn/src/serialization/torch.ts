@@ -19,8 +19,17 @@ const STORAGE_DTYPE: Record<string, StDType> = {
 };
 /** Largest `data.pkl` read (100 MB, as the safetensors header limit; a state dict's pickle is ~100 bytes a tensor). */
 export const MAX_PICKLE_SIZE = 100_000_000;
+/** Largest torch.save file read (it is read whole, and Node reads at most 2 GiB at once). */
+export const MAX_TORCH_FILE = 2 ** 31 - 1;
 /** Largest tensor built (elements), as Duet's int32 indexing allows. */
 const MAX_ELEMENTS = 2 ** 31 - 1;
+
+/** Refuse, before reading it, a torch.save file too large to read whole. */
+export function checkTorchSize(size: number, where: string): void {
+  if (size > MAX_TORCH_FILE) {
+    throw fail('ERR_TORCH_ARCHIVE', `${where}: the file has ${size} bytes; Duet reads torch.save files of at most ${MAX_TORCH_FILE} bytes (read whole). Re-save it as safetensors: safetensors.torch.save_file(torch.load(path, weights_only=True), 'model.safetensors').`);
+  }
+}
 
 /** Is this the start of a zip (`PK\x03\x04`, or an empty zip's `PK\x05\x06`)? */
 export const isZip = (b: Uint8Array): boolean => b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && (b[2] === 3 || b[2] === 5);
