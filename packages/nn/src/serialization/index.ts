@@ -195,8 +195,8 @@ async function loadAny(path: string, half: HalfCount | undefined): Promise<Loade
       return buf.subarray(0, off);
     };
     const size = (await fh.stat()).size;
-    const prefix = await read(0, Math.min(8, size));
-    if (isZip(prefix) || isLegacyTorch(prefix)) {
+    const prefix = await read(0, Math.min(9, size));
+    if (isTorchFile(prefix)) {
       checkTorchSize(size, path);
       return torchStateDict(await read(0, size), path, half);
     }
@@ -260,8 +260,8 @@ function loadAnySync(path: string, half: HalfCount | undefined): LoadedStateDict
       return buf.subarray(0, off);
     };
     const size = fstatSync(fd).size;
-    const prefix = read(0, Math.min(8, size));
-    if (isZip(prefix) || isLegacyTorch(prefix)) {
+    const prefix = read(0, Math.min(9, size));
+    if (isTorchFile(prefix)) {
       checkTorchSize(size, path);
       return torchStateDict(read(0, size), path, half);
     }
@@ -286,6 +286,13 @@ function inFolder(path: string, st: Stats): string {
   if (!st.isDirectory()) return path;
   return FOLDER_FILES.map((f) => join(path, f)).find((f) => existsSync(f)) ?? path;
 }
+
+/**
+ * A torch.save file by its first bytes (a zip, or the legacy pickle). A safetensors
+ * header length could start with the same bytes, but its JSON then starts at byte 8
+ * with '{', where a zip has its compression method and the legacy format a magic number.
+ */
+const isTorchFile = (prefix: Uint8Array): boolean => (isZip(prefix) || isLegacyTorch(prefix)) && prefix[8] !== 0x7b;
 
 function torchStateDict(bytes: Uint8Array, path: string, half: HalfCount | undefined): LoadedStateDict {
   return decodeTorch(bytes, path, { stateDict: true, half }) as LoadedStateDict;

@@ -119,6 +119,17 @@ describe('torch.save files (.pt, pytorch_model.bin)', () => {
     }
   });
 
+  it("a safetensors file whose header length starts like a torch.save file is still safetensors", () => {
+    // Header length 0x008a0280 (bytes 80 02 8a 00: the legacy torch magic), then '{}' and space padding.
+    const path = join(dir(), 'odd.safetensors');
+    const n = 0x008a0280;
+    const bytes = Buffer.alloc(8 + n, 0x20);
+    bytes.writeBigUInt64LE(BigInt(n));
+    bytes.write('{}', 8);
+    writeFileSync(path, bytes);
+    expect(Object.keys(loadSync(path))).toEqual([]);
+  });
+
   it('loads leave no native tensors behind', () => {
     expectNoLeaks(() => void loadSync(join(FIX, 'dtypes.pt')));
     expectNoLeaks(() => void loadSync(join(FIX, 'sharded')));
