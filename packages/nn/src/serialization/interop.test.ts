@@ -8,6 +8,7 @@ import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, t
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { unzipSync, zipSync } from 'fflate';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Tensor, memory, tensor, type DType } from '@duet/core';
 import { expectClose, expectNoLeaks } from '../../../../test/helpers.js';
@@ -146,6 +147,21 @@ describe('hostile torch.save files are refused, nothing runs, nothing leaks', ()
         expect(e.message, file).toContain(message);
       });
     }
+  });
+
+  it('a zip naming one entry twice (a safe data.pkl and a hostile one) is refused', async () => {
+    const entries = unzipSync(readFileSync(join(FIX, 'mlp.pt')));
+    const hostile = unzipSync(readFileSync(join(FIX, 'hostile', 'os_system.pt')))['archive/data.pkl']!;
+    const bytes = Buffer.from(zipSync({ ...entries, 'mlp/data.pkx': hostile }, { level: 0 }));
+    let at = -1;
+    while ((at = bytes.indexOf('mlp/data.pkx', at + 1)) >= 0) bytes.write('mlp/data.pkl', at); // same length: headers stay valid
+    const path = join(dir(), 'twice.pt');
+    writeFileSync(path, bytes);
+    await expectCountKept(async () => {
+      const e = await caught(() => load(path), path);
+      expect(e.code).toBe('ERR_TORCH_ARCHIVE');
+      expect(e.message).toContain("zip entry 'mlp/data.pkl' appears twice");
+    });
   });
 
   it('unsafe globals are named with the weights_only rule', async () => {

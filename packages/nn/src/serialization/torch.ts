@@ -92,11 +92,14 @@ function listEntries(bytes: Uint8Array, where: string): Map<string, UnzipFileInf
   try {
     unzipSync(bytes, {
       filter: (f) => {
+        // Two entries of one name: readers disagree on which wins, so refuse the file.
+        if (infos.has(f.name)) throw fail('ERR_TORCH_ARCHIVE', `${where}: zip entry '${f.name}' appears twice; a torch.save file names each entry once.`);
         infos.set(f.name, f);
         return false; // list only
       },
     });
   } catch (e) {
+    if (e instanceof TorchFileError) throw e;
     throw fail('ERR_TORCH_ARCHIVE', `${where}: the zip archive is damaged (${(e as Error).message}).`, e);
   }
   for (const name of infos.keys()) {
