@@ -20,4 +20,4 @@
 export * as nn from './nn.js';
 export * as F from './functional/index.js';
 export * as optim from './optim/index.js';
-export { save, load, saveSync, loadSync, SafetensorsError } from './serialization/index.js';
+export { save, load, saveSync, loadSync, loadTorch, loadTorchSync, SafetensorsError, TorchFileError } from './serialization/index.js';

@@ -104,3 +104,22 @@ function halfToFloat(h: Uint16Array): Float32Array {
   }
   return out;
 }
+
+/** Files already warned about (one warning per file per process, however often it is loaded). */
+const warned = new Set<string>();
+
+/**
+ * Duet computes in float32: F16 and BF16 tensors are widened on load (exactly,
+ * but taking twice the memory). Say so once per file, with a code to filter on.
+ */
+export function warnWidened(where: string, count: number): void {
+  if (count === 0 || warned.has(where)) return;
+  warned.add(where);
+  process.emitWarning(
+    `${where}: ${count} float16/bfloat16 tensor${count === 1 ? ' was' : 's were'} converted to float32, Duet's floating-point dtype (values are exact; memory doubles).`,
+    { type: 'DuetWarning', code: 'DUET_HALF_TO_FLOAT32' },
+  );
+}
+
+/** How many of `dtypes` are F16 or BF16. */
+export const countHalf = (dtypes: Iterable<StDType>): number => [...dtypes].filter((d) => d === 'F16' || d === 'BF16').length;
