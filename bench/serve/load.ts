@@ -18,7 +18,7 @@
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,8 @@ interface Run {
   meanBatch: number;
   tensorsBefore: number;
   tensorsAfter: number;
+  /** The machine's 1-minute load average after the run (2 cores; others share them). */
+  load: number;
 }
 
 function sample(text: string, name: string): number {
@@ -123,6 +125,7 @@ async function runOnce(modelPath: string, mode: 'on' | 'off', body: string): Pro
       meanBatch: rows / batches,
       tensorsBefore: sample(before, 'duet_native_tensors'),
       tensorsAfter: sample(after, 'duet_native_tensors'),
+      load: loadavg()[0]!,
     };
   } finally {
     const code = await server.stop();
@@ -146,7 +149,7 @@ console.log(
   `serve load test: ${CONNECTIONS} connections, ${DURATION_S} s per run (+${WARMUP_S} s warm-up), one 784-pixel row per request, ` +
     `${ROUNDS} rounds alternating batching off/on (maxBatchSize ${MAX_BATCH_SIZE}, maxLatencyMs ${MAX_LATENCY_MS}); 127.0.0.1 only`,
 );
-console.log('mode  req/s    p50 ms  p99 ms  errors  non2xx  rows/forward  native tensors before -> after');
+console.log('mode  req/s    p50 ms  p99 ms  errors  non2xx  rows/forward  load avg  native tensors before -> after');
 const runs: Run[] = [];
 for (let round = 0; round < ROUNDS; round++) {
   const order: ('on' | 'off')[] = round % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
@@ -155,7 +158,7 @@ for (let round = 0; round < ROUNDS; round++) {
     runs.push(r);
     console.log(
       `${r.mode.padEnd(5)} ${r.rps.toFixed(0).padStart(6)}  ${r.p50.toFixed(1).padStart(6)}  ${r.p99.toFixed(1).padStart(6)}  ` +
-        `${String(r.errors).padStart(6)}  ${String(r.non2xx).padStart(6)}  ${r.meanBatch.toFixed(1).padStart(12)}  ${r.tensorsBefore} -> ${r.tensorsAfter}`,
+        `${String(r.errors).padStart(6)}  ${String(r.non2xx).padStart(6)}  ${r.meanBatch.toFixed(1).padStart(12)}  ${r.load.toFixed(1).padStart(8)}  ${r.tensorsBefore} -> ${r.tensorsAfter}`,
     );
   }
 }
