@@ -22,7 +22,7 @@ import { optionsFromEnv } from './serve/config.js';
 import { loadModel } from './serve/model.js';
 
 export { createServer, type PredictResponse } from './serve/app.js';
-export { BODY_LIMIT, MAX_ROWS, DEFAULT_OPTIONS, ServeConfigError, optionsFromEnv, resolveOptions, type BatchingOptions, type ServeOptions } from './serve/config.js';
+export { BODY_LIMIT, MAX_ROWS, DEFAULT_OPTIONS, ServeConfigError, optionsFromEnv, resolveOptions, type BatchingOptions, type ServeOptions, type ServeOptionsInput } from './serve/config.js';
 export { Batcher, BatcherError } from './serve/batcher.js';
 export { INPUT_SIZE, LOADERS, MnistMLP, ModelLoadError, loadModel, type ModelLoader, type ServedModel } from './serve/model.js';
 

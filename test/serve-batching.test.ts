@@ -89,6 +89,20 @@ describe('dynamic batching', () => {
   });
 });
 
+describe('a failing forward pass', () => {
+  it('answers every request of its batch with 500, and the server goes on', async () => {
+    const broken = { forward: (): never => { throw new Error('kernel failed'); } };
+    const app = createServer(broken, { batching: { maxBatchSize: 2, maxLatencyMs: 60_000 }, processMetrics: false, logLevel: 'silent' });
+    apps.push(app);
+    const answers = await Promise.all([predict(app, { pixels: [row(0)] }), predict(app, { pixels: [row(1)] })]);
+    for (const a of answers) {
+      expect(a.statusCode).toBe(500);
+      expect(a.json().message).toBe('Internal error while running the model.');
+    }
+    expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+  });
+});
+
 describe('options', () => {
   it('rejects out-of-range options, saying what it received', () => {
     expect(() => createServer(model, { batching: { maxBatchSize: -1 } })).toThrow(/maxBatchSize must be an integer from 1 to 65536\. Received: maxBatchSize=-1/);

@@ -33,6 +33,7 @@ describe('bad requests', () => {
     const res = await predict(app, body);
     expect(res.statusCode).toBe(status);
     expect(res.json().message).toMatch(why);
+    expect(res.json().error).toBe(status === 400 ? 'Bad Request' : 'Payload Too Large');
   });
 
   it('a wrong content-type gets 415 naming application/json', async () => {

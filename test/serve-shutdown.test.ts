@@ -54,7 +54,8 @@ describe('examples/serve.ts graceful shutdown (child process)', () => {
     let onEvent = (): void => {};
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       try {
-        events.push(JSON.parse(line) as { event: string });
+        const e = JSON.parse(line) as { event?: string; address?: string };
+        if (typeof e.event === 'string') events.push(e as { event: string });
         onEvent();
       } catch {
         // not one of the program's JSON lines

@@ -7,10 +7,11 @@
  * off each request runs its own. Bad input never reaches the model: the JSON
  * schema rejects it with a 400 that names the pixel and the rule it broke.
  */
+import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { tensor, scope, noGrad, memory, backendInfo } from '@duet/core';
 import { Batcher, BatcherError } from './batcher.js';
-import { BODY_LIMIT, FLOAT32_MAX, MAX_ROWS, resolveOptions, type BatchingOptions, type ServeOptions } from './config.js';
+import { BODY_LIMIT, FLOAT32_MAX, MAX_ROWS, resolveOptions, type ServeOptions, type ServeOptionsInput } from './config.js';
 import { createMetrics } from './metrics.js';
 import { INPUT_SIZE, type ServedModel } from './model.js';
 
@@ -84,7 +85,7 @@ function describeError(err: FastifyError): { status: number; message: string } {
  */
 export function createServer(
   model: ServedModel,
-  options: { batching?: Partial<BatchingOptions>; retryAfterSeconds?: number; processMetrics?: boolean } = {},
+  options: ServeOptionsInput = {},
 ): FastifyInstance {
   const opts: ServeOptions = resolveOptions(options);
   (model as { eval?: () => unknown }).eval?.();
@@ -116,6 +117,7 @@ export function createServer(
   };
 
   const app = Fastify({
+    logger: { level: opts.logLevel },
     bodyLimit: BODY_LIMIT,
     // No type coercion: "Infinity", true and null are not pixels (Fastify's default would make them numbers).
     ajv: { customOptions: { coerceTypes: false } },
@@ -128,7 +130,7 @@ export function createServer(
     const { status, message } = describeError(err);
     if (status === 503) reply.header('retry-after', String(opts.retryAfterSeconds));
     if (status === 500) req.log.error(err);
-    void reply.code(status).send({ statusCode: status, error: status === 503 ? 'Service Unavailable' : err.name, code: err.code, message });
+    void reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', code: err.code, message });
   });
 
   app.addHook('onResponse', async (req, reply) => {

@@ -32,12 +32,15 @@ export interface ServeOptions {
   retryAfterSeconds: number;
   /** Collect prom-client's default process metrics (CPU, heap, event-loop lag) too (default true). */
   processMetrics: boolean;
+  /** Fastify's log level, JSON lines on stdout (default 'warn': a failed forward pass is logged with its stack). */
+  logLevel: 'silent' | 'error' | 'warn' | 'info';
 }
 
 export const DEFAULT_OPTIONS: ServeOptions = {
   batching: { enabled: true, maxBatchSize: 64, maxLatencyMs: 2, maxQueueRows: 1024 },
   retryAfterSeconds: 1,
   processMetrics: true,
+  logLevel: 'warn',
 };
 
 /** An option is out of range or an environment variable does not parse. */
@@ -53,13 +56,16 @@ function checkInt(name: string, value: number, min: number, max: number): void {
   }
 }
 
+export type ServeOptionsInput = Partial<Omit<ServeOptions, 'batching'>> & { batching?: Partial<BatchingOptions> };
+
 /** Fills in defaults and checks ranges ("Received: maxBatchSize=-1"). */
-export function resolveOptions(options: { batching?: Partial<BatchingOptions>; retryAfterSeconds?: number; processMetrics?: boolean } = {}): ServeOptions {
+export function resolveOptions(options: ServeOptionsInput = {}): ServeOptions {
   const batching = { ...DEFAULT_OPTIONS.batching, ...options.batching };
   const out: ServeOptions = {
     batching,
     retryAfterSeconds: options.retryAfterSeconds ?? DEFAULT_OPTIONS.retryAfterSeconds,
     processMetrics: options.processMetrics ?? DEFAULT_OPTIONS.processMetrics,
+    logLevel: options.logLevel ?? DEFAULT_OPTIONS.logLevel,
   };
   checkInt('maxBatchSize', batching.maxBatchSize, 1, 65536);
   checkInt('maxLatencyMs', batching.maxLatencyMs, 0, 60_000);
