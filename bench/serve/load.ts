@@ -42,6 +42,8 @@ interface Run {
   errors: number;
   non2xx: number;
   meanBatch: number;
+  /** Mean time of one forward pass, ms (duet_forward_duration_seconds). */
+  forwardMs: number;
   tensorsBefore: number;
   tensorsAfter: number;
   /** The machine's 1-minute load average after the run (2 cores; others share them). */
@@ -123,6 +125,7 @@ async function runOnce(modelPath: string, mode: 'on' | 'off', body: string): Pro
       errors: r.errors + r.timeouts,
       non2xx: r.non2xx,
       meanBatch: rows / batches,
+      forwardMs: ((sample(after, 'duet_forward_duration_seconds_sum') - sample(before, 'duet_forward_duration_seconds_sum')) / batches) * 1000,
       tensorsBefore: sample(before, 'duet_native_tensors'),
       tensorsAfter: sample(after, 'duet_native_tensors'),
       load: loadavg()[0]!,
@@ -149,7 +152,7 @@ console.log(
   `serve load test: ${CONNECTIONS} connections, ${DURATION_S} s per run (+${WARMUP_S} s warm-up), one 784-pixel row per request, ` +
     `${ROUNDS} rounds alternating batching off/on (maxBatchSize ${MAX_BATCH_SIZE}, maxLatencyMs ${MAX_LATENCY_MS}); 127.0.0.1 only`,
 );
-console.log('mode  req/s    p50 ms  p99 ms  errors  non2xx  rows/forward  load avg  native tensors before -> after');
+console.log('mode  req/s    p50 ms  p99 ms  errors  non2xx  rows/forward  ms/forward  load avg  native tensors before -> after');
 const runs: Run[] = [];
 for (let round = 0; round < ROUNDS; round++) {
   const order: ('on' | 'off')[] = round % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
@@ -158,15 +161,16 @@ for (let round = 0; round < ROUNDS; round++) {
     runs.push(r);
     console.log(
       `${r.mode.padEnd(5)} ${r.rps.toFixed(0).padStart(6)}  ${r.p50.toFixed(1).padStart(6)}  ${r.p99.toFixed(1).padStart(6)}  ` +
-        `${String(r.errors).padStart(6)}  ${String(r.non2xx).padStart(6)}  ${r.meanBatch.toFixed(1).padStart(12)}  ${r.load.toFixed(1).padStart(8)}  ${r.tensorsBefore} -> ${r.tensorsAfter}`,
+        `${String(r.errors).padStart(6)}  ${String(r.non2xx).padStart(6)}  ${r.meanBatch.toFixed(1).padStart(12)}  ${r.forwardMs.toFixed(3).padStart(10)}  ${r.load.toFixed(1).padStart(8)}  ${r.tensorsBefore} -> ${r.tensorsAfter}`,
     );
   }
 }
 const on = runs.filter((r) => r.mode === 'on');
 const off = runs.filter((r) => r.mode === 'off');
-const m = (rs: Run[], k: 'rps' | 'p50' | 'p99' | 'meanBatch') => median(rs.map((r) => r[k]));
+const m = (rs: Run[], k: 'rps' | 'p50' | 'p99' | 'meanBatch' | 'forwardMs') => median(rs.map((r) => r[k]));
 console.log(`\nmedians: batching off ${m(off, 'rps').toFixed(0)} req/s, p50 ${m(off, 'p50').toFixed(1)} ms, p99 ${m(off, 'p99').toFixed(1)} ms`);
 console.log(`         batching on  ${m(on, 'rps').toFixed(0)} req/s, p50 ${m(on, 'p50').toFixed(1)} ms, p99 ${m(on, 'p99').toFixed(1)} ms, ${m(on, 'meanBatch').toFixed(1)} rows per forward`);
+console.log(`forward pass: ${m(off, 'forwardMs').toFixed(3)} ms for 1 row (off), ${m(on, 'forwardMs').toFixed(3)} ms per batch (on)`);
 console.log(`throughput on / off: ${(m(on, 'rps') / m(off, 'rps')).toFixed(2)}x (goal >= 3x, with p99 < 50 ms)`);
 const flat = runs.every((r) => r.tensorsAfter === r.tensorsBefore);
 console.log(`native tensors ${flat ? 'flat in every run' : 'CHANGED in some run'} (${runs.map((r) => `${r.tensorsBefore}->${r.tensorsAfter}`).join(', ')})`);
