@@ -27,6 +27,7 @@ const BENCHES: Record<string, [string, string[], Record<string, string>]> = {
   keras_lstm: ['keras/lstm.ts', [], {}],
   mnist_loader: ['data/mnist_loader.ts', ['--compare'], {}],
   image_folder_loader: ['data/image_folder_loader.ts', [], {}],
+  serve: ['serve/load.ts', [], {}],
 };
 
 const args = process.argv.slice(2);
