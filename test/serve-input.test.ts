@@ -3,7 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { manualSeed, memory, randn, tensor } from '@duet/core';
+import { manualSeed, memory, rand, randn, tensor, type Tensor } from '@duet/core';
+import * as keras from '@duet/keras';
 import { save } from '@duet/nn';
 import { BODY_LIMIT, createServer, loadModel, MnistMLP, ModelLoadError, type PredictResponse } from '../examples/serve.js';
 import { metric, metrics, predict, row } from './serve-helpers.js';
@@ -116,11 +117,27 @@ describe('loading a model by file extension', () => {
     expect((err as Error).message).toMatch(/expected the state dict that `pnpm mnist` saves: fc1.weight \[128, 784\]/);
   });
 
-  it('.keras: "not supported in this build" (the Keras front end lands in another branch)', async () => {
+  it('.keras: the seed Keras model loads and serves probabilities equal to its predict()', async () => {
     const path = join(dir, 'model.keras');
-    writeFileSync(path, 'PK');
-    await expect(loadModel(path)).rejects.toThrow(/\.keras files are not supported in this build/);
-    await expect(loadModel(path)).rejects.toMatchObject({ code: 'UNSUPPORTED_FORMAT' });
+    const km = new keras.Sequential([keras.Input({ shape: [784] }), new keras.layers.Dense(16, { activation: 'relu' }), new keras.layers.Dense(10, { activation: 'softmax' })]);
+    await km.save(path);
+    const served = await loadModel(path);
+    expect(served.outputsProbabilities).toBe(true);
+    const x = rand([3, 784]);
+    const expected = (await km.predict(x, { verbose: 0 })) as Tensor;
+    const got = served.forward(x);
+    expect(got.shape).toEqual([3, 10]);
+    const [a, b] = [got.toArray() as number[][], expected.toArray() as number[][]];
+    a.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(v - b[i]![j]!)).toBeLessThan(1e-6)));
+  });
+
+  it('.keras: a file that is not a Keras model, or a model of another input size, is LOAD_FAILED', async () => {
+    const bad = join(dir, 'bad.keras');
+    writeFileSync(bad, 'PK');
+    await expect(loadModel(bad)).rejects.toMatchObject({ code: 'LOAD_FAILED' });
+    const other = join(dir, 'other.keras');
+    await new keras.Sequential([keras.Input({ shape: [5] }), new keras.layers.Dense(2)]).save(other);
+    await expect(loadModel(other)).rejects.toThrow(/expected a Keras model with one input of shape \[batch, 784\], received 1 input\(s\) of shape \[batch, 5\]/);
   });
 
   it('an unknown extension names the ones it takes', async () => {

@@ -92,7 +92,10 @@ export function createServer(
 
   // One forward pass: everything made inside scope() is released when it returns; only the Float32Array leaves.
   const runBatch = (input: Float32Array, rows: number): Float32Array =>
-    scope(() => noGrad(() => model.forward(tensor(input, { shape: [rows, INPUT_SIZE] })).softmax(1).dataSync() as Float32Array));
+    scope(() => noGrad(() => {
+      const out = model.forward(tensor(input, { shape: [rows, INPUT_SIZE] }));
+      return (model.outputsProbabilities === true ? out : out.softmax(1)).dataSync() as Float32Array;
+    }));
 
   let batcher: Batcher | undefined;
   const metrics = createMetrics(

@@ -1,20 +1,26 @@
 /**
  * The served model and how it is loaded: one loader per file extension, so a
  * new format is one more entry in LOADERS. `.safetensors` holds the state dict
- * of the MLP that `pnpm mnist` trains (examples/nn-mnist.ts); `.keras` is
- * reserved for the Keras front end (@duet/keras), which lands in another
- * branch: until then it fails with a clear "not supported in this build".
+ * of the MLP that `pnpm mnist` trains (examples/nn-mnist.ts); `.keras` is a
+ * Keras 3 model file (the seed's Keras program saved with `model.save()`, or
+ * one written by Python Keras), loaded with `keras.models.loadModel`.
  */
 import { extname } from 'node:path';
 import { DuetError, type Tensor } from '@duet/core';
 import { nn, load } from '@duet/nn';
+import * as keras from '@duet/keras';
 
 /** Pixels per image (28 x 28 MNIST). */
 export const INPUT_SIZE = 784;
 
-/** What the server needs from a model: one forward pass from [rows, 784] pixels to [rows, classes] logits. */
+/**
+ * What the server needs from a model: one forward pass from [rows, 784]
+ * pixels to [rows, classes] logits, or to probabilities when
+ * `outputsProbabilities` (a Keras model ending in softmax).
+ */
 export interface ServedModel {
   forward(x: Tensor): Tensor;
+  readonly outputsProbabilities?: boolean;
 }
 
 /** The MLP of the PyTorch tutorial, as examples/nn-mnist.ts trains and saves it. */
@@ -27,7 +33,7 @@ export class MnistMLP extends nn.Module {
   }
 }
 
-export type ModelLoadErrorCode = 'UNSUPPORTED_FORMAT' | 'UNKNOWN_EXTENSION' | 'LOAD_FAILED';
+export type ModelLoadErrorCode = 'UNKNOWN_EXTENSION' | 'LOAD_FAILED';
 
 /** A model file could not be turned into a model; `code` says why, `cause` holds the underlying error. */
 export class ModelLoadError extends DuetError {
@@ -56,11 +62,23 @@ async function loadSafetensorsMLP(path: string): Promise<ServedModel> {
 }
 
 async function loadKeras(path: string): Promise<ServedModel> {
-  throw new ModelLoadError(
-    'UNSUPPORTED_FORMAT',
-    `${path}: .keras files are not supported in this build: the Keras front end (@duet/keras) that reads them lands in another branch. ` +
-      'Save the model\'s state dict as .safetensors (nn save()) and serve that.',
-  );
+  let model: keras.Model;
+  try {
+    model = await keras.models.loadModel(path);
+  } catch (e) {
+    throw new ModelLoadError('LOAD_FAILED', `Could not load ${path} as a Keras model: ${(e as Error).message}`, { cause: e });
+  }
+  const inShape = model.inputs[0]?.shape;
+  if (model.inputs.length !== 1 || inShape === undefined || inShape[inShape.length - 1] !== INPUT_SIZE) {
+    throw new ModelLoadError(
+      'LOAD_FAILED',
+      `Could not serve ${path}: expected a Keras model with one input of shape [batch, ${INPUT_SIZE}], received ${model.inputs.length} input(s)` +
+        (inShape === undefined ? '.' : ` of shape [${inShape.map((d) => d ?? 'batch').join(', ')}].`),
+    );
+  }
+  const last = model.layers[model.layers.length - 1];
+  const outputsProbabilities = (last?.getConfig() as { activation?: unknown } | undefined)?.activation === 'softmax';
+  return { forward: (x: Tensor) => model.apply(x, { training: false }) as Tensor, outputsProbabilities };
 }
 
 /** Extension (lower case, with the dot) -> loader. Add a format by adding an entry. */
