@@ -8,6 +8,8 @@
  *
  * A block that is intentionally partial is fenced ```ts skip-check and
  * says why in the text around it; this test counts them and keeps them rare.
+ * Blocks fenced ```ts group=NAME in one file are joined, in order, into one
+ * module (a program shown step by step, as in docs/side-by-side.md).
  * docs/keras-rnn.md's blocks are also run, by test/docs-keras-rnn.test.ts.
  */
 import { execFileSync } from 'node:child_process';
@@ -22,6 +24,7 @@ export interface DocBlock {
   line: number; // 1-based line of the opening fence
   code: string;
   skip: boolean;
+  group: string | undefined;
 }
 
 /** The ```ts blocks of one markdown text; an indented fence's indent is removed from its lines. */
@@ -38,7 +41,9 @@ export function tsBlocks(markdown: string, file = ''): DocBlock[] {
       body.push(lines[j]!.startsWith(indent) ? lines[j]!.slice(indent.length) : lines[j]!);
     }
     if (j === lines.length) throw new Error(`${file}:${i + 1}: unclosed \`\`\`ts block`);
-    blocks.push({ file, line: i + 1, code: `${body.join('\n')}\n`, skip: (open[2] ?? '').split(/\s+/).includes('skip-check') });
+    const info = (open[2] ?? '').split(/\s+/);
+    const group = info.find((w) => w.startsWith('group='))?.slice('group='.length);
+    blocks.push({ file, line: i + 1, code: `${body.join('\n')}\n`, skip: info.includes('skip-check'), group });
     i = j;
   }
   return blocks;
@@ -53,10 +58,11 @@ const blocks = docFiles().flatMap((f) => tsBlocks(readFileSync(join(root, f), 'u
 
 describe('docs/**/*.md code blocks', () => {
   it('parses fences, indented ones and skip-check', () => {
-    const md = 'a\n```ts\nconst a = 1;\n```\n- item\n\n  ```ts skip-check\n  const b = 2;\n  ```\n```python\nx = 1\n```\n';
+    const md = 'a\n```ts\nconst a = 1;\n```\n- item\n\n  ```ts skip-check\n  const b = 2;\n  ```\n```python\nx = 1\n```\n```ts group=p\nlet c;\n```\n';
     expect(tsBlocks(md, 'x.md')).toEqual([
-      { file: 'x.md', line: 2, code: 'const a = 1;\n', skip: false },
-      { file: 'x.md', line: 7, code: 'const b = 2;\n', skip: true },
+      { file: 'x.md', line: 2, code: 'const a = 1;\n', skip: false, group: undefined },
+      { file: 'x.md', line: 7, code: 'const b = 2;\n', skip: true, group: undefined },
+      { file: 'x.md', line: 13, code: 'let c;\n', skip: false, group: 'p' },
     ]);
   });
 
@@ -72,12 +78,14 @@ describe('docs/**/*.md code blocks', () => {
     const dir = join(root, 'node_modules/.cache/duet-docs');
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    const names = new Map<string, DocBlock>();
+    // module file name -> its blocks, in order (one block, or a group's)
+    const modules = new Map<string, DocBlock[]>();
     for (const b of blocks.filter((b) => !b.skip)) {
-      const name = `${b.file.replace(/\.md$/, '').replace(/\//g, '_')}_L${b.line}.ts`;
-      names.set(name, b);
-      writeFileSync(join(dir, name), `${b.code}export {};\n`);
+      const stem = b.file.replace(/\.md$/, '').replace(/\//g, '_');
+      const name = b.group === undefined ? `${stem}_L${b.line}.ts` : `${stem}_group_${b.group}.ts`;
+      modules.set(name, [...(modules.get(name) ?? []), b]);
     }
+    for (const [name, parts] of modules) writeFileSync(join(dir, name), `${parts.map((b) => b.code).join('')}export {};\n`);
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
     const src = (p: string) => [join(root, 'packages', p, 'src/index.ts')];
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
@@ -87,7 +95,7 @@ describe('docs/**/*.md code blocks', () => {
         typeRoots: [join(root, 'node_modules/@types')],
         paths: { '@duet/core': src('core'), '@duet/data': src('data'), '@duet/nn': src('nn'), '@duet/keras': src('keras') },
       },
-      files: [...names.keys()],
+      files: [...modules.keys()],
     }));
     let output = '';
     try {
@@ -98,9 +106,51 @@ describe('docs/**/*.md code blocks', () => {
     // Point each error at the markdown line it comes from.
     const errors = output.split('\n').filter((l) => l.trim() !== '').map((l) => {
       const m = /(?:^|\/)([\w.-]+\.ts)\((\d+),(\d+)\): (.*)$/.exec(l);
-      const b = m && names.get(m[1]!);
-      return b ? `${b.file}:${b.line + Number(m[2])}: ${m[4]}` : l;
+      let line = m ? Number(m[2]) : 0;
+      for (const b of (m && modules.get(m[1]!)) ?? []) {
+        const n = b.code.split('\n').length - 1;
+        if (line <= n) return `${b.file}:${b.line + line}: ${m![4]}`;
+        line -= n;
+      }
+      return l;
     });
     expect(errors).toEqual([]);
   }, 120_000);
+});
+
+/**
+ * docs/troubleshooting.md quotes the installer's and the engine loader's
+ * messages in ```text blocks, one per line, `<...>` for run-time values.
+ * The fixed text between the placeholders must occur in the sources that
+ * print them (string literals joined, escapes removed, the scripts' string
+ * constants such as WHEEL_SPEC filled in).
+ */
+describe('docs/troubleshooting.md', () => {
+  const sources = [
+    ...readdirSync(join(root, 'packages/core/scripts')).filter((f) => /^provision.*\.mjs$/.test(f)).map((f) => `packages/core/scripts/${f}`),
+    'packages/core/src/engine.ts', 'packages/core/src/device.ts', 'packages/core/src/ops/variables.ts',
+  ];
+  let text = sources.map((f) => readFileSync(join(root, f), 'utf8')).join('\n')
+    .replace(/(['"`])\s*\+\s*(['"`])/g, '') // 'a ' + "b" -> 'a b'
+    .replace(/\\([`'"])/g, '$1');
+  const constants = new Map<string, string>();
+  for (const m of text.matchAll(/const ([A-Z_]+) = (?:'([^'\n]*)'|`([^`\n]*)`);/g)) constants.set(m[1]!, m[2] ?? m[3]!);
+  const fill = (s: string) => s.replace(/\$\{([A-Z_]+)\}/g, (all, name: string) => constants.get(name) ?? all);
+  for (const [k, v] of constants) constants.set(k, fill(fill(v)));
+  text = fill(text);
+
+  const doc = readFileSync(join(root, 'docs/troubleshooting.md'), 'utf8');
+  const quoted = [...doc.matchAll(/^```text\n([\s\S]*?)^```/gm)].flatMap((m) => m[1]!.split('\n')).filter((l) => l.trim() !== '');
+
+  it('quotes the messages as the code prints them', () => {
+    expect(quoted.length).toBeGreaterThan(60);
+    const missing: string[] = [];
+    for (const line of quoted) {
+      const pieces = line.replace(/^\[duet\] /, '').split(/<[^<>]*>/)
+        .map((p) => p.replace(/^[\s.,:;()]+|[\s.,:;()]+$/g, ''))
+        .filter((p) => p.length >= 4);
+      for (const p of pieces) if (!text.includes(p)) missing.push(`${p}    (in: ${line})`);
+    }
+    expect(missing).toEqual([]);
+  });
 });
