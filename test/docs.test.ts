@@ -13,8 +13,8 @@
  * docs/keras-rnn.md's blocks are also run, by test/docs-keras-rnn.test.ts.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -68,7 +68,7 @@ describe('docs/**/*.md code blocks', () => {
 
   it('skips few blocks', () => {
     const skipped = blocks.filter((b) => b.skip);
-    expect(blocks.length).toBeGreaterThan(40);
+    expect(blocks.length).toBeGreaterThanOrEqual(60);
     // test/docs-keras.test.ts checked docs/keras.md's blocks before this test covered every doc.
     expect(blocks.filter((b) => b.file === 'docs/keras.md').length).toBeGreaterThan(10);
     expect(skipped.length, skipped.map((b) => `${b.file}:${b.line}`).join(', ')).toBeLessThanOrEqual(3);
@@ -116,6 +116,27 @@ describe('docs/**/*.md code blocks', () => {
     });
     expect(errors).toEqual([]);
   }, 120_000);
+});
+
+describe('docs links', () => {
+  it('point at files that exist, and at headings that exist', () => {
+    const slug = (h: string) => h.trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-');
+    const broken: string[] = [];
+    for (const file of [...docFiles(), 'README.md']) {
+      const md = readFileSync(join(root, file), 'utf8').replace(/^( *)```[\s\S]*?^\1```/gm, '');
+      for (const [, target] of md.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/.test(target!)) continue; // http(s), mailto
+        const [path, anchor] = target!.split('#') as [string, string | undefined];
+        const abs = path === '' ? join(root, file) : join(root, dirname(file), path);
+        if (!existsSync(abs)) broken.push(`${file}: ${target}`);
+        else if (anchor !== undefined && abs.endsWith('.md')) {
+          const headings = [...readFileSync(abs, 'utf8').matchAll(/^#+ (.*)$/gm)].map((m) => slug(m[1]!));
+          if (!headings.includes(anchor)) broken.push(`${file}: ${target} (no such heading)`);
+        }
+      }
+    }
+    expect(broken).toEqual([]);
+  });
 });
 
 /**
