@@ -65,8 +65,11 @@ async function main(): Promise<void> {
   const { reportSvg } = await import('./chart.js');
 
   const stop: StopFlag = { requested: false };
+  let writing = false;
   process.on('SIGINT', () => {
-    if (stop.requested) process.exit(EXIT_SIGINT); // a second Ctrl-C does not wait
+    // A second Ctrl-C does not wait, unless the files are being written (each save ends with a rename).
+    if (stop.requested && !writing) process.exit(EXIT_SIGINT);
+    if (writing) return;
     stop.requested = true;
     console.error('\nStopping: abandoning the current epoch (Ctrl-C again to quit at once)...');
   });
@@ -89,6 +92,7 @@ async function main(): Promise<void> {
     return;
   }
 
+  writing = true;
   const out = resolve(opts.out);
   mkdirSync(out, { recursive: true });
   const files = { keras: join(out, 'mnist-keras.keras'), nn: join(out, 'mnist-nn.safetensors'), svg: join(out, 'mnist-report.svg') };

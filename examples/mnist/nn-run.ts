@@ -10,7 +10,7 @@ import { DataLoader, Subset, datasets, transforms } from '@duet/data';
 import { TEST_QUICK, TRAIN_QUICK, type MnistOptions } from './options.js';
 import { PeakMemory, yieldToSignals, type RunResult, type StopFlag } from './run.js';
 
-class MyModel extends nn.Module {
+export class MyModel extends nn.Module {
   fc1 = new nn.Linear(784, 128);
   fc2 = new nn.Linear(128, 10);
   forward(x: Tensor): Tensor {
