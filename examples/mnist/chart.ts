@@ -20,10 +20,10 @@ export function reportSvg(runs: readonly RunResult[], title: string): string {
     animation: false,
     backgroundColor: '#fff',
     title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
-    legend: { top: 28 },
+    legend: { top: 30, itemGap: 36 },
     grid: [
-      { left: 60, right: '54%', top: 80, bottom: 50 },
-      { left: '54%', right: 30, top: 80, bottom: 50 },
+      { left: 60, right: '54%', top: 90, bottom: 50 },
+      { left: '54%', right: 30, top: 90, bottom: 50 },
     ],
     xAxis: [axis(0, 'epoch'), axis(1, 'epoch')],
     yAxis: [
