@@ -24,6 +24,7 @@ const BENCHES: Record<string, [string, string[], Record<string, string>]> = {
   nn_mnist: ['nn/mnist.ts', [], {}],
   nn_lstm_lm: ['nn/lstm_lm.ts', [], {}],
   keras_mnist: ['keras/mnist.ts', [], {}],
+  keras_cnn: ['keras/cnn.ts', [], {}],
   keras_lstm: ['keras/lstm.ts', [], {}],
   mnist_loader: ['data/mnist_loader.ts', ['--compare'], {}],
   image_folder_loader: ['data/image_folder_loader.ts', [], {}],

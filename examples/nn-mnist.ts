@@ -2,7 +2,8 @@
  * The seed's PyTorch-style program, as written in SEED_PROGRAMS.md, plus a
  * test-set evaluation and a check that the saved file reads back.
  *
- *   pnpm mnist                 (5 epochs; EPOCHS=1 for a quick run)
+ *   pnpm tsx examples/nn-mnist.ts   (5 epochs; EPOCHS=1 for a quick run)
+ *   (`pnpm mnist` runs it side by side with the Keras program: examples/mnist/)
  */
 import { nn, optim, save, load } from '@duet/nn';
 import { Tensor, noGrad, backendInfo } from '@duet/core';
