@@ -15,7 +15,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 describe('docs/interop.md', () => {
   it('runs its snippets: safetensors, sharded, torch.save, loadTorch', () => {
     const md = readFileSync(join(root, 'docs', 'interop.md'), 'utf8');
-    const blocks = [...md.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    const blocks = [...md.matchAll(/```ts[^\n]*\n([\s\S]*?)```/g)].map((m) => m[1]!);
     expect(blocks.length).toBeGreaterThanOrEqual(4);
     const program = blocks
       .join('\n')
