@@ -66,7 +66,7 @@ function gradcheck(f: Fn, inputs: Input[]): void {
     const xs = inputs.map((x) => make(x, x.values instanceof Float32Array));
     const out = f(...xs);
     out.backward(tensor(Float32Array.from(upstream), { shape }));
-    const gs = xs.map((x) => (x.requiresGrad ? Float64Array.from(x.grad?.dataSync() ?? new Float32Array(x.size)) : null));
+    const gs = xs.map((x) => (x.requiresGrad ? Float64Array.from(x.grad?.dataSync() ?? new Float32Array(x.numel())) : null));
     for (const x of xs) {
       x.grad?.dispose();
       x.dispose();

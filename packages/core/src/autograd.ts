@@ -140,7 +140,7 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
   if (!root.requiresGrad) {
     throw new AutogradError('backward(): the tensor does not require grad and has no grad_fn. Create inputs with { requiresGrad: true } and do not call backward() inside noGrad().');
   }
-  if (gradient === undefined && root.size !== 1) {
+  if (gradient === undefined && root.numel() !== 1) {
     throw new AutogradError(`backward(): grad can be implicitly created only for scalar outputs. Expected a tensor with 1 element, received shape [${root.shape.join(', ')}]; pass backward(gradient) with that shape.`);
   }
   if (gradient !== undefined && !sameShape(gradient.shape, root.shape)) {

@@ -128,7 +128,7 @@ export class TensorDataset extends Dataset<Tensor[]> {
     }
     return this.tensors.map((t, k) => {
       const src = host[k]!;
-      const row = t.size / t.shape[0]!;
+      const row = t.numel() / t.shape[0]!;
       const out = new (src.constructor as new (n: number) => HostArray)(idx.length * row);
       for (let j = 0; j < idx.length; j++) out.set(src.subarray(idx[j]! * row, (idx[j]! + 1) * row), j * row);
       return tensor(out, { shape: [idx.length, ...t.shape.slice(1)], dtype: t.dtype });
@@ -139,7 +139,7 @@ export class TensorDataset extends Dataset<Tensor[]> {
     if (this.host === null) return null;
     if (this.host !== undefined && this.tensors.every((t, k) => t._version === this.host!.versions[k])) return this.host.data;
     let bytes = 0;
-    for (const t of this.tensors) bytes += t.size * 4;
+    for (const t of this.tensors) bytes += t.numel() * 4;
     if (bytes > HOST_GATHER_BYTES) {
       this.host = null;
       return null;

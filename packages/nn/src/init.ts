@@ -135,7 +135,7 @@ export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}): Tensor 
 export function orthogonal_(t: Tensor, options: { gain?: number } = {}): Tensor {
   if (t.ndim < 2) throw new ArgumentError(`orthogonal_: only tensors with 2 or more dimensions are supported, received shape [${t.shape.join(', ')}].`);
   const rows = t.shape[0]!;
-  const cols = t.size / rows;
+  const cols = t.numel() / rows;
   const n = randn([rows, cols]);
   const flat = Array.from(n.dataSync());
   n.dispose();

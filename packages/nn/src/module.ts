@@ -314,7 +314,7 @@ export class Module {
   /** Number of parameter elements (each shared parameter counted once). */
   numParameters(options: { onlyTrainable?: boolean } = {}): number {
     let n = 0;
-    for (const p of this.parameters()) if (!options.onlyTrainable || p.requiresGrad) n += p.size;
+    for (const p of this.parameters()) if (!options.onlyTrainable || p.requiresGrad) n += p.numel();
     return n;
   }
 

@@ -88,8 +88,8 @@ function outOfRange(e: unknown, op: string, d: number, a: Tensor, index: Tensor)
 
 export function oneHot(a: Tensor, numClasses = -1): Tensor {
   if (a.dtype !== 'int32') throw new DTypeError(`oneHot: expected an int32 tensor of class indices, received ${a.dtype}.`);
-  const mn = a.size === 0 ? 0 : readScalar(T().min(a._v()));
-  const mx = a.size === 0 ? -1 : readScalar(T().max(a._v()));
+  const mn = a.numel() === 0 ? 0 : readScalar(T().min(a._v()));
+  const mx = a.numel() === 0 ? -1 : readScalar(T().max(a._v()));
   if (mn < 0) throw new ArgumentError(`oneHot: class values must be non-negative, received ${mn}.`);
   const n = numClasses < 0 ? mx + 1 : numClasses;
   if (mx >= n) throw new ArgumentError(`oneHot: class values must be smaller than numClasses (${n}), received ${mx}.`);

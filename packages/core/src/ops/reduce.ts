@@ -34,7 +34,7 @@ export function mean(a: Tensor, dim: number | number[] | null | undefined, keepd
   const xv = a.dtype === 'float32' ? x : T().cast(x, 'float32');
   const out = new Tensor(reduce('Mean', xv, axes, keepdim)); // raw kernel: tf.mean adds a Cast
   if (xv !== x) xv.dispose();
-  const n = axes === undefined ? a.size : axes.reduce((p, i) => p * a.shape[i]!, 1);
+  const n = axes === undefined ? a.numel() : axes.reduce((p, i) => p * a.shape[i]!, 1);
   return record(out, 'MeanBackward', [a], (g) => [spread(T().div(g, scalarTf(n, 'float32')), a.shape, axes)]);
 }
 
@@ -115,7 +115,7 @@ export function argExt(a: Tensor, dim: number | undefined, keepdim = false, k: '
 
 /** An index-returning reduction needs something to pick from (PyTorch's check; TF would fail in the kernel). */
 function nonEmpty(op: string, a: Tensor, d: number | undefined): void {
-  const n = d === undefined ? a.size : a.ndim === 0 ? 1 : a.shape[d]!;
+  const n = d === undefined ? a.numel() : a.ndim === 0 ? 1 : a.shape[d]!;
   if (n === 0) {
     throw new ShapeError(`${op}(): expected reduction ${d === undefined ? 'over the whole tensor' : `dim ${d}`} to have a non-zero size, received shape ${shapeStr(a.shape)}.`);
   }
@@ -125,7 +125,7 @@ function nonEmpty(op: string, a: Tensor, d: number | undefined): void {
 export function variance(a: Tensor, dim: number | number[] | null | undefined, options: { keepdim?: boolean; correction?: number; unbiased?: boolean } = {}): Tensor {
   const axes = normDims(dim, a.ndim);
   const correction = options.correction ?? (options.unbiased === false ? 0 : 1);
-  const n = axes === undefined ? a.size : axes.reduce((p, i) => p * a.shape[i]!, 1);
+  const n = axes === undefined ? a.numel() : axes.reduce((p, i) => p * a.shape[i]!, 1);
   const m = mean(a, axes ?? null, true);
   const diff = a.sub(m);
   return sum(diff.mul(diff), axes ?? null, options.keepdim ?? false).div(Math.max(n - correction, 0));

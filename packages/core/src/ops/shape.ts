@@ -12,10 +12,10 @@ const T = tf;
 export function reshape(a: Tensor, shape: number[]): Tensor {
   const infer = shape.filter((d) => d === -1).length;
   const known = sizeOf(shape.filter((d) => d !== -1));
-  if (infer > 1 || shape.some((d) => d < -1 || !Number.isInteger(d)) || (infer === 0 ? known !== a.size : known === 0 || a.size % known !== 0)) {
-    throw new ShapeError(`reshape: shape ${shapeStr(shape)} is invalid for input of size ${a.size} (shape ${shapeStr(a.shape)}).`);
+  if (infer > 1 || shape.some((d) => d < -1 || !Number.isInteger(d)) || (infer === 0 ? known !== a.numel() : known === 0 || a.numel() % known !== 0)) {
+    throw new ShapeError(`reshape: shape ${shapeStr(shape)} is invalid for input of size ${a.numel()} (shape ${shapeStr(a.shape)}).`);
   }
-  const resolved = infer === 0 ? shape : shape.map((d) => (d === -1 ? a.size / known : d));
+  const resolved = infer === 0 ? shape : shape.map((d) => (d === -1 ? a.numel() / known : d));
   if (resolved.length === a.ndim && resolved.every((d, i) => d === a.shape[i])) return a; // a no-op view: no kernel
   // Reshape through the binding with a cached shape constant (tf.reshape uploads a new shape tensor each call).
   const out = new Tensor(reshapeRaw(a._v(), resolved));

@@ -50,7 +50,7 @@ describe('Layer lifecycle', () => {
     }
     manualSeed(1);
     const he = keras.initializers.get('he_normal').call([400, 300]);
-    const std = Math.sqrt(Array.from(he.dataSync()).reduce((a, v) => a + v * v, 0) / he.size);
+    const std = Math.sqrt(Array.from(he.dataSync()).reduce((a, v) => a + v * v, 0) / he.numel());
     expect(std).toBeGreaterThan(Math.sqrt(2 / 400) * 0.9);
     expect(std).toBeLessThan(Math.sqrt(2 / 400) * 1.1);
     expect(Math.max(...Array.from(he.dataSync(), Math.abs))).toBeLessThanOrEqual((2 * Math.sqrt(2 / 400)) / 0.87962566103423978 + 1e-6);

@@ -375,7 +375,7 @@ export class Layer {
     if (!this.built) {
       throw new NotReadyError(`You tried to call \`count_params\` on layer '${this.name}', but the layer isn't built. You can build it manually via: \`layer.build(inputShape)\`.`);
     }
-    return this.weights.reduce((n, w) => n + w.size, 0);
+    return this.weights.reduce((n, w) => n + w.numel(), 0);
   }
 
   // ---------------------------------------------------------------- losses

@@ -55,7 +55,7 @@ export abstract class Loss {
  */
 export function applyMask(sampleWeight: Tensor | null, mask: Tensor, reduction: Reduction): Tensor {
   let m = mask.float();
-  if (reduction === 'mean' || reduction === 'sum_over_batch_size') m = m.mul(m.sum().add(1e-7).reciprocal().mul(m.size));
+  if (reduction === 'mean' || reduction === 'sum_over_batch_size') m = m.mul(m.sum().add(1e-7).reciprocal().mul(m.numel()));
   if (sampleWeight === null) return m;
   let sw = sampleWeight.float();
   while (sw.ndim < m.ndim) sw = sw.unsqueeze(-1);
@@ -77,7 +77,7 @@ export function reduceWeighted(values: Tensor, sampleWeight: Tensor | null, redu
   const total = v.sum();
   if (reduction === 'sum') return total;
   if ((reduction === 'mean' || reduction === 'mean_with_sample_weight') && sw !== null) return total.div(sw.expandAs(values).sum());
-  return total.div(Math.max(1, values.size));
+  return total.div(Math.max(1, values.numel()));
 }
 
 /** A Loss that calls a loss function with fixed options (Keras's `LossFunctionWrapper`). */

@@ -16,7 +16,7 @@ function counts(yTrue: Tensor, yPred: Tensor, thresholds: number[], sampleWeight
     const p = yPred.reshape([-1, 1]);
     const lab = yTrue.reshape([-1, 1]).gt(0).float();
     let w = sampleWeight === null ? null : sampleWeight.float();
-    if (w !== null) w = w.reshape([w.shape[0] ?? 1, -1]).expand([w.shape[0] ?? 1, yPred.size / Math.max(1, yPred.shape[0] ?? 1)]).reshape([-1, 1]);
+    if (w !== null) w = w.reshape([w.shape[0] ?? 1, -1]).expand([w.shape[0] ?? 1, yPred.numel() / Math.max(1, yPred.shape[0] ?? 1)]).reshape([-1, 1]);
     let pos = p.gt(tensor(thresholds).reshape([1, -1])).float();
     let labW = lab;
     if (w !== null) {

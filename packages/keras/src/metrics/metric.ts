@@ -54,7 +54,7 @@ export class Mean extends Metric {
   update(values: Tensor, sampleWeight: Tensor | null, hostWeight = 1): void {
     if (sampleWeight === null) {
       this.total.add(values, hostWeight);
-      this.count += values.size * hostWeight;
+      this.count += values.numel() * hostWeight;
       return;
     }
     let sw = sampleWeight.dtype === 'float32' ? sampleWeight : sampleWeight.float();

@@ -116,7 +116,7 @@ export function printSummary(model: Model, options: SummaryOptions = {}): void {
   const branched = !sequentialLike(model);
   const rows = layers.map((l) => {
     const name = `${l.name} (${l.constructor.name})`;
-    const params = l.built ? fmtInt(l.weights.reduce((a, w) => a + w.size, 0)) : '0 (unbuilt)';
+    const params = l.built ? fmtInt(l.weights.reduce((a, w) => a + w.numel(), 0)) : '0 (unbuilt)';
     const row = [name, outputShape(model, l), params];
     if (branched) row.push(connectedTo(l));
     return row;
@@ -126,7 +126,7 @@ export function printSummary(model: Model, options: SummaryOptions = {}): void {
     ? table(['Layer (type)', 'Output Shape', 'Param #', 'Connected to'], [21, 19, 12, 19], ['l', 'l', 'r', 'l'], rows)
     : table(['Layer (type)', 'Output Shape', 'Param #'], [33, 24, 15], ['l', 'l', 'r'], rows);
   for (const l of lines) print(l);
-  const count = (ws: { size: number }[]) => ws.reduce((a, w) => a + w.size, 0);
+  const count = (ws: { numel(): number }[]) => ws.reduce((a, w) => a + w.numel(), 0);
   const trainable = count(model.trainableWeights);
   const nonTrainable = count(model.nonTrainableWeights);
   const optimizerParams = model.optimizer?.built ? count(model.optimizer.variables) : 0;

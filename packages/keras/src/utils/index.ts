@@ -24,7 +24,7 @@ export function toCategorical(y: Tensor | number[], numClasses?: number): Tensor
   return noGrad(() => {
     let idx = t.dtype === 'int32' ? t : t.int();
     if (idx.ndim > 1 && idx.shape[idx.ndim - 1] === 1) idx = idx.squeeze(-1);
-    const n = numClasses ?? (idx.size === 0 ? 0 : (idx.max().item() as number) + 1);
+    const n = numClasses ?? (idx.numel() === 0 ? 0 : (idx.max().item() as number) + 1);
     if (!Number.isInteger(n) || n <= 0) throw new KerasValueError(`\`num_classes\` must be a positive integer. Received: num_classes=${String(numClasses)}`);
     return idx.oneHot(n).float();
   });

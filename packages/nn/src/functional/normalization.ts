@@ -56,7 +56,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
     return x.mul(toChannel(scale, cshape, lastAxis)).add(toChannel(shift, cshape, lastAxis));
   }
   const axes = [...Array(x.ndim).keys()].filter((i) => i !== axis);
-  const n = x.size / c;
+  const n = x.numel() / c;
   if (n <= 1) throw new ArgumentError(`batchNorm: expected more than 1 value per channel when training, got input size [${x.shape.join(', ')}].`);
   if (fused) {
     const r = CF.batchNorm2d(x, null, null, { weight, bias, training: true, eps });
@@ -76,7 +76,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
 /** running += (batch - running) * momentum; momentum may be a 0-d tensor (BatchNorm's cumulative average). */
 function updateRunning(runningMean: Tensor | null, runningVar: Tensor | null, mean: Tensor, varB: Tensor, n: number, options: BatchNormOptions): void {
   if (runningMean === null || runningVar === null) return;
-  const c = runningMean.size;
+  const c = runningMean.numel();
   const m = options.momentum ?? 0.1;
   const unbiased = options.unbiasedRunningVar === false ? 1 : n / (n - 1);
   noGrad(() => {

@@ -156,7 +156,7 @@ function probabilityTargets(rows: Rows, target: Tensor, weight: Tensor | null, l
   const perRow = prod.sum(1).neg();
   if (reduction === 'none') return perRow.reshape(rows.outShape);
   if (reduction === 'sum') return perRow.sum();
-  return perRow.sum().div(perRow.size);
+  return perRow.sum().div(perRow.numel());
 }
 
 /**

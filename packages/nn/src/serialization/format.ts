@@ -53,7 +53,7 @@ export function layout(dict: TensorDict, metadata: Metadata | undefined): Layout
   let offset = 0;
   for (const [name, t] of entries) {
     const dtype = TO_ST[t.dtype];
-    const end = offset + t.size * ITEM_SIZE[dtype];
+    const end = offset + t.numel() * ITEM_SIZE[dtype];
     Object.defineProperty(header, name, { value: { dtype, shape: [...t.shape], data_offsets: [offset, end] }, enumerable: true, writable: true, configurable: true });
     offset = end;
   }

@@ -28,16 +28,16 @@ export function parametersToVector(parameters: Iterable<Tensor>): Tensor {
 export function vectorToParameters(vec: Tensor, parameters: Iterable<Tensor>): void {
   if (!(vec instanceof Tensor)) throw new ArgumentError(`vectorToParameters: expected vec to be a Tensor, received ${typeof vec}.`);
   const ps = [...parameters];
-  const total = ps.reduce((n, p) => n + p.size, 0);
-  if (vec.ndim !== 1 || vec.size !== total) {
+  const total = ps.reduce((n, p) => n + p.numel(), 0);
+  if (vec.ndim !== 1 || vec.numel() !== total) {
     throw new ShapeError(`vectorToParameters: expected a 1-d vector of ${total} values (the parameters' total size), received shape [${vec.shape.join(', ')}].`);
   }
   noGrad(() => {
     let offset = 0;
     for (const p of ps) {
       // reshape gives a fresh tensor, which copy_ may move into p.
-      p.copy_(vec.narrow(0, offset, p.size).reshape([...p.shape]).to(p.dtype));
-      offset += p.size;
+      p.copy_(vec.narrow(0, offset, p.numel()).reshape([...p.shape]).to(p.dtype));
+      offset += p.numel();
     }
   });
 }
