@@ -5,7 +5,7 @@
  */
 import type { TfTensor } from './engine.js';
 import { tf, nodeBackend } from './engine.js';
-import { AutogradError, DTypeError, TensorReleasedError } from './errors.js';
+import { ArgumentError, AutogradError, DTypeError, TensorReleasedError } from './errors.js';
 import { adopt, release, currentStep, inLibraryCall, noteSpill, USER, AUTO, GRAD, _registerTensorClass, type Owner, type FrameRecord } from './memory.js';
 import { readVariable, assignVariable } from './ops/variables.js';
 import { k2 } from './ops/raw.js';
@@ -107,7 +107,7 @@ export class Tensor {
 
   /** @internal bytes of the stored value. */
   _bytes(): number {
-    return this.size * (this.dtype === 'bool' ? 1 : 4);
+    return this.numel() * (this.dtype === 'bool' ? 1 : 4);
   }
 
   /** @internal move the value to JavaScript memory and release the native one; the next use uploads it again. */
@@ -221,14 +221,26 @@ export class Tensor {
   get ndim(): number {
     return this.shape.length;
   }
-  get size(): number {
-    let n = 1;
-    for (const d of this.shape) n *= d;
-    return n;
+  /**
+   * PyTorch's `x.size()`: the shape (a copy), or with `dim` (negative counts
+   * from the end) the size of that one dim. The element count is `numel()`.
+   */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number[] | number {
+    if (dim === undefined) return [...this.shape];
+    const n = this.shape.length;
+    if (!Number.isInteger(dim) || dim < -n || dim >= n) {
+      const range = n === 0 ? 'none (a 0-d tensor has no dims)' : `an integer in [${-n}, ${n - 1}]`;
+      throw new ArgumentError(`size(dim): dim out of range for a tensor with ndim ${n} (shape [${this.shape.join(', ')}]): expected ${range}, received ${dim}.`);
+    }
+    return this.shape[dim < 0 ? dim + n : dim]!;
   }
   /** The number of elements (`torch.numel`). */
   numel(): number {
-    return this.size;
+    let n = 1;
+    for (const d of this.shape) n *= d;
+    return n;
   }
   /** The number of dims (PyTorch's `x.dim()`; same as `ndim`). */
   dim(): number {
@@ -294,7 +306,7 @@ export class Tensor {
   // ---------------------------------------------------------------- reading
   /** The single value of a one-element tensor. */
   item(): number {
-    if (this.size !== 1) {
+    if (this.numel() !== 1) {
       throw new DTypeError(`item(): only a tensor with one element can be converted to a number; received shape [${this.shape.join(', ')}].`);
     }
     const v = this._v().dataSync()[0] as number;
@@ -316,7 +328,7 @@ export class Tensor {
   }
   toString(): string {
     if (this.isDisposed) return `tensor(<released>, shape=[${this.shape.join(', ')}], dtype=${this.dtype})`;
-    const body = this.size <= 1000 ? JSON.stringify(this.toArray()) : `<${this.size} values>`;
+    const body = this.numel() <= 1000 ? JSON.stringify(this.toArray()) : `<${this.numel()} values>`;
     const extra = this._node !== null ? `, gradFn=<${this._node.name}>` : this.requiresGrad ? ', requiresGrad=true' : '';
     return `tensor(${body}, shape=[${this.shape.join(', ')}], dtype=${this.dtype}${extra})`;
   }

@@ -1,5 +1,5 @@
 /**
- * PyTorch spellings in @duet/core: function forms, numel/dim, new_* constructors,
+ * PyTorch spellings in @duet/core: function forms, size/numel/dim, new_* constructors,
  * to(device | dtype), the int64 spellings, in-place ops' checks, and
  * `using _ = noGrad()`. Values of the pointwise ops are checked against PyTorch
  * in test/golden/torch_api.test.ts.
@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import * as core from './index.js';
 import {
-  AutogradError, DTypeError, DeviceError, Int64RangeError, Tensor, arange, argmax, cuda, enableGrad, flatten, full, isGradEnabled,
+  ArgumentError, AutogradError, DTypeError, DeviceError, Int64RangeError, Tensor, arange, argmax, cuda, enableGrad, flatten, full, isGradEnabled,
   max, min, noGrad, ones, randn, scope, setGradEnabled, tensor, zeros,
 } from './index.js';
 
@@ -56,11 +56,30 @@ describe('function forms', () => {
   });
 });
 
-describe('numel, dim, new_*', () => {
+describe('size, numel, dim, new_*', () => {
   it('numel() and dim()', () => {
     expect(zeros([2, 3, 4]).numel()).toBe(24);
     expect(zeros([2, 3, 4]).dim()).toBe(3);
     expect(tensor(5).numel()).toBe(1);
+  });
+  it('size() is the shape (a copy); size(dim) one dim, negative from the end', () => {
+    const x = zeros([2, 3, 4]);
+    expect(x.size()).toEqual([2, 3, 4]);
+    x.size().push(9); // a copy: the tensor's shape is untouched
+    expect(x.shape).toEqual([2, 3, 4]);
+    expect(x.size(0)).toBe(2);
+    expect(x.size(1)).toBe(3);
+    expect(x.size(-1)).toBe(4);
+    expect(x.size(-3)).toBe(2);
+    expect(tensor(5).size()).toEqual([]);
+  });
+  it('size(dim) out of range throws an ArgumentError naming the dim and ndim', () => {
+    const x = zeros([2, 3]);
+    for (const d of [2, -3, 0.5]) {
+      expect(() => x.size(d)).toThrow(ArgumentError);
+      expect(() => x.size(d)).toThrow(`ndim 2 (shape [2, 3]): expected an integer in [-2, 1], received ${d}`);
+    }
+    expect(() => tensor(5).size(0)).toThrow('ndim 0');
   });
   it("newZeros / newOnes / newFull / newEmpty / newTensor take the tensor's dtype unless told", () => {
     const i = tensor([1, 2], { dtype: 'int32' });
