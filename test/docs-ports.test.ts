@@ -1,0 +1,81 @@
+/**
+ * docs/ports/*.md put an official PyTorch example beside its port in
+ * examples/. Their ```ts blocks are the port's code: every line of them
+ * (imports aside, which a page gathers once) occurs in the port's files, and
+ * each page's blocks, joined (```ts group=NAME), type-check as one strict
+ * module. (test/docs.test.ts checks docs/*.md and docs/design/*.md; this
+ * covers docs/ports/.)
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = new URL('..', import.meta.url).pathname;
+
+/** The port's source files that each page shows. */
+const sources: Record<string, string[]> = {
+  'word-language-model.md': ['examples/word-language-model/data.ts', 'examples/word-language-model/model.ts', 'examples/word-language-model/main.ts'],
+  'mnist.md': ['examples/nn-mnist-cnn.ts'],
+};
+
+function tsCode(markdown: string): { code: string; line: number }[] {
+  const blocks: { code: string; line: number }[] = [];
+  const lines = markdown.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^```ts(\s|$)/.test(lines[i]!)) continue;
+    const start = i;
+    const body: string[] = [];
+    for (i++; i < lines.length && lines[i] !== '```'; i++) body.push(lines[i]!);
+    blocks.push({ code: body.join('\n'), line: start + 1 });
+  }
+  return blocks;
+}
+
+const pages = readdirSync(join(root, 'docs/ports')).filter((f) => f.endsWith('.md')).sort();
+
+describe('docs/ports', () => {
+  it('has a page for each port, and knows its sources', () => {
+    expect(pages).toEqual(Object.keys(sources).sort());
+  });
+
+  it.each(pages)('%s: every line of its ```ts blocks is in the port', (page) => {
+    const src = new Set(sources[page]!.flatMap((f) => readFileSync(join(root, f), 'utf8').split('\n').map((l) => l.trim())));
+    const missing: string[] = [];
+    for (const b of tsCode(readFileSync(join(root, 'docs/ports', page), 'utf8'))) {
+      b.code.split('\n').forEach((l, k) => {
+        if (l.trim() !== '' && !l.startsWith('import ') && !src.has(l.trim())) missing.push(`docs/ports/${page}:${b.line + 1 + k}: ${l.trim()}`);
+      });
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('type-check, each page as one strict module', () => {
+    const dir = join(root, 'node_modules/.cache/duet-docs-ports');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const files = pages.map((page) => {
+      const name = page.replace(/\.md$/, '.ts');
+      writeFileSync(join(dir, name), `${tsCode(readFileSync(join(root, 'docs/ports', page), 'utf8')).map((b) => b.code).join('\n')}\nexport {};\n`);
+      return name;
+    });
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+    const src = (p: string) => [join(root, 'packages', p, 'src/index.ts')];
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+      extends: join(root, 'tsconfig.base.json'),
+      compilerOptions: {
+        noEmit: true, composite: false, declaration: false, declarationMap: false,
+        typeRoots: [join(root, 'node_modules/@types')],
+        paths: { '@duet/core': src('core'), '@duet/data': src('data'), '@duet/nn': src('nn') },
+      },
+      files,
+    }));
+    let output = '';
+    try {
+      execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', dir, '--pretty', 'false'], { encoding: 'utf8', stdio: 'pipe' });
+    } catch (e) {
+      output = String((e as { stdout?: string }).stdout ?? e);
+    }
+    expect(output.split('\n').filter((l) => l.trim() !== '')).toEqual([]);
+  }, 120_000);
+});
