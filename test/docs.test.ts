@@ -49,9 +49,10 @@ export function tsBlocks(markdown: string, file = ''): DocBlock[] {
   return blocks;
 }
 
-function docFiles(): string[] {
-  const md = (dir: string) => readdirSync(join(root, dir)).filter((f) => f.endsWith('.md')).sort().map((f) => `${dir}/${f}`);
-  return [...md('docs'), ...md('docs/design')];
+/** Every Markdown file under docs/, in every folder (docs/design, docs/ports, ...). */
+function docFiles(dir = 'docs'): string[] {
+  const entries = readdirSync(join(root, dir), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+  return entries.flatMap((e) => (e.isDirectory() ? docFiles(`${dir}/${e.name}`) : e.name.endsWith('.md') ? [`${dir}/${e.name}`] : []));
 }
 
 const blocks = docFiles().flatMap((f) => tsBlocks(readFileSync(join(root, f), 'utf8'), f));
