@@ -9,11 +9,12 @@
 import { functional as CF, type Tensor } from '@duet/core';
 import { KerasValueError } from '../../errors.js';
 import { getActivation, serializeActivation, type ActivationFn, type ActivationIdentifier } from '../../activations/activations.js';
-import { getConstraint, serializeConstraint, type Constraint, type ConstraintIdentifier } from '../../constraints/constraint.js';
-import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../../initializers/initializer.js';
-import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../../regularizers/regularizer.js';
+import type { ConstraintIdentifier } from '../../constraints/constraint.js';
+import type { InitializerIdentifier } from '../../initializers/initializer.js';
+import type { RegularizerIdentifier } from '../../regularizers/regularizer.js';
 import { shapeToString, type Shape } from '../../utils/shape.js';
 import { InputSpec } from '../input_spec.js';
+import { weightConfig, weightSettings, type WeightSettings } from '../weight_settings.js';
 import { Layer, type LayerConfig, type LayerOptions } from '../layer.js';
 import type { Variable } from '../variable.js';
 import {
@@ -116,12 +117,8 @@ export abstract class BaseConv extends Layer {
   readonly groups: number;
   readonly activation: ActivationFn;
   readonly useBias: boolean;
-  readonly kernelInitializer: Initializer;
-  readonly biasInitializer: Initializer;
-  readonly kernelRegularizer: Regularizer | null;
-  readonly biasRegularizer: Regularizer | null;
-  readonly kernelConstraint: Constraint | null;
-  readonly biasConstraint: Constraint | null;
+  readonly kernelSettings: WeightSettings;
+  readonly biasSettings: WeightSettings;
   protected _kernel: Variable | null = null;
   protected _bias: Variable | null = null;
 
@@ -142,12 +139,8 @@ export abstract class BaseConv extends Layer {
     noStridedDilation(this.strides, this.dilationRate);
     this.activation = getActivation(options.activation);
     this.useBias = options.useBias ?? true;
-    this.kernelInitializer = getInitializer(options.kernelInitializer ?? 'glorot_uniform');
-    this.biasInitializer = getInitializer(options.biasInitializer ?? 'zeros');
-    this.kernelRegularizer = getRegularizer(options.kernelRegularizer);
-    this.biasRegularizer = getRegularizer(options.biasRegularizer);
-    this.kernelConstraint = getConstraint(options.kernelConstraint);
-    this.biasConstraint = getConstraint(options.biasConstraint);
+    this.kernelSettings = weightSettings(options, 'kernel', 'glorot_uniform');
+    this.biasSettings = weightSettings(options, 'bias', 'zeros');
     this.inputSpec = new InputSpec({ ndim: rank + 2 });
   }
 
@@ -158,8 +151,8 @@ export abstract class BaseConv extends Layer {
     }
     this.computeOutputShape(inputShape);
     this.inputSpec = new InputSpec({ ndim: this.rank + 2, axes: { [this.dataFormat === 'channels_last' ? -1 : 1]: c } });
-    this._kernel = this.addWeight({ name: 'kernel', shape: [...this.kernelSize, c / this.groups, this.filters], initializer: this.kernelInitializer, regularizer: this.kernelRegularizer, constraint: this.kernelConstraint });
-    if (this.useBias) this._bias = this.addWeight({ name: 'bias', shape: [this.filters], initializer: this.biasInitializer, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
+    this._kernel = this.addWeight({ name: 'kernel', shape: [...this.kernelSize, c / this.groups, this.filters], ...this.kernelSettings });
+    if (this.useBias) this._bias = this.addWeight({ name: 'bias', shape: [this.filters], ...this.biasSettings });
   }
 
   /** The kernel, Keras's layout [...kernelSize, in / groups, filters] (after build). */
@@ -194,12 +187,8 @@ export abstract class BaseConv extends Layer {
       groups: this.groups,
       activation: serializeActivation(this.activation),
       useBias: this.useBias,
-      kernelInitializer: serializeInitializer(this.kernelInitializer),
-      biasInitializer: serializeInitializer(this.biasInitializer),
-      kernelRegularizer: serializeRegularizer(this.kernelRegularizer),
-      biasRegularizer: serializeRegularizer(this.biasRegularizer),
-      kernelConstraint: serializeConstraint(this.kernelConstraint),
-      biasConstraint: serializeConstraint(this.biasConstraint),
+      ...weightConfig('kernel', this.kernelSettings),
+      ...weightConfig('bias', this.biasSettings),
     };
   }
 }

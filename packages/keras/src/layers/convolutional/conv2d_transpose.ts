@@ -2,12 +2,13 @@
 import { functional as CF, type Tensor } from '@duet/core';
 import { KerasValueError } from '../../errors.js';
 import { getActivation, serializeActivation, type ActivationFn, type ActivationIdentifier } from '../../activations/activations.js';
-import { getConstraint, serializeConstraint, type Constraint, type ConstraintIdentifier } from '../../constraints/constraint.js';
-import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../../initializers/initializer.js';
-import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../../regularizers/regularizer.js';
+import type { ConstraintIdentifier } from '../../constraints/constraint.js';
+import type { InitializerIdentifier } from '../../initializers/initializer.js';
+import type { RegularizerIdentifier } from '../../regularizers/regularizer.js';
 import { registerSerializable } from '../../registry.js';
 import type { Shape } from '../../utils/shape.js';
 import { InputSpec } from '../input_spec.js';
+import { weightConfig, weightSettings, type WeightSettings } from '../weight_settings.js';
 import { Layer, type LayerConfig, type LayerOptions } from '../layer.js';
 import type { Variable } from '../variable.js';
 import { convWindow, inputChannels, noStridedDilation } from './base_conv.js';
@@ -56,12 +57,8 @@ export class Conv2DTranspose extends Layer {
   readonly dilationRate: number[];
   readonly activation: ActivationFn;
   readonly useBias: boolean;
-  readonly kernelInitializer: Initializer;
-  readonly biasInitializer: Initializer;
-  readonly kernelRegularizer: Regularizer | null;
-  readonly biasRegularizer: Regularizer | null;
-  readonly kernelConstraint: Constraint | null;
-  readonly biasConstraint: Constraint | null;
+  readonly kernelSettings: WeightSettings;
+  readonly biasSettings: WeightSettings;
   private _kernel: Variable | null = null;
   private _bias: Variable | null = null;
 
@@ -86,20 +83,16 @@ export class Conv2DTranspose extends Layer {
     this.dataFormat = standardizeDataFormat(options.dataFormat);
     this.activation = getActivation(options.activation);
     this.useBias = options.useBias ?? true;
-    this.kernelInitializer = getInitializer(options.kernelInitializer ?? 'glorot_uniform');
-    this.biasInitializer = getInitializer(options.biasInitializer ?? 'zeros');
-    this.kernelRegularizer = getRegularizer(options.kernelRegularizer);
-    this.biasRegularizer = getRegularizer(options.biasRegularizer);
-    this.kernelConstraint = getConstraint(options.kernelConstraint);
-    this.biasConstraint = getConstraint(options.biasConstraint);
+    this.kernelSettings = weightSettings(options, 'kernel', 'glorot_uniform');
+    this.biasSettings = weightSettings(options, 'bias', 'zeros');
     this.inputSpec = new InputSpec({ ndim: 4 });
   }
 
   override build(inputShape: Shape): void {
     const c = inputChannels(inputShape, this.dataFormat, 'Conv2DTranspose');
     this.inputSpec = new InputSpec({ ndim: 4, axes: { [this.dataFormat === 'channels_last' ? -1 : 1]: c } });
-    this._kernel = this.addWeight({ name: 'kernel', shape: [...this.kernelSize, this.filters, c], initializer: this.kernelInitializer, regularizer: this.kernelRegularizer, constraint: this.kernelConstraint });
-    if (this.useBias) this._bias = this.addWeight({ name: 'bias', shape: [this.filters], initializer: this.biasInitializer, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
+    this._kernel = this.addWeight({ name: 'kernel', shape: [...this.kernelSize, this.filters, c], ...this.kernelSettings });
+    if (this.useBias) this._bias = this.addWeight({ name: 'bias', shape: [this.filters], ...this.biasSettings });
   }
 
   /** [kh, kw, filters, in] (after build). */
@@ -145,9 +138,7 @@ export class Conv2DTranspose extends Layer {
       ...super.getConfig(),
       filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, outputPadding: this.outputPadding,
       dataFormat: this.dataFormat, dilationRate: this.dilationRate, activation: serializeActivation(this.activation), useBias: this.useBias,
-      kernelInitializer: serializeInitializer(this.kernelInitializer), biasInitializer: serializeInitializer(this.biasInitializer),
-      kernelRegularizer: serializeRegularizer(this.kernelRegularizer), biasRegularizer: serializeRegularizer(this.biasRegularizer),
-      kernelConstraint: serializeConstraint(this.kernelConstraint), biasConstraint: serializeConstraint(this.biasConstraint),
+      ...weightConfig('kernel', this.kernelSettings), ...weightConfig('bias', this.biasSettings),
     };
   }
 

@@ -2,12 +2,13 @@
 import type { Tensor } from '@duet/core';
 import { KerasValueError } from '../../errors.js';
 import { getActivation, serializeActivation, type ActivationFn, type ActivationIdentifier } from '../../activations/activations.js';
-import { getConstraint, serializeConstraint, type Constraint, type ConstraintIdentifier } from '../../constraints/constraint.js';
-import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../../initializers/initializer.js';
-import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../../regularizers/regularizer.js';
+import type { ConstraintIdentifier } from '../../constraints/constraint.js';
+import type { InitializerIdentifier } from '../../initializers/initializer.js';
+import type { RegularizerIdentifier } from '../../regularizers/regularizer.js';
 import { registerSerializable } from '../../registry.js';
 import type { Shape } from '../../utils/shape.js';
 import { InputSpec } from '../input_spec.js';
+import { weightConfig, weightSettings, type WeightSettings } from '../weight_settings.js';
 import { Layer, type LayerConfig, type LayerOptions } from '../layer.js';
 import type { Variable } from '../variable.js';
 import { convOutputShape, convWindow, inputChannels, runConv } from './base_conv.js';
@@ -54,12 +55,8 @@ export class DepthwiseConv2D extends Layer {
   readonly depthMultiplier: number;
   readonly activation: ActivationFn;
   readonly useBias: boolean;
-  readonly depthwiseInitializer: Initializer;
-  readonly biasInitializer: Initializer;
-  readonly depthwiseRegularizer: Regularizer | null;
-  readonly biasRegularizer: Regularizer | null;
-  readonly depthwiseConstraint: Constraint | null;
-  readonly biasConstraint: Constraint | null;
+  readonly depthwiseSettings: WeightSettings;
+  readonly biasSettings: WeightSettings;
   private _kernel: Variable | null = null;
   private _bias: Variable | null = null;
 
@@ -74,12 +71,8 @@ export class DepthwiseConv2D extends Layer {
     this.dataFormat = standardizeDataFormat(options.dataFormat);
     this.activation = getActivation(options.activation);
     this.useBias = options.useBias ?? true;
-    this.depthwiseInitializer = getInitializer(options.depthwiseInitializer ?? 'glorot_uniform');
-    this.biasInitializer = getInitializer(options.biasInitializer ?? 'zeros');
-    this.depthwiseRegularizer = getRegularizer(options.depthwiseRegularizer);
-    this.biasRegularizer = getRegularizer(options.biasRegularizer);
-    this.depthwiseConstraint = getConstraint(options.depthwiseConstraint);
-    this.biasConstraint = getConstraint(options.biasConstraint);
+    this.depthwiseSettings = weightSettings(options, 'depthwise', 'glorot_uniform');
+    this.biasSettings = weightSettings(options, 'bias', 'zeros');
     this.inputSpec = new InputSpec({ ndim: 4 });
   }
 
@@ -87,8 +80,8 @@ export class DepthwiseConv2D extends Layer {
     const c = inputChannels(inputShape, this.dataFormat, 'DepthwiseConv2D');
     this.computeOutputShape(inputShape);
     this.inputSpec = new InputSpec({ ndim: 4, axes: { [this.dataFormat === 'channels_last' ? -1 : 1]: c } });
-    this._kernel = this.addWeight({ name: 'kernel', shape: [...this.kernelSize, c, this.depthMultiplier], initializer: this.depthwiseInitializer, regularizer: this.depthwiseRegularizer, constraint: this.depthwiseConstraint });
-    if (this.useBias) this._bias = this.addWeight({ name: 'bias', shape: [c * this.depthMultiplier], initializer: this.biasInitializer, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
+    this._kernel = this.addWeight({ name: 'kernel', shape: [...this.kernelSize, c, this.depthMultiplier], ...this.depthwiseSettings });
+    if (this.useBias) this._bias = this.addWeight({ name: 'bias', shape: [c * this.depthMultiplier], ...this.biasSettings });
   }
 
   /** [kh, kw, in, depthMultiplier] (after build). */
@@ -115,9 +108,7 @@ export class DepthwiseConv2D extends Layer {
       ...super.getConfig(),
       kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, dataFormat: this.dataFormat, dilationRate: this.dilationRate,
       depthMultiplier: this.depthMultiplier, activation: serializeActivation(this.activation), useBias: this.useBias,
-      depthwiseInitializer: serializeInitializer(this.depthwiseInitializer), biasInitializer: serializeInitializer(this.biasInitializer),
-      depthwiseRegularizer: serializeRegularizer(this.depthwiseRegularizer), biasRegularizer: serializeRegularizer(this.biasRegularizer),
-      depthwiseConstraint: serializeConstraint(this.depthwiseConstraint), biasConstraint: serializeConstraint(this.biasConstraint),
+      ...weightConfig('depthwise', this.depthwiseSettings), ...weightConfig('bias', this.biasSettings),
     };
   }
 

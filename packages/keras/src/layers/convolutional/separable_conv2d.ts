@@ -2,12 +2,13 @@
 import type { Tensor } from '@duet/core';
 import { KerasValueError } from '../../errors.js';
 import { getActivation, serializeActivation, type ActivationFn, type ActivationIdentifier } from '../../activations/activations.js';
-import { getConstraint, serializeConstraint, type Constraint, type ConstraintIdentifier } from '../../constraints/constraint.js';
-import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../../initializers/initializer.js';
-import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../../regularizers/regularizer.js';
+import type { ConstraintIdentifier } from '../../constraints/constraint.js';
+import type { InitializerIdentifier } from '../../initializers/initializer.js';
+import type { RegularizerIdentifier } from '../../regularizers/regularizer.js';
 import { registerSerializable } from '../../registry.js';
 import type { Shape } from '../../utils/shape.js';
 import { InputSpec } from '../input_spec.js';
+import { weightConfig, weightSettings, type WeightSettings } from '../weight_settings.js';
 import { Layer, type LayerConfig, type LayerOptions } from '../layer.js';
 import type { Variable } from '../variable.js';
 import { convOutputShape, convWindow, inputChannels, runConv } from './base_conv.js';
@@ -57,15 +58,9 @@ export class SeparableConv2D extends Layer {
   readonly depthMultiplier: number;
   readonly activation: ActivationFn;
   readonly useBias: boolean;
-  readonly depthwiseInitializer: Initializer;
-  readonly pointwiseInitializer: Initializer;
-  readonly biasInitializer: Initializer;
-  readonly depthwiseRegularizer: Regularizer | null;
-  readonly pointwiseRegularizer: Regularizer | null;
-  readonly biasRegularizer: Regularizer | null;
-  readonly depthwiseConstraint: Constraint | null;
-  readonly pointwiseConstraint: Constraint | null;
-  readonly biasConstraint: Constraint | null;
+  readonly depthwiseSettings: WeightSettings;
+  readonly pointwiseSettings: WeightSettings;
+  readonly biasSettings: WeightSettings;
   private _depthwise: Variable | null = null;
   private _pointwise: Variable | null = null;
   private _bias: Variable | null = null;
@@ -82,15 +77,9 @@ export class SeparableConv2D extends Layer {
     this.dataFormat = standardizeDataFormat(options.dataFormat);
     this.activation = getActivation(options.activation);
     this.useBias = options.useBias ?? true;
-    this.depthwiseInitializer = getInitializer(options.depthwiseInitializer ?? 'glorot_uniform');
-    this.pointwiseInitializer = getInitializer(options.pointwiseInitializer ?? 'glorot_uniform');
-    this.biasInitializer = getInitializer(options.biasInitializer ?? 'zeros');
-    this.depthwiseRegularizer = getRegularizer(options.depthwiseRegularizer);
-    this.pointwiseRegularizer = getRegularizer(options.pointwiseRegularizer);
-    this.biasRegularizer = getRegularizer(options.biasRegularizer);
-    this.depthwiseConstraint = getConstraint(options.depthwiseConstraint);
-    this.pointwiseConstraint = getConstraint(options.pointwiseConstraint);
-    this.biasConstraint = getConstraint(options.biasConstraint);
+    this.depthwiseSettings = weightSettings(options, 'depthwise', 'glorot_uniform');
+    this.pointwiseSettings = weightSettings(options, 'pointwise', 'glorot_uniform');
+    this.biasSettings = weightSettings(options, 'bias', 'zeros');
     this.inputSpec = new InputSpec({ ndim: 4 });
   }
 
@@ -99,9 +88,9 @@ export class SeparableConv2D extends Layer {
     this.computeOutputShape(inputShape);
     this.inputSpec = new InputSpec({ ndim: 4, axes: { [this.dataFormat === 'channels_last' ? -1 : 1]: c } });
     const m = this.depthMultiplier;
-    this._depthwise = this.addWeight({ name: 'depthwise_kernel', shape: [...this.kernelSize, c, m], initializer: this.depthwiseInitializer, regularizer: this.depthwiseRegularizer, constraint: this.depthwiseConstraint });
-    this._pointwise = this.addWeight({ name: 'pointwise_kernel', shape: [1, 1, c * m, this.filters], initializer: this.pointwiseInitializer, regularizer: this.pointwiseRegularizer, constraint: this.pointwiseConstraint });
-    if (this.useBias) this._bias = this.addWeight({ name: 'bias', shape: [this.filters], initializer: this.biasInitializer, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
+    this._depthwise = this.addWeight({ name: 'depthwise_kernel', shape: [...this.kernelSize, c, m], ...this.depthwiseSettings });
+    this._pointwise = this.addWeight({ name: 'pointwise_kernel', shape: [1, 1, c * m, this.filters], ...this.pointwiseSettings });
+    if (this.useBias) this._bias = this.addWeight({ name: 'bias', shape: [this.filters], ...this.biasSettings });
   }
 
   private _built(): [Variable, Variable] {
@@ -136,12 +125,8 @@ export class SeparableConv2D extends Layer {
       ...super.getConfig(),
       filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, dataFormat: this.dataFormat,
       dilationRate: this.dilationRate, depthMultiplier: this.depthMultiplier, activation: serializeActivation(this.activation), useBias: this.useBias,
-      depthwiseInitializer: serializeInitializer(this.depthwiseInitializer), pointwiseInitializer: serializeInitializer(this.pointwiseInitializer),
-      biasInitializer: serializeInitializer(this.biasInitializer),
-      depthwiseRegularizer: serializeRegularizer(this.depthwiseRegularizer), pointwiseRegularizer: serializeRegularizer(this.pointwiseRegularizer),
-      biasRegularizer: serializeRegularizer(this.biasRegularizer),
-      depthwiseConstraint: serializeConstraint(this.depthwiseConstraint), pointwiseConstraint: serializeConstraint(this.pointwiseConstraint),
-      biasConstraint: serializeConstraint(this.biasConstraint),
+      ...weightConfig('depthwise', this.depthwiseSettings), ...weightConfig('pointwise', this.pointwiseSettings),
+      ...weightConfig('bias', this.biasSettings),
     };
   }
 

@@ -3,12 +3,13 @@ import { linear, type Tensor } from '@duet/core';
 import { KerasValueError } from '../../errors.js';
 import { getActivation, relu, serializeActivation, softmax, type ActivationFn, type ActivationIdentifier } from '../../activations/activations.js';
 import { rememberLogits } from '../../activations/logits.js';
-import { getConstraint, serializeConstraint, type Constraint, type ConstraintIdentifier } from '../../constraints/constraint.js';
-import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../../initializers/initializer.js';
-import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../../regularizers/regularizer.js';
+import type { ConstraintIdentifier } from '../../constraints/constraint.js';
+import type { InitializerIdentifier } from '../../initializers/initializer.js';
+import type { RegularizerIdentifier } from '../../regularizers/regularizer.js';
 import { registerSerializable } from '../../registry.js';
 import type { Shape } from '../../utils/shape.js';
 import { InputSpec } from '../input_spec.js';
+import { weightConfig, weightSettings, type WeightSettings } from '../weight_settings.js';
 import { Layer, type LayerConfig, type LayerOptions } from '../layer.js';
 import type { Variable } from '../variable.js';
 
@@ -46,12 +47,8 @@ export class Dense extends Layer {
   readonly units: number;
   readonly activation: ActivationFn;
   readonly useBias: boolean;
-  readonly kernelInitializer: Initializer;
-  readonly biasInitializer: Initializer;
-  readonly kernelRegularizer: Regularizer | null;
-  readonly biasRegularizer: Regularizer | null;
-  readonly kernelConstraint: Constraint | null;
-  readonly biasConstraint: Constraint | null;
+  readonly kernelSettings: WeightSettings;
+  readonly biasSettings: WeightSettings;
   private _kernel: Variable | null = null;
   private _bias: Variable | null = null;
 
@@ -64,12 +61,8 @@ export class Dense extends Layer {
     this.units = units;
     this.activation = getActivation(options.activation);
     this.useBias = options.useBias ?? true;
-    this.kernelInitializer = getInitializer(options.kernelInitializer ?? 'glorot_uniform');
-    this.biasInitializer = getInitializer(options.biasInitializer ?? 'zeros');
-    this.kernelRegularizer = getRegularizer(options.kernelRegularizer);
-    this.biasRegularizer = getRegularizer(options.biasRegularizer);
-    this.kernelConstraint = getConstraint(options.kernelConstraint);
-    this.biasConstraint = getConstraint(options.biasConstraint);
+    this.kernelSettings = weightSettings(options, 'kernel', 'glorot_uniform');
+    this.biasSettings = weightSettings(options, 'bias', 'zeros');
     this.inputSpec = new InputSpec({ minNdim: 2 });
   }
 
@@ -78,8 +71,8 @@ export class Dense extends Layer {
     if (inputDim === null || inputDim === undefined) {
       throw new KerasValueError(`The last dimension of the inputs to a Dense layer should be defined. Found None. Full input shape received: ${JSON.stringify(inputShape)}`);
     }
-    this._kernel = this.addWeight({ name: 'kernel', shape: [inputDim, this.units], initializer: this.kernelInitializer, regularizer: this.kernelRegularizer, constraint: this.kernelConstraint });
-    if (this.useBias) this._bias = this.addWeight({ name: 'bias', shape: [this.units], initializer: this.biasInitializer, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
+    this._kernel = this.addWeight({ name: 'kernel', shape: [inputDim, this.units], ...this.kernelSettings });
+    if (this.useBias) this._bias = this.addWeight({ name: 'bias', shape: [this.units], ...this.biasSettings });
     this.inputSpec = new InputSpec({ minNdim: 2, axes: { [-1]: inputDim } });
   }
 
@@ -111,12 +104,8 @@ export class Dense extends Layer {
       units: this.units,
       activation: serializeActivation(this.activation),
       useBias: this.useBias,
-      kernelInitializer: serializeInitializer(this.kernelInitializer),
-      biasInitializer: serializeInitializer(this.biasInitializer),
-      kernelRegularizer: serializeRegularizer(this.kernelRegularizer),
-      biasRegularizer: serializeRegularizer(this.biasRegularizer),
-      kernelConstraint: serializeConstraint(this.kernelConstraint),
-      biasConstraint: serializeConstraint(this.biasConstraint),
+      ...weightConfig('kernel', this.kernelSettings),
+      ...weightConfig('bias', this.biasSettings),
     };
   }
 
