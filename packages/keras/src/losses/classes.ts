@@ -57,35 +57,35 @@ export interface CrossentropyLossOptions extends LossOptions {
   labelSmoothing?: number;
 }
 
-export class BinaryCrossentropy extends Loss {
+/** The options and config both probability crossentropies share; `call` picks the formula. */
+abstract class ProbabilityCrossentropy extends Loss {
   readonly fromLogits: boolean;
   readonly labelSmoothing: number;
-  constructor(options: CrossentropyLossOptions = {}) {
+  constructor(options: CrossentropyLossOptions) {
     super(options);
     this.fromLogits = options.fromLogits ?? false;
     this.labelSmoothing = checkSmoothing(options.labelSmoothing ?? 0);
-  }
-  call(yTrue: Tensor, yPred: Tensor): Tensor {
-    return L.binaryCrossentropy(yTrue, yPred, { fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing });
   }
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing };
   }
 }
 
-export class CategoricalCrossentropy extends Loss {
-  readonly fromLogits: boolean;
-  readonly labelSmoothing: number;
+export class BinaryCrossentropy extends ProbabilityCrossentropy {
   constructor(options: CrossentropyLossOptions = {}) {
     super(options);
-    this.fromLogits = options.fromLogits ?? false;
-    this.labelSmoothing = checkSmoothing(options.labelSmoothing ?? 0);
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    return L.binaryCrossentropy(yTrue, yPred, { fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing });
+  }
+}
+
+export class CategoricalCrossentropy extends ProbabilityCrossentropy {
+  constructor(options: CrossentropyLossOptions = {}) {
+    super(options);
   }
   call(yTrue: Tensor, yPred: Tensor): Tensor {
     return L.categoricalCrossentropy(yTrue, yPred, { fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing });
-  }
-  override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing };
   }
 }
 

@@ -28,8 +28,8 @@ export interface ExponentialDecayConfig {
   decayRate: number;
   staircase?: boolean;
 }
-/** `initialLearningRate * decayRate ^ (step / decaySteps)` (floored exponent with `staircase`). */
-export class ExponentialDecay extends LearningRateSchedule {
+/** The config and the (optionally floored) `step / decaySteps` both time-based decays share. */
+abstract class StepRatioDecay extends LearningRateSchedule {
   readonly initialLearningRate: number;
   readonly decaySteps: number;
   readonly decayRate: number;
@@ -41,13 +41,20 @@ export class ExponentialDecay extends LearningRateSchedule {
     this.decayRate = config.decayRate;
     this.staircase = config.staircase ?? false;
   }
-  call(step: number): number {
-    let p = f(step / this.decaySteps);
-    if (this.staircase) p = Math.floor(p);
-    return f(this.initialLearningRate * f(Math.pow(this.decayRate, p)));
+  /** `step / decaySteps` in float32, floored with `staircase`. */
+  protected ratio(step: number): number {
+    const p = f(step / this.decaySteps);
+    return this.staircase ? Math.floor(p) : p;
   }
   getConfig(): Record<string, unknown> {
     return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, decayRate: this.decayRate, staircase: this.staircase };
+  }
+}
+
+/** `initialLearningRate * decayRate ^ (step / decaySteps)` (floored exponent with `staircase`). */
+export class ExponentialDecay extends StepRatioDecay {
+  call(step: number): number {
+    return f(this.initialLearningRate * f(Math.pow(this.decayRate, this.ratio(step))));
   }
 }
 
@@ -113,25 +120,9 @@ export class CosineDecay extends LearningRateSchedule {
 }
 
 /** `initialLearningRate / (1 + decayRate * step / decaySteps)` (floored ratio with `staircase`). */
-export class InverseTimeDecay extends LearningRateSchedule {
-  readonly initialLearningRate: number;
-  readonly decaySteps: number;
-  readonly decayRate: number;
-  readonly staircase: boolean;
-  constructor(config: ExponentialDecayConfig) {
-    super();
-    this.initialLearningRate = config.initialLearningRate;
-    this.decaySteps = positive('decay_steps', config.decaySteps);
-    this.decayRate = config.decayRate;
-    this.staircase = config.staircase ?? false;
-  }
+export class InverseTimeDecay extends StepRatioDecay {
   call(step: number): number {
-    let p = f(step / this.decaySteps);
-    if (this.staircase) p = Math.floor(p);
-    return f(this.initialLearningRate / f(1 + f(this.decayRate * p)));
-  }
-  getConfig(): Record<string, unknown> {
-    return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, decayRate: this.decayRate, staircase: this.staircase };
+    return f(this.initialLearningRate / f(1 + f(this.decayRate * this.ratio(step))));
   }
 }
 
