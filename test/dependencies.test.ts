@@ -14,6 +14,7 @@ const ALLOWED: Record<string, string[]> = {
   nn: ['core'],
   keras: ['core', 'data', 'nn'],
   explain: ['core', 'nn', 'keras'],
+  compress: ['core', 'nn', 'keras'],
 };
 
 function sources(dir: string): string[] {
