@@ -33,8 +33,8 @@ export class SmallCnn extends nn.Module {
 export function mnist(train: boolean, limit: number): [Tensor, Tensor] {
   const [images, labels] = loadMnistTensors({ train });
   const n = Math.min(limit, images.shape[0]!);
-  const x = images.narrow(0, 0, n).float().div(255).reshape([n, 1, 28, 28]);
-  const y = labels.narrow(0, 0, n);
+  const x = images.narrow(0, 0, n).clone().float().div(255).reshape([n, 1, 28, 28]);
+  const y = labels.narrow(0, 0, n).clone(); // narrow of the whole length may be the same tensor
   images.dispose();
   labels.dispose();
   return [x, y];

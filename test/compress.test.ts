@@ -169,7 +169,7 @@ describe('int8 per-channel symmetric quantization vs torch.ao', () => {
     expectNoLeaks(() => loadQuantized(fresh, path));
   });
 
-  it('Keras model: kernels quantized along the output (last) axis, loaded back by weight path', () => {
+  it('Keras model: kernels quantized along the output (last) axis, loaded by position into a second build (other layer names)', () => {
     manualSeed(2);
     const make = () => new keras.Sequential([keras.Input({ shape: [8, 8, 1] }), new keras.layers.Conv2D(4, 3, { name: 'c' }), new keras.layers.Flatten(), new keras.layers.Dense(10, { name: 'd' })]);
     const model = make();
@@ -184,6 +184,8 @@ describe('int8 per-channel symmetric quantization vs torch.ao', () => {
       expectClose(fresh.weights[i]!, { shape: w.shape, values: want }, { atol: 0, rtol: 1e-6, message: w.path });
     });
     expect(() => loadQuantized(new nn.Linear(2, 2), path)).toThrow(/keras model's weights/);
+    const other = new keras.Sequential([keras.Input({ shape: [8, 8, 1] }), new keras.layers.Conv2D(5, 3), new keras.layers.Flatten(), new keras.layers.Dense(10)]);
+    expect(() => loadQuantized(other, path)).toThrow(/does not fit the model: weight 0 .* has shape \[3, 3, 1, 5\]/);
   });
 
   it('quantizing a layer type that is not supported is a typed error naming the supported ones', () => {

@@ -18,8 +18,11 @@
  * tensors: { <key>: { axis } } }` (axis: the channel dim, 0 for nn weights
  * `[out, ...]`, the last for Keras kernels `[..., out]`; zero point 0).
  * Keys are the nn state-dict keys (`fc1.weight`) or the Keras weights'
- * paths (`dense/kernel`). Loading dequantizes (`w = q * scale`) into the
- * model's float weights.
+ * paths (`dense/kernel`); `order` = JSON list of the keys in the model's
+ * order. Loading dequantizes (`w = q * scale`) into the model's float
+ * weights: by key for nn (`loadStateDict`, strict), by position for Keras
+ * (as Keras's `load_weights`; a second build of the same architecture has
+ * other layer names), with shapes checked.
  *
  * @example
  * ```ts
@@ -61,6 +64,8 @@ export interface QuantizedState {
   int8: Map<string, Int8Weight>;
   /** Everything else, float32, by key. */
   float: Map<string, { shape: number[]; values: Float32Array }>;
+  /** Every key in the model's order (state-dict order, or `model.weights` order). */
+  order: string[];
 }
 
 export interface QuantizationReport {
@@ -120,7 +125,7 @@ function collect(model: QuantizableModel, types: LayerClass[]): { style: 'nn' | 
 export function quantizeWeights(model: QuantizableModel, options: QuantizeOptions = {}): QuantizedState {
   const types = checkTypes(options.types);
   const { style, tensors } = collect(model, types);
-  const state: QuantizedState = { style, int8: new Map(), float: new Map() };
+  const state: QuantizedState = { style, int8: new Map(), float: new Map(), order: tensors.map(([k]) => k) };
   for (const [key, t, axis] of tensors) {
     if (t.dtype !== 'float32') throw new QuantizationError(`'${key}' has dtype ${t.dtype}; the quantized file stores float32 tensors and int8 weights only.`);
     const values = Float32Array.from(t.dataSync());
@@ -151,6 +156,7 @@ export function saveQuantized(model: QuantizableModel, path: string, options: Qu
     format: 'duet-int8',
     style: state.style,
     quantization: JSON.stringify({ scheme: 'per_channel_symmetric', dtype: 'int8', tensors: axes }),
+    order: JSON.stringify(state.order),
   };
   const fileBytes = writeSafetensors(path, entries, metadata);
   const quantizedBytes = entries.reduce((s, e) => s + e.data.byteLength, 0);
@@ -158,7 +164,7 @@ export function saveQuantized(model: QuantizableModel, path: string, options: Qu
 }
 
 /** Read a quantized file and dequantize it into `{ key: Float32 tensor }` (yours; dispose when done). */
-export function readQuantized(path: string): { style: string; tensors: Map<string, Tensor> } {
+export function readQuantized(path: string): { style: string; tensors: Map<string, Tensor>; order: string[] } {
   const { entries, metadata } = readSafetensors(path);
   if (metadata.format !== 'duet-int8') throw new QuantizationError(`${path} is not a Duet int8 file: its __metadata__.format is ${JSON.stringify(metadata.format)}, expected "duet-int8".`);
   const spec = JSON.parse(metadata.quantization ?? '{"tensors":{}}') as { tensors: Record<string, { axis: number }> };
@@ -173,12 +179,12 @@ export function readQuantized(path: string): { style: string; tensors: Map<strin
       out.set(key, tensor(values, { shape: e.shape }));
     } else out.set(key, tensor(Float32Array.from(e.data as Float32Array), { shape: e.shape }));
   }
-  return { style: metadata.style ?? '', tensors: out };
+  return { style: metadata.style ?? '', tensors: out, order: JSON.parse(metadata.order ?? '[]') as string[] };
 }
 
 /** Dequantize-on-load: read the file and put its (dequantized) weights into `model`. */
 export function loadQuantized(model: QuantizableModel, path: string): void {
-  const { style, tensors } = readQuantized(path);
+  const { style, tensors, order } = readQuantized(path);
   try {
     if (model instanceof nn.Module) {
       if (style !== 'nn') throw new QuantizationError(`${path} holds a ${style} model's weights; it cannot be loaded into an nn.Module.`);
@@ -187,12 +193,16 @@ export function loadQuantized(model: QuantizableModel, path: string): void {
     }
     if (!(model instanceof keras.Layer)) throw new QuantizationError(`expected an nn.Module or a Keras model; received ${typeof model}.`);
     if (style !== 'keras') throw new QuantizationError(`${path} holds a ${style} model's weights; it cannot be loaded into a Keras model.`);
-    const missing = model.weights.filter((w) => !tensors.has(w.path)).map((w) => w.path);
-    if (missing.length > 0 || tensors.size !== model.weights.length) {
-      const extra = [...tensors.keys()].filter((k) => !model.weights.some((w) => w.path === k));
-      throw new QuantizationError(`${path} does not fit the model: missing ${JSON.stringify(missing)}, unexpected ${JSON.stringify(extra)}.`);
-    }
-    for (const w of model.weights) w.assign(tensors.get(w.path)!);
+    // By position, as Keras's load_weights: layer names differ between two builds of one architecture.
+    const ws = model.weights;
+    if (order.length !== ws.length) throw new QuantizationError(`${path} holds ${order.length} weights; the model has ${ws.length}.`);
+    ws.forEach((w, i) => {
+      const t = tensors.get(order[i]!);
+      if (t === undefined || t.shape.join() !== w.shape.join()) {
+        throw new QuantizationError(`${path} does not fit the model: weight ${i} (${w.path}) has shape [${w.shape.join(', ')}], the file's '${order[i]}' has [${t?.shape.join(', ') ?? 'none'}].`);
+      }
+      w.assign(t);
+    });
   } finally {
     for (const t of tensors.values()) t.dispose();
   }

@@ -235,8 +235,8 @@ export function globalUnstructured(
   if (list.length === 0) throw new ArgumentError(`${who}: expected at least one (module, name) pair; received none.`);
   const Method = methodClass(options?.pruningMethod);
   const method = new Method(options.amount);
-  const scores: number[] = [];
-  const current: number[] = [];
+  const scoreParts: Float32Array[] = [];
+  const currentParts: Float32Array[] = [];
   const sizes: number[] = [];
   for (const pair of list) {
     const [m, name] = pair;
@@ -245,11 +245,20 @@ export function globalUnstructured(
     const p = pruned ? s[`${name}_orig`] : s[name];
     if (!(p instanceof Tensor)) throw new ArgumentError(`${who}: ${m?.constructor?.name} has no parameter '${name}'.`);
     const imp = options.importanceScores?.get(pair) ?? p;
-    scores.push(...imp.dataSync());
-    current.push(...(pruned ? s[`${name}_mask`]!.dataSync() : new Float32Array(p.numel()).fill(1)));
+    scoreParts.push(Float32Array.from(imp.dataSync()));
+    currentParts.push(pruned ? Float32Array.from(s[`${name}_mask`]!.dataSync()) : new Float32Array(p.numel()).fill(1));
     sizes.push(p.numel());
   }
-  const full = onRemaining(method)(Float32Array.from(scores), Uint8Array.from(current, (v) => (v !== 0 ? 1 : 0)));
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const scores = new Float32Array(total);
+  const current = new Uint8Array(total);
+  let at = 0;
+  scoreParts.forEach((part, i) => {
+    scores.set(part, at);
+    currentParts[i]!.forEach((v, j) => (current[at + j] = v !== 0 ? 1 : 0));
+    at += part.length;
+  });
+  const full = onRemaining(method)(scores, current);
   let off = 0;
   list.forEach(([m, name], i) => {
     const part = full.subarray(off, off + sizes[i]!);
