@@ -217,3 +217,19 @@ describe('@duet/explain invariants', () => {
     });
   });
 });
+
+describe('@duet/explain on models built by the first call', () => {
+  it('a Keras model without an Input (built lazily) keeps no .grad on its weights', () => {
+    scope(() => {
+      const model = new keras.Sequential([new keras.layers.Dense(5, { activation: 'tanh' }), new keras.layers.Dense(3)]);
+      expect(model.weights.length).toBe(0);
+      const x = randn([2, 4]);
+      const a = new Saliency(model).attribute(x, { target: 1 });
+      expect(a.shape).toEqual([2, 4]);
+      expect(model.weights.length).toBe(4);
+      expect(model.weights.every((w) => w.grad === null && w.requiresGrad)).toBe(true);
+      const b = new Saliency(model).attribute(x, { target: 1 });
+      expectClose(a, b, { atol: 0 });
+    });
+  });
+});

@@ -60,9 +60,9 @@ export class IntegratedGradients {
     if (ibs !== undefined && (!Number.isInteger(ibs) || ibs < 1)) throw new AttributionError(`${who}: internalBatchSize must be a positive integer; received ${ibs}.`);
     // Captum: at least one path point per pass.
     const perPass = ibs === undefined ? alphas.length : Math.max(1, Math.floor(ibs / n));
-    const { forward, weights } = this.model;
+    const { forward } = this.model;
     return scope(() =>
-      withFrozen(weights, () => {
+      withFrozen(this.model, () => {
         const base = baselineLike(options.baselines, x, who);
         const diff = x.sub(base);
         const indices = targetIndices(options.target, outputShape(forward, x), n, who);

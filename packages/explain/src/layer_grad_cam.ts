@@ -54,7 +54,7 @@ export class LayerGradCam {
     const n = x.shape[0]!;
     const channelsLast = this.layer instanceof keras.Layer && (this.layer as { dataFormat?: string }).dataFormat === 'channels_last';
     return scope(() =>
-      withFrozen(this.model.weights, () => {
+      withFrozen(this.model, () => {
         const capture = captureLayerOutput(this.layer);
         try {
           const out = this.model.forward(x);

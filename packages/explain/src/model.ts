@@ -20,20 +20,20 @@ export type Target = number | readonly number[] | Tensor | undefined;
 
 export interface ResolvedModel {
   forward: ForwardFunc;
-  /** The weights whose gradients attribution switches off. */
-  weights: Tensor[];
+  /** The weights whose gradients attribution switches off (read at each call: Keras and lazy layers build their weights on the first call). */
+  weights: () => Tensor[];
 }
 
 export function resolveModel(model: AttributionModel, who: string): ResolvedModel {
   if (model instanceof keras.Layer) {
     const layer = model;
-    return { forward: (x) => asTensor(layer.apply(x), who), weights: [...layer.weights] };
+    return { forward: (x) => asTensor(layer.apply(x), who), weights: () => [...layer.weights] };
   }
   if (model instanceof nn.Module) {
     const m = model as nn.Module & { forward(x: Tensor): unknown };
-    return { forward: (x) => asTensor(m.forward(x), who), weights: [...m.parameters()] };
+    return { forward: (x) => asTensor(m.forward(x), who), weights: () => [...m.parameters()] };
   }
-  if (typeof model === 'function') return { forward: (x) => asTensor(model(x), who), weights: [] };
+  if (typeof model === 'function') return { forward: (x) => asTensor(model(x), who), weights: () => [] };
   throw new AttributionError(`${who}: expected a model (an nn.Module, a Keras layer or model, or a function from a Tensor to a Tensor); received ${describe(model)}.`);
 }
 
@@ -49,14 +49,26 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
-/** Run `fn` with the weights' gradients switched off; restored afterwards (also on error). */
-export function withFrozen<T>(weights: readonly Tensor[], fn: () => T): T {
-  const frozen = weights.filter((w) => w.requiresGrad);
+/**
+ * Run `fn` with the weights' gradients switched off; restored afterwards
+ * (also on error). Weights made during `fn` (a Keras model or lazy layer
+ * built by this first call) could not be switched off in advance: the
+ * gradients they got are dropped afterwards, so no weight keeps a `.grad`
+ * from an attribution.
+ */
+export function withFrozen<T>(model: ResolvedModel, fn: () => T): T {
+  const existing = new Set(model.weights());
+  const frozen = [...existing].filter((w) => w.requiresGrad);
   for (const w of frozen) w.requiresGrad_(false);
   try {
     return fn();
   } finally {
     for (const w of frozen) w.requiresGrad_(true);
+    for (const w of model.weights()) {
+      if (existing.has(w) || w.grad === null) continue;
+      w.grad.dispose();
+      w.grad = null;
+    }
   }
 }
 

@@ -30,7 +30,7 @@ export class Saliency {
     const x = checkInputs(inputs, 'Saliency.attribute');
     const n = x.shape[0]!;
     return scope(() =>
-      withFrozen(this.model.weights, () => {
+      withFrozen(this.model, () => {
         const { grads } = inputGradients(this.model.forward, x, (s) => targetIndices(options.target, s, n, 'Saliency.attribute'));
         return options.abs === false ? grads : grads.abs();
       }),
