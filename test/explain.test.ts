@@ -233,3 +233,23 @@ describe('@duet/explain on models built by the first call', () => {
     });
   });
 });
+
+describe('LayerGradCam on a channels-last Keras layer', () => {
+  it('gives [batch, h, w, 1], equal to the channels-first model with the same weights', () => {
+    scope(() => {
+      const first = buildKeras('cnn');
+      const w = golden.models.cnn;
+      const t = (k: string) => load(w[k]!);
+      const hwio = (k: string) => t(k).permute([2, 3, 1, 0]);
+      const conv2 = new keras.layers.Conv2D(4, 3);
+      const last = new keras.Sequential([keras.Input({ shape: [8, 8, 1] }), new keras.layers.Conv2D(3, 3, { padding: 'same', activation: 'relu' }), conv2, new keras.layers.ReLU(), new keras.layers.Permute([3, 1, 2]), new keras.layers.Flatten(), new keras.layers.Dense(3)]);
+      last.setWeights([hwio('0.weight'), t('0.bias'), hwio('2.weight'), t('2.bias'), t('5.weight').transpose(0, 1), t('5.bias')]);
+      const c = golden.cases.find((k) => k.method === 'LayerGradCam')!;
+      const x = load(c.inputs);
+      const camFirst = new LayerGradCam(first.model, first.conv2!).attribute(x, { target: c.target });
+      const camLast = new LayerGradCam(last, conv2).attribute(x.permute([0, 2, 3, 1]), { target: c.target });
+      expect(camLast.shape).toEqual([2, 6, 6, 1]);
+      expectClose(camLast.permute([0, 3, 1, 2]), camFirst, TOL);
+    });
+  });
+});
