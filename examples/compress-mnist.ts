@@ -6,7 +6,8 @@
  *    into a fresh model. ~4x smaller file.
  * 2. magnitude pruning: `nn.utils.prune.globalUnstructured` zeroes the 80 %
  *    smallest weights of all Linear layers, one epoch of fine-tuning (the
- *    mask survives the optimizer steps), `prune.remove` makes it permanent.
+ *    mask survives the optimizer steps), `prune.remove` makes it permanent;
+ *    for Keras, `pruneLowMagnitude` and its callback during `fit`.
  * 3. knowledge distillation: a 784-32-10 student learns from the trained
  *    model with `distillationLoss` (nn) and with `Distiller` (Keras).
  *
@@ -19,7 +20,7 @@ import { manualSeed, noGrad, scope, type Tensor } from '@duet/core';
 import { F, nn, optim, saveSync } from '@duet/nn';
 import { loadMnistTensors } from '@duet/data';
 import * as keras from '@duet/keras';
-import { Distiller, distillationLoss, loadQuantized, saveQuantized } from '@duet/compress';
+import { Distiller, distillationLoss, loadQuantized, pruneLowMagnitude, saveQuantized } from '@duet/compress';
 
 const prune = nn.utils.prune;
 
@@ -105,6 +106,13 @@ async function main(): Promise<void> {
   loadQuantized(kq, kPath);
   const kAcc = (m: keras.Layer) => accuracy((x) => m.apply(x) as Tensor, xTest, yTest);
   console.log(`keras float accuracy ${pct(kAcc(kTeacher))}; int8 file ${kReport.fileBytes} bytes (${(kReport.quantizedBytes / kReport.floatBytes).toFixed(3)} of the float data), accuracy ${pct(kAcc(kq))}`);
+  const kPruned = new keras.Sequential([keras.Input({ shape: [784] }), new keras.layers.Dense(256, { activation: 'relu' }), new keras.layers.Dense(10)]);
+  kPruned.setWeights(kTeacher.getWeights());
+  const pruning = pruneLowMagnitude(kPruned, { targetSparsity: 0.8 });
+  kPruned.compile({ optimizer: 'adam', loss: lossFn });
+  await kPruned.fit(xTrain, yTrain, { epochs: 1, batchSize: 64, verbose: 0, callbacks: [pruning.callback()] });
+  console.log(`keras pruned: ${pct(pruning.sparsity())} of kernel weights zero after fine-tuning, accuracy ${pct(kAcc(kPruned))}`);
+  pruning.strip();
   const kStudent = new keras.Sequential([keras.Input({ shape: [784] }), new keras.layers.Dense(32, { activation: 'relu' }), new keras.layers.Dense(10)]);
   const distiller = new Distiller({ student: kStudent, teacher: kTeacher });
   distiller.compile({ optimizer: 'adam', studentLossFn: lossFn, metrics: ['accuracy'], alpha: 0.1, temperature: 4 });

@@ -33,6 +33,7 @@ it('examples/compress-mnist.ts: int8 file < 0.3 of float within 0.5 points; prun
     expect(floatAcc).toBeGreaterThan(50);
     expect(r.stdout).toMatch(/pruned: +sparsity per layer/);
     expect(r.stdout).toMatch(/keras distilled student accuracy [\d.]+%/);
+    expect(num(/keras pruned: ([\d.]+)% of kernel weights zero/)).toBeGreaterThanOrEqual(80);
     expect(existsSync(join(out, 'mlp.int8.safetensors'))).toBe(true);
   } finally {
     rmSync(out, { recursive: true, force: true });

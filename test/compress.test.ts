@@ -14,7 +14,7 @@ import { Tensor, manualSeed, memory, randn, randint, scope, tensor } from '@duet
 import { F, nn, optim } from '@duet/nn';
 import * as keras from '@duet/keras';
 import {
-  Distiller, QuantizationError, dequantizePerChannel, distillationLoss, loadQuantized, quantizePerChannel, saveQuantized, softTargetLoss,
+  Distiller, QuantizationError, dequantizePerChannel, distillationLoss, loadQuantized, pruneLowMagnitude, quantizePerChannel, saveQuantized, softTargetLoss,
 } from '@duet/compress';
 import { expectClose, expectNoLeaks, type Shaped } from './helpers.js';
 import { readFileSync } from 'node:fs';
@@ -235,5 +235,46 @@ describe('knowledge distillation loss vs PyTorch', () => {
     const before = memory().numTensors;
     for (let i = 0; i < 3; i++) await distiller.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0 });
     expect(memory().numTensors - before).toBe(0);
+  });
+});
+
+describe('Keras pruneLowMagnitude (tfmot shape)', () => {
+  const build = () => new keras.Sequential([keras.Input({ shape: [6] }), new keras.layers.Dense(16, { activation: 'relu' }), new keras.layers.Dense(3)]);
+
+  it('global: the same masks as nn.utils.prune.globalUnstructured on the same weights; fit with the callback keeps them', async () => {
+    manualSeed(4);
+    const model = build();
+    const kernels = model.weights.filter((w) => w.path.endsWith('kernel'));
+    // The nn twin: Linear weights are the transposed kernels.
+    const twins = kernels.map((k) => {
+      const lin = new nn.Linear(k.shape[0]!, k.shape[1]!);
+      lin.loadStateDict({ weight: k.transpose(0, 1), bias: lin.bias! });
+      return lin;
+    });
+    prune.globalUnstructured(twins.map((l) => [l, 'weight'] as [nn.Module, string]), { pruningMethod: prune.L1Unstructured, amount: 0.7 });
+    const pruning = pruneLowMagnitude(model, { targetSparsity: 0.7 });
+    expect(pruning.paths).toEqual(kernels.map((k) => k.path));
+    kernels.forEach((k, i) => expectClose(k.eq(0).float().transpose(0, 1), twins[i]!.weight.eq(0).float(), { atol: 0 }));
+    const zerosBefore = kernels.map((k) => Array.from(k.dataSync(), (v) => v === 0));
+    model.compile({ optimizer: new keras.optimizers.Adam({ learningRate: 0.05 }), loss: new keras.losses.SparseCategoricalCrossentropy({ fromLogits: true }) });
+    const x = randn([64, 6]);
+    const y = randint(0, 3, [64]);
+    const h = await model.fit(x, y, { epochs: 5, batchSize: 16, verbose: 0, callbacks: [pruning.callback()] });
+    expect(h.history.loss![4]!).toBeLessThan(h.history.loss![0]!);
+    kernels.forEach((k, i) => Array.from(k.dataSync()).forEach((v, j) => zerosBefore[i]![j] && expect(Math.abs(v)).toBe(0)));
+    expect(pruning.sparsity()).toBeGreaterThanOrEqual(0.7);
+    const before = memory().numTensors;
+    pruning.strip();
+    expect(before - memory().numTensors).toBe(kernels.length); // the masks
+  });
+
+  it("scope 'layer' prunes each kernel to the target; bad input is a typed error", () => {
+    manualSeed(5);
+    const model = build();
+    const pruning = pruneLowMagnitude(model, { targetSparsity: 0.5, scope: 'layer' });
+    for (const k of model.weights.filter((w) => w.path.endsWith('kernel'))) expect(prune.sparsity(k)).toBeCloseTo(0.5, 6);
+    pruning.strip();
+    expect(() => pruneLowMagnitude(model, { targetSparsity: 1 })).toThrow(/targetSparsity must be a fraction in \[0, 1\)/);
+    expect(() => pruneLowMagnitude(new keras.Sequential([new keras.layers.Dense(2)]), { targetSparsity: 0.5 })).toThrow(/no built Dense/);
   });
 });

@@ -6,9 +6,11 @@
  * - int8: `saveQuantized` (per-channel symmetric int8 weights + float
  *   scales), loaded back into a fresh model with `loadQuantized`
  *   (dequantize-on-load, so inference runs the same float kernels);
- * - pruned (nn only): `nn.utils.prune.globalUnstructured` at PRUNE (80 %) of the
- *   Linear/Conv weights, one fine-tuning epoch, `prune.remove`; saved as
- *   float (a dense file: zeros cost as much as any float) and as int8;
+ * - pruned: `nn.utils.prune.globalUnstructured` (nn) / `pruneLowMagnitude`
+ *   (Keras) at PRUNE (80 %) of the Linear/Conv weights (Dense/Conv
+ *   kernels), one fine-tuning epoch (Keras: `fit` with the pruning
+ *   callback), `prune.remove` / `strip()`; saved as float (a dense file:
+ *   zeros cost as much as any float) and as int8;
  * - distilled student (MLP rows): a 784-32-10 MLP trained with
  *   `distillationLoss` (nn) / `Distiller` (Keras) from the float MLP as
  *   teacher (T = 4, alpha = 0.1), and the same student trained alone on
@@ -33,7 +35,7 @@ import { Tensor, manualSeed, noGrad, scope } from '@duet/core';
 import { F, nn, optim, saveSync } from '@duet/nn';
 import { loadMnistTensors } from '@duet/data';
 import * as keras from '@duet/keras';
-import { Distiller, distillationLoss, loadQuantized, saveQuantized } from '@duet/compress';
+import { Distiller, distillationLoss, loadQuantized, pruneLowMagnitude, saveQuantized } from '@duet/compress';
 
 const TRAIN = Number(process.env.TRAIN ?? 20000);
 const EPOCHS = Number(process.env.EPOCHS ?? 2);
@@ -193,6 +195,21 @@ async function kerasVariants(kind: 'MLP' | 'CNN'): Promise<Variant[]> {
   const qr = saveQuantized(model, qPath);
   loadQuantized(q, qPath);
   out.push({ name: 'int8 weights', bytes: qr.fileBytes, acc: accuracy(fwd(q)), forward: fwdPrepped(q), times: [] });
+
+  const pr = make();
+  pr.setWeights(model.getWeights());
+  const pruning = pruneLowMagnitude(pr, { targetSparsity: PRUNE });
+  const accPrunedNoFt = accuracy(fwd(pr));
+  pr.compile({ optimizer: new keras.optimizers.Adam({ learningRate: 5e-4 }), loss: lossFn() });
+  await pr.fit(prep(xTrain), yTrain, { epochs: 1, batchSize: 64, verbose: 0, shuffle: false, callbacks: [pruning.callback()] });
+  const note = `${(100 * pruning.sparsity()).toFixed(0)} % of kernel weights zero; ${(100 * accPrunedNoFt).toFixed(2)} % before fine-tuning`;
+  pruning.strip();
+  out.push({ name: `pruned ${100 * PRUNE} % + fine-tune`, bytes: floatBytes(weightsDict(pr), `keras-${kind}-pruned`), acc: accuracy(fwd(pr)), forward: fwdPrepped(pr), times: [], note });
+  const pq = make();
+  const pqPath = join(dir, `keras-${kind}-pruned.int8.safetensors`);
+  const pqr = saveQuantized(pr, pqPath);
+  loadQuantized(pq, pqPath);
+  out.push({ name: `pruned ${100 * PRUNE} % + int8`, bytes: pqr.fileBytes, acc: accuracy(fwd(pq)), forward: fwdPrepped(pq), times: [] });
 
   if (kind === 'MLP') {
     const mkStudent = () => new keras.Sequential([keras.Input({ shape: kind === 'MLP' ? [784] : [28, 28, 1] }), new keras.layers.Flatten(), new keras.layers.Dense(32, { activation: 'relu' }), new keras.layers.Dense(10)]);

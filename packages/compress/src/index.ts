@@ -1,7 +1,8 @@
 /**
  * @duet/compress: smaller models for Duet, both styles. Int8 per-channel
  * weight quantization with a safetensors file and dequantize-on-load,
- * knowledge distillation (an nn loss and a Keras `Distiller`). Magnitude
+ * knowledge distillation (an nn loss and a Keras `Distiller`), magnitude
+ * pruning of Keras models (`pruneLowMagnitude`, tfmot's shape). nn
  * pruning is `nn.utils.prune` in @duet/nn, where PyTorch has it. See
  * docs/compression.md.
  */
@@ -12,3 +13,4 @@ export {
   type QuantizableModel, type QuantizeOptions, type QuantizedState, type QuantizationReport,
 } from './quantize.js';
 export { distillationLoss, softTargetLoss, Distiller, type DistillationOptions, type DistillerOptions, type DistillerCompileOptions } from './distill.js';
+export { pruneLowMagnitude, KerasPruning, type KerasPruneOptions } from './keras_prune.js';

@@ -104,7 +104,7 @@ function collect(model: QuantizableModel, types: LayerClass[]): { style: 'nn' | 
   if (model instanceof keras.Layer) {
     const quantize = new Set<Tensor>();
     for (const l of [model, ...model.flattenLayers()]) {
-      if (!types.some((T) => l instanceof T)) continue;
+      if (!types.some((T) => l instanceof T) || !l.built) continue;
       const kernel = (l as keras.Layer & { kernel?: Tensor }).kernel;
       if (kernel instanceof Tensor) quantize.add(kernel);
     }
