@@ -13,6 +13,8 @@ const ALLOWED: Record<string, string[]> = {
   data: ['core'],
   nn: ['core'],
   keras: ['core', 'data', 'nn'],
+  explain: ['core', 'nn', 'keras'],
+  compress: ['core', 'nn', 'keras'],
 };
 
 function sources(dir: string): string[] {

@@ -12,3 +12,4 @@
  */
 export { clipGradNorm_, clipGradValue_, type TensorOrTensors } from './clip_grad.js';
 export { parametersToVector, vectorToParameters } from './convert_parameters.js';
+export * as prune from './prune.js';
