@@ -11,7 +11,7 @@
  * PyTorch's `__call__`; `model.forward(x)` runs it alone.
  */
 import { ArgumentError, DTypeError, DuetError, Tensor, checkDevice, noGrad, enterLibraryCall, exitLibraryCall, libraryCall, type DTypeLike, type DeviceLike } from '@duet/core';
-import { Parameter } from './parameter.js';
+import { Parameter, isLazy, type UninitializedBuffer, type UninitializedParameter } from './parameter.js';
 import { Hooks, callWithHooks, noGlobalHooks, type ForwardHook, type ForwardHookOptions, type ForwardHookWithKwargs, type ForwardPreHook, type ForwardPreHookOptions, type ForwardPreHookWithKwargs, type RemovableHandle } from './hooks.js';
 import { loadInto, type LoadStateDictResult } from './state_dict.js';
 import { copyValue } from './copy.js';
@@ -420,6 +420,8 @@ export class Module {
    * nothing is copied then. int32 values load into int buffers.
    */
   loadStateDict(stateDict: Record<string, Tensor> | Map<string, Tensor>, options: { strict?: boolean } = {}): LoadStateDictResult {
+    if (stateDict instanceof Map) stateDict = Object.fromEntries(stateDict) as Record<string, Tensor>;
+    if (stateDict !== null && typeof stateDict === 'object' && !Array.isArray(stateDict) && !(stateDict instanceof Tensor)) this._materializeLazy(stateDict);
     const own: [string, Tensor][] = [];
     this._stateEntries('', new Set(), (k, t) => own.push([k, t]));
     return loadInto(this.constructor.name, own, stateDict, options.strict ?? true);
@@ -439,6 +441,20 @@ export class Module {
     const h = this._hooks;
     if ((h === null || h.empty) && noGlobalHooks()) return callForward(this, ...args);
     return callWithHooks(this, h, args, (...a: any[]) => callForward(this, ...a));
+  }
+
+  /** PyTorch's `_lazy_load_hook`: an uninitialised parameter or buffer of a lazy module takes the shape of the tensor loaded into it. */
+  private _materializeLazy(sd: Record<string, Tensor>): void {
+    for (const [prefix, m] of this.namedModules()) {
+      if (m._lazy === null) continue;
+      for (const kind of ['param', 'buffer'] as const) {
+        for (const [name, , t] of m._own(kind)) {
+          const src = sd[prefix === '' ? name : `${prefix}.${name}`];
+          if (!isLazy(t) || !(src instanceof Tensor) || isLazy(src)) continue;
+          (m as unknown as Record<string, unknown>)[name] = kind === 'param' ? (t as UninitializedParameter).materialize(src.shape) : (t as UninitializedBuffer).materialize(src.shape);
+        }
+      }
+    }
   }
 
   // ------------------------------------------------------------------- hooks

@@ -52,8 +52,8 @@ export abstract class ConvBase extends Module {
   readonly dataFormat: 'channelsFirst' | 'channelsLast';
   weight: Parameter;
   bias: Parameter | null;
-  /** PyTorch's fan-in for the default init: weight.size(1) * receptive field, whatever the layout. */
-  private readonly fanIn: number;
+  /** A transposed convolution (weight [in, out / groups, ...k]). */
+  protected readonly transposed: boolean;
 
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: number | number[], nd: number, transposed: boolean, options: ConvOptions & { outputPadding?: number | number[] }) {
     super();
@@ -73,11 +73,22 @@ export abstract class ConvBase extends Module {
     this.dataFormat = options.dataFormat ?? 'channelsFirst';
     const last = this.dataFormat === 'channelsLast';
     if (last && this.paddingMode !== 'zeros') throw new ArgumentError(`paddingMode '${this.paddingMode}' needs dataFormat 'channelsFirst'.`);
-    const [a, b] = transposed ? [inChannels, outChannels / this.groups] : [outChannels, inChannels / this.groups];
-    this.weight = ownParameter(zeros(last ? [...this.kernelSize, b, a] : [a, b, ...this.kernelSize]));
+    this.transposed = transposed;
+    this.weight = ownParameter(zeros(this.weightShape()));
     this.bias = options.bias ?? true ? ownParameter(zeros([outChannels])) : null;
-    this.fanIn = b * this.kernelSize.reduce((p, k) => p * k, 1);
     this.resetParameters();
+  }
+
+  /** The weight's shape for the current channels, in `dataFormat`'s layout. */
+  protected weightShape(): number[] {
+    const [a, b] = this.transposed ? [this.inChannels, this.outChannels / this.groups] : [this.outChannels, this.inChannels / this.groups];
+    return this.dataFormat === 'channelsLast' ? [...this.kernelSize, b, a] : [a, b, ...this.kernelSize];
+  }
+
+  /** PyTorch's fan-in for the default init: weight.size(1) * receptive field, whatever the layout. */
+  protected get fanIn(): number {
+    const b = this.transposed ? this.outChannels / this.groups : this.inChannels / this.groups;
+    return b * this.kernelSize.reduce((p, k) => p * k, 1);
   }
 
   resetParameters(): void {

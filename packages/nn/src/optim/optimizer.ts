@@ -7,6 +7,7 @@
  */
 import { ArgumentError, DTypeError, ShapeError, Tensor, enableGrad, libraryCall, noGrad, runUserCode, scope, tensor } from '@duet/core';
 import { fromPyName, toPyName } from './naming.js';
+import { UninitializedParameter } from '../parameter.js';
 
 /** One parameter group: its parameters, its options, and any extra keys (schedulers add `initialLr`). */
 export type ParamGroup<O extends object = BaseOptions> = O & { params: Tensor[]; [key: string]: unknown };
@@ -67,6 +68,12 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     const seen = new Set<Tensor>();
     for (const p of params) {
       if (!(p instanceof Tensor)) throw new ArgumentError(`${this.constructor.name}: optimizer can only optimize Tensors, but one of the params is ${describe(p)}.`);
+      if (p instanceof UninitializedParameter) {
+        throw new ArgumentError(
+          `${this.constructor.name}: one of the params is an UninitializedParameter (a lazy module's, e.g. nn.LazyLinear, before its first call). ` +
+            'Run a forward pass with a dummy batch first (PyTorch\'s "dry run"), then create the optimizer.',
+        );
+      }
       if (!p.isLeaf) throw new ArgumentError(`${this.constructor.name}: can't optimize a non-leaf Tensor (one computed by an op); optimize the leaf it came from.`);
       if (p.dtype !== 'float32') throw new DTypeError(`${this.constructor.name}: parameters must be float32, received a ${p.dtype} tensor of shape [${p.shape.join(', ')}].`);
       if (seen.has(p)) throw new ArgumentError(`${this.constructor.name}: a parameter group contains the same parameter twice.`);
