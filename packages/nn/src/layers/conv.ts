@@ -3,13 +3,14 @@ import { ArgumentError, functional as CF, zeros, type Tensor } from '@duet/core'
 import { Module } from '../module.js';
 import { ownParameter, type Parameter } from '../parameter.js';
 import { pad as fpad } from '../functional/pad.js';
-import { resetLinearLike } from './linear.js';
+import { resetLinearLike, type InitOptions } from './linear.js';
+import type { WeightLayout } from '../init.js';
 import { pyBool, pyTuple } from './repr.js';
 import { positional, type PositionalArgs } from './positional.js';
 
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 
-export interface ConvOptions {
+export interface ConvOptions extends InitOptions {
   stride?: number | number[];
   /** Zeros (or `paddingMode` values) added on both sides; 'same' keeps the size (stride 1); 'valid' = 0. */
   padding?: number | number[] | 'same' | 'valid';
@@ -54,6 +55,8 @@ export abstract class ConvBase extends Module {
   bias: Parameter | null;
   /** A transposed convolution (weight [in, out / groups, ...k]). */
   protected readonly transposed: boolean;
+  /** The `weightInit` / `biasInit` given (none: PyTorch's default init). */
+  readonly inits: InitOptions;
 
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: number | number[], nd: number, transposed: boolean, options: ConvOptions & { outputPadding?: number | number[] }) {
     super();
@@ -74,6 +77,7 @@ export abstract class ConvBase extends Module {
     const last = this.dataFormat === 'channelsLast';
     if (last && this.paddingMode !== 'zeros') throw new ArgumentError(`paddingMode '${this.paddingMode}' needs dataFormat 'channelsFirst'.`);
     this.transposed = transposed;
+    this.inits = { ...(options.weightInit !== undefined ? { weightInit: options.weightInit } : {}), ...(options.biasInit !== undefined ? { biasInit: options.biasInit } : {}) };
     this.weight = ownParameter(zeros(this.weightShape()));
     this.bias = options.bias ?? true ? ownParameter(zeros([outChannels])) : null;
     this.resetParameters();
@@ -85,14 +89,20 @@ export abstract class ConvBase extends Module {
     return this.dataFormat === 'channelsLast' ? [...this.kernelSize, b, a] : [a, b, ...this.kernelSize];
   }
 
-  /** PyTorch's fan-in for the default init: weight.size(1) * receptive field, whatever the layout. */
-  protected get fanIn(): number {
-    const b = this.transposed ? this.outChannels / this.groups : this.inChannels / this.groups;
-    return b * this.kernelSize.reduce((p, k) => p * k, 1);
+  /**
+   * How the weight's dims map to fans: PyTorch's rule (`'out_in'`: dim 0,
+   * dim 1, kernel) for channels-first, Keras's (`'in_out'`: kernel, then the
+   * last two) for channels-last. Either way fan-in = weight dim "in" x kernel
+   * size, PyTorch's `weight.size(1) * receptive field` (a transposed
+   * convolution's `out / groups`, as PyTorch computes it).
+   */
+  get weightLayout(): WeightLayout {
+    return this.dataFormat === 'channelsLast' ? 'in_out' : 'out_in';
   }
 
+  /** Initialise again: PyTorch's default, or `weightInit` / `biasInit` with fans from `weightLayout`. */
   resetParameters(): void {
-    resetLinearLike(this.weight, this.bias, this.fanIn);
+    resetLinearLike(this.weight, this.bias, this.weightLayout, this.inits);
   }
 
   /** The input padded by `paddingMode` (non-zero modes), and the padding left for the kernel. */

@@ -11,7 +11,7 @@
 import { ArgumentError, ShapeError, type Tensor } from '@duet/core';
 import { UninitializedBuffer, UninitializedParameter, isLazy, type Parameter } from '../parameter.js';
 import { hasUninitializedParams, makeLazy } from '../lazy.js';
-import { Linear } from './linear.js';
+import { Linear, type LinearOptions } from './linear.js';
 import { Conv1d, Conv2d, ConvTranspose2d, ConvBase, type ConvArgs, type ConvTransposeArgs } from './conv.js';
 import { BatchNorm1d, BatchNorm2d, BatchNormBase, type BatchNormOptions } from './batchnorm.js';
 import type { PositionalArgs } from './positional.js';
@@ -41,7 +41,7 @@ function uninitialized(p: Parameter | null): Parameter | null {
  */
 export class LazyLinear extends Linear {
   /** `(outFeatures, options)` or PyTorch's `(outFeatures, bias)`. */
-  constructor(outFeatures: number, ...args: PositionalArgs<[bias: boolean], { bias?: boolean }>) {
+  constructor(outFeatures: number, ...args: PositionalArgs<[bias: boolean], LinearOptions>) {
     super(0, outFeatures, ...args);
     this.weight = uninitialized(this.weight)!;
     this.bias = uninitialized(this.bias);
