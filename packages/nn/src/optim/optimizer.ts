@@ -150,6 +150,25 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     }
     return s;
   }
+  /**
+   * Advance every parameter's `step` (after `init` made its state on the
+   * first update) and group `params`' indices by the new step: parameters at
+   * the same step share bias corrections or a learning rate, so a fused
+   * kernel runs once per distinct step (Adam, AdamW, Adagrad).
+   */
+  protected advanceSteps(params: readonly Tensor[], init: (state: ParamState, p: Tensor) => void): Map<number, number[]> {
+    const byStep = new Map<number, number[]>();
+    params.forEach((p, i) => {
+      const s = this.stateOf(p);
+      init(s, p);
+      const step = (s.step = ((s.step as number | undefined) ?? 0) + 1);
+      const idx = byStep.get(step);
+      if (idx === undefined) byStep.set(step, [i]);
+      else idx.push(i);
+    });
+    return byStep;
+  }
+
 
   /** PyTorch's state dict (see `OptimizerStateDict`). */
   stateDict(): OptimizerStateDict {
