@@ -99,7 +99,7 @@ export class Hooks {
  * calls through `model(x)` / `model.call(x)`.
  */
 export function registerModuleForwardPreHook(hook: ForwardPreHook): RemovableHandle {
-  return add(globalPre, hook, {}, 'registerModuleForwardPreHook');
+  return countedGlobal(add(globalPre, hook, {}, 'registerModuleForwardPreHook'), globalPre);
 }
 
 /**
@@ -107,13 +107,23 @@ export function registerModuleForwardPreHook(hook: ForwardPreHook): RemovableHan
  * after every module's `forward` (before the module's own forward hooks).
  */
 export function registerModuleForwardHook(hook: ForwardHook | ForwardHookWithKwargs, options: { withKwargs?: boolean; alwaysCall?: boolean } = {}): RemovableHandle {
-  return add(globalPost, hook, options, 'registerModuleForwardHook');
+  return countedGlobal(add(globalPost, hook, options, 'registerModuleForwardHook'), globalPost);
 }
 
-/** True when no global hook is registered (the call path's fast case). */
-export function noGlobalHooks(): boolean {
-  return globalPre.size === 0 && globalPost.size === 0;
+/** Keep `hookCount.global` equal to the number of registered global hooks. */
+function countedGlobal(h: RemovableHandle, table: Table): RemovableHandle {
+  hookCount.global = globalPre.size + globalPost.size;
+  return {
+    id: h.id,
+    remove: () => {
+      table.delete(h.id);
+      hookCount.global = globalPre.size + globalPost.size;
+    },
+  };
 }
+
+/** @internal the number of global hooks registered (the call path's fast case is 0). */
+export const hookCount = { global: 0 };
 
 const isKwargs = (v: unknown): v is Record<string, any> =>
   v !== null && typeof v === 'object' && !Array.isArray(v) && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);

@@ -12,7 +12,7 @@
  */
 import { ArgumentError, DTypeError, DuetError, Tensor, checkDevice, noGrad, enterLibraryCall, exitLibraryCall, libraryCall, type DTypeLike, type DeviceLike } from '@duet/core';
 import { Parameter, isLazy, type UninitializedBuffer, type UninitializedParameter } from './parameter.js';
-import { Hooks, callWithHooks, noGlobalHooks, type ForwardHook, type ForwardHookOptions, type ForwardHookWithKwargs, type ForwardPreHook, type ForwardPreHookOptions, type ForwardPreHookWithKwargs, type RemovableHandle } from './hooks.js';
+import { Hooks, callWithHooks, hookCount, type ForwardHook, type ForwardHookOptions, type ForwardHookWithKwargs, type ForwardPreHook, type ForwardPreHookOptions, type ForwardPreHookWithKwargs, type RemovableHandle } from './hooks.js';
 import { loadInto, type LoadStateDictResult } from './state_dict.js';
 import { copyValue } from './copy.js';
 
@@ -46,9 +46,19 @@ export interface LazyInit {
   materialize(module: Module, args: any[]): void;
 }
 
-/** A function that runs `call` on itself, with `proto` as its prototype (no `name`, `length` or Function methods of its own). */
+/**
+ * `module(...args)` and `module.call(...args)` run `forward` alone when no
+ * hook is registered (the check is written inline in both, so that V8 keeps
+ * the arguments array on the stack), else this.
+ */
+function callHooked(m: Module, h: Hooks | null, args: any[]): any {
+  if ((h === null || h.empty) && hookCount.global === 0) return callForward(m, ...args);
+  return callWithHooks(m, h, args, (...a: any[]) => callForward(m, ...a));
+}
+
+/** A function that runs the call path on itself, with `proto` as its prototype (no `name`, `length` or Function methods of its own). */
 function callableInstance(proto: object): Module {
-  const self = ((...args: any[]) => self.call(...args)) as unknown as Module;
+  const self = ((...args: any[]) => (self._hooks === null && hookCount.global === 0 ? callForward(self, ...args) : callHooked(self, self._hooks, args))) as unknown as Module;
   delete (self as { name?: string }).name;
   delete (self as { length?: number }).length;
   Object.setPrototypeOf(self, proto);
@@ -111,7 +121,8 @@ export class Module {
   /** True in training mode (the default); `eval()` sets it to false on the whole tree. */
   declare training: boolean;
   private declare readonly _slots: Map<string, Slot>;
-  private declare _hooks: Hooks | null;
+  /** @internal this module's hooks (null until one is registered). */
+  declare _hooks: Hooks | null;
   /** @internal set while a lazy module waits for its first forward (lazy.ts); null otherwise. */
   declare _lazy: LazyInit | null;
 
@@ -438,9 +449,7 @@ export class Module {
    * `forward` alone, without hooks, as in PyTorch.
    */
   call(...args: any[]): any {
-    const h = this._hooks;
-    if ((h === null || h.empty) && noGlobalHooks()) return callForward(this, ...args);
-    return callWithHooks(this, h, args, (...a: any[]) => callForward(this, ...a));
+    return this._hooks === null && hookCount.global === 0 ? callForward(this, ...args) : callHooked(this, this._hooks, args);
   }
 
   /** PyTorch's `_lazy_load_hook`: an uninitialised parameter or buffer of a lazy module takes the shape of the tensor loaded into it. */
