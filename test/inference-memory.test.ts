@@ -117,7 +117,13 @@ describe('inference loops keep native memory bounded (issue 7 §2)', () => {
   });
 
   it('what a forward hook receives and keeps stays valid', () => {
-    const model = new Net();
+    // Hooks run on calls (`this.fc1(x)`), not on a bare `forward`, as in PyTorch.
+    class CallingNet extends Net {
+      override forward(x: Tensor): Tensor {
+        return this.fc2(this.fc1(x).relu());
+      }
+    }
+    const model = new CallingNet();
     const features: Tensor[] = [];
     const detached: Tensor[] = [];
     model.fc1.registerForwardHook((_m, _args, out: Tensor) => {

@@ -146,3 +146,45 @@ describe('DataLoader', () => {
     expect(() => [...new DataLoader(d, { numWorkers: 1, workerDataset: { module: 'x' } })]).toThrow(/iterate with `for await/);
   });
 });
+
+describe('DataLoader: one epoch generator behind for...of and for await', () => {
+  /** Two fresh loaders from `make` (a shuffling loader reshuffles every epoch): one read with for...of, one with for await. */
+  const both = async (make: () => DataLoader<any, Tensor>) => {
+    const sync: number[][] = [];
+    for (const b of make()) sync.push(b.toArray());
+    const async_: number[][] = [];
+    for await (const b of make()) async_.push(b.toArray());
+    return [sync, async_];
+  };
+
+  it('gives the same batches both ways (map-style, shuffled, iterable, dropLast)', async () => {
+    for (const make of [
+      () => new DataLoader(new Range(10), { batchSize: 3 }),
+      () => new DataLoader(new Range(10), { batchSize: 4, shuffle: true, seed: 3 }),
+      () => new DataLoader(new Stream(), { batchSize: 3 }),
+      () => new DataLoader(new Stream(), { batchSize: 3, dropLast: true }),
+    ]) {
+      const [sync, async_] = await both(make);
+      expect(async_).toEqual(sync);
+      expect(sync!.length).toBe(make().length);
+    }
+  });
+
+  it('leaving either loop early closes the dataset iterator, as for...of does; finishing does not call return()', async () => {
+    const closed: string[] = [];
+    class Tracked extends IterableDataset<number> {
+      [Symbol.iterator](): Iterator<number> {
+        let i = 0;
+        return { next: () => (i < 6 ? { value: i++, done: false } : { value: undefined, done: true }), return: () => (closed.push('return'), { value: undefined, done: true }) };
+      }
+    }
+    const loader = new DataLoader(new Tracked(), { batchSize: 2 });
+    for (const _ of loader) break;
+    expect(closed).toEqual(['return']);
+    for await (const _ of loader) break;
+    expect(closed).toEqual(['return', 'return']);
+    for (const _ of loader) void _;
+    for await (const _ of loader) void _;
+    expect(closed).toEqual(['return', 'return']);
+  });
+});

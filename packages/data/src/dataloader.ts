@@ -118,40 +118,75 @@ export class DataLoader<T = any, B = any> implements Iterable<B>, AsyncIterable<
     return this.collate(chunk);
   }
 
+  /**
+   * One epoch on the main thread, shared by `for ... of` and `for await`:
+   * it yields what it needs from the loop driving it (the next item of an
+   * iterable dataset, the samples at some indices) and the batches to hand
+   * out; the sync loop answers synchronously, the async one awaits.
+   */
+  private *epoch(): Iterator<EpochOp<B>, void, unknown> {
+    if (this.iterable) {
+      const chunks = new Chunker<T>(this.batchSize ?? 1, this.dropLast);
+      for (;;) {
+        const r = (yield NEXT) as IteratorResult<T>;
+        if (r.done) break;
+        const chunk = chunks.push(r.value);
+        if (chunk !== undefined) yield { op: 'out', batch: this.emit(chunk) };
+      }
+      const rest = chunks.rest();
+      if (rest !== undefined) yield { op: 'out', batch: this.emit(rest) };
+      return;
+    }
+    for (const indices of this.indexBatches()) {
+      markStep();
+      const batch = this.fetchBatch(indices);
+      if (batch !== undefined) {
+        yield { op: 'out', batch };
+        continue;
+      }
+      const samples = (yield { op: 'get', indices }) as T[];
+      yield { op: 'out', batch: this.collate(samples) };
+    }
+  }
+
   /** Iterate on the main thread (numWorkers 0, synchronous datasets). */
   *[Symbol.iterator](): Iterator<B> {
     if (this.numWorkers > 0) {
       throw new DataOptionError('numWorkers', `DataLoader: with numWorkers ${this.numWorkers} the batches come from worker threads; iterate with \`for await (const batch of loader)\`.`);
     }
+    let source: Iterator<T> | undefined;
     if (this.iterable) {
       const it = (this.dataset as Partial<Iterable<T>>)[Symbol.iterator];
       if (typeof it !== 'function') throw new DataOptionError('dataset', 'DataLoader: the dataset can only be read asynchronously (it has no [Symbol.iterator]); iterate with `for await`.');
-      const chunks = new Chunker<T>(this.batchSize ?? 1, this.dropLast);
-      for (const item of this.dataset as Iterable<T>) {
-        const chunk = chunks.push(item);
-        if (chunk !== undefined) yield this.emit(chunk);
-      }
-      const rest = chunks.rest();
-      if (rest !== undefined) yield this.emit(rest);
-      return;
+      source = it.call(this.dataset);
     }
     const ds = this.dataset as MapDataset<T>;
-    for (const indices of this.indexBatches()) {
-      markStep();
-      const batch = this.fetchBatch(indices);
-      if (batch !== undefined) {
-        yield batch;
-        continue;
+    const getSync = (i: number): T => {
+      const s = ds.get(i);
+      if (s instanceof Promise) {
+        s.catch(() => undefined);
+        throw new DataOptionError('dataset', `DataLoader: ${ds.constructor.name}.get(${i}) returned a Promise (an async dataset); iterate with \`for await (const batch of loader)\`.`);
       }
-      const samples = indices.map((i) => {
-        const s = ds.get(i);
-        if (s instanceof Promise) {
-          s.catch(() => undefined);
-          throw new DataOptionError('dataset', `DataLoader: ${ds.constructor.name}.get(${i}) returned a Promise (an async dataset); iterate with \`for await (const batch of loader)\`.`);
-        }
-        return s;
-      });
-      yield this.collate(samples);
+      return s;
+    };
+    const run = this.epoch();
+    let sourceDone = false;
+    try {
+      let answer: unknown;
+      for (let r = run.next(); !r.done; r = run.next(answer)) {
+        const op = r.value;
+        answer = undefined;
+        if (op.op === 'out') yield op.batch;
+        else if (op.op === 'next') {
+          const n = source!.next();
+          sourceDone = n.done === true;
+          answer = n;
+        } else answer = op.indices.map(getSync);
+      }
+    } finally {
+      run.return?.();
+      // Like `for ... of`: an iteration left early closes the dataset's iterator.
+      if (source !== undefined && !sourceDone) source.return?.();
     }
   }
 
@@ -161,25 +196,29 @@ export class DataLoader<T = any, B = any> implements Iterable<B>, AsyncIterable<
       yield* this.fromWorkers();
       return;
     }
+    let source: AsyncIterator<T> | Iterator<T> | undefined;
     if (this.iterable) {
-      const chunks = new Chunker<T>(this.batchSize ?? 1, this.dropLast);
-      for await (const item of this.dataset as AsyncIterable<T>) {
-        const chunk = chunks.push(item);
-        if (chunk !== undefined) yield this.emit(chunk);
-      }
-      const rest = chunks.rest();
-      if (rest !== undefined) yield this.emit(rest);
-      return;
+      const d = this.dataset as Partial<AsyncIterable<T> & Iterable<T>>;
+      source = typeof d[Symbol.asyncIterator] === 'function' ? d[Symbol.asyncIterator]!() : d[Symbol.iterator]!();
     }
     const ds = this.dataset as MapDataset<T>;
-    for (const indices of this.indexBatches()) {
-      markStep();
-      const batch = this.fetchBatch(indices);
-      if (batch !== undefined) {
-        yield batch;
-        continue;
+    const run = this.epoch();
+    let sourceDone = false;
+    try {
+      let answer: unknown;
+      for (let r = run.next(); !r.done; r = run.next(answer)) {
+        const op = r.value;
+        answer = undefined;
+        if (op.op === 'out') yield op.batch;
+        else if (op.op === 'next') {
+          const n = await source!.next();
+          sourceDone = n.done === true;
+          answer = n;
+        } else answer = await Promise.all(op.indices.map((i) => ds.get(i)));
       }
-      yield this.collate(await Promise.all(indices.map((i) => ds.get(i))));
+    } finally {
+      run.return?.();
+      if (source !== undefined && !sourceDone) await source.return?.();
     }
   }
 
@@ -229,6 +268,10 @@ function collectModules(v: unknown, out: string[]): void {
     Object.values(o).forEach((x) => collectModules(x, out));
   }
 }
+
+/** What one epoch's generator asks its loop for, or hands it. */
+type EpochOp<B> = { op: 'out'; batch: B } | { op: 'get'; indices: number[] } | { op: 'next' };
+const NEXT = { op: 'next' } as const;
 
 /** Groups a stream of items into batches of `size`; the last one partial unless `dropLast`. */
 class Chunker<T> {

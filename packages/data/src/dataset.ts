@@ -56,7 +56,12 @@ export abstract class IterableDataset<T = unknown> implements AsyncIterable<T> {
     }
     // Not `yield* this`: in an async generator that would call this very method again.
     const it = sync.call(this);
-    for (let r = it.next(); r.done !== true; r = it.next()) yield r.value;
+    let done = false;
+    try {
+      for (let r = it.next(); !(done = r.done === true); r = it.next()) yield r.value;
+    } finally {
+      if (!done) it.return?.(); // left early: close the sync iterator, as for...of would
+    }
   }
 }
 

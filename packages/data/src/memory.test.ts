@@ -28,6 +28,24 @@ describe('DataLoader memory', () => {
     w.dispose();
   });
 
+  it('for await leaks no tensor across epochs either (the same epoch generator as for...of), also when left early', async () => {
+    const loader = new DataLoader(new TensorDataset(arange(0, 64).reshape([32, 2]), arange(0, 32)), { batchSize: 4, shuffle: true, seed: 1 });
+    const epoch = async (stopAt = Infinity): Promise<void> => {
+      let i = 0;
+      for await (const [x, y] of loader) {
+        noGrad(() => x.sum().add(y.sum()).item());
+        if (++i >= stopAt) break;
+      }
+      markStep();
+      markStep();
+    };
+    await epoch(); // warm up (constant caches)
+    const after1 = memory().numTensors;
+    await epoch();
+    await epoch(3);
+    expect(memory().numTensors).toBe(after1);
+  });
+
   it('moves a batch out of native memory two batches after it was handed out; it stays valid, kept dataset tensors stay', () => {
     const ds = new TensorDataset(arange(0, 8).reshape([8, 1]));
     const seen: any[] = [];

@@ -156,7 +156,7 @@ describe('nn.Module modes, grads, apply', () => {
 });
 
 describe('nn.Module hooks', () => {
-  it('runs pre and post hooks around forward, and remove() unregisters', () => {
+  it('model(x) runs pre and post hooks around forward, model.forward(x) runs none, and remove() unregisters', () => {
     const m = new MyModel();
     const calls: string[] = [];
     const h1 = m.registerForwardPreHook((_mod, args) => {
@@ -168,13 +168,43 @@ describe('nn.Module hooks', () => {
       return out.add(1);
     });
     const x = randn([1, 784]);
-    const y = m.forward(x);
+    const y = m(x);
+    expect(calls).toEqual(['pre', 'post']);
+    m.forward(x); // forward alone runs no hook, as in PyTorch
     expect(calls).toEqual(['pre', 'post']);
     h1.remove();
     h2.remove();
     const expected = m.forward(zeros([1, 784])).add(1).toArray()[0] as number[];
     (y.toArray()[0] as number[]).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
     expect(calls).toHaveLength(2);
+  });
+});
+
+describe('nn.Module call path', () => {
+  it('a withKwargs pre-hook returning something else than [args, kwargs] is an ERR_ARGUMENT naming what it got', () => {
+    const m = new nn.Linear(2, 2);
+    m.registerForwardPreHook(() => [1, 2, 3] as never, { withKwargs: true });
+    expect(() => m(randn([1, 2]))).toThrow(/must return undefined or a tuple of \(newArgs, newKwargs\).*an array of length 3/);
+  });
+
+  it('deepCopy keeps the hooks; the copy runs them on its own calls, forward stays hook-free', () => {
+    const m = new nn.Linear(2, 2);
+    const seen: unknown[] = [];
+    m.registerForwardHook((mod) => void seen.push(mod));
+    const c = m.deepCopy();
+    c(randn([1, 2]));
+    c.forward(randn([1, 2]));
+    expect(seen).toEqual([c]);
+    expect(Object.prototype.hasOwnProperty.call(c, 'forward')).toBe(true);
+  });
+
+  it('model.call(x) and model(x) are the same path', () => {
+    const m = new nn.Linear(3, 1);
+    const log: string[] = [];
+    m.registerForwardPreHook(() => void log.push('pre'));
+    const x = randn([2, 3]);
+    expect(m.call(x).toArray()).toEqual(m(x).toArray());
+    expect(log).toEqual(['pre', 'pre']);
   });
 });
 

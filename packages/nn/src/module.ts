@@ -7,15 +7,16 @@
  * under PyTorch's names (`running_mean`, `weight_ih_l0`).
  *
  * Subclasses write only `forward` (not declared here, so a subclass needs no
- * `override`), and call it directly: `model.forward(x)`.
+ * `override`). `model(x)` (or `model.call(x)`) runs it with its hooks, as
+ * PyTorch's `__call__`; `model.forward(x)` runs it alone.
  */
 import { ArgumentError, DTypeError, DuetError, Tensor, checkDevice, noGrad, enterLibraryCall, exitLibraryCall, libraryCall, type DTypeLike, type DeviceLike } from '@duet/core';
-import { Parameter } from './parameter.js';
-import { Hooks, type ForwardHook, type ForwardPreHook, type RemovableHandle } from './hooks.js';
+import { Parameter, isLazy, type UninitializedBuffer, type UninitializedParameter } from './parameter.js';
+import { Hooks, callWithHooks, hookCount, type ForwardHook, type ForwardHookOptions, type ForwardHookWithKwargs, type ForwardPreHook, type ForwardPreHookOptions, type ForwardPreHookWithKwargs, type RemovableHandle } from './hooks.js';
 import { loadInto, type LoadStateDictResult } from './state_dict.js';
 import { copyValue } from './copy.js';
 
-export type { ForwardHook, ForwardPreHook, RemovableHandle } from './hooks.js';
+export type { ForwardHook, ForwardHookOptions, ForwardHookWithKwargs, ForwardPreHook, ForwardPreHookOptions, ForwardPreHookWithKwargs, RemovableHandle } from './hooks.js';
 export { StateDictError, type LoadStateDictResult } from './state_dict.js';
 
 type Kind = 'param' | 'buffer' | 'module';
@@ -32,16 +33,32 @@ export interface Callable {
   forward(...args: any[]): any;
 }
 
-/** @internal call `m.forward(...args)` with a clear error if `m` has none. */
+/** @internal call `m.forward(...args)` (no hooks) with a clear error if `m` has none. */
 export function callForward(m: Module, ...args: any[]): any {
   const f = (m as unknown as Partial<Callable>).forward;
   if (typeof f !== 'function') throw new DuetError('ERR_NOT_IMPLEMENTED', `Module [${m.constructor.name}] is missing the required "forward" function.`);
   return f.apply(m, args);
 }
 
-/** A function that runs its own `forward`, with `proto` as its prototype (no `name`, `length` or Function methods of its own). */
+/** What a lazy module does at its first forward (set by `LazyModuleMixin`'s layers, lazy.ts). */
+export interface LazyInit {
+  /** Infer the shapes from the forward's arguments and materialise the parameters. */
+  materialize(module: Module, args: any[]): void;
+}
+
+/**
+ * `module(...args)` and `module.call(...args)` run `forward` alone when no
+ * hook is registered (the check is written inline in both, so that V8 keeps
+ * the arguments array on the stack), else this.
+ */
+function callHooked(m: Module, h: Hooks | null, args: any[]): any {
+  if ((h === null || h.empty) && hookCount.global === 0) return callForward(m, ...args);
+  return callWithHooks(m, h, args, (...a: any[]) => callForward(m, ...a));
+}
+
+/** A function that runs the call path on itself, with `proto` as its prototype (no `name`, `length` or Function methods of its own). */
 function callableInstance(proto: object): Module {
-  const self = ((...args: any[]) => callForward(self, ...args)) as unknown as Module;
+  const self = ((...args: any[]) => (self._hooks === null && hookCount.global === 0 ? callForward(self, ...args) : callHooked(self, self._hooks, args))) as unknown as Module;
   delete (self as { name?: string }).name;
   delete (self as { length?: number }).length;
   Object.setPrototypeOf(self, proto);
@@ -55,6 +72,7 @@ function callableInstance(proto: object): Module {
  * (docs/design/memory.md). One extra function call per module call.
  */
 function forwardCall(this: Module, ...args: any[]): any {
+  if (this._lazy !== null) this._lazy.materialize(this, args);
   const f = (Object.getPrototypeOf(this) as Partial<Callable>).forward;
   if (typeof f !== 'function') throw new DuetError('ERR_NOT_IMPLEMENTED', `Module [${this.constructor.name}] is missing the required "forward" function.`);
   enterLibraryCall(this, 'forward');
@@ -103,7 +121,10 @@ export class Module {
   /** True in training mode (the default); `eval()` sets it to false on the whole tree. */
   declare training: boolean;
   private declare readonly _slots: Map<string, Slot>;
-  private declare _hooks: Hooks | null;
+  /** @internal this module's hooks (null until one is registered). */
+  declare _hooks: Hooks | null;
+  /** @internal set while a lazy module waits for its first forward (lazy.ts); null otherwise. */
+  declare _lazy: LazyInit | null;
 
   /**
    * A module is a function object whose prototype is the subclass's, so
@@ -115,6 +136,7 @@ export class Module {
     self.training = true;
     Object.defineProperty(self, '_slots', { value: new Map<string, Slot>(), writable: true, configurable: true, enumerable: false });
     Object.defineProperty(self, '_hooks', { value: null, writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(self, '_lazy', { value: null, writable: true, configurable: true, enumerable: false });
     installForward(self);
     return self;
   }
@@ -409,29 +431,68 @@ export class Module {
    * nothing is copied then. int32 values load into int buffers.
    */
   loadStateDict(stateDict: Record<string, Tensor> | Map<string, Tensor>, options: { strict?: boolean } = {}): LoadStateDictResult {
+    if (stateDict instanceof Map) stateDict = Object.fromEntries(stateDict) as Record<string, Tensor>;
+    if (stateDict !== null && typeof stateDict === 'object' && !Array.isArray(stateDict) && !(stateDict instanceof Tensor)) this._materializeLazy(stateDict);
     const own: [string, Tensor][] = [];
     this._stateEntries('', new Set(), (k, t) => own.push([k, t]));
     return loadInto(this.constructor.name, own, stateDict, options.strict ?? true);
   }
 
+  // -------------------------------------------------------------- call path
+  /**
+   * PyTorch's `module(...)` (`Module._call_impl`); `model(x)` is the same
+   * call. In order: global forward pre-hooks (`registerModuleForwardPreHook`),
+   * this module's pre-hooks (each may replace the arguments), `forward` (a
+   * lazy module infers its parameters first), global forward hooks, this
+   * module's forward hooks (each may replace the output). `alwaysCall`
+   * forward hooks also run when `forward` throws. `model.forward(x)` runs
+   * `forward` alone, without hooks, as in PyTorch.
+   */
+  call(...args: any[]): any {
+    return this._hooks === null && hookCount.global === 0 ? callForward(this, ...args) : callHooked(this, this._hooks, args);
+  }
+
+  /** PyTorch's `_lazy_load_hook`: an uninitialised parameter or buffer of a lazy module takes the shape of the tensor loaded into it. */
+  private _materializeLazy(sd: Record<string, Tensor>): void {
+    for (const [prefix, m] of this.namedModules()) {
+      if (m._lazy === null) continue;
+      for (const kind of ['param', 'buffer'] as const) {
+        for (const [name, , t] of m._own(kind)) {
+          const src = sd[prefix === '' ? name : `${prefix}.${name}`];
+          if (!isLazy(t) || !(src instanceof Tensor) || isLazy(src)) continue;
+          (m as unknown as Record<string, unknown>)[name] = kind === 'param' ? (t as UninitializedParameter).materialize(src.shape) : (t as UninitializedBuffer).materialize(src.shape);
+        }
+      }
+    }
+  }
+
   // ------------------------------------------------------------------- hooks
   /**
-   * Run `hook(module, args)` before every `forward`; returning an array
-   * replaces the arguments (another non-undefined value: the single argument).
+   * Run `hook(module, args)` before every call (`model(x)`, `model.call(x)`);
+   * returning an array replaces the arguments (another non-undefined value:
+   * the single argument). `{ prepend: true }` runs it before the hooks
+   * already registered; `{ withKwargs: true }` gives `hook(module, args,
+   * kwargs)`, which returns `undefined` or `[newArgs, newKwargs]` (kwargs =
+   * a trailing options object, docs/nn.md "Hooks").
    */
-  registerForwardPreHook(hook: ForwardPreHook<this>): RemovableHandle {
-    return this._hooksInstalled().add(this._hooks!.pre, hook);
+  registerForwardPreHook(hook: ForwardPreHookWithKwargs<this>, options: ForwardPreHookOptions & { withKwargs: true }): RemovableHandle;
+  registerForwardPreHook(hook: ForwardPreHook<this>, options?: ForwardPreHookOptions & { withKwargs?: false }): RemovableHandle;
+  registerForwardPreHook(hook: ForwardPreHook<this> | ForwardPreHookWithKwargs<this>, options: ForwardPreHookOptions = {}): RemovableHandle {
+    return this._hookTable().addPre(hook, options);
   }
-  /** Run `hook(module, args, output)` after every `forward`; a non-undefined result replaces the output. */
-  registerForwardHook(hook: ForwardHook<this>): RemovableHandle {
-    return this._hooksInstalled().add(this._hooks!.post, hook);
+  /**
+   * Run `hook(module, args, output)` after every call; a non-undefined
+   * result replaces the output. Options: `prepend`, `withKwargs`
+   * (`hook(module, args, kwargs, output)`), `alwaysCall` (also run when
+   * `forward` throws; the error is rethrown after).
+   */
+  registerForwardHook(hook: ForwardHookWithKwargs<this>, options: ForwardHookOptions & { withKwargs: true }): RemovableHandle;
+  registerForwardHook(hook: ForwardHook<this>, options?: ForwardHookOptions & { withKwargs?: false }): RemovableHandle;
+  registerForwardHook(hook: ForwardHook<this> | ForwardHookWithKwargs<this>, options: ForwardHookOptions = {}): RemovableHandle {
+    return this._hookTable().addPost(hook, options);
   }
-  private _hooksInstalled(): Hooks {
-    if (this._hooks === null) {
-      this._hooks = new Hooks();
-      this._hooks.install(this);
-    }
-    return this._hooks;
+  private _hookTable(): Hooks {
+    return (this._hooks ??= new Hooks());
   }
 
   // ------------------------------------------------------------------ copy
@@ -448,7 +509,7 @@ export class Module {
     const c = callableInstance(Object.getPrototypeOf(this) as object) as this;
     memo.set(this, c);
     const cm = (v: object) => (v instanceof Module ? v._copy(memo) : undefined);
-    const skip = new Set<PropertyKey>(['_slots', '_hooks', 'forward']);
+    const skip = new Set<PropertyKey>(['_slots', '_hooks', '_lazy', 'forward']);
     for (const key of Reflect.ownKeys(this)) {
       const d = Object.getOwnPropertyDescriptor(this, key)!;
       if (skip.has(key) || d.get !== undefined || d.set !== undefined) continue;
@@ -457,12 +518,12 @@ export class Module {
     const hidden = (k: string, v: unknown) => Object.defineProperty(c, k, { value: v, writable: true, configurable: true, enumerable: false });
     hidden('_slots', new Map());
     hidden('_hooks', this._hooks === null ? null : this._hooks.clone());
+    hidden('_lazy', this._lazy);
     installForward(c);
     for (const [name, slot] of this._slots) {
       if (slot.prop) c._slots.set(name, { ...slot });
       else c._addSlot(name, { ...slot, value: copyValue(slot.value, memo, cm) as Slot['value'] });
     }
-    c._hooks?.install(c);
     return c;
   }
 

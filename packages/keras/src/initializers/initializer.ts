@@ -6,6 +6,7 @@
  * convolutions).
  */
 import type { Tensor } from '@duet/core';
+import { nn } from '@duet/nn';
 import { KerasValueError, UnknownIdentifierError } from '../errors.js';
 import { getRegisteredClass, registeredNameOf, registeredNames, type Serialized } from '../registry.js';
 import { identifierKey } from '../utils/naming.js';
@@ -21,14 +22,9 @@ export abstract class Initializer {
   }
 }
 
-/** Keras's `compute_fans`: `[fanIn, fanOut]` of a weight in Keras's layout. */
+/** Keras's `compute_fans`: `[fanIn, fanOut]` of a weight in Keras's layout (nn.init's one fan rule, layout `'in_out'`). */
 export function computeFans(shape: readonly number[]): [number, number] {
-  if (shape.length === 0) return [1, 1];
-  if (shape.length === 1) return [shape[0]!, shape[0]!];
-  if (shape.length === 2) return [shape[0]!, shape[1]!];
-  let receptive = 1;
-  for (const d of shape.slice(0, -2)) receptive *= d;
-  return [shape[shape.length - 2]! * receptive, shape[shape.length - 1]! * receptive];
+  return nn.init.computeFans(shape, 'in_out');
 }
 
 /** Python-style aliases that are not a class name in another spelling. */

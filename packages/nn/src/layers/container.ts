@@ -1,6 +1,6 @@
 /** Containers: `nn.Sequential`, `nn.ModuleList`, `nn.ModuleDict`. */
 import { ArgumentError } from '@duet/core';
-import { Module, callForward } from '../module.js';
+import { Module } from '../module.js';
 
 function checkModule(m: unknown, where: string): Module {
   if (!(m instanceof Module)) throw new ArgumentError(`${where}: expected an nn.Module, received ${(m as object)?.constructor?.name ?? typeof m}.`);
@@ -39,7 +39,7 @@ export class Sequential extends Module {
   }
   forward(input: any): any {
     let x = input;
-    for (const m of this.children()) x = callForward(m, x);
+    for (const m of this.children()) x = m.call(x);
     return x;
   }
   override get length(): number {

@@ -3,13 +3,14 @@ import { ArgumentError, functional as CF, zeros, type Tensor } from '@duet/core'
 import { Module } from '../module.js';
 import { ownParameter, type Parameter } from '../parameter.js';
 import { pad as fpad } from '../functional/pad.js';
-import { resetLinearLike } from './linear.js';
+import { resetLinearLike, type InitOptions } from './linear.js';
+import type { WeightLayout } from '../init.js';
 import { pyBool, pyTuple } from './repr.js';
 import { positional, type PositionalArgs } from './positional.js';
 
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 
-export interface ConvOptions {
+export interface ConvOptions extends InitOptions {
   stride?: number | number[];
   /** Zeros (or `paddingMode` values) added on both sides; 'same' keeps the size (stride 1); 'valid' = 0. */
   padding?: number | number[] | 'same' | 'valid';
@@ -52,8 +53,10 @@ export abstract class ConvBase extends Module {
   readonly dataFormat: 'channelsFirst' | 'channelsLast';
   weight: Parameter;
   bias: Parameter | null;
-  /** PyTorch's fan-in for the default init: weight.size(1) * receptive field, whatever the layout. */
-  private readonly fanIn: number;
+  /** A transposed convolution (weight [in, out / groups, ...k]). */
+  protected readonly transposed: boolean;
+  /** The `weightInit` / `biasInit` given (none: PyTorch's default init). */
+  readonly inits: InitOptions;
 
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: number | number[], nd: number, transposed: boolean, options: ConvOptions & { outputPadding?: number | number[] }) {
     super();
@@ -73,15 +76,33 @@ export abstract class ConvBase extends Module {
     this.dataFormat = options.dataFormat ?? 'channelsFirst';
     const last = this.dataFormat === 'channelsLast';
     if (last && this.paddingMode !== 'zeros') throw new ArgumentError(`paddingMode '${this.paddingMode}' needs dataFormat 'channelsFirst'.`);
-    const [a, b] = transposed ? [inChannels, outChannels / this.groups] : [outChannels, inChannels / this.groups];
-    this.weight = ownParameter(zeros(last ? [...this.kernelSize, b, a] : [a, b, ...this.kernelSize]));
+    this.transposed = transposed;
+    this.inits = { ...(options.weightInit !== undefined ? { weightInit: options.weightInit } : {}), ...(options.biasInit !== undefined ? { biasInit: options.biasInit } : {}) };
+    this.weight = ownParameter(zeros(this.weightShape()));
     this.bias = options.bias ?? true ? ownParameter(zeros([outChannels])) : null;
-    this.fanIn = b * this.kernelSize.reduce((p, k) => p * k, 1);
     this.resetParameters();
   }
 
+  /** The weight's shape for the current channels, in `dataFormat`'s layout. */
+  protected weightShape(): number[] {
+    const [a, b] = this.transposed ? [this.inChannels, this.outChannels / this.groups] : [this.outChannels, this.inChannels / this.groups];
+    return this.dataFormat === 'channelsLast' ? [...this.kernelSize, b, a] : [a, b, ...this.kernelSize];
+  }
+
+  /**
+   * How the weight's dims map to fans: PyTorch's rule (`'out_in'`: dim 0,
+   * dim 1, kernel) for channels-first, Keras's (`'in_out'`: kernel, then the
+   * last two) for channels-last. Either way fan-in = weight dim "in" x kernel
+   * size, PyTorch's `weight.size(1) * receptive field` (a transposed
+   * convolution's `out / groups`, as PyTorch computes it).
+   */
+  get weightLayout(): WeightLayout {
+    return this.dataFormat === 'channelsLast' ? 'in_out' : 'out_in';
+  }
+
+  /** Initialise again: PyTorch's default, or `weightInit` / `biasInit` with fans from `weightLayout`. */
   resetParameters(): void {
-    resetLinearLike(this.weight, this.bias, this.fanIn);
+    resetLinearLike(this.weight, this.bias, this.weightLayout, this.inits);
   }
 
   /** The input padded by `paddingMode` (non-zero modes), and the padding left for the kernel. */

@@ -9,6 +9,7 @@ export { BatchNormBase, BatchNorm1d, BatchNorm2d, type BatchNormOptions } from '
 export { LayerNorm, GroupNorm } from './normalization.js';
 export { ConvBase, Conv1d, Conv2d, ConvTranspose2d, type ConvOptions, type PaddingMode } from './conv.js';
 export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d, type MaxPoolOptions, type AvgPoolOptions } from './pooling.js';
+export { LazyLinear, LazyConv1d, LazyConv2d, LazyConvTranspose2d, LazyBatchNorm1d, LazyBatchNorm2d } from './lazy.js';
 export { RNNBase, RNN, LSTM, GRU, type RNNOptions } from './rnn.js';
 export { MultiheadAttention, NonDynamicallyQuantizableLinear, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions } from './attention.js';
 export {

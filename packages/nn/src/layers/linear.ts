@@ -7,15 +7,33 @@ import { bilinear } from '../functional/linear.js';
 import * as init from '../init.js';
 import { pyBool } from './repr.js';
 
-/** PyTorch's default init of a weight and its bias: kaiming_uniform_(a = sqrt(5)) and U(+-1/sqrt(fanIn)). */
-export function resetLinearLike(weight: Tensor, bias: Tensor | null, fanIn?: number): void {
-  init.kaimingUniform_(weight, { a: Math.sqrt(5), ...(fanIn !== undefined ? { fanIn } : {}) });
-  if (bias !== null) {
-    const fan = fanIn ?? init.calculateFanInAndFanOut(weight)[0];
-    const bound = fan > 0 ? 1 / Math.sqrt(fan) : 0;
-    init.uniform_(bias, -bound, bound);
-  }
+/** A layer's initialiser choice: `weightInit` / `biasInit` by name, function or Keras-style object (default: PyTorch's init). */
+export interface InitOptions {
+  /** e.g. `'kaiming_uniform'`, `'glorot_uniform'`, `'he_normal'`, `nn.init.get('kaiming_normal', { mode: 'fan_out' })`, `(w, { fanIn }) => ...`. */
+  weightInit?: init.InitSpec;
+  /** The bias's initialiser; fan-based ones use the weight's fans. Default: PyTorch's U(-1/sqrt(fanIn), +). */
+  biasInit?: init.InitSpec;
 }
+
+/**
+ * PyTorch's default init of a weight and its bias, kaiming_uniform_(a =
+ * sqrt(5)) and U(+-1/sqrt(fanIn)), or the layer's `weightInit`/`biasInit`;
+ * fans come from the weight's `layout`.
+ */
+export function resetLinearLike(weight: Tensor, bias: Tensor | null, layout: init.WeightLayout = 'out_in', inits: InitOptions = {}): void {
+  if (inits.weightInit === undefined) init.kaimingUniform_(weight, { a: Math.sqrt(5), layout });
+  else init.applyInit(weight, inits.weightInit, layout, undefined, 'weightInit');
+  if (bias === null) return;
+  const fans = init.computeFans(weight.shape, layout);
+  if (inits.biasInit !== undefined) {
+    init.applyInit(bias, inits.biasInit, layout, fans, 'biasInit');
+    return;
+  }
+  const bound = fans[0] > 0 ? 1 / Math.sqrt(fans[0]) : 0;
+  init.uniform_(bias, -bound, bound);
+}
+
+export type LinearOptions = { bias?: boolean } & InitOptions;
 
 /**
  * y = x W^T + b, one fused native kernel. Weight [outFeatures, inFeatures].
@@ -31,16 +49,20 @@ export function resetLinearLike(weight: Tensor, bias: Tensor | null, fanIn?: num
 export class Linear extends Module {
   weight: Parameter;
   bias: Parameter | null;
-  /** `(in, out, options)` or PyTorch's `(in, out, bias)`. */
-  constructor(readonly inFeatures: number, readonly outFeatures: number, ...args: PositionalArgs<[bias: boolean], { bias?: boolean }>) {
+  /** The `weightInit` / `biasInit` given (none: PyTorch's default init). */
+  readonly inits: InitOptions;
+  /** `(in, out, options)` or PyTorch's `(in, out, bias)`; options: `bias`, `weightInit`, `biasInit`. */
+  constructor(readonly inFeatures: number, readonly outFeatures: number, ...args: PositionalArgs<[bias: boolean], LinearOptions>) {
     super();
-    const options = positional<{ bias?: boolean }>('Linear', ['bias'], args);
+    const options = positional<LinearOptions>('Linear', ['bias'], args);
+    this.inits = { ...(options.weightInit !== undefined ? { weightInit: options.weightInit } : {}), ...(options.biasInit !== undefined ? { biasInit: options.biasInit } : {}) };
     this.weight = ownParameter(zeros([outFeatures, inFeatures]));
     this.bias = options.bias ?? true ? ownParameter(zeros([outFeatures])) : null;
     this.resetParameters();
   }
+  /** Initialise again: PyTorch's default, or `weightInit` / `biasInit` (fans from the `[out, in]` layout, `'out_in'`). */
   resetParameters(): void {
-    resetLinearLike(this.weight, this.bias);
+    resetLinearLike(this.weight, this.bias, 'out_in', this.inits);
   }
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);

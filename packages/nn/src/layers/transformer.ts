@@ -5,7 +5,7 @@
  * default, pre-norm with `normFirst`.
  */
 import { ArgumentError, type Tensor } from '@duet/core';
-import { Module, callForward } from '../module.js';
+import { Module } from '../module.js';
 import { positional, type PositionalArgs } from './positional.js';
 import { MultiheadAttention } from './attention.js';
 import { Dropout } from './dropout.js';
@@ -55,7 +55,7 @@ abstract class TransformerLayerBase extends Module {
   }
 
   protected act(x: Tensor): Tensor {
-    return this.actFn !== null ? this.actFn(x) : callForward(this._get<Module>('activation'), x);
+    return this.actFn !== null ? this.actFn(x) : this._get<Module>('activation').call(x);
   }
 
   protected attention(name: string): MultiheadAttention {
@@ -79,15 +79,15 @@ abstract class TransformerLayerBase extends Module {
 
   /** linear2(dropout(act(linear1(x)))), then the last dropout. */
   protected ffBlock(x: Tensor, lastDropout: string): Tensor {
-    const h = this.sub<Dropout>('dropout').forward(this.act(this.sub<Linear>('linear1').forward(x)));
-    return this.sub<Dropout>(lastDropout).forward(this.sub<Linear>('linear2').forward(h));
+    const h = this.sub<Dropout>('dropout').call(this.act(this.sub<Linear>('linear1').call(x)));
+    return this.sub<Dropout>(lastDropout).call(this.sub<Linear>('linear2').call(h));
   }
   protected attnBlock(attn: string, drop: string, q: Tensor, kv: Tensor, mask: Tensor | null | undefined, kpm: Tensor | null | undefined, isCausal: boolean | undefined): Tensor {
-    const [out] = this.sub<MultiheadAttention>(attn).forward(q, kv, kv, { attnMask: mask ?? null, keyPaddingMask: kpm ?? null, needWeights: false, isCausal: isCausal ?? false });
-    return this.sub<Dropout>(drop).forward(out);
+    const [out] = this.sub<MultiheadAttention>(attn).call(q, kv, kv, { attnMask: mask ?? null, keyPaddingMask: kpm ?? null, needWeights: false, isCausal: isCausal ?? false });
+    return this.sub<Dropout>(drop).call(out);
   }
   protected norm(i: number, x: Tensor): Tensor {
-    return this.sub<LayerNorm>(`norm${i}`).forward(x);
+    return this.sub<LayerNorm>(`norm${i}`).call(x);
   }
 }
 
@@ -215,9 +215,9 @@ export class TransformerEncoder extends Module {
   }
   forward(src: Tensor, options: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean } = {}): Tensor {
     let x = src;
-    for (const l of this.layers) x = (l as TransformerEncoderLayer).forward(x, { srcMask: options.mask, srcKeyPaddingMask: options.srcKeyPaddingMask, isCausal: options.isCausal });
+    for (const l of this.layers) x = (l as TransformerEncoderLayer).call(x, { srcMask: options.mask, srcKeyPaddingMask: options.srcKeyPaddingMask, isCausal: options.isCausal });
     const norm = this._get<Module | null>('norm');
-    return norm === null ? x : callForward(norm, x);
+    return norm === null ? x : norm.call(x);
   }
 }
 
@@ -242,8 +242,8 @@ export class TransformerDecoder extends Module {
   }
   forward(tgt: Tensor, memory: Tensor, options: DecoderForwardOptions = {}): Tensor {
     let x = tgt;
-    for (const l of this.layers) x = (l as TransformerDecoderLayer).forward(x, memory, options);
+    for (const l of this.layers) x = (l as TransformerDecoderLayer).call(x, memory, options);
     const norm = this._get<Module | null>('norm');
-    return norm === null ? x : callForward(norm, x);
+    return norm === null ? x : norm.call(x);
   }
 }

@@ -52,15 +52,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     const { lr, lrDecay, weightDecay, eps } = group;
     const gs = weightDecay !== 0 ? grads.map((g, i) => g.add(params[i]!, { alpha: weightDecay })) : grads;
     // Parameters at the same step share one learning rate: one call per distinct step.
-    const byStep = new Map<number, number[]>();
-    params.forEach((p, i) => {
-      this.initState(p, group);
-      const s = this.state.get(p)!;
-      s.step = (s.step as number) + 1;
-      const idx = byStep.get(s.step) ?? [];
-      idx.push(i);
-      byStep.set(s.step, idx);
-    });
+    const byStep = this.advanceSteps(params, (_s, p) => this.initState(p, group));
     for (const [step, idx] of byStep) {
       const ps = idx.map((i) => params[i]!);
       const clr = lr / (1 + (step - 1) * lrDecay);

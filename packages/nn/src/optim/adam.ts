@@ -62,19 +62,13 @@ export class Adam extends Optimizer<AdamOptions> {
       else gs = grads.map((g, i) => g.add(params[i]!, { alpha: weightDecay }));
     }
     // Parameters at the same step share the bias corrections: one call per distinct step.
-    const byStep = new Map<number, number[]>();
-    params.forEach((p, i) => {
-      const s = this.stateOf(p);
+    const byStep = this.advanceSteps(params, (s, p) => {
       if (s.expAvg === undefined) {
         s.step = 0;
         s.expAvg = slotLike(p);
         s.expAvgSq = slotLike(p);
       }
       if (amsgrad && s.maxExpAvgSq === undefined) s.maxExpAvgSq = slotLike(p);
-      s.step = (s.step as number) + 1;
-      const idx = byStep.get(s.step) ?? [];
-      idx.push(i);
-      byStep.set(s.step, idx);
     });
     for (const [step, idx] of byStep) {
       const ps = idx.map((i) => params[i]!);

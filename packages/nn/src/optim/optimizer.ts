@@ -7,6 +7,7 @@
  */
 import { ArgumentError, DTypeError, ShapeError, Tensor, enableGrad, libraryCall, noGrad, runUserCode, scope, tensor } from '@duet/core';
 import { fromPyName, toPyName } from './naming.js';
+import { UninitializedParameter } from '../parameter.js';
 
 /** One parameter group: its parameters, its options, and any extra keys (schedulers add `initialLr`). */
 export type ParamGroup<O extends object = BaseOptions> = O & { params: Tensor[]; [key: string]: unknown };
@@ -67,6 +68,12 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     const seen = new Set<Tensor>();
     for (const p of params) {
       if (!(p instanceof Tensor)) throw new ArgumentError(`${this.constructor.name}: optimizer can only optimize Tensors, but one of the params is ${describe(p)}.`);
+      if (p instanceof UninitializedParameter) {
+        throw new ArgumentError(
+          `${this.constructor.name}: one of the params is an UninitializedParameter (a lazy module's, e.g. nn.LazyLinear, before its first call). ` +
+            'Run a forward pass with a dummy batch first (PyTorch\'s "dry run"), then create the optimizer.',
+        );
+      }
       if (!p.isLeaf) throw new ArgumentError(`${this.constructor.name}: can't optimize a non-leaf Tensor (one computed by an op); optimize the leaf it came from.`);
       if (p.dtype !== 'float32') throw new DTypeError(`${this.constructor.name}: parameters must be float32, received a ${p.dtype} tensor of shape [${p.shape.join(', ')}].`);
       if (seen.has(p)) throw new ArgumentError(`${this.constructor.name}: a parameter group contains the same parameter twice.`);
@@ -143,6 +150,25 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     }
     return s;
   }
+  /**
+   * Advance every parameter's `step` (after `init` made its state on the
+   * first update) and group `params`' indices by the new step: parameters at
+   * the same step share bias corrections or a learning rate, so a fused
+   * kernel runs once per distinct step (Adam, AdamW, Adagrad).
+   */
+  protected advanceSteps(params: readonly Tensor[], init: (state: ParamState, p: Tensor) => void): Map<number, number[]> {
+    const byStep = new Map<number, number[]>();
+    params.forEach((p, i) => {
+      const s = this.stateOf(p);
+      init(s, p);
+      const step = (s.step = ((s.step as number | undefined) ?? 0) + 1);
+      const idx = byStep.get(step);
+      if (idx === undefined) byStep.set(step, [i]);
+      else idx.push(i);
+    });
+    return byStep;
+  }
+
 
   /** PyTorch's state dict (see `OptimizerStateDict`). */
   stateDict(): OptimizerStateDict {

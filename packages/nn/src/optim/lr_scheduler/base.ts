@@ -26,10 +26,18 @@ export abstract class LRScheduler {
   /**
    * Subclasses set their fields after `super()` and then call
    * `this.initialStep()` (PyTorch's `_initial_step`), which sets the first rate.
+   * `recordInitialLr: false` (ReduceLROnPlateau) leaves the groups alone.
    */
-  constructor(optimizer: AnyOptimizer, lastEpoch = -1) {
+  constructor(optimizer: AnyOptimizer, lastEpoch = -1, options: { recordInitialLr?: boolean } = {}) {
     if (!(optimizer instanceof Optimizer)) throw new ArgumentError(`${new.target.name}: expected an Optimizer, received ${optimizer}.`);
     this.optimizer = optimizer;
+    this.lastEpoch = lastEpoch;
+    this._lastLr = this.groupLrs();
+    if (options.recordInitialLr === false) {
+      // ReduceLROnPlateau: PyTorch's skips LRScheduler.__init__ (no initial_lr on the groups, no base_lrs).
+      this.baseLrs = [];
+      return;
+    }
     optimizer.paramGroups.forEach((g, i) => {
       if (lastEpoch === -1) g.initialLr ??= g.lr;
       else if (g.initialLr === undefined) {
@@ -37,7 +45,6 @@ export abstract class LRScheduler {
       }
     });
     this.baseLrs = optimizer.paramGroups.map((g) => g.initialLr as number);
-    this.lastEpoch = lastEpoch;
   }
 
   /** The first step, made by the constructor: sets the rates for epoch `lastEpoch + 1`. */

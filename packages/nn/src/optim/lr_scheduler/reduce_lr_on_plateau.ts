@@ -1,7 +1,10 @@
 /** Lower the rate when a metric stops improving: `torch.optim.lr_scheduler.ReduceLROnPlateau`. */
 import { ArgumentError, Tensor } from '@duet/core';
 import { Optimizer } from '../optimizer.js';
-import { loadSchedulerState, schedulerState, type AnyOptimizer } from './base.js';
+import { LRScheduler, loadSchedulerState, schedulerState, type AnyOptimizer } from './base.js';
+
+/** Base fields PyTorch's ReduceLROnPlateau does not have (it skips `LRScheduler.__init__`): left out of its state dict. */
+const NOT_IN_STATE = ['baseLrs', '_stepCount', '_isInitial'];
 
 export interface ReduceLROnPlateauOptions {
   /** 'min': the metric should decrease (a loss); 'max': increase (an accuracy). Default 'min'. */
@@ -37,15 +40,13 @@ export interface ReduceLROnPlateauOptions {
  * }
  * ```
  */
-export class ReduceLROnPlateau {
-  readonly optimizer: AnyOptimizer;
+export class ReduceLROnPlateau extends LRScheduler {
   factor: number;
   defaultMinLr: number | null;
   minLrs: number[];
   patience: number;
   cooldown: number;
   eps: number;
-  lastEpoch = 0;
   mode: 'min' | 'max';
   threshold: number;
   thresholdMode: 'rel' | 'abs';
@@ -53,13 +54,13 @@ export class ReduceLROnPlateau {
   best: number;
   cooldownCounter = 0;
   numBadEpochs = 0;
-  private _lastLr: number[];
 
+  /** A subclass of the scheduler base, as PyTorch's; like PyTorch's it records no `initialLr` and starts at `lastEpoch` 0. */
   constructor(optimizer: AnyOptimizer, options: ReduceLROnPlateauOptions = {}) {
     if (!(optimizer instanceof Optimizer)) throw new ArgumentError(`ReduceLROnPlateau: expected an Optimizer, received ${optimizer}.`);
+    super(optimizer, 0, { recordInitialLr: false });
     this.factor = options.factor ?? 0.1;
     if (this.factor >= 1) throw new ArgumentError(`ReduceLROnPlateau: factor should be < 1.0, received ${this.factor}.`);
-    this.optimizer = optimizer;
     const n = optimizer.paramGroups.length;
     const minLr = options.minLr ?? 0;
     if (Array.isArray(minLr)) {
@@ -73,7 +74,6 @@ export class ReduceLROnPlateau {
     this.patience = options.patience ?? 10;
     this.cooldown = options.cooldown ?? 0;
     this.eps = options.eps ?? 1e-8;
-    this._lastLr = optimizer.paramGroups.map((g) => g.lr);
     this.mode = options.mode ?? 'min';
     this.threshold = options.threshold ?? 1e-4;
     this.thresholdMode = options.thresholdMode ?? 'rel';
@@ -84,7 +84,8 @@ export class ReduceLROnPlateau {
   }
 
   /** Record this epoch's metric (a number or a one-element tensor) and lower the rate if it stalled. */
-  step(metric: number | Tensor): void {
+  override step(metric?: number | Tensor): void {
+    if (metric === undefined) throw new ArgumentError('ReduceLROnPlateau.step(metric): the metric (e.g. the validation loss) is required.');
     const current = metric instanceof Tensor ? metric.item() : Number(metric);
     this.lastEpoch += 1;
     if (this.isBetter(current, this.best)) {
@@ -126,15 +127,16 @@ export class ReduceLROnPlateau {
     return this.cooldownCounter > 0;
   }
 
-  getLastLr(): number[] {
-    return [...this._lastLr];
+  /** The groups' current rates (the rate changes only in `step(metric)`). */
+  getLr(): number[] {
+    return this.groupLrs();
   }
 
-  stateDict(): Record<string, unknown> {
-    return schedulerState(this);
+  override stateDict(): Record<string, unknown> {
+    return schedulerState(this, NOT_IN_STATE);
   }
-  loadStateDict(stateDict: Record<string, unknown>): void {
-    loadSchedulerState(this, stateDict);
+  override loadStateDict(stateDict: Record<string, unknown>): void {
+    loadSchedulerState(this, stateDict, NOT_IN_STATE);
     this.modeWorse = this.mode === 'min' ? Infinity : -Infinity;
   }
 }

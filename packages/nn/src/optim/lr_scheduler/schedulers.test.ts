@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ArgumentError, tensor, zeros } from '@duet/core';
 import { Adam } from '../adam.js';
 import { SGD } from '../sgd.js';
-import { CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, MultiStepLR, OneCycleLR, ReduceLROnPlateau, SequentialLR, StepLR } from './index.js';
+import { CosineAnnealingLR, ExponentialLR, LambdaLR, LRScheduler, LinearLR, MultiStepLR, OneCycleLR, ReduceLROnPlateau, SequentialLR, StepLR } from './index.js';
 
 const sgd = (lr = 0.1) => new SGD([zeros([1]).requiresGrad_()], { lr, momentum: 0.9 });
 
@@ -67,6 +67,22 @@ describe('lrScheduler', () => {
     s.step(1);
     expect(s.getLastLr()).toEqual([0.5]);
     expect(s.stateDict()).toMatchObject({ best: 1, num_bad_epochs: 0, mode: 'min', threshold_mode: 'rel' });
+  });
+
+  it('ReduceLROnPlateau extends the scheduler base but, like PyTorch, records no initialLr and keeps base-only fields out of its state', () => {
+    const opt = sgd(1);
+    const s = new ReduceLROnPlateau(opt);
+    expect(s instanceof LRScheduler).toBe(true);
+    expect(opt.paramGroups[0]!.initialLr).toBeUndefined();
+    expect(s.lastEpoch).toBe(0);
+    expect(s.getLastLr()).toEqual([1]);
+    const keys = Object.keys(s.stateDict());
+    for (const k of ['base_lrs', '_step_count', '_is_initial', 'optimizer']) expect(keys).not.toContain(k);
+    expect(keys).toContain('_last_lr');
+    expect(() => s.step()).toThrow(/the metric .* is required/);
+    const t = new ReduceLROnPlateau(sgd(1));
+    t.loadStateDict(s.stateDict());
+    expect(t.stateDict()).toEqual(s.stateDict());
   });
 });
 

@@ -2,6 +2,7 @@
 import { ArgumentError } from '@duet/core';
 import { LRScheduler, bisectRight, loadSchedulerState, schedulerState, type AnyOptimizer } from './base.js';
 import type { LastEpochOption } from './decay.js';
+import { ReduceLROnPlateau } from './reduce_lr_on_plateau.js';
 
 /**
  * Run `schedulers[0]` until `milestones[0]`, then `schedulers[1]`, and so on
@@ -23,7 +24,10 @@ export class SequentialLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, schedulers: LRScheduler[], milestones: number[], options: LastEpochOption = {}) {
     if (schedulers.length < 1) throw new ArgumentError('SequentialLR expects at least one scheduler, but got no scheduler.');
     schedulers.forEach((s, i) => {
-      if (!(s instanceof LRScheduler)) throw new ArgumentError(`SequentialLR: the scheduler at index ${i} is not an LRScheduler (ReduceLROnPlateau cannot be sequenced: its step() needs a metric).`);
+      if (!(s instanceof LRScheduler)) throw new ArgumentError(`SequentialLR: the scheduler at index ${i} is not an LRScheduler, received ${s === null ? 'null' : typeof s}.`);
+      if (s instanceof ReduceLROnPlateau) {
+        throw new ArgumentError(`SequentialLR does not support \`ReduceLROnPlateau\` scheduler as it requires additional kwargs to be specified when calling \`step\`, but got one at index ${i} in the given schedulers sequence.`);
+      }
       if (s.optimizer !== optimizer) throw new ArgumentError(`SequentialLR expects all schedulers to belong to the same optimizer, but the scheduler at index ${i} (${s.constructor.name}) has another one.`);
     });
     if (milestones.length !== schedulers.length - 1) {
