@@ -23,9 +23,9 @@ export class SmallCnn extends nn.Module {
   conv2 = new nn.Conv2d(8, 16, 3);
   fc = new nn.Linear(16 * 5 * 5, 10);
   forward(x: Tensor): Tensor {
-    x = F.maxPool2d(F.relu(this.conv1.forward(x)), 2);
-    x = F.maxPool2d(F.relu(this.conv2.forward(x)), 2);
-    return this.fc.forward(x.flatten(1));
+    x = F.maxPool2d(F.relu(this.conv1(x)), 2);
+    x = F.maxPool2d(F.relu(this.conv2(x)), 2);
+    return this.fc(x.flatten(1));
   }
 }
 
