@@ -13,6 +13,7 @@ const ALLOWED: Record<string, string[]> = {
   data: ['core'],
   nn: ['core'],
   keras: ['core', 'data', 'nn'],
+  tuner: ['core', 'data', 'nn', 'keras'],
 };
 
 function sources(dir: string): string[] {
