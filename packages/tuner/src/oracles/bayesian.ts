@@ -97,7 +97,8 @@ export class BayesianOptimizationOracle extends Oracle {
 
   private random(): Populated {
     const values = this.randomValues();
-    return values === null ? { status: 'STOPPED' } : { status: 'RUNNING', values };
+    if (values === null) return this.ongoing.length > 0 ? { status: 'IDLE' } : { status: 'STOPPED' };
+    return { status: 'RUNNING', values };
   }
 
   /** A trial's point in the unit cube; an inactive or newer hyperparameter sits at its default, as in KerasTuner. */
