@@ -29,6 +29,7 @@ const BENCHES: Record<string, [string, string[], Record<string, string>]> = {
   mnist_loader: ['data/mnist_loader.ts', ['--compare'], {}],
   image_folder_loader: ['data/image_folder_loader.ts', [], {}],
   serve: ['serve/load.ts', [], {}],
+  tuner_hyperband: ['tuner/hyperband_vs_grid.ts', [], {}],
 };
 
 const args = process.argv.slice(2);
