@@ -90,8 +90,9 @@ async function main(): Promise<void> {
 
   console.log(`\n2. nn style: RandomSearch over trainMlp(hp, trial), ${PARALLEL} worker process(es)`);
   const random = new RandomSearch({
-    run: { module: import.meta.url, export: 'trainMlp' }, objective: 'val_accuracy', maxTrials: TRIALS, seed: 2,
-    maxParallel: PARALLEL, useWorkers: PARALLEL > 1, directory: OUT, projectName: 'nn-random', overwrite: OVERWRITE,
+    // Workers import this file for trainMlp; in this process, the function itself.
+    run: PARALLEL > 1 ? { module: import.meta.url, export: 'trainMlp' } : trainMlp, objective: 'val_accuracy', maxTrials: TRIALS, seed: 2,
+    maxParallel: PARALLEL, directory: OUT, projectName: 'nn-random', overwrite: OVERWRITE,
   });
   await random.search({ epochs: Math.max(1, Math.floor(MAX_EPOCHS / 2)) });
   random.resultsSummary(5);

@@ -30,7 +30,7 @@ describe('worker processes', () => {
       run: { module: trialsModule, export: 'regression' }, objective: 'loss', maxTrials: 8, seed: 5, maxParallel: 2,
       directory: root, projectName: 'workers', verbose: 0, maxConsecutiveFailedTrials: 8,
     });
-    expect(tuner.maxParallel).toBe(2);
+    expect(tuner.maxParallel).toBe(Math.min(2, availableParallelism()));
     await tuner.search({ epochs: 2 });
     delete process.env.DUET_TUNER_LOG;
     const trials = trialsOf(tuner);
@@ -75,10 +75,11 @@ describe('worker processes', () => {
     expect(valLoss).toBeCloseTo(tuner.bestTrials(1)[0]!.score!, 4);
   });
 
-  it('maxParallel is capped at the core count; a function cannot go to a worker (typed error)', () => {
+  it('maxParallel is capped at the core count; a function cannot go to a worker, nor the entry module be imported in-process (typed errors)', () => {
     const t = new RandomSearch({ run: { module: trialsModule, export: 'regression' }, objective: new Objective('loss', 'min'), maxParallel: 10_000, directory: root, projectName: 'cap', verbose: 0 });
     expect(t.maxParallel).toBe(availableParallelism());
     expect(() => new RandomSearch({ run: () => 1, useWorkers: true, directory: root })).toThrow(/cannot be sent to another process/);
+    expect(() => new RandomSearch({ run: { module: process.argv[1]! }, directory: root })).toThrow(/entry module .* cannot be imported by the same process while it runs/);
   });
 });
 

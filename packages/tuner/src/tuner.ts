@@ -97,6 +97,10 @@ export abstract class Tuner {
     if (this.useWorkers && typeof this.ref === 'function') {
       throw new TunerValueError(`Trials in worker processes need the ${this.style === 'keras' ? 'hypermodel' : 'run function'} as a module export, since a function cannot be sent to another process: pass { module: import.meta.url (or a path), export: '<name>' } instead of the function.`);
     }
+    if (!this.useWorkers && typeof this.ref !== 'function' && process.argv[1] !== undefined && moduleUrl(this.ref.module) === pathToFileURL(resolve(process.argv[1])).href) {
+      // Importing the entry module from inside its own top-level await never settles (Node exits with code 13).
+      throw new TunerValueError(`The ${this.style === 'keras' ? 'hypermodel' : 'run function'} is a module reference to the program's entry module (${process.argv[1]}), which cannot be imported by the same process while it runs. Pass the function itself when trials run in this process (maxParallel 1), and the module reference only for worker processes.`);
+    }
     this.executionsPerTrial = options.executionsPerTrial ?? 1;
     if (!Number.isInteger(this.executionsPerTrial) || this.executionsPerTrial < 1) throw new TunerValueError(`executionsPerTrial must be a positive integer. Received: executionsPerTrial=${String(options.executionsPerTrial)}`);
     this.verbose = options.verbose ?? 1;
@@ -241,7 +245,7 @@ export abstract class Tuner {
     const entry = join(dirname(here), source ? 'worker.ts' : 'worker.js');
     // From the TypeScript sources (tests, examples), the worker runs through tsx with the "source" condition.
     const execArgv = source ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, '--conditions=source'] : [];
-    const module = ref.module instanceof URL ? ref.module.href : /^[a-z]+:/i.test(ref.module) ? ref.module : pathToFileURL(resolve(ref.module)).href;
+    const module = moduleUrl(ref.module);
     const { callbacks, validationData, ...fit } = job.fit;
     if (callbacks !== undefined && callbacks.length > 0) throw new TunerValueError('Callbacks cannot be sent to worker processes; run with maxParallel 1 and useWorkers false to use them.');
     return new Promise<TrialOutcome>((resolvePromise, reject) => {
@@ -330,6 +334,10 @@ export abstract class Tuner {
   get hasSavedState(): boolean {
     return existsSync(this.oraclePath);
   }
+}
+
+function moduleUrl(module: string | URL): string {
+  return module instanceof URL ? module.href : /^[a-z]+:/i.test(module) ? module : pathToFileURL(resolve(module)).href;
 }
 
 function encodeData(x: unknown, y: unknown, validationData: unknown): Pick<WorkerRequest, 'x' | 'y' | 'validationData'> {
