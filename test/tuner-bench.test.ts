@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAutoMpg } from '../bench/tuner/autompg.js';
-import { compare, type SpaceSpec } from '../bench/tuner/compare.js';
+import { compare, gapPercent, type SpaceSpec } from '../bench/tuner/compare.js';
+import { loadSeattleWeather, WEATHER } from '../bench/tuner/seattle_weather.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'duet-tuner-bench-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,5 +37,20 @@ describe('bench/tuner: Hyperband vs an exhaustive grid (tiny)', () => {
     expect(space.units).toContain(hb!.bestValues.units);
     expect(space.learningRates).toContain(hb!.bestValues.lr);
     expect(Number.isFinite(hb!.best) && Number.isFinite(grid.best)).toBe(true);
+  });
+
+  it('the classification task (Seattle weather, val_accuracy, maximised) runs the same comparison', async () => {
+    const d = loadSeattleWeather({ limit: 120 });
+    expect(d.classes).toBe(WEATHER.length);
+    const labels = Array.from(d.y.dataSync());
+    expect(labels.every((l) => Number.isInteger(l) && l >= 0 && l < WEATHER.length)).toBe(true);
+    const space: SpaceSpec = { units: [4], layers: [1, 1], learningRates: [0.01, 0.1], activations: ['relu'] };
+    const r = await compare({ data: d, space, maxEpochs: 2, factor: 2, seeds: [0], directory: dir });
+    expect(r.objective).toBe('val_accuracy');
+    expect(r.direction).toBe('max');
+    expect(r.grid.trials).toBe(2);
+    // For a maximised objective a lower score is worse: a positive gap.
+    for (const h of r.hyperband) expect(Math.sign(gapPercent(h.best, r.grid.best, 'max'))).toBe(Math.sign(r.grid.best - h.best));
+    expect(gapPercent(r.grid.best, r.grid.best, 'max')).toBe(0);
   });
 });

@@ -23,17 +23,21 @@ interface Car {
   Origin: 'USA' | 'Europe' | 'Japan';
 }
 
-export interface AutoMpg {
+/** A tabular task: standardised features, targets (regression) or class indices (`classes` set). */
+export interface TabularTask {
   x: Tensor;
   y: Tensor;
   xVal: Tensor;
   yVal: Tensor;
   rows: number;
   features: number;
+  /** Number of classes for a classification task; absent for regression. */
+  classes?: number;
 }
+export type AutoMpg = TabularTask;
 
 /** A seeded Fisher-Yates permutation (mulberry32), so the split is the same on every machine. */
-function permutation(n: number, seed: number): number[] {
+export function permutation(n: number, seed: number): number[] {
   let s = seed >>> 0;
   const rand = () => {
     s = (s + 0x6d2b79f5) >>> 0;

@@ -7,7 +7,7 @@
 import * as keras from '@duet/keras';
 import { manualSeed } from '@duet/core';
 import { GridSearch, Hyperband, type HyperParameters, type Tuner } from '@duet/tuner';
-import type { AutoMpg } from './autompg.js';
+import type { TabularTask } from './autompg.js';
 
 export interface SpaceSpec {
   units: number[];
@@ -18,8 +18,12 @@ export interface SpaceSpec {
 
 export const FULL_SPACE: SpaceSpec = { units: [8, 16, 32, 64], layers: [1, 2], learningRates: [0.003, 0.01, 0.03, 0.1], activations: ['relu', 'tanh'] };
 
-/** A Keras MLP regressor; every hyperparameter is discrete, so the grid is exhaustive. Weights are seeded: one configuration trains the same in both searches. */
-export function makeBuild(space: SpaceSpec, features: number) {
+/**
+ * A Keras MLP (a regressor, or a softmax classifier when the task has
+ * classes); every hyperparameter is discrete, so the grid is exhaustive.
+ * Weights are seeded: one configuration trains the same in both searches.
+ */
+export function makeBuild(space: SpaceSpec, features: number, classes?: number) {
   return (hp: HyperParameters): keras.Model => {
     manualSeed(1234);
     const model = new keras.Sequential([keras.Input({ shape: [features] })]);
@@ -27,8 +31,14 @@ export function makeBuild(space: SpaceSpec, features: number) {
     const units = hp.Choice('units', space.units)!;
     const activation = hp.Choice('activation', space.activations)!;
     for (let i = 0; i < layers; i++) model.add(new keras.layers.Dense(units, { activation }));
-    model.add(new keras.layers.Dense(1));
-    model.compile({ optimizer: new keras.optimizers.Adam({ learningRate: hp.Choice('lr', space.learningRates)! }), loss: 'mse' });
+    const optimizer = new keras.optimizers.Adam({ learningRate: hp.Choice('lr', space.learningRates)! });
+    if (classes === undefined) {
+      model.add(new keras.layers.Dense(1));
+      model.compile({ optimizer, loss: 'mse' });
+    } else {
+      model.add(new keras.layers.Dense(classes, { activation: 'softmax' }));
+      model.compile({ optimizer, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+    }
     return model;
   };
 }
@@ -51,7 +61,7 @@ function summarize(name: string, tuner: Tuner, seconds: number): SearchResult {
 }
 
 export interface CompareOptions {
-  data: AutoMpg;
+  data: TabularTask;
   space?: SpaceSpec;
   maxEpochs: number;
   factor?: number;
@@ -61,20 +71,26 @@ export interface CompareOptions {
   batchSize?: number;
 }
 
-export async function compare(o: CompareOptions): Promise<{ grid: SearchResult; hyperband: SearchResult[] }> {
+/** How far `score` is from the grid's best, in percent, positive when worse (either direction). */
+export function gapPercent(score: number, gridBest: number, direction: 'min' | 'max'): number {
+  return ((direction === 'min' ? score - gridBest : gridBest - score) / Math.abs(gridBest)) * 100;
+}
+
+export async function compare(o: CompareOptions): Promise<{ grid: SearchResult; hyperband: SearchResult[]; direction: 'min' | 'max'; objective: string }> {
   const space = o.space ?? FULL_SPACE;
-  const build = makeBuild(space, o.data.features);
+  const build = makeBuild(space, o.data.features, o.data.classes);
+  const objective = o.data.classes === undefined ? 'val_loss' : 'val_accuracy';
   const fit = { batchSize: o.batchSize ?? 32, validationData: [o.data.xVal, o.data.yVal] as [typeof o.data.xVal, typeof o.data.yVal] };
   let t0 = performance.now();
-  const grid = new GridSearch({ hypermodel: build, objective: 'val_loss', directory: o.directory, projectName: 'grid', overwrite: true, verbose: 0 });
+  const grid = new GridSearch({ hypermodel: build, objective, directory: o.directory, projectName: 'grid', overwrite: true, verbose: 0 });
   await grid.search(o.data.x, o.data.y, { ...fit, epochs: o.maxEpochs });
   const gridResult = summarize('grid', grid, (performance.now() - t0) / 1000);
   const hyperband: SearchResult[] = [];
   for (const seed of o.seeds) {
     t0 = performance.now();
-    const hb = new Hyperband({ hypermodel: build, objective: 'val_loss', maxEpochs: o.maxEpochs, factor: o.factor ?? 3, hyperbandIterations: o.hyperbandIterations ?? 1, seed, directory: o.directory, projectName: `hyperband-${seed}`, overwrite: true, verbose: 0 });
+    const hb = new Hyperband({ hypermodel: build, objective, maxEpochs: o.maxEpochs, factor: o.factor ?? 3, hyperbandIterations: o.hyperbandIterations ?? 1, seed, directory: o.directory, projectName: `hyperband-${seed}`, overwrite: true, verbose: 0 });
     await hb.search(o.data.x, o.data.y, fit);
     hyperband.push(summarize(`hyperband seed ${seed}`, hb, (performance.now() - t0) / 1000));
   }
-  return { grid: gridResult, hyperband };
+  return { grid: gridResult, hyperband, direction: o.data.classes === undefined ? 'min' : 'max', objective };
 }
