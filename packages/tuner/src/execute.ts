@@ -95,7 +95,7 @@ function missingObjective(name: string, metrics: Record<string, number[]>): Tune
   return new TunerValueError(`The objective "${name}" is not among the metrics the trial produced: ${Object.keys(metrics).join(', ') || '(none)'}. For a val_ objective pass validationData (Keras) or report it (nn).`);
 }
 
-export async function runKerasTrial(job: TrialJob, build: HyperModel, x: keras.FitOptions['validationData'] | unknown, y: unknown): Promise<TrialOutcome> {
+export async function runKerasTrial(job: TrialJob, build: HyperModel, x: unknown, y: unknown): Promise<TrialOutcome> {
   const objective = new Objective(job.objective.name, job.objective.direction);
   const hp = HyperParameters.fromConfig({ space: job.space, values: job.values });
   mkdirSync(trialDir(job.projectDir, job.trialId), { recursive: true });
@@ -109,7 +109,7 @@ export async function runKerasTrial(job: TrialJob, build: HyperModel, x: keras.F
     if (!(model instanceof keras.Model)) throw new TunerValueError(`build(hp) must return a compiled keras Model. Received: ${String(model)}`);
     try {
       if (past !== undefined) {
-        if (!model.built) await model.predict(x as keras.FitOptions['validationData'] as never, { verbose: 0, steps: 1, batchSize: 1 });
+        if (!model.built) await model.predict(x as never, { verbose: 0, steps: 1, batchSize: 1 });
         await model.loadWeights(kerasCheckpoint(job.projectDir, past));
       }
       const callbacks = [...(job.fit.callbacks ?? [])];
@@ -154,8 +154,10 @@ export async function runNnTrial(job: TrialJob, run: RunFunction, onReport?: (me
       },
     };
     const result = await run(hp, ctx);
-    if (typeof result === 'number') (metrics[objective.name] ??= []).length === 0 && metrics[objective.name]!.push(result);
-    else if (result && typeof result === 'object') for (const [k, v] of Object.entries(result)) if (!(k in metrics)) metrics[k] = [v];
+    if (typeof result === 'number') {
+      // A returned number is the score; it is also the objective's only value when none was reported.
+      if (!(objective.name in metrics)) metrics[objective.name] = [result];
+    } else if (result && typeof result === 'object') for (const [k, v] of Object.entries(result)) if (!(k in metrics)) metrics[k] = [v];
     if (!(objective.name in metrics)) throw missingObjective(objective.name, metrics);
     const best = typeof result === 'number' ? { value: result, step: metrics[objective.name]!.length - 1 } : objective.best(metrics[objective.name]!);
     if (best === null || !Number.isFinite(best.value)) throw new TunerValueError(`The objective "${objective.name}" was never finite in the trial: ${JSON.stringify(metrics[objective.name])}`);

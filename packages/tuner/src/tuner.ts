@@ -138,7 +138,7 @@ export abstract class Tuner {
    * (the rest of `fit`'s options); nn style: `search({ epochs })`.
    */
   async search(options?: SearchOptions): Promise<void>;
-  async search(x: keras.FitOptions['validationData'] | unknown, y: unknown, options?: keras.FitOptions): Promise<void>;
+  async search(x: unknown, y: unknown, options?: keras.FitOptions): Promise<void>;
   async search(a?: unknown, b?: unknown, c?: keras.FitOptions): Promise<void> {
     let x: unknown;
     let y: unknown;
