@@ -30,6 +30,7 @@ const BENCHES: Record<string, [string, string[], Record<string, string>]> = {
   image_folder_loader: ['data/image_folder_loader.ts', [], {}],
   serve: ['serve/load.ts', [], {}],
   compress_mnist: ['compress/mnist.ts', [], {}],
+  tuner_hyperband: ['tuner/hyperband_vs_grid.ts', [], {}],
 };
 
 const args = process.argv.slice(2);

@@ -15,6 +15,7 @@ const ALLOWED: Record<string, string[]> = {
   keras: ['core', 'data', 'nn'],
   explain: ['core', 'nn', 'keras'],
   compress: ['core', 'nn', 'keras'],
+  tuner: ['core', 'data', 'nn', 'keras'],
 };
 
 function sources(dir: string): string[] {
