@@ -6,8 +6,8 @@ import { DuetError } from '@duet/core';
 
 /**
  * - `ERR_KERAS_SAVE_PATH`: a file name without the expected extension (`.keras`, `.weights.h5`).
- * - `ERR_KERAS_ZIP`: not a zip archive, a truncated or corrupt one, or an entry that is too large.
- * - `ERR_KERAS_ZIP_ENTRY`: an unsafe entry name (absolute, `..`, backslash) or a missing entry.
+ * - `ERR_KERAS_ZIP`: not a zip archive, a truncated or corrupt one (an entry's CRC-32 differs), or an entry that is too large.
+ * - `ERR_KERAS_ZIP_ENTRY`: an unsafe entry name (absolute, `..`, backslash), a duplicated or a missing entry.
  * - `ERR_KERAS_CONFIG`: `config.json` / `metadata.json` is not valid JSON of the expected form.
  * - `ERR_KERAS_H5`: not an HDF5 file, or a dataset of the wrong kind, dtype or an absurd shape.
  * - `ERR_KERAS_WEIGHTS_MISMATCH`: the file's weights do not fit the model (count or shape).

@@ -146,11 +146,24 @@ export function layerFromJson(json: Json, where: string): Layer {
 function sequentialFromJson(config: JsonObject, where: string): Sequential {
   const layersJson = config.layers;
   if (!Array.isArray(layersJson)) throw new SavingError('ERR_KERAS_CONFIG', `${where}: a Sequential config needs a 'layers' list.`);
-  const layers = layersJson.map((l, i) => layerFromJson(l, `${where} (layer ${i})`));
-  const model = new Sequential(layers, { name: typeof config.name === 'string' ? config.name : undefined });
-  const shape = config.build_input_shape;
-  if (!model.isFunctional && Array.isArray(shape)) model.maybeBuild(shape as (number | null)[]);
-  return model;
+  const layers: Layer[] = [];
+  return releasingOnError(layers, () => {
+    layersJson.forEach((l, i) => layers.push(layerFromJson(l, `${where} (layer ${i})`)));
+    const model = new Sequential(layers, { name: typeof config.name === 'string' ? config.name : undefined });
+    const shape = config.build_input_shape;
+    if (!model.isFunctional && Array.isArray(shape)) model.maybeBuild(shape as (number | null)[]);
+    return model;
+  });
+}
+
+/** `make()`, or, if it throws, the variables of the `layers` it made so far released first (a refused file leaves no tensors). */
+function releasingOnError<T>(layers: Layer[], make: () => T): T {
+  try {
+    return make();
+  } catch (e) {
+    for (const l of layers) for (const w of l.weights) if (!w.isDisposed) w.dispose();
+    throw e;
+  }
 }
 
 type Key = string;
@@ -162,11 +175,17 @@ const key = (h: Json): Key => {
 function functionalFromJson(config: JsonObject, where: string): Model {
   const entries = config.layers;
   if (!Array.isArray(entries)) throw new SavingError('ERR_KERAS_CONFIG', `${where}: a functional config needs a 'layers' list.`);
+  const made: Layer[] = [];
+  return releasingOnError(made, () => functionalFromEntries(config, entries, where, made));
+}
+
+function functionalFromEntries(config: JsonObject, entries: Json[], where: string, made: Layer[]): Model {
   const tensors = new Map<Key, KerasTensor>();
   const created: { layer: Layer; nodes: JsonObject[]; done: number }[] = [];
   for (const e of entries) {
     if (!isJsonObject(e)) throw new SavingError('ERR_KERAS_CONFIG', `${where}: a layer entry is not an object.`);
     const layer = layerFromJson(e, `${where} (layer ${JSON.stringify(e.name)})`);
+    made.push(layer);
     if (layer instanceof InputLayer) tensors.set(key([layer.name, 0, 0]), layer.output as KerasTensor);
     const nodes = Array.isArray(e.inbound_nodes) ? (e.inbound_nodes as JsonObject[]) : [];
     created.push({ layer, nodes, done: 0 });
