@@ -10,6 +10,7 @@ import { KerasTensor } from '../graph/keras_tensor.js';
 import type { Node } from '../graph/node.js';
 import { InputLayer } from '../layers/core/input_layer.js';
 import { Layer } from '../layers/layer.js';
+import { MultiHeadAttention } from '../layers/attention/multi_head_attention.js';
 import { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import { getRegisteredClass, registeredNameOf, serialize, type Serialized } from '../registry.js';
@@ -32,8 +33,22 @@ export function layerToJson(layer: Layer): JsonObject {
     throw new SavingError('ERR_KERAS_UNKNOWN_CLASS', `Cannot save layer '${layer.name}': its class ${layer.constructor.name} is not registered (only its parent class ${className} is), so it could not be loaded back. Register it: \`keras.registerSerializable('layer', ${layer.constructor.name})\` (with \`getConfig()\` and \`static fromConfig(config)\`).`);
   }
   const out: JsonObject = { module: layer instanceof Model ? null : 'keras.layers', class_name: className, config: configToKeras(layer.getConfig()), registered_name: null };
-  if (!(layer instanceof InputLayer) && layer.buildInputShape !== null) out.build_config = { input_shape: layer.buildInputShape as Json };
+  if (!(layer instanceof InputLayer) && layer.buildInputShape !== null) out.build_config = buildConfigOf(layer);
   return out;
+}
+
+/**
+ * Keras's `get_build_config`: `{input_shape}`, except for layers whose
+ * `build` takes one shape per positional input (MultiHeadAttention's
+ * `build(query_shape, value_shape, key_shape=None)`): `{shapes_dict}`.
+ */
+function buildConfigOf(layer: Layer): JsonObject {
+  const shape = layer.buildInputShape as Json;
+  if (positionalInputs(layer) && Array.isArray(shape) && shape.every(Array.isArray)) {
+    const [query, value, key] = shape;
+    return { shapes_dict: { query_shape: query!, value_shape: value!, ...(key !== undefined ? { key_shape: key } : {}) } };
+  }
+  return { input_shape: shape };
 }
 
 function sequentialToJson(model: Sequential): JsonObject {
@@ -79,7 +94,7 @@ function functionalToJson(model: Model): JsonObject {
   const layers = kerasLayerOrder(model).map((l) => ({
     ...layerToJson(l),
     name: l.name,
-    inbound_nodes: kept(l).filter((n) => !n.isInput).map((n) => ({ args: [tensorJson(n.inputs)], kwargs: configToKeras(n.callOptions) })),
+    inbound_nodes: kept(l).filter((n) => !n.isInput).map((n) => ({ args: positionalInputs(l) ? (tensorJson(n.inputs) as Json[]) : [tensorJson(n.inputs)], kwargs: configToKeras(n.callOptions) })),
   }));
   const ends = (ts: KerasTensor[]): Json => (ts.length === 1 ? history(ts[0]!) : ts.map(history));
   return {
@@ -88,6 +103,15 @@ function functionalToJson(model: Model): JsonObject {
     registered_name: 'Functional',
     build_config: { input_shape: null },
   };
+}
+
+/**
+ * Layers whose Keras `call` takes its tensors as separate positional
+ * arguments (`mha(query, value)`: a node's `args` is `[query, value]`),
+ * where Duet's `apply` takes them as one list (`mha.apply([query, value])`).
+ */
+function positionalInputs(layer: Layer): boolean {
+  return layer instanceof MultiHeadAttention;
 }
 
 /** Keras's `compile_config` from a compiled model. */
@@ -214,7 +238,9 @@ function functionalFromEntries(config: JsonObject, entries: Json[], where: strin
           throw e;
         }
         const kwargs = configFromKeras(isJsonObject(n.kwargs) ? n.kwargs : {});
-        const out = c.layer.apply(args[0] as KerasTensor, kwargs);
+        // Several positional tensors (`mha(query, value)`) are one list for Duet's apply.
+        const inputs = args.length > 1 && args.every((a) => a instanceof KerasTensor) ? args : args[0];
+        const out = c.layer.apply(inputs as KerasTensor, kwargs);
         const outs = Array.isArray(out) ? out : [out];
         outs.forEach((t, i) => tensors.set(key([c.layer.name, c.done, i]), t as KerasTensor));
         c.done++;
