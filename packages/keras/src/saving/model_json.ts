@@ -23,6 +23,9 @@ import { configFromKeras, configToKeras, isJsonObject, objectToKeras, valueFromK
 
 // ------------------------------------------------------------------ saving
 
+/** The name `serializeActivation` gives tfjs's hard_sigmoid (saving/tfjs.ts's `hardSigmoidKeras2`). */
+const KERAS2_HARD_SIGMOID = 'hardSigmoidKeras2';
+
 /** Keras's JSON for `layer` (a model, or any registered layer), with its `build_config`. */
 export function layerToJson(layer: Layer): JsonObject {
   if (layer instanceof Sequential) return sequentialToJson(layer);
@@ -33,6 +36,11 @@ export function layerToJson(layer: Layer): JsonObject {
     throw new SavingError('ERR_KERAS_UNKNOWN_CLASS', `Cannot save layer '${layer.name}': its class ${layer.constructor.name} is not registered (only its parent class ${className} is), so it could not be loaded back. Register it: \`keras.registerSerializable('layer', ${layer.constructor.name})\` (with \`getConfig()\` and \`static fromConfig(config)\`).`);
   }
   const out: JsonObject = { module: layer instanceof Model ? null : 'keras.layers', class_name: className, config: configToKeras(layer.getConfig()), registered_name: null };
+  for (const key of ['activation', 'recurrent_activation']) {
+    if ((out.config as JsonObject)[key] === KERAS2_HARD_SIGMOID) {
+      throw new SavingError('ERR_KERAS_CONFIG', `Cannot save layer '${layer.name}' as .keras: its ${key} is Keras 2's and tfjs's hard_sigmoid, clip(0.2 x + 0.5, 0, 1) (from a tfjs model.json), which Keras 3 does not have (Keras 3's hard_sigmoid is relu6(x + 3) / 6, another function). Its weights save with saveWeights().`);
+    }
+  }
   if (!(layer instanceof InputLayer) && layer.buildInputShape !== null) out.build_config = buildConfigOf(layer);
   return out;
 }
@@ -152,27 +160,31 @@ function layerClass(json: JsonObject, where: string): { fromConfig(c: Record<str
   throw new UnknownClassError('layer', name, where);
 }
 
+/** Rewrites a layer's Duet config just before `fromConfig` (tfjs files: Keras 2's `hard_sigmoid`). */
+export type ConfigHook = (className: string, config: Record<string, unknown>) => Record<string, unknown>;
+
 /** A layer or model from Keras's JSON. */
-export function layerFromJson(json: Json, where: string): Layer {
+export function layerFromJson(json: Json, where: string, hook?: ConfigHook): Layer {
   if (!isJsonObject(json) || typeof json.class_name !== 'string' || (json.config !== undefined && !isJsonObject(json.config))) {
     throw new SavingError('ERR_KERAS_CONFIG', `${where}: expected a serialized layer { class_name, config }, received ${JSON.stringify(json)?.slice(0, 200)}.`);
   }
   const config = (json.config ?? {}) as JsonObject;
-  if (json.class_name === 'Sequential') return sequentialFromJson(config, where);
-  if (json.class_name === 'Functional' || (json.class_name === 'Model' && Array.isArray(config.layers))) return functionalFromJson(config, where);
+  if (json.class_name === 'Sequential') return sequentialFromJson(config, where, hook);
+  if (json.class_name === 'Functional' || (json.class_name === 'Model' && Array.isArray(config.layers))) return functionalFromJson(config, where, hook);
   const cls = layerClass(json, where);
-  const layer = cls.fromConfig(configFromKeras(config));
+  const duetConfig = configFromKeras(config);
+  const layer = cls.fromConfig(hook === undefined ? duetConfig : hook(json.class_name, duetConfig));
   if (!(layer instanceof Layer)) throw new SavingError('ERR_KERAS_CONFIG', `${where}: class '${json.class_name}' did not make a layer.`);
   buildFromConfig(layer, json.build_config);
   return layer;
 }
 
-function sequentialFromJson(config: JsonObject, where: string): Sequential {
+function sequentialFromJson(config: JsonObject, where: string, hook?: ConfigHook): Sequential {
   const layersJson = config.layers;
   if (!Array.isArray(layersJson)) throw new SavingError('ERR_KERAS_CONFIG', `${where}: a Sequential config needs a 'layers' list.`);
   const layers: Layer[] = [];
   return releasingOnError(layers, () => {
-    layersJson.forEach((l, i) => layers.push(layerFromJson(l, `${where} (layer ${i})`)));
+    layersJson.forEach((l, i) => layers.push(layerFromJson(l, `${where} (layer ${i})`, hook)));
     const model = new Sequential(layers, { name: typeof config.name === 'string' ? config.name : undefined });
     const shape = config.build_input_shape;
     if (!model.isFunctional && Array.isArray(shape)) model.maybeBuild(shape as (number | null)[]);
@@ -196,19 +208,19 @@ const key = (h: Json): Key => {
   return `${h[0]}\u0000${Number(h[1])}\u0000${Number(h[2])}`;
 };
 
-function functionalFromJson(config: JsonObject, where: string): Model {
+function functionalFromJson(config: JsonObject, where: string, hook?: ConfigHook): Model {
   const entries = config.layers;
   if (!Array.isArray(entries)) throw new SavingError('ERR_KERAS_CONFIG', `${where}: a functional config needs a 'layers' list.`);
   const made: Layer[] = [];
-  return releasingOnError(made, () => functionalFromEntries(config, entries, where, made));
+  return releasingOnError(made, () => functionalFromEntries(config, entries, where, made, hook));
 }
 
-function functionalFromEntries(config: JsonObject, entries: Json[], where: string, made: Layer[]): Model {
+function functionalFromEntries(config: JsonObject, entries: Json[], where: string, made: Layer[], hook?: ConfigHook): Model {
   const tensors = new Map<Key, KerasTensor>();
   const created: { layer: Layer; nodes: JsonObject[]; done: number }[] = [];
   for (const e of entries) {
     if (!isJsonObject(e)) throw new SavingError('ERR_KERAS_CONFIG', `${where}: a layer entry is not an object.`);
-    const layer = layerFromJson(e, `${where} (layer ${JSON.stringify(e.name)})`);
+    const layer = layerFromJson(e, `${where} (layer ${JSON.stringify(e.name)})`, hook);
     made.push(layer);
     if (layer instanceof InputLayer) tensors.set(key([layer.name, 0, 0]), layer.output as KerasTensor);
     const nodes = Array.isArray(e.inbound_nodes) ? (e.inbound_nodes as JsonObject[]) : [];

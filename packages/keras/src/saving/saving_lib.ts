@@ -17,6 +17,7 @@ import { SavingError } from './errors.js';
 import { H5Reader, writeH5 } from './h5_store.js';
 import { isJsonObject, jsonSyntaxError, type JsonObject } from './keras_json.js';
 import { compileConfigToJson, compileOptionsFromJson, layerFromJson, layerToJson } from './model_json.js';
+import { loadTfjsModel } from './tfjs.js';
 import { assignWeights, collectWeights } from './weights.js';
 
 /** The Keras version whose format Duet writes (and that the interop fixtures were made with). */
@@ -122,9 +123,17 @@ export async function deserializeModel(bytes: Uint8Array, where = '<buffer>', op
   }
 }
 
-/** `keras.models.loadModel('m.keras')`: the model, its weights, and (if it was compiled) its compile state and optimizer state. */
+/**
+ * `keras.models.loadModel('m.keras')`: the model, its weights, and (if it
+ * was compiled) its compile state and optimizer state.
+ * `keras.models.loadModel('dir/model.json')`: a TensorFlow.js layers model
+ * (saving/tfjs.ts), uncompiled.
+ */
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
-  checkExtension(path, '.keras', 'loadModel()');
+  if (typeof path === 'string' && path.endsWith('.json')) return loadTfjsModel(path);
+  if (typeof path !== 'string' || !path.endsWith('.keras')) {
+    throw new SavingError('ERR_KERAS_SAVE_PATH', `loadModel(): the file name must end in \`.keras\` (Keras 3) or \`.json\` (a TensorFlow.js model.json). Received: filepath=${String(path)}`);
+  }
   return deserializeModel(await readFile(path), path, options);
 }
 
