@@ -125,6 +125,33 @@ describe('tfjs-layers model.json -> Duet', () => {
   });
 });
 
+describe('the Keras 2 forms tensorflowjs_converter writes', () => {
+  it('a topology nested under model_config (beside training_config), functional class Functional, loads and predicts the same', async () => {
+    const p = variant('two_input', 'converter', (j) => {
+      j.generatedBy = 'keras v2.15.0';
+      j.convertedBy = 'TensorFlow.js Converter v4.22.0';
+      j.modelTopology.class_name = 'Functional';
+      j.modelTopology = { keras_version: '2.15.0', backend: 'tensorflow', model_config: j.modelTopology, training_config: { loss: 'mse', optimizer_config: { class_name: 'Adam', config: {} } } };
+    });
+    const m = await keras.models.loadModel(p);
+    expect(m.compiled).toBeNull();
+    expectClose(await predict(m, 'two_input'), { shape: fx.models.two_input!.predict.shape, values: fx.models.two_input!.predict.data }, { atol: 1e-5, rtol: 0 });
+  });
+
+  it('a Sequential whose first layer is an explicit InputLayer (tf.keras 2), and Keras 2.0\'s bare list of layers', async () => {
+    const p = variant('mlp', 'inputlayer', (j) => {
+      const layers = j.modelTopology.config.layers;
+      const shape = layers[0].config.batch_input_shape;
+      delete layers[0].config.batch_input_shape;
+      layers.unshift({ class_name: 'InputLayer', config: { batch_input_shape: shape, dtype: 'float32', sparse: false, ragged: false, name: 'features' } });
+    });
+    const m = await keras.models.loadModel(p);
+    expectClose(await predict(m, 'mlp'), { shape: fx.models.mlp!.predict.shape, values: fx.models.mlp!.predict.data }, { atol: 1e-5, rtol: 0 });
+    const q = variant('mlp', 'barelist', (j) => { j.modelTopology.config = j.modelTopology.config.layers; });
+    expectClose(await predict(await keras.models.loadModel(q), 'mlp'), { shape: fx.models.mlp!.predict.shape, values: fx.models.mlp!.predict.data }, { atol: 1e-5, rtol: 0 });
+  });
+});
+
 describe('broken and mismatched tfjs files', () => {
   it('an unknown layer class is a typed error naming it and how to register it', async () => {
     const p = variant('mlp', 'unknown', (j) => { j.modelTopology.config.layers[1].class_name = 'MyCustomLayer'; });

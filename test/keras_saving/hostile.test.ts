@@ -93,6 +93,84 @@ describe('CRC-32 of every entry', () => {
   });
 });
 
+/**
+ * The same archive with ZIP64 records (as zip writers emit for entries or
+ * offsets past 4 GiB): every size and offset 0xFFFFFFFF in the central
+ * directory, the real values in ZIP64 extra fields, a ZIP64 end record.
+ */
+function toZip64(zip: Uint8Array): Uint8Array {
+  const dv = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+  const eocd = zip.length - 22;
+  const count = dv.getUint16(eocd + 10, true);
+  const cdOffset = dv.getUint32(eocd + 16, true);
+  const parts: Uint8Array[] = [zip.slice(0, cdOffset)];
+  let o = cdOffset;
+  let cdSize = 0;
+  for (let i = 0; i < count; i++) {
+    const nameLen = dv.getUint16(o + 28, true);
+    const head = zip.slice(o, o + 46 + nameLen);
+    const h = new DataView(head.buffer);
+    const [csize, usize, local] = [h.getUint32(20, true), h.getUint32(24, true), h.getUint32(42, true)];
+    h.setUint32(20, 0xffffffff, true);
+    h.setUint32(24, 0xffffffff, true);
+    h.setUint32(42, 0xffffffff, true);
+    h.setUint16(30, 28, true);
+    h.setUint16(32, 0, true);
+    const extra = new DataView(new ArrayBuffer(28));
+    extra.setUint16(0, 0x0001, true);
+    extra.setUint16(2, 24, true);
+    extra.setBigUint64(4, BigInt(usize), true);
+    extra.setBigUint64(12, BigInt(csize), true);
+    extra.setBigUint64(20, BigInt(local), true);
+    parts.push(head, new Uint8Array(extra.buffer));
+    cdSize += head.length + 28;
+    o += 46 + nameLen + dv.getUint16(o + 30, true) + dv.getUint16(o + 32, true);
+  }
+  const rec = new DataView(new ArrayBuffer(56 + 20 + 22));
+  const recOffset = cdOffset + cdSize;
+  rec.setUint32(0, 0x06064b50, true);
+  rec.setBigUint64(4, 44n, true);
+  rec.setUint16(12, 45, true);
+  rec.setUint16(14, 45, true);
+  rec.setBigUint64(24, BigInt(count), true);
+  rec.setBigUint64(32, BigInt(count), true);
+  rec.setBigUint64(40, BigInt(cdSize), true);
+  rec.setBigUint64(48, BigInt(cdOffset), true);
+  rec.setUint32(56, 0x07064b50, true);
+  rec.setBigUint64(56 + 8, BigInt(recOffset), true);
+  rec.setUint32(56 + 16, 1, true);
+  rec.setUint32(76, 0x06054b50, true);
+  rec.setUint16(76 + 8, 0xffff, true);
+  rec.setUint16(76 + 10, 0xffff, true);
+  rec.setUint32(76 + 12, 0xffffffff, true);
+  rec.setUint32(76 + 16, 0xffffffff, true);
+  parts.push(new Uint8Array(rec.buffer));
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+describe('ZIP64 records', () => {
+  it('an archive whose central directory uses ZIP64 fields reads the same entries', () => {
+    const zip64 = toZip64(good());
+    const a = entries();
+    const b = readZip(zip64, 'zip64.keras');
+    expect([...b.keys()]).toEqual([...a.keys()]);
+    for (const [k, v] of a) expect(b.get(k), k).toEqual(v);
+  });
+
+  it('a ZIP64 archive without its locator is corrupt', async () => {
+    const zip64 = toZip64(good());
+    zip64.set([0, 0, 0, 0], zip64.length - 22 - 20);
+    const { err } = await refuse('zip64-bad.keras', zip64);
+    expect(err.message).toMatch(/a ZIP64 archive without its ZIP64 locator/);
+  });
+});
+
 describe('zip slip: entry names that could escape a folder', () => {
   for (const name of ['../evil.json', 'a/../../evil.json', '/etc/evil.json', 'C:/evil.json', 'a\\..\\evil.json', 'evil\0.json']) {
     it(`${JSON.stringify(name)} is refused before any entry is read`, async () => {
