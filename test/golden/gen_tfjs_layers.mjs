@@ -106,6 +106,19 @@ const models = {
     },
     inputs: () => [ints(6, [3, 5], 0, 20)],
   },
+  nested: {
+    build: () => {
+      // A Sequential used as a layer of a functional model.
+      const inner = tf.sequential({ name: 'inner' });
+      inner.add(L.dense({ inputShape: [5], units: 6, activation: 'relu', name: 'inner_dense1' }));
+      inner.add(L.dense({ units: 4, name: 'inner_dense2' }));
+      const x = tf.input({ shape: [5], name: 'x' });
+      const h = inner.apply(x);
+      const out = L.dense({ units: 2, name: 'head' }).apply(L.concatenate({ name: 'concat' }).apply([h, x]));
+      return tf.model({ inputs: x, outputs: out, name: 'nested' });
+    },
+    inputs: () => [floats(7, [4, 5])],
+  },
 };
 
 /** Seeded random weights everywhere; BatchNorm's moving variances positive. */

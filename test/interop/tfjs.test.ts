@@ -21,7 +21,7 @@ const fx = JSON.parse(readFileSync(join(here, 'tfjs.json'), 'utf8')) as {
   versions: Record<string, string>;
   models: Record<string, { inputs: Stored[]; predict: { shape: number[]; data: number[] }; layers: [string, string][]; weights: string[] }>;
 };
-const NAMES = ['mlp', 'two_input', 'conv_bn', 'lstm_gru', 'rnn_plain'];
+const NAMES = ['mlp', 'two_input', 'conv_bn', 'lstm_gru', 'rnn_plain', 'nested'];
 const tmp = mkdtempSync(join(tmpdir(), 'duet-tfjs-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

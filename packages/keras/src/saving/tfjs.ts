@@ -74,21 +74,37 @@ function layerConfig(className: string, config: JsonObject): JsonObject {
   return out;
 }
 
-const kerasTensor = (h: Json, where: string): JsonObject => {
+/**
+ * `[layer, node, tensor]` with Keras 3's node index. Keras 2 and tfjs count
+ * a nested model's own first node (made when it was built on its Input) in
+ * the indices; Keras 3 and Duet count only the calls in the outer model.
+ */
+function history(h: Json, where: string, nested: Set<string>): [string, number, number] {
   if (!Array.isArray(h) || h.length < 3 || typeof h[0] !== 'string' || typeof h[1] !== 'number' || typeof h[2] !== 'number') {
-    throw new SavingError('ERR_TFJS_MODEL', `${where}: an inbound node input must be [layer name, node index, tensor index, kwargs]; received ${JSON.stringify(h)?.slice(0, 200)}.`);
+    throw new SavingError('ERR_TFJS_MODEL', `${where}: a node reference must be [layer name, node index, tensor index, kwargs]; received ${JSON.stringify(h)?.slice(0, 200)}.`);
   }
-  return { class_name: '__keras_tensor__', config: { keras_history: [h[0], h[1], h[2]] } };
-};
+  return [h[0], nested.has(h[0]) && h[1] > 0 ? h[1] - 1 : h[1], h[2]];
+}
+
+const kerasTensor = (h: Json, where: string, nested: Set<string>): JsonObject => ({ class_name: '__keras_tensor__', config: { keras_history: history(h, where, nested) } });
+
+/** Whether a Keras 2 layer entry is a model built on an Input (its first inbound node is its own). */
+function isGraphModel(l: JsonObject): boolean {
+  if (l.class_name === 'Model' || l.class_name === 'Functional') return true;
+  if (l.class_name !== 'Sequential') return false;
+  const layers = Array.isArray(l.config) ? l.config : isJsonObject(l.config) ? l.config.layers : null;
+  const first = Array.isArray(layers) ? layers[0] : undefined;
+  return isJsonObject(first) && (first.class_name === 'InputLayer' || (isJsonObject(first.config) && Array.isArray(first.config.batch_input_shape)));
+}
 
 /** Keras 2's `inbound_nodes` (`[[[name, node, tensor, kwargs], ...], ...]`) as Keras 3's (`[{args, kwargs}]`). */
-function convertNodes(nodes: Json | undefined, where: string): Json {
+function convertNodes(nodes: Json | undefined, where: string, nested: Set<string>): Json {
   if (nodes === undefined || nodes === null) return [];
   if (!Array.isArray(nodes)) throw new SavingError('ERR_TFJS_MODEL', `${where}: 'inbound_nodes' must be a list.`);
   return nodes.map((node) => {
     if (isJsonObject(node)) return node; // already Keras 3's form
     if (!Array.isArray(node) || node.length === 0) throw new SavingError('ERR_TFJS_MODEL', `${where}: an inbound node must be a non-empty list of inputs.`);
-    const inputs = node.map((h) => kerasTensor(h, where));
+    const inputs = node.map((h) => kerasTensor(h, where, nested));
     const first = node[0] as Json[];
     const kwargs = isJsonObject(first[3]) ? first[3] : {};
     return { args: [inputs.length === 1 ? inputs[0]! : inputs], kwargs };
@@ -129,15 +145,21 @@ function sequentialToKeras(config: Json, where: string): JsonObject {
 
 function functionalToKeras(config: Json, where: string): JsonObject {
   if (!isJsonObject(config) || !Array.isArray(config.layers)) throw new SavingError('ERR_TFJS_MODEL', `${where}: a functional model config needs a 'layers' list.`);
-  const layers = config.layers.map((l, i) => {
+  const entries = config.layers.map((l, i) => {
     if (!isJsonObject(l)) throw new SavingError('ERR_TFJS_MODEL', `${where}: layer ${i} is not an object.`);
     const name = typeof l.name === 'string' ? l.name : isJsonObject(l.config) && typeof l.config.name === 'string' ? l.config.name : null;
     if (name === null) throw new SavingError('ERR_TFJS_MODEL', `${where}: layer ${i} has no name.`);
-    return { ...tfjsLayerToKeras(l, `${where} layer '${name}'`), name, inbound_nodes: convertNodes(l.inbound_nodes, `${where} layer '${name}'`) };
+    return { l, name };
   });
+  const nested = new Set(entries.filter(({ l }) => isGraphModel(l)).map(({ name }) => name));
+  const layers = entries.map(({ l, name }) => ({ ...tfjsLayerToKeras(l, `${where} layer '${name}'`), name, inbound_nodes: convertNodes(l.inbound_nodes, `${where} layer '${name}'`, nested) }));
+  const ends = (v: Json | undefined, what: string): Json => {
+    if (!Array.isArray(v)) throw new SavingError('ERR_TFJS_MODEL', `${where}: '${what}' must be a list.`);
+    return typeof v[0] === 'string' ? history(v, where, nested) : v.map((h) => history(h, where, nested));
+  };
   return {
     class_name: 'Functional',
-    config: { name: typeof config.name === 'string' ? config.name : 'model', layers, input_layers: config.input_layers ?? [], output_layers: config.output_layers ?? [] },
+    config: { name: typeof config.name === 'string' ? config.name : 'model', layers, input_layers: ends(config.input_layers, 'input_layers'), output_layers: ends(config.output_layers, 'output_layers') },
   };
 }
 
