@@ -320,3 +320,26 @@ describe('config.json naming code to run', () => {
     expect(readdirSync(process.cwd())).not.toContain('pwned');
   });
 });
+
+describe('weights files with dtypes no Keras weight has (test/golden/gen_keras_hostile.py, h5py)', () => {
+  for (const name of ['complex', 'string', 'int8', 'compound']) {
+    it(`${name}: refused naming the dataset and its dtype, before any value is read; the model and the tensor count are unchanged`, async () => {
+      const m = new keras.Sequential([keras.Input({ shape: [4] }), new keras.layers.Dense(8)]);
+      const before = m.getWeights().map((t) => Array.from(t.dataSync()));
+      const path = join(here, 'hostile', `${name}.weights.h5`);
+      const count = memory().numTensors;
+      const err = await m.loadWeights(path).then(() => null, (e) => e);
+      expect(err).toBeInstanceOf(keras.saving.SavingError);
+      expect(err.code).toBe('ERR_KERAS_H5');
+      expect(err.message).toMatch(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: dataset 'layers/dense/vars/0' has dtype .*; expected float32, float64, float16, int32 or int64\\.$`));
+      expect(memory().numTensors).toBe(count);
+      expect(m.getWeights().map((t) => Array.from(t.dataSync()))).toEqual(before);
+      // The same weights inside a .keras archive.
+      const files = Object.fromEntries(readZip(await keras.saving.serializeModel(m), 'fresh'));
+      files['model.weights.h5'] = new Uint8Array(readFileSync(path));
+      const { err: err2 } = await refuse(`${name}-h5.keras`, makeZip(files));
+      expect(err2.code).toBe('ERR_KERAS_H5');
+      expect(err2.message).toMatch(/model\.weights\.h5: dataset 'layers\/dense\/vars\/0' has dtype/);
+    });
+  }
+});
