@@ -66,6 +66,11 @@ describe('tfjs-layers model.json -> Duet', () => {
     });
   }
 
+  it('tfjs-node\'s spelling of a local path, file://, is accepted', async () => {
+    const m = await keras.models.loadModel(`file://${join(here, 'mlp', 'model.json')}`);
+    expectClose(await predict(m, 'mlp'), { shape: fx.models.mlp!.predict.shape, values: fx.models.mlp!.predict.data }, { atol: 1e-5, rtol: 0 });
+  });
+
   it('tfjs\'s hard_sigmoid (the LSTM/GRU default) is Keras 2\'s clip(0.2x + 0.5), not Keras 3\'s', async () => {
     const m = await keras.models.loadModel(join(here, 'rnn_plain', 'model.json'));
     const gru = m.getLayer('gru') as unknown as { recurrentActivation: unknown };

@@ -126,11 +126,13 @@ export async function deserializeModel(bytes: Uint8Array, where = '<buffer>', op
 /**
  * `keras.models.loadModel('m.keras')`: the model, its weights, and (if it
  * was compiled) its compile state and optimizer state.
- * `keras.models.loadModel('dir/model.json')`: a TensorFlow.js layers model
- * (saving/tfjs.ts), uncompiled.
+ * `keras.models.loadModel('dir/model.json')` (or tfjs's spelling
+ * `'file://dir/model.json'`): a TensorFlow.js layers model (saving/tfjs.ts),
+ * uncompiled.
  */
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
-  if (typeof path === 'string' && path.endsWith('.json')) return loadTfjsModel(path);
+  // tfjs-node spells local files 'file://./dir/model.json'; the same string works here.
+  if (typeof path === 'string' && path.endsWith('.json')) return loadTfjsModel(path.startsWith('file://') ? path.slice('file://'.length) : path);
   if (typeof path !== 'string' || !path.endsWith('.keras')) {
     throw new SavingError('ERR_KERAS_SAVE_PATH', `loadModel(): the file name must end in \`.keras\` (Keras 3) or \`.json\` (a TensorFlow.js model.json). Received: filepath=${String(path)}`);
   }
