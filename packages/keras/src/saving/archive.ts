@@ -99,6 +99,16 @@ const LOCAL = 0x04034b50;
 
 /** The central directory of a zip (ZIP64 included), every field checked against the file's length. */
 function centralDirectory(bytes: Uint8Array, where: string): ZipEntry[] {
+  try {
+    return parseCentralDirectory(bytes, where);
+  } catch (e) {
+    // A field that points past the end of the file, missed by the checks below: still a damaged archive.
+    if (e instanceof RangeError) throw new SavingError('ERR_KERAS_ZIP', `${where}: corrupt or truncated zip archive (${e.message}).`, { cause: e });
+    throw e;
+  }
+}
+
+function parseCentralDirectory(bytes: Uint8Array, where: string): ZipEntry[] {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const corrupt = (why: string) => new SavingError('ERR_KERAS_ZIP', `${where}: corrupt or truncated zip archive (${why}).`);
   const u16 = (o: number) => dv.getUint16(o, true);
@@ -108,14 +118,19 @@ function centralDirectory(bytes: Uint8Array, where: string): ZipEntry[] {
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw corrupt(`a 64-bit field at byte ${o} is ${v}`);
     return Number(v);
   };
-  // The end-of-central-directory record: the last signature within 64 KiB + 22 bytes of the end.
+  // The end-of-central-directory record: the last signature within 64 KiB + 22 bytes of the end
+  // whose comment reaches the end exactly, else (bytes appended after the archive) the last one.
   let eocd = -1;
+  let loose = -1;
   for (let o = bytes.length - 22; o >= Math.max(0, bytes.length - 22 - 0xffff); o--) {
-    if (u32(o) === EOCD && o + 22 + u16(o + 20) === bytes.length) {
+    if (u32(o) !== EOCD) continue;
+    if (loose < 0) loose = o;
+    if (o + 22 + u16(o + 20) === bytes.length) {
       eocd = o;
       break;
     }
   }
+  if (eocd < 0) eocd = loose;
   if (eocd < 0) throw corrupt('no end-of-central-directory record: the file is cut short or is not a zip');
   let count = u16(eocd + 10);
   let cdSize = u32(eocd + 12);
