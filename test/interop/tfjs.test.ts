@@ -218,7 +218,7 @@ describe('broken and mismatched tfjs files', () => {
     expect(err.message).toContain(`${p}: not valid JSON at line 3, column 21: expected a string`);
   });
 
-  it('quantized weights (uint8, float16, as tfjs\'s converter writes them) are dequantized', async () => {
+  it('quantized weights (uint8, uint16, float16, as tfjs\'s converter writes them) are dequantized', async () => {
     const dir = join(tmp, 'mlp-quant');
     cpSync(join(here, 'mlp'), dir, { recursive: true });
     const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
@@ -231,12 +231,14 @@ describe('broken and mismatched tfjs files', () => {
       const n = w.shape.reduce((a: number, b: number) => a * b, 1);
       const v = f32.subarray(off, off + n);
       off += n;
-      if (i % 2 === 0) {
-        // uint8 affine: q = round((v - min) / scale)
+      if (i % 3 !== 2) {
+        // uint8 / uint16 affine: q = round((v - min) / scale)
+        const bits = i % 3 === 0 ? 8 : 16;
         const min = Math.min(...v);
-        const scale = (Math.max(...v) - min) / 255;
-        parts.push(Buffer.from(Array.from(v, (x) => Math.round((x - min) / scale))));
-        w.quantization = { dtype: 'uint8', scale, min, original_dtype: 'float32' };
+        const scale = (Math.max(...v) - min) / (2 ** bits - 1);
+        const q = Array.from(v, (x) => Math.round((x - min) / scale));
+        parts.push(bits === 8 ? Buffer.from(q) : Buffer.from(new Uint16Array(q).buffer));
+        w.quantization = { dtype: `uint${bits}`, scale, min, original_dtype: 'float32' };
         bounds.push(scale / 2 + 1e-6);
       } else {
         parts.push(Buffer.from(new Uint16Array(Array.from(v, toHalf)).buffer));
