@@ -55,6 +55,14 @@ describe('Python Keras 3.15 -> Duet', () => {
     });
   }
 
+  for (const name of ZOO_NAMES) {
+    it(`${name}: Keras's weights file alone loads into the same architecture built in Duet (zoo.ts)`, async () => {
+      const m = buildZoo(name);
+      await m.loadWeights(join(here, `py_${name}.keras`)); // its model.weights.h5
+      expectClose(await predict(m, name), shaped(zoo.pythonWritten[name]!.predict), { atol: 1e-5, rtol: 0 });
+    });
+  }
+
   it('loading and predicting leaves only the model\'s variables', async () => {
     await keras.models.loadModel(join(here, 'py_transformer.keras')); // warm-up
     const before = memory().numTensors;
