@@ -6,12 +6,14 @@ import { DuetError } from '@duet/core';
 
 /**
  * - `ERR_KERAS_SAVE_PATH`: a file name without the expected extension (`.keras`, `.weights.h5`).
- * - `ERR_KERAS_ZIP`: not a zip archive, a truncated or corrupt one, or an entry that is too large.
- * - `ERR_KERAS_ZIP_ENTRY`: an unsafe entry name (absolute, `..`, backslash) or a missing entry.
+ * - `ERR_KERAS_ZIP`: not a zip archive, a truncated or corrupt one (an entry's CRC-32 differs), or an entry that is too large.
+ * - `ERR_KERAS_ZIP_ENTRY`: an unsafe entry name (absolute, `..`, backslash), a duplicated or a missing entry.
  * - `ERR_KERAS_CONFIG`: `config.json` / `metadata.json` is not valid JSON of the expected form.
  * - `ERR_KERAS_H5`: not an HDF5 file, or a dataset of the wrong kind, dtype or an absurd shape.
  * - `ERR_KERAS_WEIGHTS_MISMATCH`: the file's weights do not fit the model (count or shape).
  * - `ERR_KERAS_UNKNOWN_CLASS`: a class in the config that is not registered.
+ * - `ERR_TFJS_MODEL`: a tfjs `model.json` that is not JSON or not a layers model of the expected form.
+ * - `ERR_TFJS_WEIGHTS`: a weight shard that is missing, unsafe, short or too long, or a weight whose name, shape or dtype does not fit the model.
  */
 export type SavingErrorCode =
   | 'ERR_KERAS_SAVE_PATH'
@@ -20,7 +22,9 @@ export type SavingErrorCode =
   | 'ERR_KERAS_CONFIG'
   | 'ERR_KERAS_H5'
   | 'ERR_KERAS_WEIGHTS_MISMATCH'
-  | 'ERR_KERAS_UNKNOWN_CLASS';
+  | 'ERR_KERAS_UNKNOWN_CLASS'
+  | 'ERR_TFJS_MODEL'
+  | 'ERR_TFJS_WEIGHTS';
 
 export class SavingError extends DuetError {
   declare readonly code: SavingErrorCode;

@@ -2,3 +2,4 @@
 export { saveModel, loadModel, saveWeights, loadWeights, serializeModel, deserializeModel, KERAS_VERSION, type SaveModelOptions, type LoadModelOptions } from './saving_lib.js';
 export { SavingError, UnknownClassError, type SavingErrorCode } from './errors.js';
 export { denseToLinear, linearToDense } from './nn_interop.js';
+export { loadTfjsModel, hardSigmoidKeras2 } from './tfjs.js';

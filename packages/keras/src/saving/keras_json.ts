@@ -92,3 +92,128 @@ export function valueFromKeras(v: Json): unknown {
 export function isJsonObject(v: unknown): v is JsonObject {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
+
+/**
+ * Where the JSON text `s` first breaks the grammar (RFC 8259), as a 0-based
+ * offset and 1-based line and column, with what was expected there; null
+ * if it is valid. Used only after `JSON.parse` failed, to say where (Node's
+ * own messages do not always give a position).
+ */
+export function jsonSyntaxError(s: string): { offset: number; line: number; column: number; expected: string } | null {
+  let i = 0;
+  const ws = () => {
+    while (i < s.length && (s[i] === ' ' || s[i] === '\t' || s[i] === '\n' || s[i] === '\r')) i++;
+  };
+  class Stop {
+    constructor(readonly expected: string) {}
+  }
+  const fail = (expected: string): never => {
+    throw new Stop(expected);
+  };
+  const literal = (w: string) => {
+    for (const ch of w) {
+      if (s[i] !== ch) fail(`'${w}'`);
+      i++;
+    }
+  };
+  const string = () => {
+    if (s[i] !== '"') fail('a string');
+    i++;
+    for (;;) {
+      if (i >= s.length) fail("a closing '\"'");
+      const c = s.charCodeAt(i);
+      if (c === 0x22) {
+        i++;
+        return;
+      }
+      if (c < 0x20) fail('no control character inside a string');
+      if (c === 0x5c) {
+        i++;
+        const e = s[i];
+        if (e === 'u') {
+          for (let k = 1; k <= 4; k++) if (!/[0-9a-fA-F]/.test(s[i + k] ?? '')) (i += k), fail('4 hex digits after \\u');
+          i += 5;
+        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i++;
+        else fail('an escape (\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)');
+      } else i++;
+    }
+  };
+  const digits = () => {
+    if (!/[0-9]/.test(s[i] ?? '')) fail('a digit');
+    while (/[0-9]/.test(s[i] ?? '')) i++;
+  };
+  const number = () => {
+    if (s[i] === '-') i++;
+    if (s[i] === '0') i++;
+    else digits();
+    if (s[i] === '.') {
+      i++;
+      digits();
+    }
+    if (s[i] === 'e' || s[i] === 'E') {
+      i++;
+      if (s[i] === '+' || s[i] === '-') i++;
+      digits();
+    }
+  };
+  const value = (depth: number): void => {
+    if (depth > 10000) fail('less nesting');
+    ws();
+    const c = s[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (s[i] === '}') {
+        i++;
+        return;
+      }
+      for (;;) {
+        ws();
+        string();
+        ws();
+        if (s[i] !== ':') fail("':'");
+        i++;
+        value(depth + 1);
+        ws();
+        if (s[i] === ',') i++;
+        else if (s[i] === '}') {
+          i++;
+          return;
+        } else fail("',' or '}'");
+      }
+    } else if (c === '[') {
+      i++;
+      ws();
+      if (s[i] === ']') {
+        i++;
+        return;
+      }
+      for (;;) {
+        value(depth + 1);
+        ws();
+        if (s[i] === ',') i++;
+        else if (s[i] === ']') {
+          i++;
+          return;
+        } else fail("',' or ']'");
+      }
+    } else if (c === '"') string();
+    else if (c === 't') literal('true');
+    else if (c === 'f') literal('false');
+    else if (c === 'n') literal('null');
+    else if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) number();
+    else fail('a value');
+  };
+  try {
+    value(0);
+    ws();
+    if (i < s.length) fail('the end of the text');
+    return null;
+  } catch (e) {
+    if (!(e instanceof Stop)) throw e;
+    const before = s.slice(0, i);
+    const line = before.split('\n').length;
+    const column = i - before.lastIndexOf('\n');
+    return { offset: i, line, column, expected: e.expected };
+  }
+}

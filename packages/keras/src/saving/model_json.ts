@@ -10,6 +10,7 @@ import { KerasTensor } from '../graph/keras_tensor.js';
 import type { Node } from '../graph/node.js';
 import { InputLayer } from '../layers/core/input_layer.js';
 import { Layer } from '../layers/layer.js';
+import { MultiHeadAttention } from '../layers/attention/multi_head_attention.js';
 import { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import { getRegisteredClass, registeredNameOf, serialize, type Serialized } from '../registry.js';
@@ -22,6 +23,9 @@ import { configFromKeras, configToKeras, isJsonObject, objectToKeras, valueFromK
 
 // ------------------------------------------------------------------ saving
 
+/** The name `serializeActivation` gives tfjs's hard_sigmoid (saving/tfjs.ts's `hardSigmoidKeras2`). */
+const KERAS2_HARD_SIGMOID = 'hardSigmoidKeras2';
+
 /** Keras's JSON for `layer` (a model, or any registered layer), with its `build_config`. */
 export function layerToJson(layer: Layer): JsonObject {
   if (layer instanceof Sequential) return sequentialToJson(layer);
@@ -32,8 +36,27 @@ export function layerToJson(layer: Layer): JsonObject {
     throw new SavingError('ERR_KERAS_UNKNOWN_CLASS', `Cannot save layer '${layer.name}': its class ${layer.constructor.name} is not registered (only its parent class ${className} is), so it could not be loaded back. Register it: \`keras.registerSerializable('layer', ${layer.constructor.name})\` (with \`getConfig()\` and \`static fromConfig(config)\`).`);
   }
   const out: JsonObject = { module: layer instanceof Model ? null : 'keras.layers', class_name: className, config: configToKeras(layer.getConfig()), registered_name: null };
-  if (!(layer instanceof InputLayer) && layer.buildInputShape !== null) out.build_config = { input_shape: layer.buildInputShape as Json };
+  for (const key of ['activation', 'recurrent_activation']) {
+    if ((out.config as JsonObject)[key] === KERAS2_HARD_SIGMOID) {
+      throw new SavingError('ERR_KERAS_CONFIG', `Cannot save layer '${layer.name}' as .keras: its ${key} is Keras 2's and tfjs's hard_sigmoid, clip(0.2 x + 0.5, 0, 1) (from a tfjs model.json), which Keras 3 does not have (Keras 3's hard_sigmoid is relu6(x + 3) / 6, another function). Its weights save with saveWeights().`);
+    }
+  }
+  if (!(layer instanceof InputLayer) && layer.buildInputShape !== null) out.build_config = buildConfigOf(layer);
   return out;
+}
+
+/**
+ * Keras's `get_build_config`: `{input_shape}`, except for layers whose
+ * `build` takes one shape per positional input (MultiHeadAttention's
+ * `build(query_shape, value_shape, key_shape=None)`): `{shapes_dict}`.
+ */
+function buildConfigOf(layer: Layer): JsonObject {
+  const shape = layer.buildInputShape as Json;
+  if (positionalInputs(layer) && Array.isArray(shape) && shape.every(Array.isArray)) {
+    const [query, value, key] = shape;
+    return { shapes_dict: { query_shape: query!, value_shape: value!, ...(key !== undefined ? { key_shape: key } : {}) } };
+  }
+  return { input_shape: shape };
 }
 
 function sequentialToJson(model: Sequential): JsonObject {
@@ -79,7 +102,7 @@ function functionalToJson(model: Model): JsonObject {
   const layers = kerasLayerOrder(model).map((l) => ({
     ...layerToJson(l),
     name: l.name,
-    inbound_nodes: kept(l).filter((n) => !n.isInput).map((n) => ({ args: [tensorJson(n.inputs)], kwargs: configToKeras(n.callOptions) })),
+    inbound_nodes: kept(l).filter((n) => !n.isInput).map((n) => ({ args: positionalInputs(l) ? (tensorJson(n.inputs) as Json[]) : [tensorJson(n.inputs)], kwargs: configToKeras(n.callOptions) })),
   }));
   const ends = (ts: KerasTensor[]): Json => (ts.length === 1 ? history(ts[0]!) : ts.map(history));
   return {
@@ -88,6 +111,15 @@ function functionalToJson(model: Model): JsonObject {
     registered_name: 'Functional',
     build_config: { input_shape: null },
   };
+}
+
+/**
+ * Layers whose Keras `call` takes its tensors as separate positional
+ * arguments (`mha(query, value)`: a node's `args` is `[query, value]`),
+ * where Duet's `apply` takes them as one list (`mha.apply([query, value])`).
+ */
+function positionalInputs(layer: Layer): boolean {
+  return layer instanceof MultiHeadAttention;
 }
 
 /** Keras's `compile_config` from a compiled model. */
@@ -128,29 +160,46 @@ function layerClass(json: JsonObject, where: string): { fromConfig(c: Record<str
   throw new UnknownClassError('layer', name, where);
 }
 
+/** Rewrites a layer's Duet config just before `fromConfig` (tfjs files: Keras 2's `hard_sigmoid`). */
+export type ConfigHook = (className: string, config: Record<string, unknown>) => Record<string, unknown>;
+
 /** A layer or model from Keras's JSON. */
-export function layerFromJson(json: Json, where: string): Layer {
+export function layerFromJson(json: Json, where: string, hook?: ConfigHook): Layer {
   if (!isJsonObject(json) || typeof json.class_name !== 'string' || (json.config !== undefined && !isJsonObject(json.config))) {
     throw new SavingError('ERR_KERAS_CONFIG', `${where}: expected a serialized layer { class_name, config }, received ${JSON.stringify(json)?.slice(0, 200)}.`);
   }
   const config = (json.config ?? {}) as JsonObject;
-  if (json.class_name === 'Sequential') return sequentialFromJson(config, where);
-  if (json.class_name === 'Functional' || (json.class_name === 'Model' && Array.isArray(config.layers))) return functionalFromJson(config, where);
+  if (json.class_name === 'Sequential') return sequentialFromJson(config, where, hook);
+  if (json.class_name === 'Functional' || (json.class_name === 'Model' && Array.isArray(config.layers))) return functionalFromJson(config, where, hook);
   const cls = layerClass(json, where);
-  const layer = cls.fromConfig(configFromKeras(config));
+  const duetConfig = configFromKeras(config);
+  const layer = cls.fromConfig(hook === undefined ? duetConfig : hook(json.class_name, duetConfig));
   if (!(layer instanceof Layer)) throw new SavingError('ERR_KERAS_CONFIG', `${where}: class '${json.class_name}' did not make a layer.`);
   buildFromConfig(layer, json.build_config);
   return layer;
 }
 
-function sequentialFromJson(config: JsonObject, where: string): Sequential {
+function sequentialFromJson(config: JsonObject, where: string, hook?: ConfigHook): Sequential {
   const layersJson = config.layers;
   if (!Array.isArray(layersJson)) throw new SavingError('ERR_KERAS_CONFIG', `${where}: a Sequential config needs a 'layers' list.`);
-  const layers = layersJson.map((l, i) => layerFromJson(l, `${where} (layer ${i})`));
-  const model = new Sequential(layers, { name: typeof config.name === 'string' ? config.name : undefined });
-  const shape = config.build_input_shape;
-  if (!model.isFunctional && Array.isArray(shape)) model.maybeBuild(shape as (number | null)[]);
-  return model;
+  const layers: Layer[] = [];
+  return releasingOnError(layers, () => {
+    layersJson.forEach((l, i) => layers.push(layerFromJson(l, `${where} (layer ${i})`, hook)));
+    const model = new Sequential(layers, { name: typeof config.name === 'string' ? config.name : undefined });
+    const shape = config.build_input_shape;
+    if (!model.isFunctional && Array.isArray(shape)) model.maybeBuild(shape as (number | null)[]);
+    return model;
+  });
+}
+
+/** `make()`, or, if it throws, the variables of the `layers` it made so far released first (a refused file leaves no tensors). */
+function releasingOnError<T>(layers: Layer[], make: () => T): T {
+  try {
+    return make();
+  } catch (e) {
+    for (const l of layers) for (const w of l.weights) if (!w.isDisposed) w.dispose();
+    throw e;
+  }
 }
 
 type Key = string;
@@ -159,14 +208,20 @@ const key = (h: Json): Key => {
   return `${h[0]}\u0000${Number(h[1])}\u0000${Number(h[2])}`;
 };
 
-function functionalFromJson(config: JsonObject, where: string): Model {
+function functionalFromJson(config: JsonObject, where: string, hook?: ConfigHook): Model {
   const entries = config.layers;
   if (!Array.isArray(entries)) throw new SavingError('ERR_KERAS_CONFIG', `${where}: a functional config needs a 'layers' list.`);
+  const made: Layer[] = [];
+  return releasingOnError(made, () => functionalFromEntries(config, entries, where, made, hook));
+}
+
+function functionalFromEntries(config: JsonObject, entries: Json[], where: string, made: Layer[], hook?: ConfigHook): Model {
   const tensors = new Map<Key, KerasTensor>();
   const created: { layer: Layer; nodes: JsonObject[]; done: number }[] = [];
   for (const e of entries) {
     if (!isJsonObject(e)) throw new SavingError('ERR_KERAS_CONFIG', `${where}: a layer entry is not an object.`);
-    const layer = layerFromJson(e, `${where} (layer ${JSON.stringify(e.name)})`);
+    const layer = layerFromJson(e, `${where} (layer ${JSON.stringify(e.name)})`, hook);
+    made.push(layer);
     if (layer instanceof InputLayer) tensors.set(key([layer.name, 0, 0]), layer.output as KerasTensor);
     const nodes = Array.isArray(e.inbound_nodes) ? (e.inbound_nodes as JsonObject[]) : [];
     created.push({ layer, nodes, done: 0 });
@@ -195,7 +250,9 @@ function functionalFromJson(config: JsonObject, where: string): Model {
           throw e;
         }
         const kwargs = configFromKeras(isJsonObject(n.kwargs) ? n.kwargs : {});
-        const out = c.layer.apply(args[0] as KerasTensor, kwargs);
+        // Several positional tensors (`mha(query, value)`) are one list for Duet's apply.
+        const inputs = args.length > 1 && args.every((a) => a instanceof KerasTensor) ? args : args[0];
+        const out = c.layer.apply(inputs as KerasTensor, kwargs);
         const outs = Array.isArray(out) ? out : [out];
         outs.forEach((t, i) => tensors.set(key([c.layer.name, c.done, i]), t as KerasTensor));
         c.done++;

@@ -15,8 +15,9 @@ import { Model } from '../models/model.js';
 import { makeZip, readZip, writeFileAtomic } from './archive.js';
 import { SavingError } from './errors.js';
 import { H5Reader, writeH5 } from './h5_store.js';
-import { isJsonObject, type JsonObject } from './keras_json.js';
+import { isJsonObject, jsonSyntaxError, type JsonObject } from './keras_json.js';
 import { compileConfigToJson, compileOptionsFromJson, layerFromJson, layerToJson } from './model_json.js';
+import { loadTfjsModel } from './tfjs.js';
 import { assignWeights, collectWeights } from './weights.js';
 
 /** The Keras version whose format Duet writes (and that the interop fixtures were made with). */
@@ -71,11 +72,19 @@ export interface LoadModelOptions {
 
 function parseJson(bytes: Uint8Array | undefined, name: string, where: string): JsonObject {
   if (bytes === undefined) throw new SavingError('ERR_KERAS_ZIP_ENTRY', `${where}: the archive has no '${name}' (a .keras file holds ${CONFIG}, ${METADATA} and ${WEIGHTS}).`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (e) {
+    throw new SavingError('ERR_KERAS_CONFIG', `${where}: '${name}' is not valid UTF-8 text.`, { cause: e });
+  }
   let v: unknown;
   try {
-    v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    v = JSON.parse(text);
   } catch (e) {
-    throw new SavingError('ERR_KERAS_CONFIG', `${where}: '${name}' is not valid UTF-8 JSON (${e instanceof Error ? e.message : String(e)}).`, { cause: e });
+    const at = jsonSyntaxError(text);
+    const pos = at === null ? '' : ` at line ${at.line}, column ${at.column}: expected ${at.expected}, found ${at.offset < text.length ? JSON.stringify(text.slice(at.offset, at.offset + 12)) : 'the end of the text'}`;
+    throw new SavingError('ERR_KERAS_CONFIG', `${where}: '${name}' is not valid JSON${pos} (${e instanceof Error ? e.message : String(e)}).`, { cause: e });
   }
   if (!isJsonObject(v)) throw new SavingError('ERR_KERAS_CONFIG', `${where}: '${name}' must hold a JSON object.`);
   return v;
@@ -86,24 +95,47 @@ export async function deserializeModel(bytes: Uint8Array, where = '<buffer>', op
   const files = readZip(bytes, where, (n) => n === CONFIG || n === METADATA || n === WEIGHTS);
   const config = parseJson(files.get(CONFIG), CONFIG, where);
   parseJson(files.get(METADATA), METADATA, where);
-  const model = layerFromJson(config, `${where}: ${CONFIG}`);
-  if (!(model instanceof Model)) throw new SavingError('ERR_KERAS_CONFIG', `${where}: ${CONFIG} describes a ${String(config.class_name)}, not a model.`);
-  const compile = config.compile_config;
-  if ((options.compile ?? true) && isJsonObject(compile) && Object.keys(compile).length > 0) model.compile(compileOptionsFromJson(compile));
   const h5 = files.get(WEIGHTS);
   if (h5 === undefined) throw new SavingError('ERR_KERAS_ZIP_ENTRY', `${where}: the archive has no '${WEIGHTS}'.`);
+  // The weights file is opened (and checked to be HDF5) before any variable is made.
   const store = await H5Reader.open(h5, `${where}: ${WEIGHTS}`);
+  let model: Model | null = null;
   try {
+    const made = layerFromJson(config, `${where}: ${CONFIG}`);
+    if (!(made instanceof Model)) {
+      for (const w of made.weights) w.dispose();
+      throw new SavingError('ERR_KERAS_CONFIG', `${where}: ${CONFIG} describes a ${String(config.class_name)}, not a model.`);
+    }
+    model = made;
+    const compile = config.compile_config;
+    if ((options.compile ?? true) && isJsonObject(compile) && Object.keys(compile).length > 0) model.compile(compileOptionsFromJson(compile));
     assignWeights(model, store, true);
+    return model;
+  } catch (e) {
+    // A refused file leaves nothing behind: the variables made so far are released.
+    if (model !== null) {
+      model.optimizer?.dispose();
+      for (const w of model.weights) w.dispose();
+    }
+    throw e;
   } finally {
     store.close();
   }
-  return model;
 }
 
-/** `keras.models.loadModel('m.keras')`: the model, its weights, and (if it was compiled) its compile state and optimizer state. */
+/**
+ * `keras.models.loadModel('m.keras')`: the model, its weights, and (if it
+ * was compiled) its compile state and optimizer state.
+ * `keras.models.loadModel('dir/model.json')` (or tfjs's spelling
+ * `'file://dir/model.json'`): a TensorFlow.js layers model (saving/tfjs.ts),
+ * uncompiled.
+ */
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
-  checkExtension(path, '.keras', 'loadModel()');
+  // tfjs-node spells local files 'file://./dir/model.json'; the same string works here.
+  if (typeof path === 'string' && path.endsWith('.json')) return loadTfjsModel(path.startsWith('file://') ? path.slice('file://'.length) : path);
+  if (typeof path !== 'string' || !path.endsWith('.keras')) {
+    throw new SavingError('ERR_KERAS_SAVE_PATH', `loadModel(): the file name must end in \`.keras\` (Keras 3) or \`.json\` (a TensorFlow.js model.json). Received: filepath=${String(path)}`);
+  }
   return deserializeModel(await readFile(path), path, options);
 }
 

@@ -15,6 +15,10 @@ import { Tensor, noGrad, tensor } from '@duet/core';
 import { Layer } from '../layers/layer.js';
 import type { Variable } from '../layers/variable.js';
 import { Model } from '../models/model.js';
+import { MultiHeadAttention } from '../layers/attention/multi_head_attention.js';
+import { Bidirectional } from '../layers/rnn/bidirectional.js';
+import { Recurrent } from '../layers/rnn/recurrent.js';
+import { TimeDistributed } from '../layers/rnn/time_distributed.js';
 import { Sequential } from '../models/sequential.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { registeredNameOf } from '../registry.js';
@@ -48,9 +52,48 @@ function ownVariables(layer: Layer): Variable[] {
   return layer.weights.filter((w) => !nested.has(w));
 }
 
-/** Every saveable of `model` with its path, depth first, as Keras walks them. */
-export function walkLayers(model: Model): { path: string; layer: Layer }[] {
-  const out: { path: string; layer: Layer }[] = [{ path: '', layer: model }];
+/** One group of Keras's weights file: its path and the variables under `<path>/vars`. */
+export interface Saveable {
+  path: string;
+  layer: Layer;
+  vars: Variable[];
+}
+
+/**
+ * The groups Keras's `_save_state` writes for `layer` at `path`: the layer's
+ * own variables, then its tracked sublayers by attribute name. Where Keras
+ * keeps a sublayer that Duet folds into the layer, the variables move to the
+ * sublayer's group: an RNN's weights are its `cell`'s, MultiHeadAttention's
+ * are in `query_dense`, `key_dense`, `value_dense`, `output_dense` (with its
+ * weightless `_softmax` and `_dropout_layer`), Bidirectional's in
+ * `forward_layer` / `backward_layer`, TimeDistributed's in `layer`.
+ */
+function saveablesOf(layer: Layer, path: string): Saveable[] {
+  const at = (sub: string) => (path === '' ? sub : `${path}/${sub}`);
+  if (layer instanceof Recurrent) return [{ path, layer, vars: [] }, { path: at('cell'), layer, vars: ownVariables(layer) }];
+  if (layer instanceof Bidirectional) {
+    return [{ path, layer, vars: [] }, ...saveablesOf(layer.backwardLayer, at('backward_layer')), ...saveablesOf(layer.forwardLayer, at('forward_layer'))];
+  }
+  if (layer instanceof TimeDistributed) return [{ path, layer, vars: [] }, ...saveablesOf(layer.layer, at('layer'))];
+  if (layer instanceof MultiHeadAttention) {
+    const own = ownVariables(layer);
+    const part = (prefix: string) => own.filter((v) => v.name.startsWith(`${prefix}/`));
+    return [
+      { path, layer, vars: [] },
+      { path: at('_dropout_layer'), layer, vars: [] },
+      { path: at('_softmax'), layer, vars: [] },
+      { path: at('key_dense'), layer, vars: part('key') },
+      { path: at('output_dense'), layer, vars: part('attention_output') },
+      { path: at('query_dense'), layer, vars: part('query') },
+      { path: at('value_dense'), layer, vars: part('value') },
+    ];
+  }
+  return [{ path, layer, vars: ownVariables(layer) }];
+}
+
+/** Every group of `model`'s weights file with its variables, depth first, as Keras walks them. */
+export function walkLayers(model: Model): Saveable[] {
+  const out: Saveable[] = [{ path: '', layer: model, vars: ownVariables(model) }];
   const visit = (m: Model, prefix: string) => {
     const used = new Map<string, number>();
     for (const l of savedLayers(m)) {
@@ -62,8 +105,10 @@ export function walkLayers(model: Model): { path: string; layer: Layer }[] {
         name = `${name}_${n + 1}`;
       }
       const path = `${prefix}layers/${name}`;
-      out.push({ path, layer: l });
-      if (l instanceof Model) visit(l, `${path}/`);
+      if (l instanceof Model) {
+        out.push({ path, layer: l, vars: ownVariables(l) });
+        visit(l, `${path}/`);
+      } else out.push(...saveablesOf(l, path));
     }
   };
   visit(model, '');
@@ -115,7 +160,7 @@ function hostValue(t: Tensor): H5Value {
 /** Everything `model.weights.h5` holds for `model` (and its optimizer, when `withOptimizer`). */
 export function collectWeights(model: Model, withOptimizer: boolean): Map<string, H5Value[]> {
   const out = new Map<string, H5Value[]>();
-  for (const { path, layer } of walkLayers(model)) out.set(path, ownVariables(layer).map(hostValue));
+  for (const { path, vars } of walkLayers(model)) out.set(path, vars.map(hostValue));
   const opt = model.optimizer;
   if (withOptimizer && opt !== null) out.set('optimizer', optimizerValues(opt, model.trainableWeights));
   return out;
@@ -129,8 +174,7 @@ export function collectWeights(model: Model, withOptimizer: boolean): Map<string
 export function assignWeights(model: Model, store: H5Reader, withOptimizer: boolean): { optimizerLoaded: boolean } {
   const plan: [Variable | Tensor, Float32Array][] = [];
   const reads: (() => void)[] = [];
-  for (const { path, layer } of walkLayers(model)) {
-    const vars = ownVariables(layer);
+  for (const { path, layer, vars } of walkLayers(model)) {
     const ds = store.vars(path);
     if (ds === null) {
       if (vars.length === 0) continue;
