@@ -15,6 +15,8 @@
  * (core's countKernels), split into forward / backward / rest.
  *
  *   pnpm exec tsx --conditions=source bench/nn/lstm_lm.ts   # MODELS=LSTM for one
+ *   DUET_NUM_THREADS=1 TORCH_THREADS=1 pnpm exec tsx ...   # one thread each: on a loaded
+ *   machine the CPU times of single-threaded runs still compare the work done
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';

@@ -7,12 +7,14 @@ Prints one JSON line: milliseconds per training batch (wall, and process CPU
 time over all threads) for each model asked (LSTM, GRU, RNN with tanh).
 Run: .venv-ref/bin/python bench/nn/lstm_lm_torch.py <tokens.bin> <vocab> <warmup> <batches> [LSTM,GRU,RNN]
 """
-import json, sys, time
+import json, os, sys, time
 import numpy as np
 import torch
 from torch import nn
 
 torch.manual_seed(0)
+if os.environ.get("TORCH_THREADS"):  # e.g. 1, beside DUET_NUM_THREADS=1 on a loaded machine
+    torch.set_num_threads(int(os.environ["TORCH_THREADS"]))
 path, VOCAB, WARMUP, BATCHES = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 KINDS = (sys.argv[5] if len(sys.argv) > 5 else "LSTM,GRU,RNN").split(",")
 BPTT, BATCH, HID, LAYERS, LR, CLIP = 35, 20, 200, 2, 20.0, 0.25
