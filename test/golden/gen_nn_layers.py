@@ -215,6 +215,15 @@ case("LSTM_one_step_unbatched_h0c0", lambda: nn.LSTM(3, 4), [r(1, 3), r(1, 4), r
      call=lambda m, x, h, c: m(x, (h, c)), kind="seq")
 case("GRU_2layer_bidir_batchfirst_h0", lambda: nn.GRU(3, 4, num_layers=2, bidirectional=True, batch_first=True), [r(2, 5, 3), r(4, 2, 4)], kind="seq")
 case("GRU_unbatched_nobias", lambda: nn.GRU(3, 4, bias=False), [r(5, 3)], kind="seq")
+# nn.RNN as one op per layer and direction (core functional.rnnLayer, issue 14):
+# relu and tanh, both directions, 2 layers, h0, no bias, a longer chain,
+# unbatched, one step, and gradients reaching the weights only through hN.
+case("RNN_relu_2layer_bidir_h0", lambda: nn.RNN(3, 4, num_layers=2, nonlinearity="relu", bidirectional=True), [r(5, 2, 3), r(4, 2, 4)], kind="seq")
+case("RNN_tanh_long_batchfirst_h0", lambda: nn.RNN(4, 8, batch_first=True), [r(3, 20, 4), r(1, 3, 8)], kind="seq")
+case("RNN_tanh_unbatched_nobias_h0", lambda: nn.RNN(3, 5, bias=False), [r(6, 3), r(1, 5)], kind="seq")
+case("RNN_relu_bidir_final_state_only", lambda: nn.RNN(3, 4, num_layers=2, nonlinearity="relu", bidirectional=True), [r(5, 2, 3)],
+     call=lambda m, x: m(x)[1], kind="seq")
+case("RNN_tanh_one_step_bidir_h0", lambda: nn.RNN(3, 4, bidirectional=True), [r(1, 2, 3), r(2, 2, 4)], kind="seq")
 
 out = {
     "generator": "test/golden/gen_nn_layers.py",

@@ -138,6 +138,11 @@ const SPECS: Record<string, Spec> = {
   LSTM_one_step_unbatched_h0c0: { make: () => new nn.LSTM(3, 4), run: (m, [x, h, c]) => m.forward(x, [h, c]) },
   GRU_2layer_bidir_batchfirst_h0: { make: () => new nn.GRU(3, 4, { numLayers: 2, bidirectional: true, batchFirst: true }) },
   GRU_unbatched_nobias: { make: () => new nn.GRU(3, 4, { bias: false }) },
+  RNN_relu_2layer_bidir_h0: { make: () => new nn.RNN(3, 4, { numLayers: 2, nonlinearity: 'relu', bidirectional: true }) },
+  RNN_tanh_long_batchfirst_h0: { make: () => new nn.RNN(4, 8, { batchFirst: true }) },
+  RNN_tanh_unbatched_nobias_h0: { make: () => new nn.RNN(3, 5, { bias: false }) },
+  RNN_relu_bidir_final_state_only: { make: () => new nn.RNN(3, 4, { numLayers: 2, nonlinearity: 'relu', bidirectional: true }), run: (m, [x]) => m.forward(x)[1] },
+  RNN_tanh_one_step_bidir_h0: { make: () => new nn.RNN(3, 4, { bidirectional: true }) },
 };
 
 const load = (s: Stored, requiresGrad = false): Tensor =>

@@ -90,7 +90,7 @@ describe('nn.LSTM on fused kernels', () => {
 });
 
 describe('nn.GRU as one op per layer and direction', () => {
-  it('launches 12 kernels per step forward and 12 backward, plus a constant', () => {
+  it('launches 15 kernels per step forward (12 without grad) and 7 backward, plus a constant', () => {
     manualSeed(5);
     const gru = new nn.GRU(6, 8, { numLayers: 2, bidirectional: true });
     for (const len of [3, 30]) {
@@ -98,8 +98,11 @@ describe('nn.GRU as one op per layer and direction', () => {
       const f = countKernels(() => gru.forward(x, randn([4, 4, 8], { requiresGrad: true })));
       const [out, h] = f.result;
       const b = countKernels(() => out.sum().add(h.sum()).backward());
-      expect(f.kernels, JSON.stringify(f.byName)).toBeLessThanOrEqual(4 * (12 * len + 16));
-      expect(b.kernels, JSON.stringify(b.byName)).toBeLessThanOrEqual(4 * (12 * len + 20));
+      expect(f.kernels, JSON.stringify(f.byName)).toBeLessThanOrEqual(4 * (15 * len + 16));
+      expect(b.kernels, JSON.stringify(b.byName)).toBeLessThanOrEqual(4 * (7 * len + 24));
+      expect(b.byName.AddN).toBe(4 * (len - 1)); // the three gradients reaching h_t, summed in one kernel
+      const ng = countKernels(() => noGrad(() => gru.forward(x)));
+      expect(ng.kernels, JSON.stringify(ng.byName)).toBeLessThanOrEqual(4 * (12 * len + 16));
       expect(f.byName.MatMul).toBe(4 * (len + 1)); // the input projection, then one recurrent MatMul per step
       gru.zeroGrad();
     }
@@ -137,6 +140,91 @@ describe('nn.GRU as one op per layer and direction', () => {
     run();
     expect(memory().numTensors).toBe(before);
     x.dispose();
+  });
+});
+
+describe('nn.RNN as one op per layer and direction', () => {
+  it('launches 3 kernels per step forward and 3 backward, plus a constant', () => {
+    manualSeed(7);
+    for (const nonlinearity of ['tanh', 'relu'] as const) {
+      const rnn = new nn.RNN(6, 8, { numLayers: 2, bidirectional: true, nonlinearity });
+      for (const len of [3, 30]) {
+        const x = randn([len, 4, 6], { requiresGrad: true });
+        const f = countKernels(() => rnn.forward(x, randn([4, 4, 8], { requiresGrad: true })));
+        const [out, h] = f.result;
+        const b = countKernels(() => out.sum().add(h.sum()).backward());
+        expect(f.kernels, JSON.stringify(f.byName)).toBeLessThanOrEqual(4 * (3 * len + 12));
+        expect(b.kernels, JSON.stringify(b.byName)).toBeLessThanOrEqual(4 * (3 * len + 20));
+        expect(b.byName.MatMul).toBe(4 * (len + 3)); // one recurrent MatMul per step (h0 needs the first step's), dx, dW_ih, dW_hh
+        expect(f.byName.MatMul).toBe(4 * (len + 1)); // the input projection, then one recurrent MatMul per step
+        expect(b.byName[nonlinearity === 'tanh' ? 'TanhGrad' : 'ReluGrad']).toBe(4 * len);
+        rnn.zeroGrad();
+      }
+    }
+  });
+
+  it('gives the same numbers without recording the graph, and releases everything', () => {
+    manualSeed(8);
+    const rnn = new nn.RNN(3, 4, { numLayers: 2, bidirectional: true, nonlinearity: 'relu' });
+    const x = randn([6, 2, 3]);
+    scope(() => {
+      const [a, ha] = rnn.forward(x);
+      const [b, hb] = noGrad(() => rnn.forward(x));
+      expect(b.gradFn).toBeNull();
+      for (const [p, q] of [[a, b], [ha, hb]] as const) expect(Array.from(q.dataSync())).toEqual(Array.from(p.dataSync()));
+    });
+    const before = memory().numTensors;
+    scope(() => void noGrad(() => rnn.forward(x)));
+    expect(memory().numTensors).toBe(before);
+  });
+
+  it('keeps the native tensor count flat over a training loop, and releases everything inside scope()', () => {
+    manualSeed(9);
+    for (const nonlinearity of ['tanh', 'relu'] as const) {
+      const rnn = new nn.RNN(5, 7, { numLayers: 2, bidirectional: true, batchFirst: true, nonlinearity });
+      const x = randn([4, 9, 5]).keep();
+      let hidden: Tensor | null = null;
+      const counts: number[] = [];
+      for (let step = 0; step < 8; step++) {
+        const [out, h]: [Tensor, Tensor] = rnn.forward(x, hidden === null ? null : hidden.detach());
+        hidden = h;
+        out.square().mean().backward();
+        noGrad(() => {
+          for (const p of rnn.parameters()) {
+            p.sub_(p.grad!.mul(0.01));
+            p.grad = null;
+          }
+        });
+        counts.push(memory().numTensors);
+      }
+      expect(new Set(counts.slice(3)).size, `native tensors per step: ${counts.join(', ')}`).toBe(1);
+      // Gradients accumulate across the two runs (as in the LSTM test above); h0 is an input without requiresGrad.
+      const h0 = randn([4, 4, 7]).keep();
+      const run = () =>
+        scope(() => {
+          const [out, h] = rnn.forward(x, h0);
+          out.sum().add(h.sum()).backward();
+        });
+      run();
+      const before = memory().numTensors;
+      run();
+      expect(memory().numTensors).toBe(before);
+      rnn.zeroGrad();
+      for (const t of [x, h0]) t.dispose();
+    }
+  });
+});
+
+describe('functional.rnnLayer checks its arguments', () => {
+  it('rejects wrong shapes and nonlinearities with errors naming what was expected', () => {
+    const [wIh, wHh] = [randn([4, 3]), randn([4, 4])];
+    expect(() => CF.rnnLayer(randn([5, 3]), wIh, wHh, null, null)).toThrow(ShapeError);
+    expect(() => CF.rnnLayer(randn([5, 2, 4]), wIh, wHh, null, null)).toThrow(/weight_ih of shape \[4, 4\]/);
+    expect(() => CF.rnnLayer(randn([5, 2, 3]), wIh, randn([4, 3]), null, null)).toThrow(/weight_hh of shape \[H, H\]/);
+    expect(() => CF.rnnLayer(randn([5, 2, 3]), wIh, wHh, null, null, { h0: randn([3, 4]) })).toThrow(/h0 of shape \[2, 4\]/);
+    expect(() => CF.rnnLayer(randn([5, 2, 3]), wIh, wHh, randn([4]), null)).toThrow(/both biases or neither/);
+    expect(() => CF.rnnLayer(randn([0, 2, 3]), wIh, wHh, null, null)).toThrow(/at least one step/);
+    expect(() => CF.rnnLayer(randn([5, 2, 3]), wIh, wHh, null, null, { nonlinearity: 'gelu' as 'relu' })).toThrow(/Select from 'tanh' or 'relu'/);
   });
 });
 

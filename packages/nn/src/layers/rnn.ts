@@ -5,14 +5,14 @@
  * sequence (core's `functional.lstmLayer`: BlockLSTMV2, with its backward).
  * GRU: each layer and direction is one autograd op with a hand-written
  * backward (core's `functional.gruLayer`; TF's GRUBlockCell computes another
- * GRU variant). RNN: the input projection of every time step is one matmul;
- * each step then runs the recurrent matmul and the activation.
+ * GRU variant). RNN: likewise one autograd op per layer and direction (core's
+ * `functional.rnnLayer`): the input projection of every step in one matmul,
+ * then 3 kernels per step each way.
  */
-import { ArgumentError, ShapeError, cat, functional as CF, linear, zeros, type Tensor } from '@duet/core';
+import { ArgumentError, ShapeError, cat, functional as CF, zeros, type Tensor } from '@duet/core';
 import { Module } from '../module.js';
 import { ownParameter, type Parameter } from '../parameter.js';
 import * as init from '../init.js';
-import { rnnStep, type CellWeights } from '../functional/rnn.js';
 import { pyBool, pyFloat } from './repr.js';
 import { positional, type PositionalArgs } from './positional.js';
 
@@ -30,7 +30,6 @@ type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
 /** LSTM's and GRU's positional order after hidden_size. */
 type RNNArgs = PositionalArgs<[numLayers: number, bias: boolean, batchFirst: boolean, dropout: number, bidirectional: boolean], RNNOptions>;
 const RNN_NAMES = ['numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional'];
-type State = { h: Tensor | null; c: Tensor | null };
 
 /** Shared implementation of RNN, LSTM and GRU (PyTorch's `RNNBase`). */
 export abstract class RNNBase extends Module {
@@ -103,10 +102,8 @@ export abstract class RNNBase extends Module {
       }
       return sb;
     });
-    // LSTM and GRU layers run whole sequences as one op each on [L, N, F]; RNN
-    // steps through time on time-major rows [L N, F] (step t is rows [t n, (t + 1) n)).
-    const fused = this.mode === 'LSTM' || this.mode === 'GRU';
-    let layerIn = fused ? x : x.reshape([len * n, feat]);
+    // Each layer and direction is one op over the whole sequence, [L, N, F] in, [L, N, H] out.
+    let layerIn = x;
     const hN: Tensor[] = [];
     const cN: Tensor[] = [];
     for (let l = 0; l < this.numLayers; l++) {
@@ -114,47 +111,31 @@ export abstract class RNNBase extends Module {
       for (let d = 0; d < dirs; d++) {
         const idx = l * dirs + d;
         const [wIh, wHh, bIh, bHh] = this.names[idx]!.map((nm) => this._get<Parameter>(nm));
-        const st: State = { h: states[0]?.select(0, idx) ?? null, c: states[1]?.select(0, idx) ?? null };
+        const h0 = states[0]?.select(0, idx) ?? null;
         if (this.mode === 'LSTM') {
-          const r = CF.lstmLayer(layerIn, wIh!, wHh!, bIh ?? null, bHh ?? null, { h0: st.h, c0: st.c, reverse: d === 1 });
+          const r = CF.lstmLayer(layerIn, wIh!, wHh!, bIh ?? null, bHh ?? null, { h0, c0: states[1]?.select(0, idx) ?? null, reverse: d === 1 });
           outs.push(r.output);
           hN.push(r.hN);
           cN.push(r.cN);
           continue;
         }
-        if (this.mode === 'GRU') {
-          const o = CF.gruLayer(layerIn, wIh!, wHh!, bIh ?? null, bHh ?? null, { h0: st.h, reverse: d === 1 });
-          outs.push(o);
-          hN.push(o.narrow(0, d === 1 ? 0 : len - 1, 1)); // the reverse direction ends at step 0
-          continue;
-        }
-        const gx = linear(layerIn, wIh!, bIh ?? null); // [L N, G]
-        const hs = this.scan(gx, len, n, d === 1, st, { wHh: wHh!, bHh: bHh ?? null });
-        outs.push(cat(hs, 0));
-        hN.push(st.h!.unsqueeze(0));
+        const o =
+          this.mode === 'GRU'
+            ? CF.gruLayer(layerIn, wIh!, wHh!, bIh ?? null, bHh ?? null, { h0, reverse: d === 1 })
+            : CF.rnnLayer(layerIn, wIh!, wHh!, bIh ?? null, bHh ?? null, { h0, reverse: d === 1, nonlinearity: this.mode === 'RNN_TANH' ? 'tanh' : 'relu' });
+        outs.push(o);
+        hN.push(o.narrow(0, d === 1 ? 0 : len - 1, 1)); // the reverse direction ends at step 0
       }
-      layerIn = dirs === 1 ? outs[0]! : cat(outs, fused ? 2 : 1);
+      layerIn = dirs === 1 ? outs[0]! : cat(outs, 2);
       if (this.dropout > 0 && this.training && l < this.numLayers - 1) layerIn = CF.dropout(layerIn, this.dropout, true);
     }
-    let out = fused ? layerIn : layerIn.reshape([len, n, dirs * this.hiddenSize]);
+    let out = layerIn;
     out = unbatched ? out.squeeze(1) : this.batchFirst ? out.transpose(0, 1) : out;
     const stack = (ts: Tensor[]) => {
       const s = ts.length === 1 ? ts[0]! : cat(ts, 0); // [layers * dirs, N, H]
       return unbatched ? s.squeeze(1) : s;
     };
     return [out, stack(hN), this.mode === 'LSTM' ? stack(cN) : null];
-  }
-
-  /** One direction of one layer: the hidden state of every step, in time order; `st` ends as the final state. */
-  private scan(gx: Tensor, len: number, n: number, reverse: boolean, st: State, w: CellWeights): Tensor[] {
-    const hs = new Array<Tensor>(len);
-    for (let k = 0; k < len; k++) {
-      const t = reverse ? len - 1 - k : k;
-      const g = len === 1 ? gx : gx.narrow(0, t * n, n);
-      st.h = rnnStep(g, st.h, w, this.mode === 'RNN_TANH' ? 'tanh' : 'relu');
-      hs[t] = st.h;
-    }
-    return hs;
   }
 
   override extraRepr(): string {

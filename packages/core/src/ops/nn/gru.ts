@@ -9,12 +9,18 @@
  * plain kernels, but as few as the equations allow:
  * - the input projection of every step is one MatMul (+ BiasAdd) before the loop;
  * - forward, 12 kernels per step (MatMul, BiasAdd, SplitV, AddV2, Sigmoid,
- *   Split, Mul, AddV2, Tanh, Sub, Mul, AddV2);
- * - backward, 12 per step, written by hand (TanhGrad, SigmoidGrad, the
- *   recurrent MatMul, ...), with the weight and bias gradients of all steps
- *   in two MatMuls and two Sums after the loop, and the input gradient in one.
+ *   Split, Mul, AddV2, Tanh, Sub, Mul, AddV2), + 3 when recording: the
+ *   factors the backward multiplies the gate gradients by, as one [N, 3H]
+ *   tensor m = [gh_n r (1 - r), (h - n) z (1 - z), r] (ConcatV2, SigmoidGrad,
+ *   ConcatV2);
+ * - backward, 7 per step, written by hand: AddN of the output's and the two
+ *   recurrent gradients, Mul, Sub, TanhGrad, ConcatV2 [da, dh, da], one Mul by
+ *   m that gives the gradients of all three gates of h W_hh^T + b_hh, the
+ *   recurrent MatMul; the weight and bias gradients of all steps in two
+ *   MatMuls and two Sums after the loop, and the input gradient in one.
  * Down from ~90 kernels per step (forward and backward) when each step was
- * recorded op by op.
+ * recorded op by op, and from 24 before m and AddN (measured in
+ * bench/README.md).
  */
 import { runOp, runOpN, typeAttr, intAttr, boolAttr, tf, type TfTensor } from '../../engine.js';
 import { ShapeError } from '../../errors.js';
@@ -91,13 +97,14 @@ export function gruLayer(x: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | null
       const nGate = k1('Tanh', k2('AddV2', gxNs[t]!, K.mul(r, ghN)));
       const hMinusN = k2('Sub', hPrev, nGate);
       const hNext = k2('AddV2', nGate, K.mul(z, hMinusN));
-      steps.push({ t, hPrev, rz, r, z, n: nGate, ghN, hMinusN });
+      // What the backward multiplies the gradients of [r, z, gh_n] by: [gh_n r (1 - r), (h - n) z (1 - z), r].
+      if (grad) steps.push({ t, hPrev, z, n: nGate, m: K.concat([k2('SigmoidGrad', rz, K.concat([ghN, hMinusN], 1)), r], 1) });
       hs[t] = hNext;
       hPrev = hNext;
     }
     const out = runOp('Pack', [typeAttr('T', 'float32'), intAttr('N', len), intAttr('axis', 0)], hs);
     // The first step's h_prev is h0 (or a cached zero): not ours to release.
-    const saved = grad ? steps.flatMap((s, k) => [...(k > 0 ? [s.hPrev!] : []), s.rz, s.r, s.z, s.n, s.ghN, s.hMinusN]) : [];
+    const saved = grad ? steps.flatMap((s, k) => [...(k > 0 ? [s.hPrev!] : []), s.z, s.n, s.m]) : [];
     return { out, saved };
   });
   const output = new Tensor(fwd.out);
@@ -109,30 +116,27 @@ export function gruLayer(x: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | null
   const steps: Step[] = [];
   for (let k = 0, i = 0; k < len; k++) {
     const hPrev = k > 0 ? saved[i++]! : null;
-    const [rz, r, z, nGate, ghN, hMinusN] = saved.slice(i, i + 6) as TfTensor[];
-    i += 6;
-    steps.push({ t: reverse ? len - 1 - k : k, hPrev, rz: rz!, r: r!, z: z!, n: nGate!, ghN: ghN!, hMinusN: hMinusN! });
+    const [z, nGate, m] = saved.slice(i, i + 3) as TfTensor[];
+    i += 3;
+    steps.push({ t: reverse ? len - 1 - k : k, hPrev, z: z!, n: nGate!, m: m! });
   }
   return record(output, 'GRUBackward', inputs, (g) => {
     const gs = unstack(g);
     const dA = new Array<TfTensor>(len); // gradient of the n gate's pre-activation
     const dGh = new Array<TfTensor>(len); // of h W_hh^T + b_hh: [r and z pre-activations, dGhN]
     const hPrevs = new Array<TfTensor>(len);
-    let dhRec: TfTensor | null = null;
+    let dhRec: [TfTensor, TfTensor] | null = null; // the two parts of the gradient step t passes to h_{t-1}
     for (let k = len - 1; k >= 0; k--) {
       const s = steps[k]!;
-      const dh: TfTensor = dhRec === null ? gs[s.t]! : k2('AddV2', gs[s.t]!, dhRec);
+      const dh: TfTensor = dhRec === null ? gs[s.t]! : runOp('AddN', [typeAttr('T', 'float32'), intAttr('N', 3)], [gs[s.t]!, ...dhRec]);
       const dhz = K.mul(dh, s.z); // straight to h_prev
       const dn = k2('Sub', dh, dhz); // dh (1 - z)
-      const dz = K.mul(dh, s.hMinusN);
       const da = k2('TanhGrad', s.n, dn);
-      const dr = K.mul(da, s.ghN);
-      const dGhN = K.mul(da, s.r);
-      const dRz = k2('SigmoidGrad', s.rz, K.concat([dr, dz], 1));
+      // [dr, dz, da] times m: the gradients of the r and z pre-activations and of gh_n.
+      dGh[s.t] = K.mul(K.concat([da, dh, da], 1), s.m);
       dA[s.t] = da;
-      dGh[s.t] = K.concat([dRz, dGhN], 1);
       hPrevs[s.t] = s.hPrev ?? h0?._v() ?? zeros([n, h]);
-      dhRec = k2('AddV2', dhz, matMul(dGh[s.t]!, wHhF, false, false));
+      dhRec = [dhz, matMul(dGh[s.t]!, wHhF, false, false)];
     }
     // [T N, 3H] in time order; x W_ih^T + b_ih shares the r and z gradients with h W_hh^T + b_hh.
     const dgh = K.concat(dGh, 0);
@@ -143,7 +147,7 @@ export function gruLayer(x: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | null
       matMul(dgh, K.concat(hPrevs, 0), true, false),
     ];
     if (bIh !== null) grads.push(K.sum(dgx, [0]), K.sum(dgh, [0]));
-    if (h0 !== null) grads.push(dhRec);
+    if (h0 !== null) grads.push(k2('AddV2', ...dhRec!));
     return grads;
   }, saved);
 }
@@ -154,12 +158,10 @@ interface Step {
   t: number;
   /** null for the first step: h0 (or zeros), read again in the backward. */
   hPrev: TfTensor | null;
-  rz: TfTensor;
-  r: TfTensor;
   z: TfTensor;
   n: TfTensor;
-  ghN: TfTensor;
-  hMinusN: TfTensor;
+  /** [gh_n r (1 - r), (h - n) z (1 - z), r], [N, 3H]. */
+  m: TfTensor;
 }
 
 function zeros(shape: readonly number[]): TfTensor {
