@@ -3,11 +3,11 @@
  * against values every rank can compute, and the failures: a worker that
  * dies, one that never joins, mismatched world sizes, a port in use; and the
  * duet-run launcher. Workers are test/distributed-workers/scenarios.ts; every
- * child is killed in afterEach if a test fails before it exits.
+ * child still running when the file ends (a test failed early) is killed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain JavaScript module without types
 import { freePorts, launch, nodeArgs } from '../scripts/duet-run.mjs';
 
@@ -15,7 +15,8 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const SCENARIOS = 'test/distributed-workers/scenarios.ts';
 const children = new Set<ChildProcess>();
 
-afterEach(() => {
+// Every test waits for its own children; a test that fails early leaves them to this (tests run concurrently, so not afterEach).
+afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   children.clear();
 });
@@ -91,7 +92,8 @@ describe('distributed on 3 local processes', () => {
   });
 });
 
-describe('distributed failures (2 processes)', () => {
+// The failure cases wait on timeouts, not on the CPU: they run side by side.
+describe.concurrent('distributed failures (2 processes)', () => {
   it('a worker that dies: the other gets a WorkerFailureError naming it, then DistributedStateError', async () => {
     const cluster = await localCluster(2);
     const [r0, r1] = await Promise.all([worker('die', cluster, 0, 3000), worker('die', cluster, 1, 3000)]);
@@ -113,7 +115,7 @@ describe('distributed failures (2 processes)', () => {
 
   it('mismatched world sizes: WorldSizeMismatchError', async () => {
     const cluster = await localCluster(3);
-    const [r0, r1] = await Promise.all([worker('init-only', cluster.slice(0, 2), 0, 5000), worker('init-only', cluster, 1, 5000)]);
+    const [r0, r1] = await Promise.all([worker('init-only', cluster.slice(0, 2), 0, 15_000), worker('init-only', cluster, 1, 15_000)]);
     for (const r of [r0, r1]) expect(r.code).toBe(1);
     expect([r0.error?.name, r1.error?.name], r0.stderr + r1.stderr).toContain('WorldSizeMismatchError');
     for (const r of [r0, r1]) expect(['WorldSizeMismatchError', 'WorkerFailureError']).toContain(r.error?.name);

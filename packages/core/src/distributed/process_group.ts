@@ -299,12 +299,8 @@ export function barrier(): void {
  */
 export function destroy(): void {
   if (group === null || group.destroyed) return;
+  // Collectives are synchronous, so none is pending here: nothing to abort.
   group.destroyed = true;
-  try {
-    group.addon.abort('the process group was destroyed');
-  } catch {
-    // nothing left to abort
-  }
 }
 
 /** True between init() and destroy(). */
