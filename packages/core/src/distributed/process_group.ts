@@ -209,7 +209,7 @@ function hostOf(t: Tensor, what: string): Float32Array | Int32Array {
  * Reduce a host array across all workers (the bucket path of
  * DistributedDataParallel and Keras's metric reduction): a new array.
  */
-export function allReduceArray<T extends Float32Array | Int32Array>(data: T, op: ReduceOp = 'sum'): T {
+export function allReduceArray<T extends Float32Array | Float64Array | Int32Array>(data: T, op: ReduceOp = 'sum'): T {
   const g = active('allReduceArray()');
   const ops = reduceOp(op, data instanceof Int32Array ? 'int32' : 'float32', 'allReduceArray()');
   return collective(g, 'reduce', data, [data.length], ops, 'allReduceArray()').data as T;
