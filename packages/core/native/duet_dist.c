@@ -18,16 +18,26 @@
  *   collective(kind, data, shape, keys)      -> { data, shape }
  *       kind: 'reduce' | 'gather' | 'send' | 'recv'
  *       keys: { groupSize, groupKey, instanceKey, timeoutSeconds,
- *               device, mergeOp?, finalOp?, dtype? (for recv) }
+ *               device, mergeOp?, finalOp?, dtype? (for recv),
+ *               watch?: string[] (peer task names, see below) }
+ *     While a collective with `watch` runs, a watchdog thread asks each
+ *     peer's health every 500 ms; a peer whose port refuses connections
+ *     (UNAVAILABLE: its process is gone) aborts the collectives at once, so
+ *     the survivors fail in about a second instead of after the timeout.
+ *     A slow answer is not treated as death (the op's timeout covers that).
  *   abort(message)                           fail every pending/future collective
  * Errors are thrown as Error objects with `tfCode` (TF_Code) set.
  *
  * Built by packages/core/scripts/provision-build.mjs (buildDistAddon) against
  * the same headers (deps/include) and library (deps/lib) as tfjs's binding.
  */
+#include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <node_api.h>
 
@@ -205,6 +215,71 @@ static TFE_TensorHandle* vector_i32(const int64_t* vals, int n, TF_Status* s) {
   return h;
 }
 
+
+#define MAX_WATCH 64
+
+typedef struct {
+  char tasks[MAX_WATCH][128];
+  int n;
+  int done;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+} Watch;
+
+static void* watch_main(void* arg) {
+  Watch* w = (Watch*)arg;
+  TF_Status* s = TF_NewStatus();
+  pthread_mutex_lock(&w->mu);
+  while (!w->done) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 500 * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+      until.tv_sec += 1;
+      until.tv_nsec -= 1000000000L;
+    }
+    int rc = 0;
+    while (!w->done && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&w->cv, &w->mu, &until);
+    if (w->done) break;
+    pthread_mutex_unlock(&w->mu);
+    int dead = -1;
+    for (int i = 0; i < w->n && dead < 0; i++) {
+      TFE_CollectiveOpsCheckPeerHealth(g_ctx, w->tasks[i], 2000, s);
+      if (TF_GetCode(s) == TF_UNAVAILABLE) dead = i;
+    }
+    pthread_mutex_lock(&w->mu);
+    if (dead >= 0 && !w->done) {
+      char message[512];
+      snprintf(message, sizeof message, "peer %s is unreachable (its process is gone): %s", w->tasks[dead], TF_Message(s));
+      TF_Status* abort_status = TF_NewStatus();
+      TF_SetStatus(abort_status, TF_UNAVAILABLE, message);
+      TFE_AbortCollectiveOps(g_ctx, abort_status);
+      TF_DeleteStatus(abort_status);
+      break;
+    }
+  }
+  pthread_mutex_unlock(&w->mu);
+  TF_DeleteStatus(s);
+  return NULL;
+}
+
+/* Read keys.watch (an array of task names) into w; returns the count. */
+static int read_watch(napi_env env, napi_value keys, Watch* w) {
+  bool has = false;
+  napi_value arr;
+  uint32_t n = 0;
+  w->n = 0;
+  if (napi_has_named_property(env, keys, "watch", &has) != napi_ok || !has) return 0;
+  if (napi_get_named_property(env, keys, "watch", &arr) != napi_ok) return 0;
+  if (napi_get_array_length(env, arr, &n) != napi_ok) return 0;
+  for (uint32_t i = 0; i < n && w->n < MAX_WATCH; i++) {
+    napi_value v;
+    if (napi_get_element(env, arr, i, &v) != napi_ok) continue;
+    if (get_string(env, v, w->tasks[w->n], sizeof w->tasks[0])) w->n++;
+  }
+  return w->n;
+}
+
 #define MAX_DIMS 16
 
 /* collective(kind, data | null, shape, keys) -> { data, shape } */
@@ -353,7 +428,29 @@ static napi_value collective(napi_env env, napi_callback_info info) {
   {
     TFE_TensorHandle* out = NULL;
     int num_out = 1;
+    Watch* w = (Watch*)calloc(1, sizeof(Watch));
+    pthread_t watcher;
+    int watching = w != NULL && read_watch(env, keys, w) > 0;
+    if (watching) {
+      pthread_mutex_init(&w->mu, NULL);
+      pthread_cond_init(&w->cv, NULL);
+      watching = pthread_create(&watcher, NULL, watch_main, w) == 0;
+      if (!watching) {
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->cv);
+      }
+    }
     TFE_Execute(op, &out, &num_out, s);
+    if (watching) {
+      pthread_mutex_lock(&w->mu);
+      w->done = 1;
+      pthread_cond_signal(&w->cv);
+      pthread_mutex_unlock(&w->mu);
+      pthread_join(watcher, NULL);
+      pthread_mutex_destroy(&w->mu);
+      pthread_cond_destroy(&w->cv);
+    }
+    free(w);
     CHECK_S();
     TF_Tensor* t = TFE_TensorHandleResolve(out, s);
     TFE_DeleteTensorHandle(out);

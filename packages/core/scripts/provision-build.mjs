@@ -181,7 +181,7 @@ export async function buildDistAddon(coreDir, pkgDir, { force = false } = {}) {
   const tmp = `${out}.${process.pid}.tmp`;
   const cc = process.env.CC || 'cc';
   const args = [
-    '-shared', '-fPIC', '-O2', '-DNODE_GYP_MODULE_NAME=duet_dist',
+    '-shared', '-fPIC', '-O2', '-pthread', '-DNODE_GYP_MODULE_NAME=duet_dist',
     '-I', join(nodedir, 'include', 'node'), '-I', include,
     src, '-o', tmp, '-L', lib, '-ltensorflow', `-Wl,-rpath,${lib}`,
   ];

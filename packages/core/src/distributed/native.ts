@@ -21,6 +21,8 @@ export interface CollectiveKeys {
   finalOp?: 'Id' | 'Div';
   /** For 'recv': the dtype to receive. */
   dtype?: 'float32' | 'float64' | 'int32';
+  /** Peers' task names to health-check while the op runs (a refused connection aborts it). */
+  watch?: string[];
 }
 
 export interface DistAddon {

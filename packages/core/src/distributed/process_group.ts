@@ -26,6 +26,8 @@ interface Group {
   worldSize: number;
   timeoutMs: number;
   device: string;
+  /** The other workers' task names. */
+  peers: string[];
   nextInstance: number;
   failed: DistributedError | null;
   destroyed: boolean;
@@ -77,7 +79,8 @@ export function init(options: InitOptions = {}): void {
   }
   const g: Group = {
     addon, cluster: cfg.cluster, rank: cfg.rank, worldSize: cfg.cluster.length, timeoutMs: cfg.timeoutMs,
-    device: taskDevice(cfg.rank), nextInstance: 1, failed: null, destroyed: false,
+    device: taskDevice(cfg.rank), peers: cfg.cluster.map((_a, r) => taskName(r)).filter((_t, r) => r !== cfg.rank),
+    nextInstance: 1, failed: null, destroyed: false,
   };
   group = g;
   const deadline = Date.now() + cfg.timeoutMs;
@@ -172,7 +175,10 @@ function collective(
   extra: Partial<CollectiveKeys>, what: string, timeoutSeconds = g.timeoutMs / 1000, joining = false,
 ): { data: HostArray; shape: number[] } {
   const keys: CollectiveKeys = {
-    groupSize: g.worldSize, groupKey: GROUP_KEY, instanceKey: g.nextInstance++, timeoutSeconds, device: g.device, ...extra,
+    groupSize: g.worldSize, groupKey: GROUP_KEY, instanceKey: g.nextInstance++, timeoutSeconds, device: g.device,
+    // once everyone has joined, a peer whose process is gone aborts the op at once (the addon's watchdog)
+    ...(joining ? {} : { watch: g.peers }),
+    ...extra,
   };
   try {
     return g.addon.collective(kind, data, shape, keys);
