@@ -28,6 +28,7 @@ interface Result {
   history: Record<string, number[]>;
   evaluation: number[];
   weights: number[][];
+  tensorsAtEpochEnd: number[];
 }
 
 function single(out: string): Promise<void> {
@@ -60,10 +61,13 @@ describe('MultiWorkerMirroredStrategy on 2 processes', () => {
     expect(d).toBeLessThanOrEqual(1e-5);
     expect(Object.keys(two.history).sort()).toEqual(['accuracy', 'loss']);
     for (const k of ['loss', 'accuracy']) {
-      expect(two.history[k]!).toHaveLength(2);
+      expect(two.history[k]!).toHaveLength(3);
       two.history[k]!.forEach((v, e) => expect(Math.abs(v - one.history[k]![e]!)).toBeLessThanOrEqual(1e-5));
     }
     two.evaluation.forEach((v, i) => expect(Math.abs(v - one.evaluation[i]!)).toBeLessThanOrEqual(1e-5));
+    // flat native memory from the second epoch on, on rank 0 under the strategy
+    expect(two.tensorsAtEpochEnd).toHaveLength(3);
+    expect(two.tensorsAtEpochEnd[2]).toBe(two.tensorsAtEpochEnd[1]);
   });
 });
 

@@ -113,7 +113,7 @@ describe.concurrent('distributed failures (2 processes)', () => {
 
   it('mismatched world sizes: WorldSizeMismatchError', async () => {
     const cluster = await localCluster(3);
-    const [r0, r1] = await Promise.all([worker('init-only', cluster.slice(0, 2), 0, 15_000), worker('init-only', cluster, 1, 15_000)]);
+    const [r0, r1] = await Promise.all([worker('init-only', cluster.slice(0, 2), 0, 30_000), worker('init-only', cluster, 1, 30_000)]);
     for (const r of [r0, r1]) expect(r.code).toBe(1);
     expect([r0.error?.name, r1.error?.name], r0.stderr + r1.stderr).toContain('WorldSizeMismatchError');
     for (const r of [r0, r1]) expect(['WorldSizeMismatchError', 'WorkerFailureError']).toContain(r.error?.name);
@@ -138,6 +138,8 @@ describe('duet-run', () => {
     const { run, outcomes } = await viaLauncher('exit-3', 2, 60_000);
     expect(run.codes[1]).toBe(3);
     expect(run.exitCode).toBe(3);
-    expect(run.signals[0], outcomes[0]!.stderr).toBe('SIGTERM'); // rank 0 was still waiting in barrier()
+    // rank 0, waiting in barrier(), was stopped by the launcher, or noticed the dead peer itself first
+    const stopped = run.signals[0] === 'SIGTERM' || outcomes[0]!.error?.name === 'WorkerFailureError';
+    expect(stopped, `${run.signals[0]} ${JSON.stringify(outcomes[0]!.error)}`).toBe(true);
   });
 });
