@@ -68,7 +68,7 @@ describe('a group of one', () => {
     const y = randint(0, 3, [8]).keep();
     const lossFn = new nn.CrossEntropyLoss();
     const step = (model: nn.Module, opt: optim.SGD) => {
-      const loss = lossFn.forward(model.forward(x), y);
+      const loss = lossFn.forward(model(x), y); // PyTorch's model(x)
       opt.zeroGrad();
       loss.backward();
       opt.step();
