@@ -4,3 +4,8 @@ export declare function buildStdioAddon(
   options?: { force?: boolean },
 ): Promise<{ ok: true; built: boolean } | { ok: false; error: string }>;
 export declare function findNodedir(env?: NodeJS.ProcessEnv): string | undefined;
+export declare function buildDistAddon(
+  coreDir: string,
+  pkgDir: string,
+  options?: { force?: boolean },
+): Promise<{ ok: true; built: boolean } | { ok: false; error: string }>;

@@ -152,3 +152,44 @@ export async function buildStdioAddon(coreDir, { force = false } = {}) {
   renameSync(tmp, out);
   return { ok: true, built: true };
 }
+
+/**
+ * Compiles native/duet_dist.c (TensorFlow's collective ops for
+ * distributed training, issue 13; docs/design/distributed.md) into
+ * build/duet_dist.node, against the TensorFlow C headers (deps/include) and
+ * library (deps/lib) staged for tfjs-node's binding, so that both use the one
+ * libtensorflow loaded in the process. One C file, a plain `cc` call (~5 s).
+ * Not fatal: only `distributed.init()` needs it, and it says what to do.
+ * @param {string} coreDir
+ * @param {string} pkgDir tfjs-node's package directory (holds deps/)
+ * @returns {Promise<{ ok: true, built: boolean } | { ok: false, error: string }>}
+ */
+export async function buildDistAddon(coreDir, pkgDir, { force = false } = {}) {
+  const src = join(coreDir, 'native', 'duet_dist.c');
+  const out = join(coreDir, 'build', 'duet_dist.node');
+  const deps = resolve(pkgDir, 'deps');
+  const lib = join(deps, 'lib');
+  const include = join(deps, 'include');
+  if (!existsSync(join(include, 'tensorflow', 'c', 'c_api_experimental.h'))) {
+    return { ok: false, error: `TensorFlow's C headers are not in ${include}` };
+  }
+  if (!existsSync(join(lib, 'libtensorflow.so'))) return { ok: false, error: `libtensorflow.so is not in ${lib}` };
+  if (!force && existsSync(out) && statSync(out).mtimeMs >= statSync(src).mtimeMs) return { ok: true, built: false };
+  const nodedir = findNodedir();
+  if (nodedir === undefined) return { ok: false, error: "Node's headers (node_api.h) were not found" };
+  mkdirSync(dirname(out), { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  const cc = process.env.CC || 'cc';
+  const args = [
+    '-shared', '-fPIC', '-O2', '-pthread', '-DNODE_GYP_MODULE_NAME=duet_dist',
+    '-I', join(nodedir, 'include', 'node'), '-I', include,
+    src, '-o', tmp, '-L', lib, '-ltensorflow', `-Wl,-rpath,${lib}`,
+  ];
+  const res = await run(cc, args, { tailLines: 20 }).catch((err) => ({ code: -1, tail: err.message }));
+  if (res.code !== 0) {
+    rmSync(tmp, { force: true });
+    return { ok: false, error: `${cc} failed: ${lastLines(res.tail, 4)}` };
+  }
+  renameSync(tmp, out);
+  return { ok: true, built: true };
+}

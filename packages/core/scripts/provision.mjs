@@ -28,7 +28,7 @@ import {
 } from './provision-lib.mjs';
 import { log, logError } from './provision-io.mjs';
 import { installStaged, readProvenance } from './provision-stage.mjs';
-import { buildBinding, buildStdioAddon, probeBinding } from './provision-build.mjs';
+import { buildBinding, buildDistAddon, buildStdioAddon, probeBinding } from './provision-build.mjs';
 import { fillFromOfficial, fillFromUser, fillFromWheel, sweepCache } from './provision-sources.mjs';
 import { GPU_PACKAGE, formatGpuFailure, provisionGpu } from './provision-gpu.mjs';
 
@@ -175,6 +175,9 @@ async function main() {
   const stdio = await buildStdioAddon(coreDir, { force: ctx.force });
   if (!stdio.ok) log(`Note: TensorFlow's start-up lines will show on stderr (the small addon that mutes them did not build: ${stdio.error}).`);
   else if (stdio.built) log("Built Duet's stdio addon (keeps TensorFlow's start-up lines off stderr).");
+  const dist = await buildDistAddon(coreDir, pkgDir, { force: ctx.force });
+  if (!dist.ok) log(`Note: distributed training (distributed.init) is unavailable: its addon did not build: ${dist.error}`);
+  else if (dist.built) log("Built Duet's distributed addon (TensorFlow's collective ops).");
 
   if (device === 'gpu') {
     const gpuDir = packageDir(GPU_PACKAGE);

@@ -46,3 +46,4 @@ export {
   DuetError, NativeEngineError, ShapeError, DTypeError, ArgumentError, IndexError, OutOfMemoryError, AutogradError, TensorReleasedError,
 } from './errors.js';
 export * as functional from './ops/nn_ops.js';
+export * as distributed from './distributed/index.js';

@@ -26,3 +26,4 @@ export {
   Transform, ImageTransform, Compose, Lambda, ToTensor, Normalize, Grayscale, RandomHorizontalFlip, RandomVerticalFlip,
   Resize, CenterCrop, Pad, RandomCrop, RandomResizedCrop, RandomRotation, ColorJitter, RandomErasing, type TransformLike,
 } from './transforms/index.js';
+export { DistributedSampler, shardIndices, shardLength, type DistributedSamplerOptions } from './distributed_sampler.js';

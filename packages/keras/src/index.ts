@@ -37,3 +37,4 @@ export type { CompileOptions } from './trainers/compile.js';
 export type { FitOptions } from './trainers/fit.js';
 export type { EvaluateOptions } from './trainers/evaluate.js';
 export type { PredictOptions } from './trainers/predict.js';
+export * as distribute from './distribute/index.js';

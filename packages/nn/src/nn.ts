@@ -12,3 +12,4 @@ export * as functional from './functional/index.js';
 export * as F from './functional/index.js';
 export * as init from './init.js';
 export * as utils from './utils/index.js';
+export * as parallel from './parallel/index.js';
