@@ -6,12 +6,9 @@
  * tfjs tensors, so no Duet bookkeeping runs inside backward.
  * See docs/design/autograd.md.
  */
-import { tf, type TfTensor } from './engine.js';
+import { tf, scalarConst, binaryKernel, reduceKernel, reshapeKernel, toNCHW, toNHWC, type TfTensor } from './kernels/index.js';
 import { AutogradError, TensorReleasedError } from './errors.js';
 import { markStep, noteRecorded } from './memory.js';
-import { scalarTf } from './ops/util.js';
-import { k2, reduce, reshapeRaw } from './ops/raw.js';
-import { toNCHW, toNHWC } from './layout.js';
 import type { Tensor } from './tensor.js';
 
 /** A backward rule: gradient of the output in, gradients of the inputs out (null = none). */
@@ -103,8 +100,8 @@ export function unbroadcast(g: TfTensor, shape: readonly number[]): TfTensor {
     if (i < lead || (shape[i - lead] === 1 && gs[i] !== 1)) axes.push(i);
   }
   // One raw Sum kernel (tf.sum goes through tfjs's wrapper); a Reshape only when size-1 dims must come back.
-  const s = axes.length > 0 ? reduce('Sum', g, axes, false) : g;
-  return s.rank === shape.length && s.shape.every((d, i) => d === shape[i]) ? s : reshapeRaw(s, shape);
+  const s = axes.length > 0 ? reduceKernel('Sum', g, axes, false) : g;
+  return s.rank === shape.length && s.shape.every((d, i) => d === shape[i]) ? s : reshapeKernel(s, shape);
 }
 
 function topoSort(root: Tensor): Tensor[] {
@@ -149,7 +146,7 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
   const T = tf();
   const order = topoSort(root);
   const grads = new Map<Tensor, TfTensor>();
-  const seed = gradient !== undefined ? T.clone(gradient._v()) : root.ndim === 0 ? T.clone(scalarTf(1, 'float32')) : T.ones(root.shape as number[]);
+  const seed = gradient !== undefined ? T.clone(gradient._v()) : root.ndim === 0 ? T.clone(scalarConst(1, 'float32')) : T.ones(root.shape as number[]);
   grads.set(root, convertOwned(seed, false, root._nhwc));
   const retain = options.retainGraph === true;
   for (let k = order.length - 1; k >= 0; k--) {
@@ -199,7 +196,7 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
       const prev = grads.get(x);
       if (prev === undefined) grads.set(x, gi);
       else {
-        grads.set(x, k2('AddV2', prev, gi));
+        grads.set(x, binaryKernel('AddV2', prev, gi));
         prev.dispose();
         gi.dispose();
       }

@@ -14,7 +14,7 @@
  * - SCOPE: released when the enclosing `scope(fn)` returns, unless returned.
  * - GRAD: owned by the leaf whose `.grad` it is.
  */
-import { tf } from './engine.js';
+import { tf } from './kernels/index.js';
 import type { Tensor } from './tensor.js';
 
 export const USER = 0;

@@ -3,13 +3,9 @@
  * fields (`requiresGrad`, `grad`, the graph node) and Duet's ownership fields.
  * Methods follow PyTorch's names in camelCase and delegate to `ops/`.
  */
-import type { TfTensor } from './engine.js';
-import { tf, nodeBackend } from './engine.js';
+import { tf, nodeBackend, binaryKernel, toNCHW, toNHWC, readVariable, assignVariable, type TfTensor } from './kernels/index.js';
 import { ArgumentError, AutogradError, DTypeError, TensorReleasedError } from './errors.js';
 import { adopt, release, currentStep, inLibraryCall, noteSpill, USER, AUTO, GRAD, _registerTensorClass, type Owner, type FrameRecord } from './memory.js';
-import { readVariable, assignVariable } from './ops/variables.js';
-import { k2 } from './ops/raw.js';
-import { toNCHW, toNHWC } from './layout.js';
 import { backward as runBackward, type BackwardOptions, type Node } from './autograd.js';
 import * as E from './ops/elementwise.js';
 import * as R from './ops/reduce.js';
@@ -286,7 +282,7 @@ export class Tensor {
       this._grad = t;
       return;
     }
-    this._grad._setValue(k2('AddV2', this._grad._v(), g));
+    this._grad._setValue(binaryKernel('AddV2', this._grad._v(), g));
     g.dispose();
   }
 

@@ -1,7 +1,6 @@
-/** Small helpers shared by the op files: dims, dtype promotion, cached scalars. */
-import { tf, type TfTensor } from '../engine.js';
+/** Small helpers shared by the op files: dims, dtype promotion, operands. */
+import { tf, scalarConst, type TfTensor } from '../kernels/index.js';
 import { ArgumentError, DTypeError } from '../errors.js';
-import { ConstCache } from './const_cache.js';
 import { Tensor, type DType, type TensorLike } from '../tensor.js';
 
 /** Normalise a possibly negative dim for a tensor of rank `ndim` (PyTorch's rule). */
@@ -25,14 +24,6 @@ export function normDims(dim: number | number[] | null | undefined, ndim: number
 /** `tf.broadcastTo`, also for a target with a zero-size dim (tfjs returns the input unchanged there). */
 export function broadcastTo(x: TfTensor, shape: number[]): TfTensor {
   return sizeOf(shape) === 0 ? tf().zeros(shape, x.dtype) : tf().broadcastTo(x, shape);
-}
-
-const scalars = new ConstCache(1024);
-
-/** A native scalar for `v`, uploaded once and reused (see ConstCache). */
-export function scalarTf(v: number | boolean, dtype: DType): TfTensor {
-  const key = dtype + (typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
-  return scalars.get(key, () => tf().scalar(v as number, dtype));
 }
 
 /** PyTorch's type promotion for our three dtypes. */
@@ -66,7 +57,7 @@ export function prep(o: TensorLike, dt: DType, temps: TfTensor[], stored = false
     temps.push(c);
     return c;
   }
-  return scalarTf(o, dt);
+  return scalarConst(o, dt);
 }
 
 export function requireFloat(t: Tensor, op: string): void {

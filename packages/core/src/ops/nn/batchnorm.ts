@@ -5,12 +5,12 @@
  * (docs/design/layout.md). The running statistics are the caller's
  * (@duet/nn's `F.batchNorm` updates them from the returned batch statistics).
  */
-import { runOpN, typeAttr, floatAttr, stringAttr, boolAttr, tf, type OpAttr, type TfTensor } from '../../engine.js';
+import { runKernelN, typeAttr, floatAttr, stringAttr, boolAttr, tf, type OpAttr, type TfTensor } from '../../kernels/index.js';
 import { ArgumentError, ShapeError } from '../../errors.js';
 import { record, type GradLayout } from '../../autograd.js';
 import { Tensor } from '../../tensor.js';
 import { shapeStr } from '../util.js';
-import * as K from './kernels.js';
+import * as K from '../../kernels/nn.js';
 import { checkFloat } from './args.js';
 
 export interface BatchNorm2dOptions {
@@ -68,7 +68,7 @@ export function batchNorm2d(x: Tensor, mean: Tensor | null, variance: Tensor | n
   const scale = () => (weight !== null ? weight._v() : K.floatConst(`ones:${c}`, [c], () => new Float32Array(c).fill(1)));
   const offset = bias !== null ? bias._v() : K.floatConst(`zeros:${c}`, [c], () => new Float32Array(c));
   const empty = K.floatConst('empty', [0], () => new Float32Array(0));
-  const [yN, bMean, bVarUnbiased, sMean, sVar, reserve] = runOpN('FusedBatchNormV3', attrs(eps, training, true), [
+  const [yN, bMean, bVarUnbiased, sMean, sVar, reserve] = runKernelN('FusedBatchNormV3', attrs(eps, training, true), [
     xValue(), scale(), offset, training ? empty : mean!._v(), training ? empty : variance!._v(),
   ], 6) as [TfTensor, TfTensor, TfTensor, TfTensor, TfTensor, TfTensor];
   bVarUnbiased.dispose();
@@ -83,7 +83,7 @@ export function batchNorm2d(x: Tensor, mean: Tensor | null, variance: Tensor | n
   if (weight !== null) inputs.push(weight);
   if (bias !== null) inputs.push(bias);
   const y = record(new Tensor(yN, !nhwc), 'NativeBatchNormBackward', inputs, (g) => {
-    const [dx, dScale, dOffset] = runOpN('FusedBatchNormGradV3', attrs(eps, training, false), [g, xValue(), scale(), ...saved], 5);
+    const [dx, dScale, dOffset] = runKernelN('FusedBatchNormGradV3', attrs(eps, training, false), [g, xValue(), scale(), ...saved], 5);
     const grads = [dx!];
     if (weight !== null) grads.push(dScale!);
     if (bias !== null) grads.push(dOffset!);

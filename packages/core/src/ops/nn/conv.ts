@@ -10,12 +10,12 @@
  * kernels, other groups run one backprop kernel per group. A 1x1 conv of a
  * logical NCHW input is a batched matmul instead (pointwise.ts): no transposes.
  */
-import { tf, type TfTensor } from '../../engine.js';
+import { tf, type TfTensor } from '../../kernels/index.js';
 import { ArgumentError, ShapeError } from '../../errors.js';
 import { record, type GradLayout } from '../../autograd.js';
 import { Tensor } from '../../tensor.js';
 import { shapeStr } from '../util.js';
-import * as K from './kernels.js';
+import * as K from '../../kernels/nn.js';
 import { pointwiseConv } from './pointwise.js';
 import { batched, checkFloat, dataFormat, pair, spatial, type DataFormat2d, type IntPair, type Pair } from './args.js';
 
@@ -74,7 +74,6 @@ export interface ConvTranspose2dOptions {
 /** [[top, bottom], [left, right]]. */
 export type ExplicitPadding = readonly [readonly [number, number], readonly [number, number]];
 
-const T = tf;
 const OIHW_TO_HWIO = [2, 3, 1, 0];
 const HWIO_TO_OIHW = [3, 2, 0, 1];
 
@@ -130,7 +129,7 @@ function convForward(op: string, x: Tensor, weight: Tensor, bias: Tensor | null,
   const plan: ConvPlan = { win: { stride, dilation, pads }, kind, groups, xShape: [n, hw[0], hw[1], c], wShape: [kh, kw, inG, outC] };
   // NCHW tensors go in and come out stored as NHWC (docs/design/layout.md): only the weight is transposed here.
   const xValue = () => (nchw ? x._nhwcValue() : x._v());
-  const { y, wH } = T().tidy(() => {
+  const { y, wH } = tf().tidy(() => {
     const wH = nchw ? K.transpose(weight._v(), OIHW_TO_HWIO) : weight._v();
     let y = forwardRaw(xValue(), wH, plan);
     if (bias !== null) y = K.biasAdd(y, bias._v());
@@ -361,7 +360,7 @@ function convTransposeForward(op: string, x: Tensor, weight: Tensor, bias: Tenso
   const hasExtra = extra[0]! > 0 || extra[1]! > 0;
 
   const xValue = () => (nchw ? x._nhwcValue() : x._v());
-  const { y, wH } = T().tidy(() => {
+  const { y, wH } = tf().tidy(() => {
     const wH = nchw ? K.transpose(weight._v(), OIHW_TO_HWIO) : weight._v();
     let y = K.conv2dBackpropInput(ySize, dil ? K.dilateFilter(wH, dilation) : wH, xValue(), undilated(win));
     if (hasExtra) y = K.pad(y, [[0, 0], [0, extra[0]!], [0, extra[1]!], [0, 0]]);

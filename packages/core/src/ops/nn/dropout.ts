@@ -5,13 +5,13 @@
  * a seed drawn from Duet's generator, so `manualSeed` makes it reproducible.
  * Forward: 4 kernels (uniform, compare, select, multiply); backward: 1.
  */
-import { tf, type TfTensor } from '../../engine.js';
+import { tf, scalarConst, type TfTensor } from '../../kernels/index.js';
 import { ArgumentError, ShapeError } from '../../errors.js';
 import { record, NHWC_UNARY } from '../../autograd.js';
 import { randomSeed } from '../../random.js';
 import { Tensor } from '../../tensor.js';
-import { scalarTf, shapeStr } from '../util.js';
-import * as K from './kernels.js';
+import { shapeStr } from '../util.js';
+import * as K from '../../kernels/nn.js';
 import { checkFlag, checkFloat } from './args.js';
 
 /** Zero elements with probability `p` (in [0, 1)) when `training`; the kept ones are scaled by 1 / (1 - p). */
@@ -48,8 +48,8 @@ function masked(name: string, x: Tensor, maskShape: readonly number[], p: number
   let mask: TfTensor;
   try {
     mask = tf().tidy(() => {
-      const keep = K.greaterEqual(K.statelessUniform(drawShape, seed), scalarTf(p, 'float32'));
-      return K.select(keep, scalarTf(1 / (1 - p), 'float32'), scalarTf(0, 'float32'));
+      const keep = K.greaterEqual(K.statelessUniform(drawShape, seed), scalarConst(p, 'float32'));
+      return K.select(keep, scalarConst(1 / (1 - p), 'float32'), scalarConst(0, 'float32'));
     });
   } finally {
     seed.dispose();

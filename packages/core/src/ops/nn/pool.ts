@@ -7,12 +7,12 @@
  * has none, so avg pooling pads zeros and rescales by PyTorch's divisor where
  * it differs from kH * kW.
  */
-import { tf, type TfTensor } from '../../engine.js';
+import { tf, scalarConst, type TfTensor } from '../../kernels/index.js';
 import { ArgumentError } from '../../errors.js';
 import { record, NHWC_UNARY } from '../../autograd.js';
 import { Tensor } from '../../tensor.js';
-import { scalarTf, shapeStr } from '../util.js';
-import * as K from './kernels.js';
+import { shapeStr } from '../util.js';
+import * as K from '../../kernels/nn.js';
 import { avgDivisors, batched, checkFlag, checkFloat, dataFormat, pair, poolWindow, spatial, type DataFormat2d, type IntPair, type Pair } from './args.js';
 
 export interface MaxPool2dOptions {
@@ -61,7 +61,6 @@ export interface AvgPool1dOptions {
   countIncludePad?: boolean;
 }
 
-const T = tf;
 const layoutName = (f: DataFormat2d) => (f === 'NCHW' ? '[N, C, H, W]' : '[N, H, W, C]');
 
 interface PoolPlan {
@@ -144,7 +143,7 @@ function avgPoolPlanned(x: Tensor, p: PoolPlan, nchw: boolean, include: boolean,
   const paddedShape = [n, h + t + b, w + l + r, c];
   const valid: K.Window = { stride: p.stride, dilation: [1, 1], pads: [0, 0, 0, 0] };
   const corr = divisorCorrection(p, include, override);
-  const y = T().tidy(() => {
+  const y = tf().tidy(() => {
     const xN = nchw ? x._nhwcValue() : x._v();
     const y = K.avgPool(padded ? K.pad(xN, [[0, 0], [t, b], [l, r], [0, 0]]) : xN, p.k, valid);
     return corr !== null ? K.mul(y, corr()) : y;
@@ -193,7 +192,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [numb
       const nhwc = xb._nhwc;
       const xs = xb._stored();
       const out = new Tensor(K.mean(xs, nhwc ? [1, 2] : [2, 3], true), nhwc);
-      return record(out, 'MeanBackward', [xb], (g) => [K.broadcastTo(K.mul(g, scalarTf(1 / (h * w), 'float32')), xs.shape)], undefined, gradLayout(nhwc));
+      return record(out, 'MeanBackward', [xb], (g) => [K.broadcastTo(K.mul(g, scalarConst(1 / (h * w), 'float32')), xs.shape)], undefined, gradLayout(nhwc));
     }
     if (h % ho === 0 && w % wo === 0) {
       const k: Pair = [h / ho, w / wo];
@@ -201,7 +200,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [numb
     }
     const ah = ho === h ? null : () => binMatrix(h, ho);
     const aw = wo === w ? null : () => binMatrix(w, wo);
-    const out = new Tensor(T().tidy(() => {
+    const out = new Tensor(tf().tidy(() => {
       const y = aw === null ? xb._v() : K.batchMatMul(xb._v(), aw(), false, true);
       return ah === null ? y : K.batchMatMul(ah(), y);
     }));
