@@ -45,4 +45,6 @@ export { backendInfo, initBackend, countKernels, type BackendInfo, type Device, 
 export {
   DuetError, NativeEngineError, ShapeError, DTypeError, ArgumentError, IndexError, OutOfMemoryError, AutogradError, TensorReleasedError,
 } from './errors.js';
+/** The one data-format type, and the spellings ops accept for it (normalised by each op). */
+export type { DataFormat, DataFormatLike, DataFormat2dLike, DataFormat1dLike } from './layout.js';
 export * as functional from './ops/nn_ops.js';

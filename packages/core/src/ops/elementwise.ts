@@ -4,7 +4,8 @@
  */
 import { tf, unaryKernel, binaryKernel, scalarConst, type TfTensor } from '../kernels/index.js';
 import { ArgumentError, AutogradError, DTypeError, ShapeError } from '../errors.js';
-import { isGradEnabled, noGrad, record, unbroadcast, NHWC_UNARY, type GradLayout } from '../autograd.js';
+import { isGradEnabled, noGrad, record, unbroadcast } from '../autograd.js';
+import { opLayout, valueIn, LOGICAL, type OpLayout } from '../layout.js';
 import { Tensor, type DType, type TensorLike } from '../tensor.js';
 import { broadcastTo, normDim, normDims, prep, resultType, requireFloat, shapeStr } from './util.js';
 
@@ -18,10 +19,11 @@ type BinGrad = (g: TfTensor, x: TfTensor, y: TfTensor, out: TfTensor, need: read
  * add), is computed as stored: the result is stored NHWC (docs/design/layout.md).
  */
 function binary(name: string, a: Tensor, b: TensorLike, dtype: DType, kernel: Bin, grad: BinGrad | null): Tensor {
-  const nhwc = a._nhwc && (b instanceof Tensor ? b._nhwc && a.shape.every((d, i) => d === b.shape[i]) : true);
+  const l = opLayout('asStored', a, b);
+  const nhwc = l.nhwc;
   const temps: TfTensor[] = [];
-  const x = prep(a, dtype, temps, nhwc);
-  const y = prep(b, dtype, temps, nhwc);
+  const x = prep(a, dtype, temps, l);
+  const y = prep(b, dtype, temps, l);
   let out: Tensor;
   try {
     out = new Tensor(kernel(x, y), nhwc);
@@ -34,17 +36,15 @@ function binary(name: string, a: Tensor, b: TensorLike, dtype: DType, kernel: Bi
   const bt = b instanceof Tensor ? b : null;
   if (!a.requiresGrad && !bt?.requiresGrad) return out;
   const inputs = bt !== null ? [a, bt] : [a];
-  const value = (t: Tensor) => (nhwc ? t._stored() : t._v());
   return record(out, name, inputs, (g) => {
-    const xv = value(a);
-    const yv = bt !== null ? value(bt) : scalarConst(b as number, 'float32');
-    const [ga, gb] = grad(g, xv, yv, value(out), [a.requiresGrad, bt !== null && bt.requiresGrad]);
+    const xv = valueIn(l, a);
+    const yv = bt !== null ? valueIn(l, bt) : scalarConst(b as number, 'float32');
+    const [ga, gb] = grad(g, xv, yv, valueIn(l, out), [a.requiresGrad, bt !== null && bt.requiresGrad]);
     const r: (TfTensor | null)[] = [ga === null || nhwc ? ga : unbroadcast(ga, a.shape)];
     if (bt !== null) r.push(gb === null || nhwc ? gb : unbroadcast(gb, bt.shape));
     return r;
-  }, undefined, nhwc ? NHWC_BINARY : undefined);
+  }, undefined, l.grad);
 }
-const NHWC_BINARY: GradLayout = { out: true, inputs: [true, true] };
 
 function broadcastError(name: string, a: Tensor, b: TensorLike, e: unknown): Error {
   if (b instanceof Tensor && !(e instanceof DTypeError)) {
@@ -123,14 +123,13 @@ export function logicalNot(a: Tensor): Tensor {
  */
 function unary(name: string, a: Tensor, kernel: (x: TfTensor) => TfTensor, grad: ((g: TfTensor, x: TfTensor, out: TfTensor) => TfTensor) | null, floatOnly = true, composite = false, elementwise = true): Tensor {
   if (floatOnly) requireFloat(a, name);
-  const nhwc = elementwise && a._nhwc;
-  const value = (t: Tensor) => (nhwc ? t._stored() : t._v());
+  const l: OpLayout = elementwise ? opLayout('asStored', a) : LOGICAL;
   // A kernel on a non-float input (a cast first) or a composite one makes temporaries: tidy them.
   // Single-kernel ops on float32 (the hot path) skip tidy's cost.
-  const x = value(a);
-  const out = new Tensor(composite || x.dtype !== 'float32' ? tf().tidy(() => kernel(x)) : kernel(x), nhwc);
+  const x = valueIn(l, a);
+  const out = new Tensor(composite || x.dtype !== 'float32' ? tf().tidy(() => kernel(x)) : kernel(x), l.nhwc);
   if (grad === null || !a.requiresGrad || !isGradEnabled()) return out;
-  return record(out, name, [a], (g) => [grad(g, value(a), value(out))], undefined, nhwc ? NHWC_UNARY : undefined);
+  return record(out, name, [a], (g) => [grad(g, valueIn(l, a), valueIn(l, out))], undefined, l.grad);
 }
 const one = () => scalarConst(1, 'float32');
 const f = (v: number) => scalarConst(v, 'float32');
@@ -305,8 +304,9 @@ export function cast(a: Tensor, dtype: DType): Tensor {
 }
 
 export function clone(a: Tensor): Tensor {
-  const out = new Tensor(tf().clone(a._stored()), a._nhwc);
-  return record(out, 'CloneBackward', [a], (g) => [g], undefined, a._nhwc ? NHWC_UNARY : undefined);
+  const l = opLayout('asStored', a);
+  const out = new Tensor(tf().clone(valueIn(l, a)), l.nhwc);
+  return record(out, 'CloneBackward', [a], (g) => [g], undefined, l.grad);
 }
 
 export function fillLike(a: Tensor, v: number): Tensor {

@@ -2,6 +2,7 @@
 import { tf, scalarConst, type TfTensor } from '../kernels/index.js';
 import { ArgumentError, DTypeError } from '../errors.js';
 import { Tensor, type DType, type TensorLike } from '../tensor.js';
+import { valueIn, type OpLayout } from '../layout.js';
 
 /** Normalise a possibly negative dim for a tensor of rank `ndim` (PyTorch's rule). */
 export function normDim(dim: number, ndim: number, what = 'dim'): number {
@@ -48,10 +49,10 @@ export function resultType(t: Tensor, o: TensorLike): DType {
   return 'int32';
 }
 
-/** The native operand for `o` in dtype `dt` (as stored if `stored`, else logical); casts made here are pushed to `temps` (dispose after the op). */
-export function prep(o: TensorLike, dt: DType, temps: TfTensor[], stored = false): TfTensor {
+/** The native operand for `o` in dtype `dt`, in the layout `l` (default logical); casts made here are pushed to `temps` (dispose after the op). */
+export function prep(o: TensorLike, dt: DType, temps: TfTensor[], l?: OpLayout): TfTensor {
   if (o instanceof Tensor) {
-    const v = stored ? o._stored() : o._v();
+    const v = l === undefined ? o._v() : valueIn(l, o);
     if (v.dtype === dt) return v;
     const c = tf().cast(v, dt);
     temps.push(c);

@@ -7,7 +7,8 @@
  */
 import { tf, scalarConst, type TfTensor } from '../../kernels/index.js';
 import { ArgumentError, ShapeError } from '../../errors.js';
-import { record, NHWC_UNARY } from '../../autograd.js';
+import { record } from '../../autograd.js';
+import { opLayout, valueIn } from '../../layout.js';
 import { randomSeed } from '../../random.js';
 import { Tensor } from '../../tensor.js';
 import { shapeStr } from '../util.js';
@@ -41,7 +42,8 @@ function active(op: string, x: Tensor, p: number, training: boolean): boolean {
 
 /** The mask is drawn in the order the values are stored, so an NHWC-stored input stays NHWC (docs/design/layout.md). */
 function masked(name: string, x: Tensor, maskShape: readonly number[], p: number): Tensor {
-  const nhwc = x._nhwc;
+  const l = opLayout('asStored', x);
+  const nhwc = l.nhwc;
   const [n, c, h, w] = maskShape;
   const drawShape = nhwc ? [n!, h!, w!, c!] : maskShape;
   const seed = tf().tensor(Int32Array.of(randomSeed() | 0, randomSeed() | 0), [2], 'int32');
@@ -54,6 +56,6 @@ function masked(name: string, x: Tensor, maskShape: readonly number[], p: number
   } finally {
     seed.dispose();
   }
-  const out = new Tensor(K.mul(x._stored(), mask), nhwc);
-  return record(out, name, [x], (g) => [K.mul(g, mask)], [mask], nhwc ? NHWC_UNARY : undefined);
+  const out = new Tensor(K.mul(valueIn(l, x), mask), nhwc);
+  return record(out, name, [x], (g) => [K.mul(g, mask)], [mask], l.grad);
 }
