@@ -28,7 +28,7 @@ export { Int64RangeError, type DTypeLike } from './dtypes.js';
 export { cuda, checkDevice, DeviceError, type DeviceLike } from './device.js';
 export type { ToTarget, NewOptions } from './ops/convert.js';
 export { where, broadcastShapes } from './ops/elementwise.js';
-export { linear, softmaxCrossEntropy, type LinearOptions, type Reduction } from './ops/fused.js';
+export { linear, softmaxCrossEntropy, type LinearOptions, type Reduction } from './ops/nn/fused.js';
 export {
   toVariable_, slotLike, adamStep_, sgdStep_, momentumStep_, adagradStep_, rmspropStep_, adadeltaStep_, kerasMomentumStep_, centeredRmspropStep_,
   type AdamKernelOptions,
@@ -47,4 +47,4 @@ export {
 } from './errors.js';
 /** The one data-format type, and the spellings ops accept for it (normalised by each op). */
 export type { DataFormat, DataFormatLike, DataFormat2dLike, DataFormat1dLike } from './layout.js';
-export * as functional from './ops/nn_ops.js';
+export * as functional from './ops/nn/index.js';

@@ -8,11 +8,11 @@
  * - softmaxCrossEntropy: one `SparseSoftmaxCrossEntropyWithLogits` gives the
  *   per-example loss AND its gradient; + 1 reduction. Backward: 2 kernels.
  */
-import { runKernelN, typeAttr, tf, scalarConst, biasAdd, biasAddGrad, unaryKernel, binaryKernel, matMul2d, reduceKernel, reshapeKernel, type TfTensor } from '../kernels/index.js';
-import { ArgumentError, DTypeError, IndexError, ShapeError } from '../errors.js';
-import { isGradEnabled, record } from '../autograd.js';
-import { Tensor } from '../tensor.js';
-import { requireFloat, shapeStr } from './util.js';
+import { runKernelN, typeAttr, tf, scalarConst, biasAdd, biasAddGrad, unaryKernel, binaryKernel, matMul2d, reduceKernel, reshapeKernel, type TfTensor } from '../../kernels/index.js';
+import { ArgumentError, DTypeError, IndexError, ShapeError } from '../../errors.js';
+import { isGradEnabled, record } from '../../autograd.js';
+import { Tensor } from '../../tensor.js';
+import { requireFloat, shapeStr } from '../util.js';
 
 
 export interface LinearOptions {
