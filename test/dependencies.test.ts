@@ -62,8 +62,9 @@ describe('package dependency direction', () => {
 /**
  * Inside @duet/core the layers depend downward only (docs/design/core-layers.md):
  * engine.ts and errors.ts at the bottom; the kernel layer (kernels/), which
- * touches only native handles; the tensor's storage; memory; then the Tensor,
- * autograd and the ops. A layer may import itself and the layers below it.
+ * touches only native handles; the tensor's storage, memory and the layout
+ * rule; then the Tensor, autograd and the ops. A layer may import itself and
+ * the layers below it.
  * Relative imports are resolved to files and compared by path; `import type`
  * counts too (a type import up is still a cycle for a reader).
  */
@@ -75,6 +76,7 @@ const CORE_RULES: { layer: string; files: (p: string) => boolean; mayImport: (p:
   { layer: 'the kernel layer (kernels/)', files: (p) => p.startsWith('kernels/'), mayImport: (p) => p.startsWith('kernels/') || BOTTOM.includes(p) },
   { layer: 'storage.ts', files: (p) => p === 'storage.ts', mayImport: (p) => p.startsWith('kernels/') || BOTTOM.includes(p) },
   { layer: 'memory.ts', files: (p) => p === 'memory.ts', mayImport: (p) => p.startsWith('kernels/') || BOTTOM.includes(p) || p === 'storage.ts' },
+  { layer: 'layout.ts (the layout rule)', files: (p) => p === 'layout.ts', mayImport: (p) => p.startsWith('kernels/') || BOTTOM.includes(p) },
 ];
 
 /** The core-relative paths that `file` imports from inside core (relative specifiers only). */
@@ -105,7 +107,7 @@ describe('layers inside @duet/core', () => {
     expect(files.filter((f) => relative(coreSrc, f).startsWith('kernels/')).length).toBeGreaterThan(3);
   });
 
-  it('the kernel layer, engine.ts, errors.ts, storage.ts and memory.ts never import upward (memory.ts sees no tensor.ts)', () => {
+  it('the kernel layer, engine.ts, errors.ts, storage.ts, memory.ts and layout.ts never import upward (none sees tensor.ts)', () => {
     expect(coreViolations(files, coreImportsOf)).toEqual([]);
   });
 

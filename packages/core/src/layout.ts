@@ -15,7 +15,21 @@
  */
 import { ArgumentError } from './errors.js';
 import { convertLayout, type TfTensor } from './kernels/index.js';
-import type { Tensor, TensorLike } from './tensor.js';
+
+/**
+ * What the rule reads of a tensor (the Tensor implements it); a structural
+ * type, so this file sits below tensor.ts and imports nothing from it.
+ */
+export interface LayoutOperand {
+  readonly shape: readonly number[];
+  /** Stored as the NHWC permutation of its logical NCHW value. */
+  readonly _nhwc: boolean;
+  /** The logical value. */
+  _v(): TfTensor;
+  /** The NHWC value (as stored, or converted once and cached). */
+  _nhwcValue(): TfTensor;
+}
+type Tensor = LayoutOperand;
 
 /** Where the channels are: dim 1 (PyTorch's NCHW / NCL) or the last dim (Keras's and TF's NHWC / NLC). */
 export type DataFormat = 'channelsFirst' | 'channelsLast';
@@ -75,9 +89,9 @@ const NHWC_ALL: OpLayout = { nhwc: true, grad: { out: true, inputs: [true, true,
 const NHWC_INPUT: OpLayout = { nhwc: true, grad: { out: true, inputs: [true, false, false] } };
 
 /** Decide the stored layout of an op's operands, its result and its gradient (see `LayoutRule`). */
-export function opLayout(rule: 'asStored', a: Tensor, b?: TensorLike): OpLayout;
+export function opLayout(rule: 'asStored', a: Tensor, b?: Tensor | number | boolean): OpLayout;
 export function opLayout(rule: 'nhwcKernel', x: Tensor, format: DataFormat): OpLayout;
-export function opLayout(rule: LayoutRule, a: Tensor, b?: TensorLike | DataFormat): OpLayout {
+export function opLayout(rule: LayoutRule, a: Tensor, b?: Tensor | number | boolean | DataFormat): OpLayout {
   if (rule === 'nhwcKernel') return b === 'channelsFirst' ? NHWC_INPUT : LOGICAL;
   if (!a._nhwc) return LOGICAL;
   if (b === undefined || typeof b !== 'object') return NHWC_ALL;

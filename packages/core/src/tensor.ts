@@ -15,11 +15,11 @@ import * as I from './ops/index_ops.js';
 import * as L from './ops/linalg.js';
 import * as P from './ops/pointwise.js';
 import * as C from './ops/convert.js';
-import type { DTypeLike } from './dtypes.js';
+import type { DType, DTypeLike } from './dtypes.js';
 import type { DeviceLike } from './device.js';
 import type { TensorData } from './creation.js';
 
-export type DType = 'float32' | 'int32' | 'bool';
+export type { DType } from './dtypes.js';
 export type Scalar = number | boolean;
 export type TensorLike = Tensor | number | boolean;
 export interface DimOptions {
