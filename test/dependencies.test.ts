@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const ALLOWED: Record<string, string[]> = {
@@ -60,4 +60,64 @@ describe('package dependency direction', () => {
       }
     });
   }
+});
+
+/**
+ * Inside @duet/core the layers depend downward only (docs/design/core-layers.md):
+ * engine.ts and errors.ts at the bottom; the kernel layer (kernels/), which
+ * touches only native handles; the tensor's storage, memory and the layout
+ * rule; then the Tensor, autograd and the ops. A layer may import itself and
+ * the layers below it.
+ * Relative imports are resolved to files and compared by path; `import type`
+ * counts too (a type import up is still a cycle for a reader).
+ */
+const coreSrc = join(root, 'packages', 'core', 'src');
+const BOTTOM = ['errors.ts', 'engine.ts'];
+const CORE_RULES: { layer: string; files: (p: string) => boolean; mayImport: (p: string) => boolean }[] = [
+  { layer: 'errors.ts', files: (p) => p === 'errors.ts', mayImport: () => false },
+  { layer: 'engine.ts', files: (p) => p === 'engine.ts', mayImport: (p) => p === 'errors.ts' },
+  { layer: 'the kernel layer (kernels/)', files: (p) => p.startsWith('kernels/'), mayImport: (p) => p.startsWith('kernels/') || BOTTOM.includes(p) },
+  { layer: 'storage.ts', files: (p) => p === 'storage.ts', mayImport: (p) => p.startsWith('kernels/') || BOTTOM.includes(p) },
+  { layer: 'memory.ts', files: (p) => p === 'memory.ts', mayImport: (p) => p.startsWith('kernels/') || BOTTOM.includes(p) || p === 'storage.ts' },
+  { layer: 'layout.ts (the layout rule)', files: (p) => p === 'layout.ts', mayImport: (p) => p.startsWith('kernels/') || BOTTOM.includes(p) },
+];
+
+/** The core-relative paths that `file` imports from inside core (relative specifiers only). */
+function coreImportsOf(file: string): string[] {
+  return importsOf(file)
+    .filter((s) => s.startsWith('./') || s.startsWith('../'))
+    .map((s) => relative(coreSrc, resolve(dirname(file), s)).replace(/\.js$/, '.ts'));
+}
+
+/** Every import that breaks a rule, as "from imports to (rule)". */
+function coreViolations(files: string[], importsOfFile: (f: string) => string[]): string[] {
+  const bad: string[] = [];
+  for (const file of files) {
+    const from = relative(coreSrc, file);
+    if (/\.test\.ts$/.test(from)) continue;
+    for (const rule of CORE_RULES) {
+      if (!rule.files(from)) continue;
+      for (const to of importsOfFile(file)) if (to !== from && !rule.mayImport(to)) bad.push(`${from} imports ${to} (${rule.layer} may not import upward)`);
+    }
+  }
+  return bad;
+}
+
+describe('layers inside @duet/core', () => {
+  const files = sources(coreSrc);
+
+  it('has a kernel layer to check', () => {
+    expect(files.filter((f) => relative(coreSrc, f).startsWith('kernels/')).length).toBeGreaterThan(3);
+  });
+
+  it('the kernel layer, engine.ts, errors.ts, storage.ts, memory.ts and layout.ts never import upward (none sees tensor.ts)', () => {
+    expect(coreViolations(files, coreImportsOf)).toEqual([]);
+  });
+
+  it('the check fails on an upward import', () => {
+    // A kernel file that imported the Tensor (as ops do) would be reported, resolved through '../'.
+    const fake = join(coreSrc, 'kernels', 'basic.ts');
+    const bad = coreViolations([fake], () => ['tensor.ts', 'kernels/constants.ts', 'engine.ts']);
+    expect(bad).toEqual(['kernels/basic.ts imports tensor.ts (the kernel layer (kernels/) may not import upward)']);
+  });
 });

@@ -6,30 +6,14 @@
  * tfjs tensors, so no Duet bookkeeping runs inside backward.
  * See docs/design/autograd.md.
  */
-import { tf, type TfTensor } from './engine.js';
+import { tf, scalarConst, binaryKernel, reduceKernel, reshapeKernel, type TfTensor } from './kernels/index.js';
+import { gradForRule, gradFromRule, gradToLogical, gradToStored, type GradLayout } from './layout.js';
 import { AutogradError, TensorReleasedError } from './errors.js';
 import { markStep, noteRecorded } from './memory.js';
-import { scalarTf } from './ops/util.js';
-import { k2, reduce, reshapeRaw } from './ops/raw.js';
-import { toNCHW, toNHWC } from './layout.js';
 import type { Tensor } from './tensor.js';
 
 /** A backward rule: gradient of the output in, gradients of the inputs out (null = none). */
 export type BackwardFn = (grad: TfTensor) => (TfTensor | null)[];
-
-/**
- * The layout a rule exchanges gradients in (docs/design/layout.md): true = NHWC
- * (the physical form of an NCHW tensor), false = logical. `out` for the
- * gradient the rule receives, `inputs[i]` for the one it returns for input i.
- * A node without one is layout-unaware: logical everywhere.
- */
-export interface GradLayout {
-  out: boolean;
-  inputs: readonly boolean[];
-}
-
-/** A one-input rule that takes and gives NHWC gradients (pooling, elementwise ops on an NHWC-stored tensor). */
-export const NHWC_UNARY: GradLayout = { out: true, inputs: [true] };
 
 export interface Node {
   name: string;
@@ -37,6 +21,7 @@ export interface Node {
   backward: BackwardFn | null; // null once the graph was freed
   /** Internal tensors the rule needs, released with the graph. */
   saved: TfTensor[] | undefined;
+  /** The layout the rule exchanges gradients in (layout.ts's opLayout decides it); undefined = logical everywhere. */
   layout: GradLayout | undefined;
   /** Why the graph was released before a backward() used it (memory.ts), for the error. */
   releasedBecause?: string;
@@ -103,8 +88,8 @@ export function unbroadcast(g: TfTensor, shape: readonly number[]): TfTensor {
     if (i < lead || (shape[i - lead] === 1 && gs[i] !== 1)) axes.push(i);
   }
   // One raw Sum kernel (tf.sum goes through tfjs's wrapper); a Reshape only when size-1 dims must come back.
-  const s = axes.length > 0 ? reduce('Sum', g, axes, false) : g;
-  return s.rank === shape.length && s.shape.every((d, i) => d === shape[i]) ? s : reshapeRaw(s, shape);
+  const s = axes.length > 0 ? reduceKernel('Sum', g, axes, false) : g;
+  return s.rank === shape.length && s.shape.every((d, i) => d === shape[i]) ? s : reshapeKernel(s, shape);
 }
 
 function topoSort(root: Tensor): Tensor[] {
@@ -149,8 +134,8 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
   const T = tf();
   const order = topoSort(root);
   const grads = new Map<Tensor, TfTensor>();
-  const seed = gradient !== undefined ? T.clone(gradient._v()) : root.ndim === 0 ? T.clone(scalarTf(1, 'float32')) : T.ones(root.shape as number[]);
-  grads.set(root, convertOwned(seed, false, root._nhwc));
+  const seed = gradient !== undefined ? T.clone(gradient._v()) : root.ndim === 0 ? T.clone(scalarConst(1, 'float32')) : T.ones(root.shape as number[]);
+  grads.set(root, owned(seed, gradToStored(seed, root)));
   const retain = options.retainGraph === true;
   for (let k = order.length - 1; k >= 0; k--) {
     const t = order[k]!;
@@ -159,7 +144,7 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
     grads.delete(t);
     const node = t._node;
     if (node === null) {
-      t._accumulateGrad(convertOwned(g, t._nhwc, false)); // a leaf's .grad is logical
+      t._accumulateGrad(owned(g, gradToLogical(g, t))); // a leaf's .grad is logical
       continue;
     }
     const rule = node.backward;
@@ -170,17 +155,17 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
       throw new AutogradError(`backward(): trying to backward through the graph a second time (the saved tensors of '${node.name}' were already freed). Pass { retainGraph: true } to the first backward() if you need to call it twice.`);
     }
     // Rules may pass `g` through (or return one tensor twice): give each input its own handle.
-    // Gradients are kept in each tensor's stored layout; convert where the rule's layout differs.
+    // Gradients are kept in each tensor's stored layout; layout.ts converts where the rule's layout differs.
     const layout = node.layout;
     let inGrads: TfTensor[];
     try {
       inGrads = T.tidy(() => {
         const seen = new Set<TfTensor>([g]);
-        return rule(convert(g, t._nhwc, layout?.out ?? false)).map((x, i) => {
+        return rule(gradForRule(g, t, layout)).map((x, i) => {
           if (x === null) return null;
           const input = node.inputs[i]!;
           if (!input.requiresGrad) return null;
-          const gi = convert(x, layout?.inputs[i] ?? false, input._nhwc);
+          const gi = gradFromRule(x, i, layout, input);
           if (seen.has(gi)) return T.clone(gi);
           seen.add(gi);
           return gi;
@@ -199,7 +184,7 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
       const prev = grads.get(x);
       if (prev === undefined) grads.set(x, gi);
       else {
-        grads.set(x, k2('AddV2', prev, gi));
+        grads.set(x, binaryKernel('AddV2', prev, gi));
         prev.dispose();
         gi.dispose();
       }
@@ -218,17 +203,10 @@ function graphReleased(name: string, why: string): AutogradError {
   );
 }
 
-/** A gradient moved from one layout to another (true = NHWC); unchanged if they agree. */
-function convert(g: TfTensor, fromNhwc: boolean, toNhwc: boolean): TfTensor {
-  if (fromNhwc === toNhwc) return g;
-  return toNhwc ? toNHWC(g) : toNCHW(g);
-}
-
-/** `convert` for a gradient we own outside a tidy: the input is disposed if it was converted. */
-function convertOwned(g: TfTensor, fromNhwc: boolean, toNhwc: boolean): TfTensor {
-  const r = convert(g, fromNhwc, toNhwc);
-  if (r !== g) g.dispose();
-  return r;
+/** `converted` (made from `g` outside a tidy) in place of `g`: `g` is disposed if a conversion made a new tensor. */
+function owned(g: TfTensor, converted: TfTensor): TfTensor {
+  if (converted !== g) g.dispose();
+  return converted;
 }
 
 function freeNode(node: Node): void {

@@ -1,5 +1,5 @@
 /** Creating tensors: from data, filled, ranges, random; tfjs interop. */
-import { tf, type TfTensor } from './engine.js';
+import { tf, type TfTensor } from './kernels/index.js';
 import { totalmem } from 'node:os';
 import { ArgumentError, DTypeError, OutOfMemoryError, ShapeError } from './errors.js';
 import { randomNormal, randomUniform } from './random.js';

@@ -6,9 +6,10 @@
  * `Int64RangeError` naming where it is, never a silent wrap-around.
  */
 import { DuetError, DTypeError } from './errors.js';
-import type { DType } from './tensor.js';
 
 /** A dtype as accepted in options and `.to()`: Duet's three, plus PyTorch's int64 spellings (stored as int32). */
+/** The dtypes a native tensor has (TensorFlow's engine through tfjs has no float64/int64). */
+export type DType = 'float32' | 'int32' | 'bool';
 export type DTypeLike = DType | 'int64' | 'long';
 
 const INT64 = new Set(['int64', 'long']);

@@ -1,5 +1,5 @@
 /** Image decoding with TensorFlow's native decoders (PNG, JPEG, BMP, GIF). */
-import { tf } from './engine.js';
+import { tf } from './kernels/index.js';
 import { ArgumentError } from './errors.js';
 
 export interface DecodedImage {

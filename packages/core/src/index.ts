@@ -28,7 +28,7 @@ export { Int64RangeError, type DTypeLike } from './dtypes.js';
 export { cuda, checkDevice, DeviceError, type DeviceLike } from './device.js';
 export type { ToTarget, NewOptions } from './ops/convert.js';
 export { where, broadcastShapes } from './ops/elementwise.js';
-export { linear, softmaxCrossEntropy, type LinearOptions, type Reduction } from './ops/fused.js';
+export { linear, softmaxCrossEntropy, type LinearOptions, type Reduction } from './ops/nn/fused.js';
 export {
   toVariable_, slotLike, adamStep_, sgdStep_, momentumStep_, adagradStep_, rmspropStep_, adadeltaStep_, kerasMomentumStep_, centeredRmspropStep_,
   type AdamKernelOptions,
@@ -45,5 +45,7 @@ export { backendInfo, initBackend, countKernels, type BackendInfo, type Device, 
 export {
   DuetError, NativeEngineError, ShapeError, DTypeError, ArgumentError, IndexError, OutOfMemoryError, AutogradError, TensorReleasedError,
 } from './errors.js';
-export * as functional from './ops/nn_ops.js';
+/** The one data-format type, and the spellings ops accept for it (normalised by each op). */
+export type { DataFormat, DataFormatLike, DataFormat2dLike, DataFormat1dLike } from './layout.js';
+export * as functional from './ops/nn/index.js';
 export * as distributed from './distributed/index.js';

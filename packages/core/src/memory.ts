@@ -14,8 +14,8 @@
  * - SCOPE: released when the enclosing `scope(fn)` returns, unless returned.
  * - GRAD: owned by the leaf whose `.grad` it is.
  */
-import { tf } from './engine.js';
-import type { Tensor } from './tensor.js';
+import { tf, type TfTensor } from './kernels/index.js';
+import type { HostArray } from './storage.js';
 
 export const USER = 0;
 export const AUTO = 1;
@@ -23,13 +23,54 @@ export const SCOPE = 2;
 export const GRAD = 3;
 export type Owner = typeof USER | typeof AUTO | typeof SCOPE | typeof GRAD;
 
+/** What memory management reads of an autograd node (autograd.ts's Node). */
+export interface ManagedNode {
+  backward: unknown;
+  saved: { dispose(): void }[] | undefined;
+  inputs: readonly Managed[];
+}
+
+/**
+ * What this file manages: the Tensor extends it, so memory.ts sees tensors
+ * (`instanceof Managed`) without importing tensor.ts. It holds the ownership
+ * fields; the value and graph belong to the Tensor, which implements the rest.
+ */
+export abstract class Managed {
+  /** @internal ownership (see the top of this file). */
+  _owner: Owner = USER;
+  /** @internal step at which this tensor was last used. */
+  _lastUsed = 0;
+  /** @internal made inside a library call and not handed to user code: may be freed, not just spilled. */
+  _internal = false;
+  /** @internal used as an input of a recorded autograd node (its graph was extended). */
+  _consumed = false;
+  /** @internal the library call whose result or leftover this is. */
+  _rec: FrameRecord | null = null;
+  /** @internal the native value as stored; null once released or spilled. */
+  abstract get _tf(): TfTensor | null;
+  /** @internal the resource variable behind the value, if any. */
+  abstract get _res(): TfTensor | null;
+  /** @internal the JavaScript copy of the values, if any. */
+  abstract get _host(): HostArray | null;
+  /** @internal the autograd node that made it (null for leaves). */
+  abstract _node: ManagedNode | null;
+  /** @internal bytes of the stored value. */
+  abstract _bytes(): number;
+  /** @internal release everything (native value, variable, copy, graph), naming `reason` in later errors. */
+  abstract _free(reason: string): void;
+  /** @internal move the value to JavaScript memory. */
+  abstract _spill(): void;
+  /** @internal release the autograd graph, naming `reason` in a later backward(). */
+  abstract _dropGraph(reason: string): void;
+}
+
 let step = 0;
 /** Native AUTO tensors outside library calls (and what library calls left behind). */
-let autoList: Tensor[] = [];
+let autoList: Managed[] = [];
 /** autoList's length after the last boundary, and bytes added since: what triggers an automatic boundary. */
 let afterBoundary = 0;
 let pendingBytes = 0;
-const scopes: Tensor[][] = [];
+const scopes: Managed[][] = [];
 
 /** An automatic boundary comes after this many new AUTO tensors (or bytes) without one. */
 const AUTO_TENSORS = 1000;
@@ -50,7 +91,7 @@ export function currentStep(): number {
  * recorded, else they live as long as the graph of what it returned.
  */
 let depth = 0;
-let frameTensors: Tensor[] = [];
+let frameTensors: Managed[] = [];
 let frameOwner: object | string | null = null;
 let frameWhat = '';
 let frameNodes = 0;
@@ -58,7 +99,7 @@ let frameNodes = 0;
 let nodeCount = 0;
 
 /** @internal autograd calls this for every node it records; `inputs` are now part of a graph. */
-export function noteRecorded(inputs: readonly Tensor[]): void {
+export function noteRecorded(inputs: readonly Managed[]): void {
   nodeCount++;
   for (const x of inputs) x._consumed = true;
 }
@@ -69,7 +110,7 @@ export function noteRecorded(inputs: readonly Tensor[]): void {
  */
 export interface FrameRecord {
   label: string;
-  roots: Tensor[];
+  roots: Managed[];
 }
 
 /**
@@ -97,8 +138,8 @@ export function exitLibraryCall<T>(result: T): T {
   if (made.length === 0) return result;
   frameTensors = [];
   // The common result, one Tensor, needs no set.
-  const single = TensorClass !== undefined && result instanceof TensorClass ? (result as Tensor) : null;
-  const returned = new Set<Tensor>();
+  const single = result instanceof Managed ? result : null;
+  const returned = new Set<Managed>();
   if (single !== null) returned.add(single);
   else collectTensors(result, returned, 0);
   const graph = nodeCount !== frameNodes;
@@ -112,7 +153,7 @@ export function exitLibraryCall<T>(result: T): T {
   }
   const label = `${typeof owner === 'string' ? owner : (owner?.constructor.name ?? 'a library call')}.${frameWhat}()`;
   let reason: string | undefined;
-  const internals: Tensor[] = [];
+  const internals: Managed[] = [];
   for (const t of made) {
     if (t._owner !== AUTO || t._tf === null) continue;
     if (!t._internal || t === single || returned.has(t)) {
@@ -173,7 +214,7 @@ export function runUserCode<T>(handedOut: unknown, fn: () => T): T {
 /** @internal The tensors in `v` can be reached by user code: never freed as internal. */
 export function markUserReachable(v: unknown): void {
   if (depth === 0) return;
-  const s = new Set<Tensor>();
+  const s = new Set<Managed>();
   collectTensors(v, s, 0);
   for (const t of s) t._internal = false;
 }
@@ -193,7 +234,7 @@ function internalReason(label: string, when: string): string {
 
 // ------------------------------------------------------------------ owners
 /** Called by the Tensor constructor: decide who owns a new tensor. */
-export function adopt(t: Tensor): void {
+export function adopt(t: Managed): void {
   t._lastUsed = step;
   const frame = scopes[scopes.length - 1];
   if (frame !== undefined) {
@@ -211,13 +252,13 @@ export function adopt(t: Tensor): void {
   maybeAutoBoundary();
 }
 
-function toAuto(t: Tensor): void {
+function toAuto(t: Managed): void {
   autoList.push(t);
   pendingBytes += t._bytes();
 }
 
 /** Hand a tensor back to automatic management (e.g. a `.grad` that was reset, a spilled tensor used again). */
-export function release(t: Tensor): void {
+export function release(t: Managed): void {
   if (t._tf === null) return;
   t._lastUsed = step;
   t._owner = AUTO;
@@ -263,13 +304,13 @@ function boundary(explicit: boolean): void {
   const where = explicit ? `step boundary #${step}` : `automatic step boundary #${step}`;
   // Reasons are built once per boundary (and per library call for internals), not per tensor.
   const reasons = new Map<FrameRecord | null, string>();
-  const freed = (t: Tensor, when: string): string => {
+  const freed = (t: Managed, when: string): string => {
     let r = reasons.get(t._rec);
     if (r === undefined) reasons.set(t._rec, (r = internalReason(t._rec?.label ?? 'a library call', `at ${where}, ${when}`)));
     return r;
   };
   let graphReason: string | undefined;
-  const kept: Tensor[] = [];
+  const kept: Managed[] = [];
   for (const t of autoList) {
     if (t._owner !== AUTO || t._tf === null) continue;
     if (t._lastUsed > limit || t._res !== null) {
@@ -312,12 +353,12 @@ function boundary(explicit: boolean): void {
 }
 
 /** A tensor with a graph that nothing consumed and that was not used for two boundaries. */
-function isDroppableRoot(t: Tensor, limit: number): boolean {
+function isDroppableRoot(t: Managed, limit: number): boolean {
   return t._node !== null && t._node.backward !== null && !t._consumed && t._owner === AUTO && t._lastUsed <= limit;
 }
 
 /** Drop `root`'s graph and those of the old tensors only it led to. */
-function dropGraphDeep(root: Tensor, limit: number, reason: string): void {
+function dropGraphDeep(root: Managed, limit: number, reason: string): void {
   const stack = [root];
   while (stack.length > 0) {
     const t = stack.pop()!;
@@ -330,7 +371,7 @@ function dropGraphDeep(root: Tensor, limit: number, reason: string): void {
 }
 
 /** A library-call result that can no longer need the call's internals. */
-function rootDone(r: Tensor, limit: number): boolean {
+function rootDone(r: Managed, limit: number): boolean {
   if (r._tf === null && r._host === null) return true; // released
   if (r._node === null || r._node.backward === null) return true; // no graph left
   return isDroppableRoot(r, limit);
@@ -366,7 +407,7 @@ function warnGraphs(): void {
  * management). The tool for services and custom loops.
  */
 export function scope<T>(fn: () => T): T {
-  const frame: Tensor[] = [];
+  const frame: Managed[] = [];
   scopes.push(frame);
   let result: T;
   try {
@@ -381,7 +422,7 @@ export function scope<T>(fn: () => T): T {
     for (const t of frame) if (t._owner === SCOPE) t._free('its scope() ended');
     throw new TypeError('scope(fn) takes a synchronous function; await inside it is not supported. Received a function that returned a Promise.');
   }
-  const out = new Set<Tensor>();
+  const out = new Set<Managed>();
   collectTensors(result, out, 0);
   for (const t of frame) {
     if (t._owner !== SCOPE) continue;
@@ -391,16 +432,10 @@ export function scope<T>(fn: () => T): T {
   return result;
 }
 
-let TensorClass: (new (...args: never[]) => Tensor) | undefined;
-/** @internal the Tensor class registers itself to avoid an import cycle. */
-export function _registerTensorClass(c: new (...args: never[]) => Tensor): void {
-  TensorClass = c;
-}
-
 /** The tensors in a value: a Tensor, arrays, Maps, Sets and objects (plain or class instances) of them. */
-function collectTensors(v: unknown, out: Set<Tensor>, depthLeft: number): void {
+function collectTensors(v: unknown, out: Set<Managed>, depthLeft: number): void {
   if (v === null || typeof v !== 'object' || depthLeft > 8) return;
-  if (TensorClass !== undefined && v instanceof TensorClass) {
+  if (v instanceof Managed) {
     out.add(v);
     return;
   }

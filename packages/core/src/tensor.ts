@@ -1,15 +1,12 @@
 /**
- * The Tensor: a handle to a native TensorFlow tensor, plus PyTorch's autograd
- * fields (`requiresGrad`, `grad`, the graph node) and Duet's ownership fields.
- * Methods follow PyTorch's names in camelCase and delegate to `ops/`.
+ * The Tensor: its value (storage.ts), PyTorch's autograd fields
+ * (`requiresGrad`, `grad`, the graph node) and Duet's ownership fields
+ * (memory.ts). Methods follow PyTorch's names in camelCase and delegate to `ops/`.
  */
-import type { TfTensor } from './engine.js';
-import { tf, nodeBackend } from './engine.js';
+import { tf, nodeBackend, binaryKernel, type TfTensor } from './kernels/index.js';
 import { ArgumentError, AutogradError, DTypeError, TensorReleasedError } from './errors.js';
-import { adopt, release, currentStep, inLibraryCall, noteSpill, USER, AUTO, GRAD, _registerTensorClass, type Owner, type FrameRecord } from './memory.js';
-import { readVariable, assignVariable } from './ops/variables.js';
-import { k2 } from './ops/raw.js';
-import { toNCHW, toNHWC } from './layout.js';
+import { adopt, release, currentStep, inLibraryCall, noteSpill, Managed, USER, AUTO, GRAD } from './memory.js';
+import { Storage, type HostArray } from './storage.js';
 import { backward as runBackward, type BackwardOptions, type Node } from './autograd.js';
 import * as E from './ops/elementwise.js';
 import * as R from './ops/reduce.js';
@@ -18,54 +15,31 @@ import * as I from './ops/index_ops.js';
 import * as L from './ops/linalg.js';
 import * as P from './ops/pointwise.js';
 import * as C from './ops/convert.js';
-import type { DTypeLike } from './dtypes.js';
+import type { DType, DTypeLike } from './dtypes.js';
 import type { DeviceLike } from './device.js';
 import type { TensorData } from './creation.js';
 
-export type DType = 'float32' | 'int32' | 'bool';
+export type { DType } from './dtypes.js';
 export type Scalar = number | boolean;
 export type TensorLike = Tensor | number | boolean;
 export interface DimOptions {
   keepdim?: boolean;
 }
-/** A tensor's values in JavaScript memory (see `Tensor._host`). */
-type HostArray = Float32Array | Int32Array | Uint8Array;
 /** Largest tensor whose JavaScript copy is kept from its creation (a data batch), so that moving it out of native memory costs no copy. */
 const HOST_COPY_BYTES = 64 * 2 ** 20;
 
-export class Tensor {
-  /** @internal the native tensor, in the physical layout (see `_nhwc`); null once released. */
-  _tf: TfTensor | null;
-  /** @internal true: `_tf` holds the NHWC permutation of this 4-d tensor's logical NCHW value (docs/design/layout.md). */
-  _nhwc = false;
-  /** @internal the value converted to the other layout once and cached (logical for an NHWC tensor, NHWC for a logical one); owned like `_tf`. */
-  _alt: TfTensor | null = null;
+/**
+ * A Tensor is its value (a Storage: the native handle, its layout, the
+ * variable behind it), its autograd graph node and its owner (memory.ts's
+ * Managed fields). Methods follow PyTorch's names and delegate to `ops/`.
+ */
+export class Tensor extends Managed {
+  /** @internal the value: native handle, layout, variable backing, spilled copy (storage.ts). */
+  readonly _s: Storage;
   /** @internal graph node (grad_fn); null for leaves. */
   _node: Node | null = null;
-  /** @internal ownership (see memory.ts). */
-  _owner: Owner = USER;
-  /** @internal step at which this tensor was last used. */
-  _lastUsed = 0;
-  /** @internal a TF resource variable holding the (logical) value (parameters, optimizer slots); see ops/variables.ts. */
-  _res: TfTensor | null = null;
-  /** @internal the cached value `_tf` must be re-read from `_res` before use. */
-  _stale = false;
   /** @internal why the tensor was released. */
   _releasedBecause: string | undefined;
-  /** @internal made inside a library call and not handed to user code: may be freed, not just spilled (memory.ts). */
-  _internal = false;
-  /** @internal used as an input of a recorded autograd node (its graph was extended). */
-  _consumed = false;
-  /** @internal the library call whose result or leftover this is (memory.ts FrameRecord). */
-  _rec: FrameRecord | null = null;
-  /**
-   * @internal the stored value in JavaScript memory: the values a tensor was
-   * made from, or a copy taken when it was spilled. With `_tf` null the tensor
-   * is spilled: the next use uploads it again.
-   */
-  _host: HostArray | null = null;
-  /** Bumped by every in-place change of the values (PyTorch's `_version`): lets a copy of the values tell that it is stale. */
-  _version = 0;
   readonly shape: readonly number[];
   readonly dtype: DType;
   requiresGrad = false;
@@ -76,31 +50,44 @@ export class Tensor {
    * `nhwc`: `value` is [N, H, W, C], the physical form of a logical [N, C, H, W] tensor.
    */
   constructor(value: TfTensor, nhwc = false) {
-    this._tf = value;
-    this._nhwc = nhwc;
+    super();
+    this._s = new Storage(value, nhwc);
     const s = value.shape;
     this.shape = nhwc ? [s[0]!, s[3]!, s[1]!, s[2]!] : s;
     this.dtype = value.dtype as DType;
     adopt(this);
-    if (this._owner === AUTO && !this._internal) this._host = pendingUpload(value, this._bytes());
+    if (this._owner === AUTO && !this._internal) this._s.host = pendingUpload(value, this._bytes());
   }
+
+  // The storage's fields under the names the rest of Duet (and its tests) use.
+  /** @internal the native value in the physical layout; null once released or spilled. */
+  get _tf(): TfTensor | null { return this._s.tf; }
+  /** @internal true: stored as the NHWC permutation of the logical NCHW value (docs/design/layout.md). */
+  get _nhwc(): boolean { return this._s.nhwc; }
+  /** @internal the resource variable backing a parameter or optimizer slot (ops/variables.ts). */
+  get _res(): TfTensor | null { return this._s.res; }
+  set _res(r: TfTensor | null) { this._s.res = r; }
+  /** @internal the JavaScript copy of the values (storage.ts). */
+  get _host(): HostArray | null { return this._s.host; }
+  set _host(h: HostArray | null) { this._s.host = h; }
+  /** Bumped by every in-place change of the values (PyTorch's `_version`): lets a copy of the values tell that it is stale. */
+  get _version(): number { return this._s.version; }
 
   /** @internal The logical native value (what every op reads); an NHWC tensor converts once and caches it. Throws if released. */
   _v(): TfTensor {
-    const v = this._stored();
-    return this._nhwc ? (this._alt ??= tf().keep(toNCHW(v))) : v;
+    return this._s.logicalOf(this._stored());
   }
 
   /** @internal The NHWC value of a 4-d tensor, for layout-aware ops: as stored, or converted once and cached. */
   _nhwcValue(): TfTensor {
-    const v = this._stored();
-    return this._nhwc ? v : (this._alt ??= tf().keep(toNHWC(v)));
+    return this._s.nhwcOf(this._stored());
   }
 
   /** @internal The native value as stored (`_v()` if not `_nhwc`); throws a clear error if it was released. */
   _stored(): TfTensor {
-    if (this._stale) this._refresh();
-    const v = this._tf ?? this._unspill();
+    const s = this._s;
+    if (s.stale) s.refresh(this.dtype);
+    const v = s.tf ?? this._unspill();
     this._lastUsed = currentStep();
     return v;
   }
@@ -112,24 +99,13 @@ export class Tensor {
 
   /** @internal move the value to JavaScript memory and release the native one; the next use uploads it again. */
   _spill(): void {
-    const v = this._tf;
-    if (v === null || this._res !== null) return;
-    this._host ??= v.dataSync() as HostArray;
-    this._alt?.dispose();
-    this._alt = null;
-    v.dispose();
-    this._tf = null;
-    noteSpill();
+    if (this._s.spill()) noteSpill();
   }
 
-  /** The value of a spilled tensor, uploaded again (lazily: tfjs-node copies it on the first kernel that reads it). */
+  /** The value of a spilled tensor, uploaded again. */
   private _unspill(): TfTensor {
-    const h = this._host;
-    if (h === null) throw this._releasedError();
-    const s = this.shape;
-    // keep(): a use inside tf.tidy (autograd's rules) must not dispose it.
-    const v = tf().keep(tf().tensor(h, this._nhwc ? [s[0]!, s[2]!, s[3]!, s[1]!] : (s as number[]), this.dtype));
-    this._tf = v;
+    const v = this._s.unspill(this.shape, this.dtype);
+    if (v === null) throw this._releasedError();
     if (this._owner === AUTO) release(this);
     return v;
   }
@@ -145,65 +121,29 @@ export class Tensor {
     node.releasedBecause = reason;
   }
 
-  /** @internal re-read the value of a variable-backed tensor after an in-place kernel updated it. */
-  _refresh(): void {
-    this._stale = false;
-    // keep(): the first read may happen inside an op's tf.tidy (conv, pools), which must not dispose the cached value.
-    this._tf = tf().keep(readVariable(this._res!, this.dtype));
-  }
-
   /** @internal drop the cached value of a variable-backed tensor (before a kernel updates the variable in place, so TF need not copy). */
   _dropCache(): void {
-    this._version++; // a kernel is about to update the variable in place
-    if (this._res === null || this._stale) return;
-    this._replace(null);
-    this._stale = true;
+    this._s.dropCache();
   }
 
   /** @internal replace the value with a logical one (in-place ops), keeping identity, grad and ownership. */
   _setValue(v: TfTensor): void {
     this._stored();
-    if (this._res !== null) assignVariable(this._res, v);
-    this._replace(v);
+    this._s.assign(v);
   }
 
   /** @internal hand the logical value over (to an in-place op's target); this tensor is released. */
   _moveValue(reason: string): TfTensor {
     const v = this._v();
-    if (v === this._tf) this._tf = null;
-    else this._alt = null;
+    this._s.release(v);
     this._free(reason);
     this._releasedBecause = reason;
     return v;
   }
 
-  /** Store `v` (logical, or null), disposing the stored value and its cached conversion. */
-  private _replace(v: TfTensor | null): void {
-    for (const old of [this._tf, this._alt]) if (old !== null && old !== v) old.dispose();
-    this._host = null;
-    this._version++;
-    this._tf = v;
-    this._alt = null;
-    this._nhwc = false;
-  }
-
   /** @internal */
   _free(reason: string): void {
-    if (this._res !== null) {
-      this._res.dispose();
-      this._res = null;
-      this._stale = false;
-    }
-    this._alt?.dispose();
-    this._alt = null;
-    if (this._tf === null) {
-      if (this._host === null) return;
-      this._host = null;
-    } else {
-      this._tf.dispose();
-      this._tf = null;
-      this._host = null;
-    }
+    if (!this._s.free()) return;
     this._releasedBecause = reason;
     // Each node belongs to exactly one output: its internal saved tensors go with it.
     if (this._node !== null) {
@@ -252,7 +192,7 @@ export class Tensor {
   }
   /** True once the native memory was released. */
   get isDisposed(): boolean {
-    return this._tf === null && !this._stale && this._host === null;
+    return this._s.isEmpty;
   }
   /** The name of the op that produced this tensor, like PyTorch's `grad_fn`. */
   get gradFn(): string | null {
@@ -286,7 +226,7 @@ export class Tensor {
       this._grad = t;
       return;
     }
-    this._grad._setValue(k2('AddV2', this._grad._v(), g));
+    this._grad._setValue(binaryKernel('AddV2', this._grad._v(), g));
     g.dispose();
   }
 
@@ -326,7 +266,7 @@ export class Tensor {
   async data(): Promise<Float32Array | Int32Array | Uint8Array> {
     return (await this._v().data()) as Float32Array | Int32Array | Uint8Array;
   }
-  toString(): string {
+  override toString(): string {
     if (this.isDisposed) return `tensor(<released>, shape=[${this.shape.join(', ')}], dtype=${this.dtype})`;
     const body = this.numel() <= 1000 ? JSON.stringify(this.toArray()) : `<${this.numel()} values>`;
     const extra = this._node !== null ? `, gradFn=<${this._node.name}>` : this.requiresGrad ? ', requiresGrad=true' : '';
@@ -531,7 +471,6 @@ export class Tensor {
   gather(dim: number, index: Tensor): Tensor { return I.gather(this, dim, index); }
   oneHot(numClasses = -1): Tensor { return I.oneHot(this, numClasses); }
 }
-_registerTensorClass(Tensor);
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);

@@ -2,12 +2,12 @@
  * Elementwise ops with broadcasting, activations, comparisons, casts.
  * Each differentiable op names its backward rule right where it runs the kernel.
  */
-import { tf, type TfTensor } from '../engine.js';
+import { tf, unaryKernel, binaryKernel, scalarConst, type TfTensor } from '../kernels/index.js';
 import { ArgumentError, AutogradError, DTypeError, ShapeError } from '../errors.js';
-import { isGradEnabled, noGrad, record, unbroadcast, NHWC_UNARY, type GradLayout } from '../autograd.js';
+import { isGradEnabled, noGrad, record, unbroadcast } from '../autograd.js';
+import { opLayout, valueIn, LOGICAL, type OpLayout } from '../layout.js';
 import { Tensor, type DType, type TensorLike } from '../tensor.js';
-import { k1, k2 } from './raw.js';
-import { broadcastTo, normDim, normDims, prep, resultType, requireFloat, scalarTf, shapeStr } from './util.js';
+import { broadcastTo, normDim, normDims, prep, resultType, requireFloat, shapeStr } from './util.js';
 
 type Bin = (x: TfTensor, y: TfTensor) => TfTensor;
 /** A binary rule; `need` says which operands require grad (skip the other's kernels). */
@@ -19,10 +19,11 @@ type BinGrad = (g: TfTensor, x: TfTensor, y: TfTensor, out: TfTensor, need: read
  * add), is computed as stored: the result is stored NHWC (docs/design/layout.md).
  */
 function binary(name: string, a: Tensor, b: TensorLike, dtype: DType, kernel: Bin, grad: BinGrad | null): Tensor {
-  const nhwc = a._nhwc && (b instanceof Tensor ? b._nhwc && a.shape.every((d, i) => d === b.shape[i]) : true);
+  const l = opLayout('asStored', a, b);
+  const nhwc = l.nhwc;
   const temps: TfTensor[] = [];
-  const x = prep(a, dtype, temps, nhwc);
-  const y = prep(b, dtype, temps, nhwc);
+  const x = prep(a, dtype, temps, l);
+  const y = prep(b, dtype, temps, l);
   let out: Tensor;
   try {
     out = new Tensor(kernel(x, y), nhwc);
@@ -35,17 +36,15 @@ function binary(name: string, a: Tensor, b: TensorLike, dtype: DType, kernel: Bi
   const bt = b instanceof Tensor ? b : null;
   if (!a.requiresGrad && !bt?.requiresGrad) return out;
   const inputs = bt !== null ? [a, bt] : [a];
-  const value = (t: Tensor) => (nhwc ? t._stored() : t._v());
   return record(out, name, inputs, (g) => {
-    const xv = value(a);
-    const yv = bt !== null ? value(bt) : scalarTf(b as number, 'float32');
-    const [ga, gb] = grad(g, xv, yv, value(out), [a.requiresGrad, bt !== null && bt.requiresGrad]);
+    const xv = valueIn(l, a);
+    const yv = bt !== null ? valueIn(l, bt) : scalarConst(b as number, 'float32');
+    const [ga, gb] = grad(g, xv, yv, valueIn(l, out), [a.requiresGrad, bt !== null && bt.requiresGrad]);
     const r: (TfTensor | null)[] = [ga === null || nhwc ? ga : unbroadcast(ga, a.shape)];
     if (bt !== null) r.push(gb === null || nhwc ? gb : unbroadcast(gb, bt.shape));
     return r;
-  }, undefined, nhwc ? NHWC_BINARY : undefined);
+  }, undefined, l.grad);
 }
-const NHWC_BINARY: GradLayout = { out: true, inputs: [true, true] };
 
 function broadcastError(name: string, a: Tensor, b: TensorLike, e: unknown): Error {
   if (b instanceof Tensor && !(e instanceof DTypeError)) {
@@ -54,31 +53,30 @@ function broadcastError(name: string, a: Tensor, b: TensorLike, e: unknown): Err
   return e as Error;
 }
 
-const T = tf;
 export function add(a: Tensor, b: TensorLike, alpha?: number): Tensor {
   if (alpha !== undefined && alpha !== 1) b = b instanceof Tensor ? mul(b, alpha) : (b as number) * alpha;
-  return binary('AddBackward', a, b, resultType(a, b), (x, y) => (x.dtype === 'bool' ? T().add(x, y) : k2('AddV2', x, y)), (g) => [g, g]);
+  return binary('AddBackward', a, b, resultType(a, b), (x, y) => (x.dtype === 'bool' ? tf().add(x, y) : binaryKernel('AddV2', x, y)), (g) => [g, g]);
 }
 export function sub(a: Tensor, b: TensorLike, alpha?: number): Tensor {
   if (alpha !== undefined && alpha !== 1) b = b instanceof Tensor ? mul(b, alpha) : (b as number) * alpha;
-  return binary('SubBackward', a, b, resultType(a, b), (x, y) => (x.dtype === 'bool' ? T().sub(x, y) : k2('Sub', x, y)), (g, _x, _y, _o, need) => [g, need[1] ? T().neg(g) : null]);
+  return binary('SubBackward', a, b, resultType(a, b), (x, y) => (x.dtype === 'bool' ? tf().sub(x, y) : binaryKernel('Sub', x, y)), (g, _x, _y, _o, need) => [g, need[1] ? tf().neg(g) : null]);
 }
 export function mul(a: Tensor, b: TensorLike): Tensor {
-  return binary('MulBackward', a, b, resultType(a, b), (x, y) => (x.dtype === 'bool' ? T().mul(x, y) : k2('Mul', x, y)), (g, x, y, _o, need) => [need[0] ? T().mul(g, y) : null, need[1] ? T().mul(g, x) : null]);
+  return binary('MulBackward', a, b, resultType(a, b), (x, y) => (x.dtype === 'bool' ? tf().mul(x, y) : binaryKernel('Mul', x, y)), (g, x, y, _o, need) => [need[0] ? tf().mul(g, y) : null, need[1] ? tf().mul(g, x) : null]);
 }
 /** True division (ints give floats, like PyTorch). */
 export function div(a: Tensor, b: TensorLike): Tensor {
-  return binary('DivBackward', a, b, 'float32', (x, y) => k2('RealDiv', x, y), (g, x, y, _o, need) => [
-    need[0] ? T().div(g, y) : null,
-    need[1] ? T().neg(T().div(T().mul(g, x), T().square(y))) : null,
+  return binary('DivBackward', a, b, 'float32', (x, y) => binaryKernel('RealDiv', x, y), (g, x, y, _o, need) => [
+    need[0] ? tf().div(g, y) : null,
+    need[1] ? tf().neg(tf().div(tf().mul(g, x), tf().square(y))) : null,
   ]);
 }
 export function pow(a: Tensor, b: TensorLike): Tensor {
-  return binary('PowBackward', a, b, resultType(a, b), (x, y) => T().pow(x, y), (g, x, y, out, need) => {
-    const t = T();
-    const zero = scalarTf(0, 'float32');
+  return binary('PowBackward', a, b, resultType(a, b), (x, y) => tf().pow(x, y), (g, x, y, out, need) => {
+    const t = tf();
+    const zero = scalarConst(0, 'float32');
     // PyTorch: x^0 has no gradient (even at x = 0); the exponent gets none where x = 0 and y >= 0.
-    const ga = need[0] ? t.mul(g, t.mul(y, t.pow(x, t.sub(y, scalarTf(1, 'float32'))))) : null;
+    const ga = need[0] ? t.mul(g, t.mul(y, t.pow(x, t.sub(y, scalarConst(1, 'float32'))))) : null;
     const gb = need[1] ? t.mul(g, t.mul(out, t.log(x))) : null;
     return [
       ga && t.where(t.equal(y, zero), t.zerosLike(ga), ga),
@@ -89,8 +87,8 @@ export function pow(a: Tensor, b: TensorLike): Tensor {
 /** PyTorch splits the gradient evenly between equal inputs. */
 function extremum(name: string, a: Tensor, b: TensorLike, pick: Bin, wins: Bin): Tensor {
   return binary(name, a, b, resultType(a, b), pick, (g, x, y, _o, need) => {
-    const t = T();
-    const half = t.mul(g, scalarTf(0.5, 'float32'));
+    const t = tf();
+    const half = t.mul(g, scalarConst(0.5, 'float32'));
     const eq = t.equal(x, y);
     const ga = need[0] ? t.where(eq, half, t.where(wins(x, y), g, t.zerosLike(g))) : null;
     const gb = need[1] ? t.where(eq, half, t.where(wins(y, x), g, t.zerosLike(g))) : null;
@@ -98,22 +96,22 @@ function extremum(name: string, a: Tensor, b: TensorLike, pick: Bin, wins: Bin):
   });
 }
 export function maximum(a: Tensor, b: TensorLike): Tensor {
-  return extremum('MaximumBackward', a, b, (x, y) => T().maximum(x, y), (x, y) => T().greater(x, y));
+  return extremum('MaximumBackward', a, b, (x, y) => tf().maximum(x, y), (x, y) => tf().greater(x, y));
 }
 export function minimum(a: Tensor, b: TensorLike): Tensor {
-  return extremum('MinimumBackward', a, b, (x, y) => T().minimum(x, y), (x, y) => T().less(x, y));
+  return extremum('MinimumBackward', a, b, (x, y) => tf().minimum(x, y), (x, y) => tf().less(x, y));
 }
 
 export type CompareKernel = 'equal' | 'notEqual' | 'less' | 'lessEqual' | 'greater' | 'greaterEqual';
 export function compare(a: Tensor, b: TensorLike, k: CompareKernel): Tensor {
-  return binary(k, a, b, resultType(a, b), (x, y) => T()[k](x, y), null);
+  return binary(k, a, b, resultType(a, b), (x, y) => tf()[k](x, y), null);
 }
 export function logical(a: Tensor, b: Tensor, k: 'logicalAnd' | 'logicalOr'): Tensor {
-  return binary(k, a, b, 'bool', (x, y) => T()[k](x, y), null);
+  return binary(k, a, b, 'bool', (x, y) => tf()[k](x, y), null);
 }
 export function logicalNot(a: Tensor): Tensor {
   const temps: TfTensor[] = [];
-  const out = new Tensor(T().logicalNot(prep(a, 'bool', temps)));
+  const out = new Tensor(tf().logicalNot(prep(a, 'bool', temps)));
   for (const t of temps) t.dispose();
   return out;
 }
@@ -125,36 +123,35 @@ export function logicalNot(a: Tensor): Tensor {
  */
 function unary(name: string, a: Tensor, kernel: (x: TfTensor) => TfTensor, grad: ((g: TfTensor, x: TfTensor, out: TfTensor) => TfTensor) | null, floatOnly = true, composite = false, elementwise = true): Tensor {
   if (floatOnly) requireFloat(a, name);
-  const nhwc = elementwise && a._nhwc;
-  const value = (t: Tensor) => (nhwc ? t._stored() : t._v());
+  const l: OpLayout = elementwise ? opLayout('asStored', a) : LOGICAL;
   // A kernel on a non-float input (a cast first) or a composite one makes temporaries: tidy them.
   // Single-kernel ops on float32 (the hot path) skip tidy's cost.
-  const x = value(a);
-  const out = new Tensor(composite || x.dtype !== 'float32' ? T().tidy(() => kernel(x)) : kernel(x), nhwc);
+  const x = valueIn(l, a);
+  const out = new Tensor(composite || x.dtype !== 'float32' ? tf().tidy(() => kernel(x)) : kernel(x), l.nhwc);
   if (grad === null || !a.requiresGrad || !isGradEnabled()) return out;
-  return record(out, name, [a], (g) => [grad(g, value(a), value(out))], undefined, nhwc ? NHWC_UNARY : undefined);
+  return record(out, name, [a], (g) => [grad(g, valueIn(l, a), valueIn(l, out))], undefined, l.grad);
 }
-const one = () => scalarTf(1, 'float32');
-const f = (v: number) => scalarTf(v, 'float32');
+const one = () => scalarConst(1, 'float32');
+const f = (v: number) => scalarConst(v, 'float32');
 
-export const neg = (a: Tensor) => unary('NegBackward', a, (x) => (x.dtype === 'bool' ? T().neg(x) : k1('Neg', x)), (g) => T().neg(g), false);
-export const abs = (a: Tensor) => unary('AbsBackward', a, (x) => T().abs(x), (g, x) => T().mul(g, T().sign(x)), false);
-export const exp = (a: Tensor) => unary('ExpBackward', a, (x) => k1('Exp', asFloat(x)), (g, _x, o) => T().mul(g, o), false);
-export const log = (a: Tensor) => unary('LogBackward', a, (x) => k1('Log', asFloat(x)), (g, x) => T().div(g, x), false);
-export const log1p = (a: Tensor) => unary('Log1pBackward', a, (x) => T().log1p(asFloat(x)), (g, x) => T().div(g, T().add(x, one())), false);
-export const sqrt = (a: Tensor) => unary('SqrtBackward', a, (x) => k1('Sqrt', asFloat(x)), (g, _x, o) => T().div(g, T().mul(o, f(2))), false);
-export const rsqrt = (a: Tensor) => unary('RsqrtBackward', a, (x) => T().rsqrt(asFloat(x)), (g, _x, o) => T().mul(g, T().mul(T().pow(o, f(3)), f(-0.5))), false);
-export const square = (a: Tensor) => unary('PowBackward', a, (x) => T().square(x), (g, x) => T().mul(g, T().mul(x, f(2))), false);
-export const reciprocal = (a: Tensor) => unary('ReciprocalBackward', a, (x) => T().reciprocal(asFloat(x)), (g, _x, o) => T().neg(T().mul(g, T().square(o))), false);
-export const sin = (a: Tensor) => unary('SinBackward', a, (x) => T().sin(asFloat(x)), (g, x) => T().mul(g, T().cos(x)), false);
-export const cos = (a: Tensor) => unary('CosBackward', a, (x) => T().cos(asFloat(x)), (g, x) => T().neg(T().mul(g, T().sin(x))), false);
-export const sign = (a: Tensor) => unary('SignBackward', a, (x) => T().sign(x), (g) => T().zerosLike(g), false);
-export const floor = (a: Tensor) => unary('FloorBackward', a, (x) => T().floor(x), (g) => T().zerosLike(g), false);
-export const ceil = (a: Tensor) => unary('CeilBackward', a, (x) => T().ceil(x), (g) => T().zerosLike(g), false);
-export const round = (a: Tensor) => unary('RoundBackward', a, (x) => T().round(x), (g) => T().zerosLike(g), false);
+export const neg = (a: Tensor) => unary('NegBackward', a, (x) => (x.dtype === 'bool' ? tf().neg(x) : unaryKernel('Neg', x)), (g) => tf().neg(g), false);
+export const abs = (a: Tensor) => unary('AbsBackward', a, (x) => tf().abs(x), (g, x) => tf().mul(g, tf().sign(x)), false);
+export const exp = (a: Tensor) => unary('ExpBackward', a, (x) => unaryKernel('Exp', asFloat(x)), (g, _x, o) => tf().mul(g, o), false);
+export const log = (a: Tensor) => unary('LogBackward', a, (x) => unaryKernel('Log', asFloat(x)), (g, x) => tf().div(g, x), false);
+export const log1p = (a: Tensor) => unary('Log1pBackward', a, (x) => tf().log1p(asFloat(x)), (g, x) => tf().div(g, tf().add(x, one())), false);
+export const sqrt = (a: Tensor) => unary('SqrtBackward', a, (x) => unaryKernel('Sqrt', asFloat(x)), (g, _x, o) => tf().div(g, tf().mul(o, f(2))), false);
+export const rsqrt = (a: Tensor) => unary('RsqrtBackward', a, (x) => tf().rsqrt(asFloat(x)), (g, _x, o) => tf().mul(g, tf().mul(tf().pow(o, f(3)), f(-0.5))), false);
+export const square = (a: Tensor) => unary('PowBackward', a, (x) => tf().square(x), (g, x) => tf().mul(g, tf().mul(x, f(2))), false);
+export const reciprocal = (a: Tensor) => unary('ReciprocalBackward', a, (x) => tf().reciprocal(asFloat(x)), (g, _x, o) => tf().neg(tf().mul(g, tf().square(o))), false);
+export const sin = (a: Tensor) => unary('SinBackward', a, (x) => tf().sin(asFloat(x)), (g, x) => tf().mul(g, tf().cos(x)), false);
+export const cos = (a: Tensor) => unary('CosBackward', a, (x) => tf().cos(asFloat(x)), (g, x) => tf().neg(tf().mul(g, tf().sin(x))), false);
+export const sign = (a: Tensor) => unary('SignBackward', a, (x) => tf().sign(x), (g) => tf().zerosLike(g), false);
+export const floor = (a: Tensor) => unary('FloorBackward', a, (x) => tf().floor(x), (g) => tf().zerosLike(g), false);
+export const ceil = (a: Tensor) => unary('CeilBackward', a, (x) => tf().ceil(x), (g) => tf().zerosLike(g), false);
+export const round = (a: Tensor) => unary('RoundBackward', a, (x) => tf().round(x), (g) => tf().zerosLike(g), false);
 
 function asFloat(x: TfTensor): TfTensor {
-  return x.dtype === 'float32' ? x : T().cast(x, 'float32');
+  return x.dtype === 'float32' ? x : tf().cast(x, 'float32');
 }
 
 export function clamp(a: Tensor, min?: number, max?: number): Tensor {
@@ -167,43 +164,43 @@ export function clamp(a: Tensor, min?: number, max?: number): Tensor {
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;
   // min > max gives max everywhere (PyTorch's rule); TF's clip rejects it, so clip to [max, max].
-  return unary('ClampBackward', a, (x) => T().clipByValue(x, Math.min(lo, hi), hi), (g, x) => {
-    const t = T();
+  return unary('ClampBackward', a, (x) => tf().clipByValue(x, Math.min(lo, hi), hi), (g, x) => {
+    const t = tf();
     const inside = t.logicalAnd(t.greaterEqual(x, f(lo)), t.lessEqual(x, f(hi)));
     return t.where(inside, g, t.zerosLike(g));
   }, false);
 }
 
 // ReluGrad / SigmoidGrad / TanhGrad: TF's one-kernel backward rules.
-export const relu = (a: Tensor) => unary('ReluBackward', a, (x) => (x.dtype === 'float32' ? k1('Relu', x) : T().relu(x)), (g, _x, o) => k2('ReluGrad', g, o), false);
+export const relu = (a: Tensor) => unary('ReluBackward', a, (x) => (x.dtype === 'float32' ? unaryKernel('Relu', x) : tf().relu(x)), (g, _x, o) => binaryKernel('ReluGrad', g, o), false);
 export const leakyRelu = (a: Tensor, slope: number) =>
-  unary('LeakyReluBackward', a, (x) => T().leakyRelu(x, slope), (g, x) => T().where(T().greater(x, f(0)), g, T().mul(g, f(slope))));
+  unary('LeakyReluBackward', a, (x) => tf().leakyRelu(x, slope), (g, x) => tf().where(tf().greater(x, f(0)), g, tf().mul(g, f(slope))));
 export const elu = (a: Tensor, alpha: number) =>
-  unary('EluBackward', a, (x) => (alpha === 1 ? T().elu(x) : T().where(T().greater(x, f(0)), x, T().mul(T().expm1(x), f(alpha)))),
-    (g, x, o) => T().where(T().greater(x, f(0)), g, T().mul(g, T().add(o, f(alpha)))), true, alpha !== 1);
-export const sigmoid = (a: Tensor) => unary('SigmoidBackward', a, (x) => k1('Sigmoid', asFloat(x)), (g, _x, o) => k2('SigmoidGrad', o, g), false);
-export const tanh = (a: Tensor) => unary('TanhBackward', a, (x) => k1('Tanh', asFloat(x)), (g, _x, o) => k2('TanhGrad', o, g), false);
+  unary('EluBackward', a, (x) => (alpha === 1 ? tf().elu(x) : tf().where(tf().greater(x, f(0)), x, tf().mul(tf().expm1(x), f(alpha)))),
+    (g, x, o) => tf().where(tf().greater(x, f(0)), g, tf().mul(g, tf().add(o, f(alpha)))), true, alpha !== 1);
+export const sigmoid = (a: Tensor) => unary('SigmoidBackward', a, (x) => unaryKernel('Sigmoid', asFloat(x)), (g, _x, o) => binaryKernel('SigmoidGrad', o, g), false);
+export const tanh = (a: Tensor) => unary('TanhBackward', a, (x) => unaryKernel('Tanh', asFloat(x)), (g, _x, o) => binaryKernel('TanhGrad', o, g), false);
 export const silu = (a: Tensor) =>
-  unary('SiluBackward', a, (x) => T().mul(x, T().sigmoid(x)), (g, x) => {
-    const s = T().sigmoid(x);
-    return T().mul(g, T().mul(s, T().add(one(), T().mul(x, T().sub(one(), s)))));
+  unary('SiluBackward', a, (x) => tf().mul(x, tf().sigmoid(x)), (g, x) => {
+    const s = tf().sigmoid(x);
+    return tf().mul(g, tf().mul(s, tf().add(one(), tf().mul(x, tf().sub(one(), s)))));
   }, true, true);
 
 const SQRT1_2 = Math.SQRT1_2;
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 export function gelu(a: Tensor, approximate: 'none' | 'tanh'): Tensor {
   if (approximate === 'tanh') {
-    const inner = (x: TfTensor) => T().mul(f(SQRT_2_OVER_PI), T().add(x, T().mul(f(0.044715), T().pow(x, f(3)))));
-    return unary('GeluBackward', a, (x) => T().tidy(() => T().mul(T().mul(f(0.5), x), T().add(one(), T().tanh(inner(x))))), (g, x) => {
-      const t = T();
+    const inner = (x: TfTensor) => tf().mul(f(SQRT_2_OVER_PI), tf().add(x, tf().mul(f(0.044715), tf().pow(x, f(3)))));
+    return unary('GeluBackward', a, (x) => tf().tidy(() => tf().mul(tf().mul(f(0.5), x), tf().add(one(), tf().tanh(inner(x))))), (g, x) => {
+      const t = tf();
       const th = t.tanh(inner(x));
       const dInner = t.mul(f(SQRT_2_OVER_PI), t.add(one(), t.mul(f(3 * 0.044715), t.square(x))));
       const d = t.add(t.mul(f(0.5), t.add(one(), th)), t.mul(t.mul(f(0.5), x), t.mul(t.sub(one(), t.square(th)), dInner)));
       return t.mul(g, d);
     });
   }
-  return unary('GeluBackward', a, (x) => T().tidy(() => T().mul(T().mul(f(0.5), x), T().add(one(), T().erf(T().mul(x, f(SQRT1_2)))))), (g, x) => {
-    const t = T();
+  return unary('GeluBackward', a, (x) => tf().tidy(() => tf().mul(tf().mul(f(0.5), x), tf().add(one(), tf().erf(tf().mul(x, f(SQRT1_2)))))), (g, x) => {
+    const t = tf();
     const cdf = t.mul(f(0.5), t.add(one(), t.erf(t.mul(x, f(SQRT1_2)))));
     const pdf = t.mul(f(1 / Math.sqrt(2 * Math.PI)), t.exp(t.mul(t.square(x), f(-0.5))));
     return t.mul(g, t.add(cdf, t.mul(x, pdf)));
@@ -212,37 +209,37 @@ export function gelu(a: Tensor, approximate: 'none' | 'tanh'): Tensor {
 
 /** PyTorch's softplus: log(1 + exp(beta*x)) / beta, linear above `threshold`. */
 export function softplus(a: Tensor, beta: number, threshold: number): Tensor {
-  return unary('SoftplusBackward', a, (x) => T().tidy(() => {
-    const bx = T().mul(x, f(beta));
-    return T().where(T().greater(bx, f(threshold)), x, T().div(T().softplus(bx), f(beta)));
+  return unary('SoftplusBackward', a, (x) => tf().tidy(() => {
+    const bx = tf().mul(x, f(beta));
+    return tf().where(tf().greater(bx, f(threshold)), x, tf().div(tf().softplus(bx), f(beta)));
   }), (g, x) => {
-    const bx = T().mul(x, f(beta));
-    return T().where(T().greater(bx, f(threshold)), g, T().mul(g, T().sigmoid(bx)));
+    const bx = tf().mul(x, f(beta));
+    return tf().where(tf().greater(bx, f(threshold)), g, tf().mul(g, tf().sigmoid(bx)));
   });
 }
 
 export function softmax(a: Tensor, dim: number): Tensor {
   const d = normDim(dim, a.ndim);
   const axes = normDims(d, a.ndim)!; // [] for a 0-d tensor
-  return unary('SoftmaxBackward', a, (x) => onLastAxis(x, d, (y) => T().softmax(y)), (g, _x, o) =>
-    T().mul(o, T().sub(g, T().sum(T().mul(g, o), axes, true))), true, false, false);
+  return unary('SoftmaxBackward', a, (x) => onLastAxis(x, d, (y) => tf().softmax(y)), (g, _x, o) =>
+    tf().mul(o, tf().sub(g, tf().sum(tf().mul(g, o), axes, true))), true, false, false);
 }
 export function logSoftmax(a: Tensor, dim: number): Tensor {
   const d = normDim(dim, a.ndim);
   const axes = normDims(d, a.ndim)!; // [] for a 0-d tensor
-  return unary('LogSoftmaxBackward', a, (x) => onLastAxis(x, d, (y) => T().logSoftmax(y)), (g, _x, o) =>
-    T().sub(g, T().mul(T().exp(o), T().sum(g, axes, true))), true, false, false);
+  return unary('LogSoftmaxBackward', a, (x) => onLastAxis(x, d, (y) => tf().logSoftmax(y)), (g, _x, o) =>
+    tf().sub(g, tf().mul(tf().exp(o), tf().sum(g, axes, true))), true, false, false);
 }
 /** TF's softmax kernels work on the last axis: move `d` there and back. */
 function onLastAxis(x: TfTensor, d: number, k: (y: TfTensor) => TfTensor): TfTensor {
   const r = x.rank;
-  if (r === 0) return T().tidy(() => T().reshape(k(T().reshape(x, [1])), []));
+  if (r === 0) return tf().tidy(() => tf().reshape(k(tf().reshape(x, [1])), []));
   if (d === r - 1 || r === 1) return k(x);
-  return T().tidy(() => {
+  return tf().tidy(() => {
     const perm = [...Array(r).keys()];
     perm[d] = r - 1;
     perm[r - 1] = d;
-    return T().transpose(k(T().transpose(x, perm)), perm);
+    return tf().transpose(k(tf().transpose(x, perm)), perm);
   });
 }
 
@@ -258,7 +255,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const bx = x.shape.length === outShape.length && x.shape.every((s, i) => s === outShape[i]) ? x : broadcastTo(x, outShape);
   const by = y.shape.length === outShape.length && y.shape.every((s, i) => s === outShape[i]) ? y : broadcastTo(y, outShape);
   const bc = c.shape.length === outShape.length && c.shape.every((s, i) => s === outShape[i]) ? c : broadcastTo(c, outShape);
-  const out = new Tensor(T().where(bc, bx, by));
+  const out = new Tensor(tf().where(bc, bx, by));
   for (const t of [bx, by, bc]) if (t !== x && t !== y && t !== c) t.dispose();
   for (const t of temps) t.dispose();
   const inputs: Tensor[] = [];
@@ -266,7 +263,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   if (tb !== null) inputs.push(tb);
   if (dt !== 'float32' || inputs.length === 0) return out;
   return record(out, 'WhereBackward', inputs, (g) => {
-    const t = T();
+    const t = tf();
     const cv = broadcastTo(t.cast(cond._v(), 'bool'), g.shape);
     const z = t.zerosLike(g);
     const r: TfTensor[] = [];
@@ -303,16 +300,17 @@ export function cast(a: Tensor, dtype: DType): Tensor {
   if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool') {
     throw new DTypeError(`to(): unsupported dtype '${dtype}': expected float32, int32 or bool (TensorFlow's engine through tfjs has no float64/int64/uint8 tensors).`);
   }
-  return new Tensor(T().cast(a._v(), dtype));
+  return new Tensor(tf().cast(a._v(), dtype));
 }
 
 export function clone(a: Tensor): Tensor {
-  const out = new Tensor(T().clone(a._stored()), a._nhwc);
-  return record(out, 'CloneBackward', [a], (g) => [g], undefined, a._nhwc ? NHWC_UNARY : undefined);
+  const l = opLayout('asStored', a);
+  const out = new Tensor(tf().clone(valueIn(l, a)), l.nhwc);
+  return record(out, 'CloneBackward', [a], (g) => [g], undefined, l.grad);
 }
 
 export function fillLike(a: Tensor, v: number): Tensor {
-  return new Tensor(T().fill(a.shape as number[], v, a.dtype));
+  return new Tensor(tf().fill(a.shape as number[], v, a.dtype));
 }
 
 /** Replace `t`'s values with `fn(t)` in place (same shape and dtype). Not recorded by autograd. */

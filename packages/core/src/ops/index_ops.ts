@@ -1,12 +1,10 @@
 /** Indexing: indexSelect, gather (torch.gather), oneHot. */
-import { intAttr, runOp, tf, typeAttr, type TfTensor } from '../engine.js';
+import { intAttr, runKernel, tf, typeAttr, intConst, reshapeKernel, type TfTensor } from '../kernels/index.js';
 import { ArgumentError, DTypeError, IndexError, ShapeError } from '../errors.js';
 import { record } from '../autograd.js';
 import { Tensor } from '../tensor.js';
 import { normDim, shapeStr } from './util.js';
-import { intConst, reshapeRaw } from './raw.js';
 
-const T = tf;
 
 function intIndex(index: Tensor, op: string): TfTensor {
   if (index.dtype !== 'int32') throw new DTypeError(`${op}: expected an int32 index tensor, received ${index.dtype}.`);
@@ -15,7 +13,7 @@ function intIndex(index: Tensor, op: string): TfTensor {
 
 /** Sum `g` (indexed along axis `d` by `idx`) back into `n` slots along `d`. */
 function scatterAlong(g: TfTensor, idx: TfTensor, d: number, n: number): TfTensor {
-  const t = T();
+  const t = tf();
   if (d === 0) return t.unsortedSegmentSum(g, idx as never, n);
   const perm = [...Array(g.rank).keys()];
   perm[0] = d;
@@ -27,17 +25,17 @@ export function indexSelect(a: Tensor, dim: number, index: Tensor): Tensor {
   if (index.ndim > 1) throw new ShapeError(`indexSelect: index must be 0-d or 1-d, received shape ${shapeStr(index.shape)}.`);
   const d = normDim(dim, a.ndim);
   const idx = intIndex(index, 'indexSelect');
-  const flat = index.ndim === 0 ? reshapeRaw(idx, [1]) : idx;
+  const flat = index.ndim === 0 ? reshapeKernel(idx, [1]) : idx;
   let v: TfTensor;
   try {
     // One GatherV2 kernel: TF checks the index values (tf.gather would read them back to JS first).
-    v = runOp('GatherV2', [typeAttr('Tparams', a.dtype), typeAttr('Tindices', 'int32'), typeAttr('Taxis', 'int32'), intAttr('batch_dims', 0)], [a._v(), flat, intConst(d)]);
+    v = runKernel('GatherV2', [typeAttr('Tparams', a.dtype), typeAttr('Tindices', 'int32'), typeAttr('Taxis', 'int32'), intAttr('batch_dims', 0)], [a._v(), flat, intConst(d)]);
   } catch (e) {
     throw outOfRange(e, 'indexSelect', d, a, index);
   } finally {
     if (flat !== idx) flat.dispose();
   }
-  return record(new Tensor(v), 'IndexSelectBackward', [a], (g) => [scatterAlong(g, T().reshape(index._v(), [-1]), d, a.shape[d]!)]);
+  return record(new Tensor(v), 'IndexSelectBackward', [a], (g) => [scatterAlong(g, tf().reshape(index._v(), [-1]), d, a.shape[d]!)]);
 }
 
 /** torch.gather: out[i][j][k] = a[i][index[i][j][k]][k] for dim = 1. */
@@ -51,8 +49,8 @@ export function gather(a: Tensor, dim: number, index: Tensor): Tensor {
   let r: { out: TfTensor; coords: TfTensor };
   try {
     // The coordinates and the kernel in one tidy: if the kernel throws, the coordinates go too.
-    r = T().tidy(() => {
-      const t = T();
+    r = tf().tidy(() => {
+      const t = tf();
       const parts = index.shape.map((_, i) => {
         if (i === d) return idx;
         const shape = index.shape.map((_s, j) => (j === i ? index.shape[i]! : 1));
@@ -65,7 +63,7 @@ export function gather(a: Tensor, dim: number, index: Tensor): Tensor {
     throw outOfRange(e, 'gather', d, a, index);
   }
   const { out, coords } = r;
-  return record(new Tensor(out), 'GatherBackward', [a], (g) => [T().scatterND(coords, g, a.shape as number[])], [coords]);
+  return record(new Tensor(out), 'GatherBackward', [a], (g) => [tf().scatterND(coords, g, a.shape as number[])], [coords]);
 }
 
 /**
@@ -88,12 +86,12 @@ function outOfRange(e: unknown, op: string, d: number, a: Tensor, index: Tensor)
 
 export function oneHot(a: Tensor, numClasses = -1): Tensor {
   if (a.dtype !== 'int32') throw new DTypeError(`oneHot: expected an int32 tensor of class indices, received ${a.dtype}.`);
-  const mn = a.numel() === 0 ? 0 : readScalar(T().min(a._v()));
-  const mx = a.numel() === 0 ? -1 : readScalar(T().max(a._v()));
+  const mn = a.numel() === 0 ? 0 : readScalar(tf().min(a._v()));
+  const mx = a.numel() === 0 ? -1 : readScalar(tf().max(a._v()));
   if (mn < 0) throw new ArgumentError(`oneHot: class values must be non-negative, received ${mn}.`);
   const n = numClasses < 0 ? mx + 1 : numClasses;
   if (mx >= n) throw new ArgumentError(`oneHot: class values must be smaller than numClasses (${n}), received ${mx}.`);
-  return new Tensor(T().oneHot(a._v(), n));
+  return new Tensor(tf().oneHot(a._v(), n));
 }
 
 /** The value of a one-element native tensor, which is then released. */

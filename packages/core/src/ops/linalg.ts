@@ -1,13 +1,11 @@
 /** matmul with PyTorch's rules for 1-d operands and batch broadcasting. */
-import { tf } from '../engine.js';
+import { tf, matMul2d } from '../kernels/index.js';
 import { ShapeError } from '../errors.js';
 import { record, unbroadcast } from '../autograd.js';
 import { Tensor } from '../tensor.js';
 import { shapeStr } from './util.js';
 import { requireFloat } from './util.js';
-import { matMul2d } from './raw.js';
 
-const T = tf;
 
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) throw new ShapeError(`matmul: both arguments need at least 1 dimension, received ${shapeStr(a.shape)} and ${shapeStr(b.shape)}.`);
@@ -37,13 +35,13 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   }
   let v;
   try {
-    v = T().matMul(a._v(), b._v());
+    v = tf().matMul(a._v(), b._v());
   } catch (e) {
     throw new ShapeError(`matmul: batch dims of ${shapeStr(a.shape)} and ${shapeStr(b.shape)} cannot be broadcast (${(e as Error).message}).`);
   }
   const out = new Tensor(v);
   return record(out, 'MmBackward', [a, b], (g) => [
-    a.requiresGrad ? unbroadcast(T().matMul(g, b._v(), false, true), a.shape) : null,
-    b.requiresGrad ? unbroadcast(T().matMul(a._v(), g, true, false), b.shape) : null,
+    a.requiresGrad ? unbroadcast(tf().matMul(g, b._v(), false, true), a.shape) : null,
+    b.requiresGrad ? unbroadcast(tf().matMul(a._v(), g, true, false), b.shape) : null,
   ]);
 }

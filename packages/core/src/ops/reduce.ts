@@ -1,12 +1,10 @@
 /** Reductions with PyTorch's `dim` / `keepdim` semantics. */
-import { tf, type TfTensor } from '../engine.js';
+import { tf, unaryKernel, reduceKernel, scalarConst, type TfTensor } from '../kernels/index.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { noGrad, record } from '../autograd.js';
 import { Tensor } from '../tensor.js';
-import { k1, reduce } from './raw.js';
-import { broadcastTo, normDim, normDims, scalarTf, shapeStr } from './util.js';
+import { broadcastTo, normDim, normDims, shapeStr } from './util.js';
 
-const T = tf;
 
 /** Shape of the reduced tensor with the reduced dims kept as 1. */
 function keptShape(shape: readonly number[], axes: number[] | undefined): number[] {
@@ -16,14 +14,14 @@ function keptShape(shape: readonly number[], axes: number[] | undefined): number
 
 /** Broadcast a gradient of a reduction back to the input's shape. */
 function spread(g: TfTensor, shape: readonly number[], axes: number[] | undefined): TfTensor {
-  return broadcastTo(T().reshape(g, keptShape(shape, axes)), shape as number[]);
+  return broadcastTo(tf().reshape(g, keptShape(shape, axes)), shape as number[]);
 }
 
 export function sum(a: Tensor, dim: number | number[] | null | undefined, keepdim = false): Tensor {
   const axes = normDims(dim, a.ndim);
   const x = a._v();
-  const xv = a.dtype === 'bool' ? T().cast(x, 'int32') : x;
-  const out = new Tensor(reduce('Sum', xv, axes, keepdim));
+  const xv = a.dtype === 'bool' ? tf().cast(x, 'int32') : x;
+  const out = new Tensor(reduceKernel('Sum', xv, axes, keepdim));
   if (xv !== x) xv.dispose();
   return record(out, 'SumBackward', [a], (g) => [spread(g, a.shape, axes)]);
 }
@@ -31,19 +29,19 @@ export function sum(a: Tensor, dim: number | number[] | null | undefined, keepdi
 export function mean(a: Tensor, dim: number | number[] | null | undefined, keepdim = false): Tensor {
   const axes = normDims(dim, a.ndim);
   const x = a._v();
-  const xv = a.dtype === 'float32' ? x : T().cast(x, 'float32');
-  const out = new Tensor(reduce('Mean', xv, axes, keepdim)); // raw kernel: tf.mean adds a Cast
+  const xv = a.dtype === 'float32' ? x : tf().cast(x, 'float32');
+  const out = new Tensor(reduceKernel('Mean', xv, axes, keepdim)); // raw kernel: tf.mean adds a Cast
   if (xv !== x) xv.dispose();
   const n = axes === undefined ? a.numel() : axes.reduce((p, i) => p * a.shape[i]!, 1);
-  return record(out, 'MeanBackward', [a], (g) => [spread(T().div(g, scalarTf(n, 'float32')), a.shape, axes)]);
+  return record(out, 'MeanBackward', [a], (g) => [spread(tf().div(g, scalarConst(n, 'float32')), a.shape, axes)]);
 }
 
 export function prod(a: Tensor, dim: number | null | undefined, keepdim = false): Tensor {
   const d = dim === undefined || dim === null ? undefined : normDim(dim, a.ndim);
   const x = a._v();
-  const out = new Tensor(d === undefined ? T().prod(x) : T().prod(x, d, keepdim));
+  const out = new Tensor(d === undefined ? tf().prod(x) : tf().prod(x, d, keepdim));
   return record(out, 'ProdBackward', [a], (g) => {
-    const t = T();
+    const t = tf();
     // d prod / d x_i = product of all the others: exclusive cumprods from both sides (safe with zeros).
     const flat = d === undefined;
     const xv = flat ? t.reshape(a._v(), [-1]) : a._v();
@@ -57,9 +55,9 @@ export function prod(a: Tensor, dim: number | null | undefined, keepdim = false)
 /** amax / amin: the gradient is shared evenly among tied extremes (PyTorch's rule). */
 function extreme(a: Tensor, dim: number | number[] | null | undefined, keepdim: boolean, kind: 'max' | 'min'): Tensor {
   const axes = normDims(dim, a.ndim);
-  const out = new Tensor(T()[kind](a._v(), axes, keepdim));
+  const out = new Tensor(tf()[kind](a._v(), axes, keepdim));
   return record(out, kind === 'max' ? 'AmaxBackward' : 'AminBackward', [a], (g) => {
-    const t = T();
+    const t = tf();
     const mask = t.cast(t.equal(a._v(), spread(out._v(), a.shape, axes)), 'float32');
     const count = t.sum(mask, axes, true);
     return [t.div(t.mul(spread(g, a.shape, axes), mask), count)];
@@ -72,7 +70,7 @@ export const amin = (a: Tensor, dim: number | number[] | null | undefined, keepd
 export function maxWithIndices(a: Tensor, dim: number, keepdim = false, kind: 'max' | 'min'): [Tensor, Tensor] {
   const d = normDim(dim, a.ndim);
   nonEmpty(kind, a, d);
-  const t = T();
+  const t = tf();
   const x = a._v();
   const values = new Tensor(t[kind](x, d, keepdim));
   const idx = t[kind === 'max' ? 'argMax' : 'argMin'](x, d);
@@ -91,14 +89,14 @@ export function maxWithIndices(a: Tensor, dim: number, keepdim = false, kind: 'm
 }
 
 function reshapeKeep(x: TfTensor, shape: readonly number[], d: number): TfTensor {
-  const r = T().reshape(x, keptShape(shape, [d]));
+  const r = tf().reshape(x, keptShape(shape, [d]));
   x.dispose();
   return r;
 }
 
 export function argExt(a: Tensor, dim: number | undefined, keepdim = false, k: 'argMax' | 'argMin'): Tensor {
   const op = k === 'argMax' ? 'argmax' : 'argmin';
-  const t = T();
+  const t = tf();
   if (dim === undefined) {
     nonEmpty(op, a, undefined);
     // reshape, arg, reshape in one tidy: released together if a kernel throws.
@@ -144,9 +142,9 @@ export function logsumexp(a: Tensor, dim: number | number[], keepdim = false): T
 }
 
 export function logicalReduce(a: Tensor, dim: number | undefined, keepdim = false, k: 'all' | 'any'): Tensor {
-  const t = T();
+  const t = tf();
   const x = a._v();
-  const b = a.dtype === 'bool' ? x : t.notEqual(x, scalarTf(0, a.dtype));
+  const b = a.dtype === 'bool' ? x : t.notEqual(x, scalarConst(0, a.dtype));
   const axes = dim === undefined ? undefined : normDim(dim, a.ndim);
   const out = new Tensor(t[k](b, axes, keepdim));
   if (b !== x) b.dispose();
@@ -170,16 +168,16 @@ export function norm(a: Tensor, p: number, dim: number | number[] | null | undef
  */
 function pNorm(a: Tensor, p: number, dim: number | number[] | null | undefined, keepdim: boolean): Tensor {
   const axes = normDims(dim, a.ndim);
-  const f = (v: number) => scalarTf(v, 'float32');
-  const out = new Tensor(T().tidy(() => {
-    const t = T();
+  const f = (v: number) => scalarConst(v, 'float32');
+  const out = new Tensor(tf().tidy(() => {
+    const t = tf();
     const x = a.dtype === 'float32' ? a._v() : t.cast(a._v(), 'float32');
     // p = 2 (clipGradNorm_ runs one per parameter every step): 3 raw kernels, no Cast or Reshape.
-    if (p === 2) return k1('Sqrt', reduce('Sum', k1('Square', x), axes, keepdim));
+    if (p === 2) return unaryKernel('Sqrt', reduceKernel('Sum', unaryKernel('Square', x), axes, keepdim));
     return t.pow(t.sum(t.pow(t.abs(x), f(p)), axes, keepdim), f(1 / p));
   }));
   return record(out, 'NormBackward', [a], (g) => {
-    const t = T();
+    const t = tf();
     const x = a._v();
     const n = spread(out._v(), a.shape, axes);
     const scale = t.div(spread(g, a.shape, axes), p === 2 ? n : t.pow(n, f(p - 1)));

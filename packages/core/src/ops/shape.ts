@@ -1,13 +1,11 @@
 /** Shape ops: views, transposes, joins and splits, slicing. */
-import { tf, runOpN, intAttr, typeAttr, type TfTensor } from '../engine.js';
-import { intConst, reshapeRaw } from './raw.js';
+import { tf, runKernelN, intAttr, typeAttr, intConst, reshapeKernel, type TfTensor } from '../kernels/index.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { record, unbroadcast } from '../autograd.js';
 import { Tensor } from '../tensor.js';
 import { broadcastTo, normDim, shapeStr, sizeOf } from './util.js';
 import { indexSelect } from './index_ops.js';
 
-const T = tf;
 
 export function reshape(a: Tensor, shape: number[]): Tensor {
   const infer = shape.filter((d) => d === -1).length;
@@ -18,8 +16,8 @@ export function reshape(a: Tensor, shape: number[]): Tensor {
   const resolved = infer === 0 ? shape : shape.map((d) => (d === -1 ? a.numel() / known : d));
   if (resolved.length === a.ndim && resolved.every((d, i) => d === a.shape[i])) return a; // a no-op view: no kernel
   // Reshape through the binding with a cached shape constant (tf.reshape uploads a new shape tensor each call).
-  const out = new Tensor(reshapeRaw(a._v(), resolved));
-  return record(out, 'ViewBackward', [a], (g) => [reshapeRaw(g, a.shape as number[])]);
+  const out = new Tensor(reshapeKernel(a._v(), resolved));
+  return record(out, 'ViewBackward', [a], (g) => [reshapeKernel(g, a.shape as number[])]);
 }
 
 export function flatten(a: Tensor, start = 0, end = -1): Tensor {
@@ -41,10 +39,10 @@ export function permute(a: Tensor, dims: number[]): Tensor {
   const perm = dims.map((d) => normDim(d, a.ndim));
   if (new Set(perm).size !== perm.length) throw new ArgumentError(`permute: repeated dim in [${dims.join(', ')}].`);
   if (perm.every((d, i) => d === i)) return a;
-  const out = new Tensor(T().transpose(a._v(), perm));
+  const out = new Tensor(tf().transpose(a._v(), perm));
   const inv = new Array<number>(perm.length);
   perm.forEach((p, i) => (inv[p] = i));
-  return record(out, 'PermuteBackward', [a], (g) => [T().transpose(g, inv)]);
+  return record(out, 'PermuteBackward', [a], (g) => [tf().transpose(g, inv)]);
 }
 
 export function transpose(a: Tensor, d0: number, d1: number): Tensor {
@@ -91,9 +89,9 @@ export function repeat(a: Tensor, reps: number[]): Tensor {
   if (reps.length < a.ndim) throw new ShapeError(`repeat: the number of repeats (${reps.length}) must be at least the tensor's ndim (${a.ndim}).`);
   const lead = reps.length - a.ndim;
   const src = a.ndim === reps.length ? a : reshape(a, [...Array(lead).fill(1), ...a.shape]);
-  const out = new Tensor(T().tile(src._v(), reps));
+  const out = new Tensor(tf().tile(src._v(), reps));
   return record(out, 'RepeatBackward', [src], (g) => {
-    const t = T();
+    const t = tf();
     const split: number[] = [];
     reps.forEach((r, i) => split.push(r, src.shape[i]!));
     const axes = reps.map((_, i) => 2 * i);
@@ -115,14 +113,14 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   const vs = tensors.map((t) => {
     const v = t._v();
     if (v.dtype === dt) return v;
-    const c = T().cast(v, dt);
+    const c = tf().cast(v, dt);
     temps.push(c);
     return c;
   });
-  const out = new Tensor(T().concat(vs, d));
+  const out = new Tensor(tf().concat(vs, d));
   for (const c of temps) c.dispose();
   const sizes = tensors.map((t) => t.shape[d]!);
-  return record(out, 'CatBackward', tensors, (g) => T().split(g, sizes, d));
+  return record(out, 'CatBackward', tensors, (g) => tf().split(g, sizes, d));
 }
 
 export function stack(tensors: Tensor[], dim = 0): Tensor {
@@ -147,10 +145,10 @@ export function narrow(a: Tensor, dim: number, start: number, length: number): T
   if (s === 0 && length === n) return a;
   const begin = a.shape.map((_, i) => (i === d ? s : 0));
   const size = a.shape.map((sz, i) => (i === d ? length : sz));
-  const out = new Tensor(T().slice(a._v(), begin, size));
+  const out = new Tensor(tf().slice(a._v(), begin, size));
   return record(out, 'SliceBackward', [a], (g) => {
     const pad = a.shape.map((sz, i): [number, number] => (i === d ? [s, sz - s - length] : [0, 0]));
-    return [T().pad(g, pad)];
+    return [tf().pad(g, pad)];
   });
 }
 
@@ -164,7 +162,7 @@ export function slice(a: Tensor, dim: number, start?: number, end?: number, step
   if (step === 1) return narrow(a, d, s, e - s);
   const idx: number[] = [];
   for (let i = s; i < e; i += step) idx.push(i);
-  const index = new Tensor(T().tensor1d(idx, 'int32'));
+  const index = new Tensor(tf().tensor1d(idx, 'int32'));
   const out = indexSelect(a, d, index);
   return out;
 }
@@ -190,13 +188,13 @@ export function split(a: Tensor, sizeOrSections: number | number[], dim = 0): Te
   }
   if (sizes.length === 1) return [a];
   // One SplitV kernel for all parts; each part's gradient is padded back into place.
-  const parts = runOpN('SplitV', [intAttr('num_split', sizes.length), typeAttr('T', a.dtype), typeAttr('Tlen', 'int32')], [a._v(), intConst(sizes), intConst(d)], sizes.length);
+  const parts = runKernelN('SplitV', [intAttr('num_split', sizes.length), typeAttr('T', a.dtype), typeAttr('Tlen', 'int32')], [a._v(), intConst(sizes), intConst(d)], sizes.length);
   let start = 0;
   return parts.map((v, i) => {
     const s0 = start;
     const len = sizes[i]!;
     start += len;
-    return record(new Tensor(v), 'SplitBackward', [a], (g) => [T().pad(g, a.shape.map((sz, j): [number, number] => (j === d ? [s0, sz - s0 - len] : [0, 0])))]);
+    return record(new Tensor(v), 'SplitBackward', [a], (g) => [tf().pad(g, a.shape.map((sz, j): [number, number] => (j === d ? [s0, sz - s0 - len] : [0, 0])))]);
   });
 }
 
@@ -208,6 +206,6 @@ export function chunk(a: Tensor, chunks: number, dim = 0): Tensor[] {
 
 export function flip(a: Tensor, dims: number[]): Tensor {
   const axes = dims.map((d) => normDim(d, a.ndim));
-  const out = new Tensor(T().reverse(a._v(), axes));
-  return record(out, 'FlipBackward', [a], (g) => [T().reverse(g, axes)]);
+  const out = new Tensor(tf().reverse(a._v(), axes));
+  return record(out, 'FlipBackward', [a], (g) => [tf().reverse(g, axes)]);
 }

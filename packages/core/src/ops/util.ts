@@ -1,8 +1,8 @@
-/** Small helpers shared by the op files: dims, dtype promotion, cached scalars. */
-import { tf, type TfTensor } from '../engine.js';
+/** Small helpers shared by the op files: dims, dtype promotion, operands. */
+import { tf, scalarConst, type TfTensor } from '../kernels/index.js';
 import { ArgumentError, DTypeError } from '../errors.js';
-import { ConstCache } from './const_cache.js';
 import { Tensor, type DType, type TensorLike } from '../tensor.js';
+import { valueIn, type OpLayout } from '../layout.js';
 
 /** Normalise a possibly negative dim for a tensor of rank `ndim` (PyTorch's rule). */
 export function normDim(dim: number, ndim: number, what = 'dim'): number {
@@ -27,14 +27,6 @@ export function broadcastTo(x: TfTensor, shape: number[]): TfTensor {
   return sizeOf(shape) === 0 ? tf().zeros(shape, x.dtype) : tf().broadcastTo(x, shape);
 }
 
-const scalars = new ConstCache(1024);
-
-/** A native scalar for `v`, uploaded once and reused (see ConstCache). */
-export function scalarTf(v: number | boolean, dtype: DType): TfTensor {
-  const key = dtype + (typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
-  return scalars.get(key, () => tf().scalar(v as number, dtype));
-}
-
 /** PyTorch's type promotion for our three dtypes. */
 export function promote(a: DType, b: DType): DType {
   if (a === 'float32' || b === 'float32') return 'float32';
@@ -57,16 +49,16 @@ export function resultType(t: Tensor, o: TensorLike): DType {
   return 'int32';
 }
 
-/** The native operand for `o` in dtype `dt` (as stored if `stored`, else logical); casts made here are pushed to `temps` (dispose after the op). */
-export function prep(o: TensorLike, dt: DType, temps: TfTensor[], stored = false): TfTensor {
+/** The native operand for `o` in dtype `dt`, in the layout `l` (default logical); casts made here are pushed to `temps` (dispose after the op). */
+export function prep(o: TensorLike, dt: DType, temps: TfTensor[], l?: OpLayout): TfTensor {
   if (o instanceof Tensor) {
-    const v = stored ? o._stored() : o._v();
+    const v = l === undefined ? o._v() : valueIn(l, o);
     if (v.dtype === dt) return v;
     const c = tf().cast(v, dt);
     temps.push(c);
     return c;
   }
-  return scalarTf(o, dt);
+  return scalarConst(o, dt);
 }
 
 export function requireFloat(t: Tensor, op: string): void {

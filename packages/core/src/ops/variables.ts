@@ -1,31 +1,17 @@
 /**
- * TensorFlow resource variables in eager mode, and the one-kernel optimizer
- * updates that run on them (ResourceApplyAdam & co.). A parameter moved into
+ * Tensors backed by TensorFlow resource variables (the variables themselves
+ * are kernels/variables.ts), and the one-kernel optimizer updates that run on
+ * them (ResourceApplyAdam & co.). A parameter moved into
  * a variable keeps its Tensor identity: `_v()` re-reads it (ReadVariableOp,
  * one kernel) after an update. See NATIVE_ENGINE.md "Levers".
  *
  * Kernel count per parameter per step: 1 update + 1 read on the next forward,
  * against ~12 for Adam written with elementwise ops.
  */
-import { runOp, runOpN, typeAttr, shapeAttr, stringAttr, boolAttr, tf, nodeBackend, type TfTensor, type OpAttr } from '../engine.js';
+import { runKernelN, typeAttr, boolAttr, tf, nodeBackend, scalarConst, newVariable, readVariable, assignVariable, type TfTensor, type OpAttr } from '../kernels/index.js';
 import { DTypeError, NativeEngineError, ShapeError } from '../errors.js';
 import { Tensor } from '../tensor.js';
-import { scalarTf, shapeStr } from './util.js';
-
-/**
- * TensorFlow's ResourceHandle::ANONYMOUS_NAME: a VarHandleOp with this shared
- * name makes a new variable owned by its handle, freed when the handle is
- * (an empty name would make every handle alias one variable).
- */
-const ANONYMOUS_NAME = 'cd2c89b7-88b7-44c8-ad83-06c2a9158347';
-
-export function readVariable(res: TfTensor, dtype: string): TfTensor {
-  return runOp('ReadVariableOp', [typeAttr('dtype', dtype)], [res]);
-}
-
-export function assignVariable(res: TfTensor, value: TfTensor): void {
-  runOpN('AssignVariableOp', [typeAttr('dtype', value.dtype)], [res, value], 0);
-}
+import { shapeStr } from './util.js';
 
 /**
  * Move a tensor's value into a resource variable (idempotent). The tensor stays
@@ -39,10 +25,6 @@ export function toVariable_(t: Tensor): Tensor {
   assignVariable(res, v);
   t._res = res;
   return t;
-}
-
-function newVariable(dtype: string, shape: readonly number[]): TfTensor {
-  return runOp('VarHandleOp', [typeAttr('dtype', dtype), shapeAttr('shape', [...shape]), stringAttr('container', ''), stringAttr('shared_name', ANONYMOUS_NAME)], []);
 }
 
 let anonymousChecked = false;
@@ -93,7 +75,7 @@ function apply(op: string, attrs: OpAttr[], vars: Tensor[], rest: TfTensor[]): v
     toVariable_(v);
     v._dropCache();
   }
-  runOpN(op, attrs, [...vars.map((v) => v._res!), ...rest], 0);
+  runKernelN(op, attrs, [...vars.map((v) => v._res!), ...rest], 0);
 }
 
 /** Per-step scalars: made once per call of a *Step_ function, released at its end. */
@@ -126,8 +108,8 @@ export function adamStep_(params: Tensor[], grads: Tensor[], m: Tensor[], v: Ten
   // to sqrt(v)/sqrt(1-b2^t): the same update when eps is scaled by sqrt(1-b2^t).
   const eps = o.epsMode === 'torch' ? o.eps * Math.sqrt(1 - b2p) : o.eps;
   withScalars([b1p, b2p, eps, o.lr], ([sb1p, sb2p, seps, lr]) => {
-    const b1 = scalarTf(o.beta1, 'float32');
-    const b2 = scalarTf(o.beta2, 'float32');
+    const b1 = scalarConst(o.beta1, 'float32');
+    const b2 = scalarConst(o.beta2, 'float32');
     params.forEach((p, i) => {
       const g = grads[i]!;
       checkPair(p, g, 'adamStep_');
@@ -153,7 +135,7 @@ export function sgdStep_(params: Tensor[], grads: Tensor[], lr: number): void {
  * p -= lr*buf (nesterov: p -= lr*(g + momentum*buf)). ResourceApplyMomentum.
  */
 export function momentumStep_(params: Tensor[], grads: Tensor[], bufs: Tensor[], o: { lr: number; momentum: number; nesterov: boolean }): void {
-  const mom = scalarTf(o.momentum, 'float32');
+  const mom = scalarConst(o.momentum, 'float32');
   // lr changes under schedulers: a per-call scalar, not a cached one.
   withScalars([o.lr], ([lr]) => {
     params.forEach((p, i) => {
@@ -165,7 +147,7 @@ export function momentumStep_(params: Tensor[], grads: Tensor[], bufs: Tensor[],
 
 /** Adagrad: acc += g^2; p -= lr * g / (sqrt(acc) + eps) (ResourceApplyAdagradV2; PyTorch's and Keras's rule). */
 export function adagradStep_(params: Tensor[], grads: Tensor[], accs: Tensor[], o: { lr: number; eps: number }): void {
-  const eps = scalarTf(o.eps, 'float32');
+  const eps = scalarConst(o.eps, 'float32');
   // lr changes under schedulers: a per-call scalar, not a cached one.
   withScalars([o.lr], ([lr]) => {
     params.forEach((p, i) => {
@@ -181,9 +163,9 @@ export function adagradStep_(params: Tensor[], grads: Tensor[], accs: Tensor[], 
  * PyTorch adds eps outside the sqrt, so @duet/nn's RMSprop does not use this.
  */
 export function rmspropStep_(params: Tensor[], grads: Tensor[], ms: Tensor[], moms: Tensor[], o: { lr: number; rho: number; momentum: number; eps: number }): void {
-  const rho = scalarTf(o.rho, 'float32');
-  const mom = scalarTf(o.momentum, 'float32');
-  const eps = scalarTf(o.eps, 'float32');
+  const rho = scalarConst(o.rho, 'float32');
+  const mom = scalarConst(o.momentum, 'float32');
+  const eps = scalarConst(o.eps, 'float32');
   // lr changes under schedulers: a per-call scalar, not a cached one.
   withScalars([o.lr], ([lr]) => {
     params.forEach((p, i) => {
@@ -201,8 +183,8 @@ export function rmspropStep_(params: Tensor[], grads: Tensor[], ms: Tensor[], mo
 export function adadeltaStep_(params: Tensor[], grads: Tensor[], squareAvgs: Tensor[], accDeltas: Tensor[], o: { lr: number; rho: number; eps: number }): void {
   // lr changes under schedulers: a per-call scalar, not a cached one.
   withScalars([o.lr], ([lr]) => {
-    const rho = scalarTf(o.rho, 'float32');
-    const eps = scalarTf(o.eps, 'float32');
+    const rho = scalarConst(o.rho, 'float32');
+    const eps = scalarConst(o.eps, 'float32');
     params.forEach((p, i) => {
       checkPair(p, grads[i]!, 'adadeltaStep_');
       apply('ResourceApplyAdadelta', [F32(), LOCK()], [p, squareAvgs[i]!, accDeltas[i]!], [lr!, rho, eps, grads[i]!._v()]);
@@ -217,7 +199,7 @@ export function adadeltaStep_(params: Tensor[], grads: Tensor[], squareAvgs: Ten
  * gradient, not the accumulated velocity.
  */
 export function kerasMomentumStep_(params: Tensor[], grads: Tensor[], moms: Tensor[], o: { lr: number; momentum: number; nesterov: boolean }): void {
-  const mom = scalarTf(o.momentum, 'float32');
+  const mom = scalarConst(o.momentum, 'float32');
   withScalars([o.lr], ([lr]) => {
     params.forEach((p, i) => {
       checkPair(p, grads[i]!, 'kerasMomentumStep_');
@@ -232,9 +214,9 @@ export function kerasMomentumStep_(params: Tensor[], grads: Tensor[], moms: Tens
  * p -= mom (ResourceApplyCenteredRMSProp).
  */
 export function centeredRmspropStep_(params: Tensor[], grads: Tensor[], mgs: Tensor[], ms: Tensor[], moms: Tensor[], o: { lr: number; rho: number; momentum: number; eps: number }): void {
-  const rho = scalarTf(o.rho, 'float32');
-  const mom = scalarTf(o.momentum, 'float32');
-  const eps = scalarTf(o.eps, 'float32');
+  const rho = scalarConst(o.rho, 'float32');
+  const mom = scalarConst(o.momentum, 'float32');
+  const eps = scalarConst(o.eps, 'float32');
   withScalars([o.lr], ([lr]) => {
     params.forEach((p, i) => {
       checkPair(p, grads[i]!, 'centeredRmspropStep_');

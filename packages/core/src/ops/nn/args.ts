@@ -2,6 +2,7 @@
 import { ArgumentError, DTypeError, ShapeError } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import { shapeStr } from '../util.js';
+import type { DataFormat } from '../../layout.js';
 
 /** One value for both spatial dims, or [height, width]. */
 export type IntPair = number | readonly [number, number];
@@ -25,13 +26,6 @@ export function checkFlag(op: string, name: string, v: unknown): boolean {
   return v;
 }
 
-export type DataFormat2d = 'NCHW' | 'NHWC';
-export function dataFormat(op: string, v: string | undefined): DataFormat2d {
-  const f = v ?? 'NCHW';
-  if (f !== 'NCHW' && f !== 'NHWC') throw new ArgumentError(`${op}: dataFormat must be 'NCHW' or 'NHWC', received ${JSON.stringify(v)}.`);
-  return f;
-}
-
 /**
  * Run a batched op on an unbatched input (PyTorch accepts [C, H, W] for
  * [N, C, H, W]): add the batch dim, run, drop it.
@@ -43,9 +37,9 @@ export function batched(x: Tensor, rank: number, op: string, layout: string, run
 }
 
 /** Spatial dims and channel count of a 4-d input in `fmt`. */
-export function spatial(shape: readonly number[], fmt: DataFormat2d): { n: number; c: number; hw: Pair } {
+export function spatial(shape: readonly number[], fmt: DataFormat): { n: number; c: number; hw: Pair } {
   const [n, a, b, c] = shape as [number, number, number, number];
-  return fmt === 'NCHW' ? { n, c: a, hw: [b, c] } : { n, c, hw: [a, b] };
+  return fmt === 'channelsFirst' ? { n, c: a, hw: [b, c] } : { n, c, hw: [a, b] };
 }
 
 /**

@@ -5,12 +5,13 @@
  * (docs/design/layout.md). The running statistics are the caller's
  * (@duet/nn's `F.batchNorm` updates them from the returned batch statistics).
  */
-import { runOpN, typeAttr, floatAttr, stringAttr, boolAttr, tf, type OpAttr, type TfTensor } from '../../engine.js';
-import { ArgumentError, ShapeError } from '../../errors.js';
-import { record, type GradLayout } from '../../autograd.js';
+import { runKernelN, typeAttr, floatAttr, stringAttr, boolAttr, tf, type OpAttr, type TfTensor } from '../../kernels/index.js';
+import { ShapeError } from '../../errors.js';
+import { record } from '../../autograd.js';
+import { dataFormat, opLayout, valueIn, type DataFormat2dLike } from '../../layout.js';
 import { Tensor } from '../../tensor.js';
 import { shapeStr } from '../util.js';
-import * as K from './kernels.js';
+import * as K from '../../kernels/nn.js';
 import { checkFloat } from './args.js';
 
 export interface BatchNorm2dOptions {
@@ -26,7 +27,7 @@ export interface BatchNorm2dOptions {
    * (channels last, the Keras front end): x is a logical [N, H, W, C] and so is
    * the result; no layout change at all.
    */
-  dataFormat?: 'NCHW' | 'NHWC';
+  dataFormat?: DataFormat2dLike;
 }
 
 export interface BatchNorm2dResult {
@@ -54,11 +55,12 @@ function attrs(eps: number, training: boolean, forward: boolean): OpAttr[] {
 export function batchNorm2d(x: Tensor, mean: Tensor | null, variance: Tensor | null, options: BatchNorm2dOptions): BatchNorm2dResult {
   const op = 'batchNorm2d';
   checkFloat(op, 'input', x);
-  const nhwc = options.dataFormat === 'NHWC';
-  if (options.dataFormat !== undefined && !nhwc && options.dataFormat !== 'NCHW') throw new ArgumentError(`${op}: dataFormat must be 'NCHW' or 'NHWC', received ${JSON.stringify(options.dataFormat)}.`);
+  const fmt = dataFormat(op, options.dataFormat);
+  const nhwc = fmt === 'channelsLast';
   if (x.ndim !== 4) throw new ShapeError(`${op}: expected a 4-d input ${nhwc ? '[N, H, W, C]' : '[N, C, H, W]'}, received shape ${shapeStr(x.shape)}.`);
   const c = x.shape[nhwc ? 3 : 1]!;
-  const xValue = () => (nhwc ? x._v() : x._nhwcValue());
+  const l = opLayout('nhwcKernel', x, fmt);
+  const xValue = () => valueIn(l, x);
   const { weight = null, bias = null, training } = options;
   const eps = options.eps ?? 1e-5;
   for (const [name, t] of [['weight', weight], ['bias', bias], ['mean', mean], ['variance', variance]] as const) {
@@ -68,7 +70,7 @@ export function batchNorm2d(x: Tensor, mean: Tensor | null, variance: Tensor | n
   const scale = () => (weight !== null ? weight._v() : K.floatConst(`ones:${c}`, [c], () => new Float32Array(c).fill(1)));
   const offset = bias !== null ? bias._v() : K.floatConst(`zeros:${c}`, [c], () => new Float32Array(c));
   const empty = K.floatConst('empty', [0], () => new Float32Array(0));
-  const [yN, bMean, bVarUnbiased, sMean, sVar, reserve] = runOpN('FusedBatchNormV3', attrs(eps, training, true), [
+  const [yN, bMean, bVarUnbiased, sMean, sVar, reserve] = runKernelN('FusedBatchNormV3', attrs(eps, training, true), [
     xValue(), scale(), offset, training ? empty : mean!._v(), training ? empty : variance!._v(),
   ], 6) as [TfTensor, TfTensor, TfTensor, TfTensor, TfTensor, TfTensor];
   bVarUnbiased.dispose();
@@ -79,18 +81,17 @@ export function batchNorm2d(x: Tensor, mean: Tensor | null, variance: Tensor | n
     sMean.dispose();
     sVar.dispose();
   }
+  // The batch variance handed out, cloned before record() (which disposes `saved` when nothing requires grad).
+  const batchVar = training ? tf().clone(sVar) : null;
   const inputs = [x];
   if (weight !== null) inputs.push(weight);
   if (bias !== null) inputs.push(bias);
-  const y = record(new Tensor(yN, !nhwc), 'NativeBatchNormBackward', inputs, (g) => {
-    const [dx, dScale, dOffset] = runOpN('FusedBatchNormGradV3', attrs(eps, training, false), [g, xValue(), scale(), ...saved], 5);
+  const y = record(new Tensor(yN, l.nhwc), 'NativeBatchNormBackward', inputs, (g) => {
+    const [dx, dScale, dOffset] = runKernelN('FusedBatchNormGradV3', attrs(eps, training, false), [g, xValue(), scale(), ...saved], 5);
     const grads = [dx!];
     if (weight !== null) grads.push(dScale!);
     if (bias !== null) grads.push(dOffset!);
     return grads;
-  }, saved, nhwc ? undefined : NHWC_GRADS);
-  return { y, mean: training ? new Tensor(bMean) : null, variance: training ? new Tensor(tf().clone(sVar)) : null };
+  }, saved, l.grad);
+  return { y, mean: training ? new Tensor(bMean) : null, variance: batchVar !== null ? new Tensor(batchVar) : null };
 }
-
-/** The input's gradient is NHWC, the weight's and bias's logical. */
-const NHWC_GRADS: GradLayout = { out: true, inputs: [true, false, false] };

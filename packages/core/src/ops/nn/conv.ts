@@ -10,14 +10,15 @@
  * kernels, other groups run one backprop kernel per group. A 1x1 conv of a
  * logical NCHW input is a batched matmul instead (pointwise.ts): no transposes.
  */
-import { tf, type TfTensor } from '../../engine.js';
+import { tf, type TfTensor } from '../../kernels/index.js';
 import { ArgumentError, ShapeError } from '../../errors.js';
-import { record, type GradLayout } from '../../autograd.js';
+import { record } from '../../autograd.js';
 import { Tensor } from '../../tensor.js';
 import { shapeStr } from '../util.js';
-import * as K from './kernels.js';
+import * as K from '../../kernels/nn.js';
 import { pointwiseConv } from './pointwise.js';
-import { batched, checkFloat, dataFormat, pair, spatial, type DataFormat2d, type IntPair, type Pair } from './args.js';
+import { batched, checkFloat, pair, spatial, type IntPair, type Pair } from './args.js';
+import { dataFormat, opLayout, valueIn, type DataFormat, type DataFormat1dLike, type DataFormat2dLike } from '../../layout.js';
 
 export interface Conv2dOptions {
   /** Step of the window, for both dims or [h, w]. Default 1. */
@@ -39,7 +40,7 @@ export interface Conv2dOptions {
    * 'NHWC' (channels last, Keras): input [N, H, W, C], weight [kH, kW, in / groups, out]
    * (Keras's Conv2D kernel). The output has the input's layout. Bias is [out] in both.
    */
-  dataFormat?: DataFormat2d;
+  dataFormat?: DataFormat2dLike;
 }
 
 export interface Conv1dOptions {
@@ -48,7 +49,7 @@ export interface Conv1dOptions {
   dilation?: number;
   groups?: number;
   /** 'NCL' (default, PyTorch): input [N, C, L], weight [out, in / groups, k]. 'NLC' (Keras): input [N, L, C], weight [k, in / groups, out]. */
-  dataFormat?: 'NCL' | 'NLC';
+  dataFormat?: DataFormat1dLike;
 }
 
 export interface ConvTranspose2dOptions {
@@ -68,13 +69,12 @@ export interface ConvTranspose2dOptions {
    * 'NCHW' (default, PyTorch): input [N, Cin, H, W], weight [Cin, Cout, kH, kW].
    * 'NHWC' (Keras): input [N, H, W, Cin], weight [kH, kW, Cout, Cin] (Keras's Conv2DTranspose kernel).
    */
-  dataFormat?: DataFormat2d;
+  dataFormat?: DataFormat2dLike;
 }
 
 /** [[top, bottom], [left, right]]. */
 export type ExplicitPadding = readonly [readonly [number, number], readonly [number, number]];
 
-const T = tf;
 const OIHW_TO_HWIO = [2, 3, 1, 0];
 const HWIO_TO_OIHW = [3, 2, 0, 1];
 
@@ -96,17 +96,17 @@ const dilatedSize = (k: number, d: number) => d * (k - 1) + 1;
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
   const op = 'conv2d';
   const fmt = dataFormat(op, options.dataFormat);
-  const layout = fmt === 'NCHW' ? '[N, C, H, W]' : '[N, H, W, C]';
+  const layout = fmt === 'channelsFirst' ? '[N, C, H, W]' : '[N, H, W, C]';
   return batched(x, 4, op, layout, (xb) => convForward(op, xb, weight, bias ?? null, options, fmt, layout));
 }
 
-function convForward(op: string, x: Tensor, weight: Tensor, bias: Tensor | null, o: Conv2dOptions, fmt: DataFormat2d, layout: string): Tensor {
+function convForward(op: string, x: Tensor, weight: Tensor, bias: Tensor | null, o: Conv2dOptions, fmt: DataFormat, layout: string): Tensor {
   checkFloat(op, 'input', x);
   checkFloat(op, 'weight', weight);
   if (weight.ndim !== 4) {
-    throw new ShapeError(`${op}: expected a 4-d weight ${fmt === 'NCHW' ? '[out, in / groups, kH, kW]' : '[kH, kW, in / groups, out]'}, received shape ${shapeStr(weight.shape)}.`);
+    throw new ShapeError(`${op}: expected a 4-d weight ${fmt === 'channelsFirst' ? '[out, in / groups, kH, kW]' : '[kH, kW, in / groups, out]'}, received shape ${shapeStr(weight.shape)}.`);
   }
-  const nchw = fmt === 'NCHW';
+  const nchw = fmt === 'channelsFirst';
   const [outC, inG, kh, kw] = (nchw ? weight.shape : [weight.shape[3], weight.shape[2], weight.shape[0], weight.shape[1]]) as number[] as [number, number, number, number];
   const groups = groupsOf(op, o.groups);
   if (outC % groups !== 0) throw new ArgumentError(`${op}: out-channels (${outC}) must be divisible by groups (${groups}).`);
@@ -124,20 +124,21 @@ function convForward(op: string, x: Tensor, weight: Tensor, bias: Tensor | null,
   }
   const kind: ConvKind = groups === 1 ? 'dense' : inG === 1 && groups === c ? 'depthwise' : 'grouped';
   // A 1x1 conv of a logical NCHW tensor is a batched matmul (no layout change); an NHWC-stored one takes the Conv2D path.
-  if (nchw && !x._nhwc && kind === 'dense' && kh === 1 && kw === 1 && stride[0] === 1 && stride[1] === 1 && pads.every((q) => q === 0)) {
+  if (nchw && !opLayout('asStored', x).nhwc && kind === 'dense' && kh === 1 && kw === 1 && stride[0] === 1 && stride[1] === 1 && pads.every((q) => q === 0)) {
     return pointwiseConv(x, weight, bias);
   }
   const plan: ConvPlan = { win: { stride, dilation, pads }, kind, groups, xShape: [n, hw[0], hw[1], c], wShape: [kh, kw, inG, outC] };
   // NCHW tensors go in and come out stored as NHWC (docs/design/layout.md): only the weight is transposed here.
-  const xValue = () => (nchw ? x._nhwcValue() : x._v());
-  const { y, wH } = T().tidy(() => {
+  const l = opLayout('nhwcKernel', x, fmt);
+  const xValue = () => valueIn(l, x);
+  const { y, wH } = tf().tidy(() => {
     const wH = nchw ? K.transpose(weight._v(), OIHW_TO_HWIO) : weight._v();
     let y = forwardRaw(xValue(), wH, plan);
     if (bias !== null) y = K.biasAdd(y, bias._v());
     return { y, wH };
   });
   const inputs = bias !== null ? [x, weight, bias] : [x, weight];
-  return record(new Tensor(y, nchw), 'ConvolutionBackward', inputs, (gN) => {
+  return record(new Tensor(y, l.nhwc), 'ConvolutionBackward', inputs, (gN) => {
     const wv = nchw ? wH : weight._v();
     let parts: TfTensor[] | undefined; // gN split by group, shared by both gradients
     const gParts = () => (parts ??= K.split(gN, plan.groups, 3));
@@ -151,11 +152,8 @@ function convForward(op: string, x: Tensor, weight: Tensor, bias: Tensor | null,
     const grads = [dx, dw];
     if (bias !== null) grads.push(bias.requiresGrad ? K.biasAddGrad(gN) : null);
     return grads;
-  }, savedWeight(nchw, x, wH), nchw ? NHWC_GRADS : undefined);
+  }, savedWeight(nchw, x, wH), l.grad);
 }
-
-/** The NCHW conv's gradients: the input's and the output's in NHWC, the weight's and bias's logical. */
-const NHWC_GRADS: GradLayout = { out: true, inputs: [true, false, false] };
 
 /** The NCHW path's transposed weight, kept for the input's gradient (freed now if that is not needed). */
 function savedWeight(nchw: boolean, x: Tensor, wH: TfTensor): TfTensor[] {
@@ -280,9 +278,8 @@ function gradFilterRaw(xN: TfTensor, gN: TfTensor, gParts: GroupParts, p: ConvPl
 /** 1-d convolution: conv2d over [N, C, 1, L] (the unit dim costs one Reshape per tensor). */
 export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv1dOptions = {}): Tensor {
   const op = 'conv1d';
-  const fmt = options.dataFormat ?? 'NCL';
-  if (fmt !== 'NCL' && fmt !== 'NLC') throw new ArgumentError(`${op}: dataFormat must be 'NCL' or 'NLC', received ${JSON.stringify(fmt)}.`);
-  const ncl = fmt === 'NCL';
+  const fmt = dataFormat(op, options.dataFormat, 1);
+  const ncl = fmt === 'channelsFirst';
   if (weight.ndim !== 3) throw new ShapeError(`${op}: expected a 3-d weight ${ncl ? '[out, in / groups, k]' : '[k, in / groups, out]'}, received shape ${shapeStr(weight.shape)}.`);
   // The unit dim gets stride 1, dilation 1, padding 0.
   const lift = (v: number | undefined, name: string, unit: number): IntPair | undefined => {
@@ -291,7 +288,7 @@ export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
     return [unit, v];
   };
   const padding = options.padding === 'same' || options.padding === 'valid' ? options.padding : lift(options.padding, 'padding', 0);
-  const o2: Conv2dOptions = { stride: lift(options.stride, 'stride', 1), dilation: lift(options.dilation, 'dilation', 1), padding, groups: options.groups, dataFormat: ncl ? 'NCHW' : 'NHWC' };
+  const o2: Conv2dOptions = { stride: lift(options.stride, 'stride', 1), dilation: lift(options.dilation, 'dilation', 1), padding, groups: options.groups, dataFormat: fmt };
   const layout = ncl ? '[N, C, L]' : '[N, L, C]';
   return batched(x, 3, op, layout, (xb) => {
     const c = xb.shape[ncl ? 1 : 2]!;
@@ -319,14 +316,14 @@ function transposePads(op: string, padding: IntPair | ExplicitPadding): [Pair, P
 export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvTranspose2dOptions = {}): Tensor {
   const op = 'convTranspose2d';
   const fmt = dataFormat(op, options.dataFormat);
-  const layout = fmt === 'NCHW' ? '[N, C, H, W]' : '[N, H, W, C]';
+  const layout = fmt === 'channelsFirst' ? '[N, C, H, W]' : '[N, H, W, C]';
   return batched(x, 4, op, layout, (xb) => convTransposeForward(op, xb, weight, bias ?? null, options, fmt, layout));
 }
 
-function convTransposeForward(op: string, x: Tensor, weight: Tensor, bias: Tensor | null, o: ConvTranspose2dOptions, fmt: DataFormat2d, layout: string): Tensor {
+function convTransposeForward(op: string, x: Tensor, weight: Tensor, bias: Tensor | null, o: ConvTranspose2dOptions, fmt: DataFormat, layout: string): Tensor {
   checkFloat(op, 'input', x);
   checkFloat(op, 'weight', weight);
-  const nchw = fmt === 'NCHW';
+  const nchw = fmt === 'channelsFirst';
   if (weight.ndim !== 4) throw new ShapeError(`${op}: expected a 4-d weight ${nchw ? '[in, out, kH, kW]' : '[kH, kW, out, in]'}, received shape ${shapeStr(weight.shape)}.`);
   if (groupsOf(op, o.groups) !== 1) throw new ArgumentError(`${op}: only groups = 1 is supported, received groups = ${o.groups}.`);
   const [inC, outC, kh, kw] = (nchw ? weight.shape : [weight.shape[3], weight.shape[2], weight.shape[0], weight.shape[1]]) as number[] as [number, number, number, number];
@@ -360,8 +357,9 @@ function convTransposeForward(op: string, x: Tensor, weight: Tensor, bias: Tenso
   const wShape = [dilatedSize(kh, dilation[0]), dilatedSize(kw, dilation[1]), outC, inC];
   const hasExtra = extra[0]! > 0 || extra[1]! > 0;
 
-  const xValue = () => (nchw ? x._nhwcValue() : x._v());
-  const { y, wH } = T().tidy(() => {
+  const l = opLayout('nhwcKernel', x, fmt);
+  const xValue = () => valueIn(l, x);
+  const { y, wH } = tf().tidy(() => {
     const wH = nchw ? K.transpose(weight._v(), OIHW_TO_HWIO) : weight._v();
     let y = K.conv2dBackpropInput(ySize, dil ? K.dilateFilter(wH, dilation) : wH, xValue(), undilated(win));
     if (hasExtra) y = K.pad(y, [[0, 0], [0, extra[0]!], [0, extra[1]!], [0, 0]]);
@@ -369,7 +367,7 @@ function convTransposeForward(op: string, x: Tensor, weight: Tensor, bias: Tenso
     return { y, wH };
   });
   const inputs = bias !== null ? [x, weight, bias] : [x, weight];
-  return record(new Tensor(y, nchw), 'ConvolutionBackward', inputs, (gN) => {
+  return record(new Tensor(y, l.nhwc), 'ConvolutionBackward', inputs, (gN) => {
     const gIn = hasExtra ? K.slice(gN, [0, 0, 0, 0], ySize) : gN;
     let dx: TfTensor | null = null;
     let dw: TfTensor | null = null;
@@ -382,5 +380,5 @@ function convTransposeForward(op: string, x: Tensor, weight: Tensor, bias: Tenso
     const grads = [dx, dw];
     if (bias !== null) grads.push(bias.requiresGrad ? K.biasAddGrad(gN) : null);
     return grads;
-  }, savedWeight(nchw, x, wH), nchw ? NHWC_GRADS : undefined);
+  }, savedWeight(nchw, x, wH), l.grad);
 }

@@ -5,13 +5,14 @@
  * a seed drawn from Duet's generator, so `manualSeed` makes it reproducible.
  * Forward: 4 kernels (uniform, compare, select, multiply); backward: 1.
  */
-import { tf, type TfTensor } from '../../engine.js';
+import { tf, scalarConst, type TfTensor } from '../../kernels/index.js';
 import { ArgumentError, ShapeError } from '../../errors.js';
-import { record, NHWC_UNARY } from '../../autograd.js';
+import { record } from '../../autograd.js';
+import { opLayout, valueIn } from '../../layout.js';
 import { randomSeed } from '../../random.js';
 import { Tensor } from '../../tensor.js';
-import { scalarTf, shapeStr } from '../util.js';
-import * as K from './kernels.js';
+import { shapeStr } from '../util.js';
+import * as K from '../../kernels/nn.js';
 import { checkFlag, checkFloat } from './args.js';
 
 /** Zero elements with probability `p` (in [0, 1)) when `training`; the kept ones are scaled by 1 / (1 - p). */
@@ -41,19 +42,20 @@ function active(op: string, x: Tensor, p: number, training: boolean): boolean {
 
 /** The mask is drawn in the order the values are stored, so an NHWC-stored input stays NHWC (docs/design/layout.md). */
 function masked(name: string, x: Tensor, maskShape: readonly number[], p: number): Tensor {
-  const nhwc = x._nhwc;
+  const l = opLayout('asStored', x);
+  const nhwc = l.nhwc;
   const [n, c, h, w] = maskShape;
   const drawShape = nhwc ? [n!, h!, w!, c!] : maskShape;
   const seed = tf().tensor(Int32Array.of(randomSeed() | 0, randomSeed() | 0), [2], 'int32');
   let mask: TfTensor;
   try {
     mask = tf().tidy(() => {
-      const keep = K.greaterEqual(K.statelessUniform(drawShape, seed), scalarTf(p, 'float32'));
-      return K.select(keep, scalarTf(1 / (1 - p), 'float32'), scalarTf(0, 'float32'));
+      const keep = K.greaterEqual(K.statelessUniform(drawShape, seed), scalarConst(p, 'float32'));
+      return K.select(keep, scalarConst(1 / (1 - p), 'float32'), scalarConst(0, 'float32'));
     });
   } finally {
     seed.dispose();
   }
-  const out = new Tensor(K.mul(x._stored(), mask), nhwc);
-  return record(out, name, [x], (g) => [K.mul(g, mask)], [mask], nhwc ? NHWC_UNARY : undefined);
+  const out = new Tensor(K.mul(valueIn(l, x), mask), nhwc);
+  return record(out, name, [x], (g) => [K.mul(g, mask)], [mask], l.grad);
 }

@@ -7,7 +7,7 @@ import { ArgumentError, DTypeError, IndexError, ShapeError } from '../../errors.
 import { record } from '../../autograd.js';
 import { Tensor } from '../../tensor.js';
 import { shapeStr } from '../util.js';
-import * as K from './kernels.js';
+import * as K from '../../kernels/nn.js';
 import { checkFloat } from './args.js';
 
 export interface EmbeddingOptions {

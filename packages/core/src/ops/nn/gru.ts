@@ -22,13 +22,12 @@
  * recorded op by op, and from 24 before m and AddN (measured in
  * bench/README.md).
  */
-import { runOp, runOpN, typeAttr, intAttr, boolAttr, tf, type TfTensor } from '../../engine.js';
+import { runKernel as runOp, runKernelN as runOpN, typeAttr, intAttr, boolAttr, tf, unaryKernel as k1, binaryKernel as k2, type TfTensor } from '../../kernels/index.js';
 import { ShapeError } from '../../errors.js';
 import { isGradEnabled, record } from '../../autograd.js';
 import { Tensor } from '../../tensor.js';
 import { shapeStr } from '../util.js';
-import { k1, k2 } from '../raw.js';
-import * as K from './kernels.js';
+import * as K from '../../kernels/nn.js';
 import { checkFloat } from './args.js';
 
 export interface GruLayerOptions {

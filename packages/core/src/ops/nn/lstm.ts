@@ -31,14 +31,13 @@
  * output's ConcatV2); 'steps': 3 per step + ~20; + a Pad per final state used,
  * + ReverseV2 for the reverse direction.
  */
-import { runOp, runOpN, typeAttr, intAttr, boolAttr, floatAttr, tf, type TfTensor } from '../../engine.js';
+import { runKernel as runOp, runKernelN as runOpN, typeAttr, intAttr, boolAttr, floatAttr, tf, type TfTensor } from '../../kernels/index.js';
 import { ShapeError } from '../../errors.js';
 import { isGradEnabled, record } from '../../autograd.js';
 import { Tensor } from '../../tensor.js';
-import { ConstCache } from '../const_cache.js';
+import { ConstSection as ConstCache, binaryKernel as k2 } from '../../kernels/index.js';
 import { shapeStr } from '../util.js';
-import { k2 } from '../raw.js';
-import * as K from './kernels.js';
+import * as K from '../../kernels/nn.js';
 import { checkFloat } from './args.js';
 
 export interface LstmLayerOptions {

@@ -6,10 +6,10 @@
  * y; BatchMatMul) + BiasAdd; backward: BatchMatMul + Sum for the weight,
  * BatchMatMul for the input, 4 Reshapes, BiasAddGrad.
  */
-import { tf } from '../../engine.js';
+import { tf } from '../../kernels/index.js';
 import { record } from '../../autograd.js';
 import { Tensor } from '../../tensor.js';
-import * as K from './kernels.js';
+import * as K from '../../kernels/nn.js';
 
 export function pointwiseConv(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   const [n, c, h, w] = x.shape as [number, number, number, number];

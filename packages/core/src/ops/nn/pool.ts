@@ -7,13 +7,14 @@
  * has none, so avg pooling pads zeros and rescales by PyTorch's divisor where
  * it differs from kH * kW.
  */
-import { tf, type TfTensor } from '../../engine.js';
+import { tf, scalarConst, type TfTensor } from '../../kernels/index.js';
 import { ArgumentError } from '../../errors.js';
-import { record, NHWC_UNARY } from '../../autograd.js';
+import { record } from '../../autograd.js';
 import { Tensor } from '../../tensor.js';
-import { scalarTf, shapeStr } from '../util.js';
-import * as K from './kernels.js';
-import { avgDivisors, batched, checkFlag, checkFloat, dataFormat, pair, poolWindow, spatial, type DataFormat2d, type IntPair, type Pair } from './args.js';
+import { shapeStr } from '../util.js';
+import * as K from '../../kernels/nn.js';
+import { avgDivisors, batched, checkFlag, checkFloat, pair, poolWindow, spatial, type IntPair, type Pair } from './args.js';
+import { dataFormat, opLayout, valueIn, type DataFormat, type DataFormat2dLike, type OpLayout } from '../../layout.js';
 
 export interface MaxPool2dOptions {
   /** Default: the kernel size. */
@@ -29,7 +30,7 @@ export interface MaxPool2dOptions {
   /** Use ceil instead of floor for the output size. Default false. */
   ceilMode?: boolean;
   /** 'NCHW' (default) or 'NHWC'; the output has the input's layout. */
-  dataFormat?: DataFormat2d;
+  dataFormat?: DataFormat2dLike;
 }
 
 export interface AvgPool2dOptions {
@@ -45,7 +46,7 @@ export interface AvgPool2dOptions {
   countIncludePad?: boolean;
   /** Divide every window by this instead. */
   divisorOverride?: number;
-  dataFormat?: DataFormat2d;
+  dataFormat?: DataFormat2dLike;
 }
 
 export interface MaxPool1dOptions {
@@ -61,8 +62,7 @@ export interface AvgPool1dOptions {
   countIncludePad?: boolean;
 }
 
-const T = tf;
-const layoutName = (f: DataFormat2d) => (f === 'NCHW' ? '[N, C, H, W]' : '[N, H, W, C]');
+const layoutName = (f: DataFormat) => (f === 'channelsFirst' ? '[N, C, H, W]' : '[N, H, W, C]');
 
 interface PoolPlan {
   k: Pair;
@@ -75,7 +75,7 @@ interface PoolPlan {
   shape: number[]; // NHWC input shape
 }
 
-function plan(op: string, x: Tensor, fmt: DataFormat2d, kernelSize: IntPair, stride: IntPair | null | undefined, padding: IntPair | 'same' | undefined, ceilMode: boolean | undefined): PoolPlan {
+function plan(op: string, x: Tensor, fmt: DataFormat, kernelSize: IntPair, stride: IntPair | null | undefined, padding: IntPair | 'same' | undefined, ceilMode: boolean | undefined): PoolPlan {
   checkFloat(op, 'input', x);
   const k = pair(op, 'kernelSize', kernelSize, 1);
   const s = stride == null ? k : pair(op, 'stride', stride, 1);
@@ -111,10 +111,9 @@ export function maxPool2d(x: Tensor, kernelSize: IntPair, options: MaxPool2dOpti
   return batched(x, 4, op, layoutName(fmt), (xb) => {
     const p = plan(op, xb, fmt, kernelSize, options.stride, options.padding, options.ceilMode);
     // NCHW tensors go in and come out stored as NHWC (docs/design/layout.md).
-    const nchw = fmt === 'NCHW';
-    const xValue = () => (nchw ? xb._nhwcValue() : xb._v());
-    const out = new Tensor(K.maxPool(xValue(), p.k, p.win), nchw);
-    return record(out, 'MaxPool2DWithIndicesBackward', [xb], (g) => [K.maxPoolGrad(xValue(), out._stored(), g, p.k, p.win)], undefined, gradLayout(nchw));
+    const l = opLayout('nhwcKernel', xb, fmt);
+    const out = new Tensor(K.maxPool(valueIn(l, xb), p.k, p.win), l.nhwc);
+    return record(out, 'MaxPool2DWithIndicesBackward', [xb], (g) => [K.maxPoolGrad(valueIn(l, xb), valueIn(l, out), g, p.k, p.win)], undefined, l.grad);
   });
 }
 
@@ -133,31 +132,28 @@ export function avgPool2d(x: Tensor, kernelSize: IntPair, options: AvgPool2dOpti
   }
   return batched(x, 4, op, layoutName(fmt), (xb) => {
     const p = plan(op, xb, fmt, kernelSize, options.stride, options.padding, options.ceilMode);
-    return avgPoolPlanned(xb, p, fmt === 'NCHW', include, override);
+    return avgPoolPlanned(xb, p, opLayout('nhwcKernel', xb, fmt), include, override);
   });
 }
 
-function avgPoolPlanned(x: Tensor, p: PoolPlan, nchw: boolean, include: boolean, override: number | undefined): Tensor {
+function avgPoolPlanned(x: Tensor, p: PoolPlan, layout: OpLayout, include: boolean, override: number | undefined): Tensor {
   const [n, h, w, c] = p.shape as [number, number, number, number];
   const [t, b, l, r] = p.win.pads;
   const padded = t + b + l + r > 0;
   const paddedShape = [n, h + t + b, w + l + r, c];
   const valid: K.Window = { stride: p.stride, dilation: [1, 1], pads: [0, 0, 0, 0] };
   const corr = divisorCorrection(p, include, override);
-  const y = T().tidy(() => {
-    const xN = nchw ? x._nhwcValue() : x._v();
+  const y = tf().tidy(() => {
+    const xN = valueIn(layout, x);
     const y = K.avgPool(padded ? K.pad(xN, [[0, 0], [t, b], [l, r], [0, 0]]) : xN, p.k, valid);
     return corr !== null ? K.mul(y, corr()) : y;
   });
-  return record(new Tensor(y, nchw), 'AvgPool2DBackward', [x], (g) => {
+  return record(new Tensor(y, layout.nhwc), 'AvgPool2DBackward', [x], (g) => {
     const gc = corr !== null ? K.mul(g, corr()) : g;
     const dx = K.avgPoolGrad(paddedShape, gc, p.k, valid);
     return [padded ? K.slice(dx, [0, t, l, 0], p.shape) : dx];
-  }, undefined, gradLayout(nchw));
+  }, undefined, layout.grad);
 }
-
-/** An NCHW pool's gradients are NHWC, like its stored output. */
-const gradLayout = (nchw: boolean) => (nchw ? NHWC_UNARY : undefined);
 
 /** kH * kW / PyTorch's divisor per output position, as a cached [Ho, Wo, 1] constant; null where it is 1 everywhere. */
 function divisorCorrection(p: PoolPlan, include: boolean, override: number | undefined): (() => TfTensor) | null {
@@ -190,18 +186,18 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [numb
     const [ho, wo] = pair(op, 'outputSize', [raw[0] ?? h, raw[1] ?? w], 1);
     if (ho === 1 && wo === 1) {
       // The mean over H and W of the tensor as stored: an NHWC-stored input gives an NHWC-stored output.
-      const nhwc = xb._nhwc;
-      const xs = xb._stored();
-      const out = new Tensor(K.mean(xs, nhwc ? [1, 2] : [2, 3], true), nhwc);
-      return record(out, 'MeanBackward', [xb], (g) => [K.broadcastTo(K.mul(g, scalarTf(1 / (h * w), 'float32')), xs.shape)], undefined, gradLayout(nhwc));
+      const l = opLayout('asStored', xb);
+      const xs = valueIn(l, xb);
+      const out = new Tensor(K.mean(xs, l.nhwc ? [1, 2] : [2, 3], true), l.nhwc);
+      return record(out, 'MeanBackward', [xb], (g) => [K.broadcastTo(K.mul(g, scalarConst(1 / (h * w), 'float32')), xs.shape)], undefined, l.grad);
     }
     if (h % ho === 0 && w % wo === 0) {
       const k: Pair = [h / ho, w / wo];
-      return avgPoolPlanned(xb, plan(op, xb, 'NCHW', k, k, 0, false), true, true, undefined);
+      return avgPoolPlanned(xb, plan(op, xb, 'channelsFirst', k, k, 0, false), opLayout('nhwcKernel', xb, 'channelsFirst'), true, undefined);
     }
     const ah = ho === h ? null : () => binMatrix(h, ho);
     const aw = wo === w ? null : () => binMatrix(w, wo);
-    const out = new Tensor(T().tidy(() => {
+    const out = new Tensor(tf().tidy(() => {
       const y = aw === null ? xb._v() : K.batchMatMul(xb._v(), aw(), false, true);
       return ah === null ? y : K.batchMatMul(ah(), y);
     }));

@@ -15,13 +15,12 @@
  * Kernels per call: forward 6 + 3 T (Reshape x, MatMul, AddV2 of the biases,
  * BiasAdd, Unpack, Pack); backward 3 T + 7.
  */
-import { runOp, runOpN, typeAttr, intAttr, boolAttr, tf, type TfTensor } from '../../engine.js';
+import { runKernel, runKernelN, unaryKernel, binaryKernel, typeAttr, intAttr, boolAttr, tf, type TfTensor } from '../../kernels/index.js';
 import { ArgumentError, ShapeError } from '../../errors.js';
 import { isGradEnabled, record } from '../../autograd.js';
 import { Tensor } from '../../tensor.js';
 import { shapeStr } from '../util.js';
-import { k1, k2 } from '../raw.js';
-import * as K from './kernels.js';
+import * as K from '../../kernels/nn.js';
 import { checkFloat } from './args.js';
 
 export interface RnnLayerOptions {
@@ -80,17 +79,17 @@ export function rnnLayer(x: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | null
 
   const fwd = tf().tidy(() => {
     let gx = matMul(K.reshape(xv!, [len * n, inSize]), wIhV!, false, true); // [T N, H]
-    if (bIhV != null && bHhV != null) gx = K.biasAdd(gx, k2('AddV2', bIhV, bHhV));
+    if (bIhV != null && bHhV != null) gx = K.biasAdd(gx, binaryKernel('AddV2', bIhV, bHhV));
     const gxs = len === 1 ? [K.reshape(gx, [n, h])] : unstack(K.reshape(gx, [len, n, h]));
     const hs = new Array<TfTensor>(len);
     let hPrev: TfTensor | null = h0V ?? null;
     for (let k = 0; k < len; k++) {
       const t = reverse ? len - 1 - k : k;
-      const pre = hPrev === null ? gxs[t]! : k2('AddV2', gxs[t]!, matMul(hPrev, wHhV!, false, true));
-      hs[t] = k1(activation, pre);
+      const pre = hPrev === null ? gxs[t]! : binaryKernel('AddV2', gxs[t]!, matMul(hPrev, wHhV!, false, true));
+      hs[t] = unaryKernel(activation, pre);
       hPrev = hs[t]!;
     }
-    const out = len === 1 ? K.reshape(hs[0]!, [1, n, h]) : runOp('Pack', [typeAttr('T', 'float32'), intAttr('N', len), intAttr('axis', 0)], hs);
+    const out = len === 1 ? K.reshape(hs[0]!, [1, n, h]) : runKernel('Pack', [typeAttr('T', 'float32'), intAttr('N', len), intAttr('axis', 0)], hs);
     return { out, hs: grad ? hs : [] };
   });
   const output = new Tensor(fwd.out);
@@ -106,8 +105,8 @@ export function rnnLayer(x: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | null
     let dhRec: TfTensor | null = null;
     for (let k = len - 1; k >= 0; k--) {
       const t = reverse ? len - 1 - k : k;
-      const dh: TfTensor = dhRec === null ? gs[t]! : k2('AddV2', gs[t]!, dhRec);
-      const da = act === 'tanh' ? k2('TanhGrad', fwd.hs[t]!, dh) : k2('ReluGrad', dh, fwd.hs[t]!);
+      const dh: TfTensor = dhRec === null ? gs[t]! : binaryKernel('AddV2', gs[t]!, dhRec);
+      const da = act === 'tanh' ? binaryKernel('TanhGrad', fwd.hs[t]!, dh) : binaryKernel('ReluGrad', dh, fwd.hs[t]!);
       dA[t] = da;
       const prev = k > 0 ? fwd.hs[reverse ? t + 1 : t - 1]! : null;
       hPrevs[t] = prev ?? h0?._v() ?? zeros([n, h]);
@@ -134,9 +133,9 @@ function zeros(shape: readonly number[]): TfTensor {
 }
 
 function matMul(a: TfTensor, b: TfTensor, transposeA: boolean, transposeB: boolean): TfTensor {
-  return runOp('MatMul', [typeAttr('T', 'float32'), boolAttr('transpose_a', transposeA), boolAttr('transpose_b', transposeB)], [a, b]);
+  return runKernel('MatMul', [typeAttr('T', 'float32'), boolAttr('transpose_a', transposeA), boolAttr('transpose_b', transposeB)], [a, b]);
 }
 
 function unstack(v: TfTensor): TfTensor[] {
-  return runOpN('Unpack', [typeAttr('T', 'float32'), intAttr('num', v.shape[0]!), intAttr('axis', 0)], [v], v.shape[0]!);
+  return runKernelN('Unpack', [typeAttr('T', 'float32'), intAttr('num', v.shape[0]!), intAttr('axis', 0)], [v], v.shape[0]!);
 }

@@ -8,14 +8,12 @@
  * - softmaxCrossEntropy: one `SparseSoftmaxCrossEntropyWithLogits` gives the
  *   per-example loss AND its gradient; + 1 reduction. Backward: 2 kernels.
  */
-import { runOpN, typeAttr, tf, type TfTensor } from '../engine.js';
-import { ArgumentError, DTypeError, IndexError, ShapeError } from '../errors.js';
-import { isGradEnabled, record } from '../autograd.js';
-import { Tensor } from '../tensor.js';
-import { requireFloat, scalarTf, shapeStr } from './util.js';
-import { biasAdd, biasAddGrad, k1, k2, matMul2d, reduce, reshapeRaw } from './raw.js';
+import { runKernelN, typeAttr, tf, scalarConst, biasAdd, biasAddGrad, unaryKernel, binaryKernel, matMul2d, reduceKernel, reshapeKernel, type TfTensor } from '../../kernels/index.js';
+import { ArgumentError, DTypeError, IndexError, ShapeError } from '../../errors.js';
+import { isGradEnabled, record } from '../../autograd.js';
+import { Tensor } from '../../tensor.js';
+import { requireFloat, shapeStr } from '../util.js';
 
-const T = tf;
 
 export interface LinearOptions {
   /** Fuse an activation into the same kernel. */
@@ -38,7 +36,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
     throw new ShapeError(`linear: expected bias of shape [${outF}], received ${shapeStr(bias.shape)}.`);
   }
   const relu = options.activation === 'relu';
-  const t = T();
+  const t = tf();
   const xv = x._v();
   const x2 = x.ndim === 2 ? xv : t.reshape(xv, [-1, inF]);
   const mm = matMul2d(x2, weight._v(), false, !keras);
@@ -49,7 +47,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
     mm.dispose();
   }
   if (relu) {
-    const r = k1('Relu', y);
+    const r = unaryKernel('Relu', y);
     y.dispose();
     y = r;
   }
@@ -62,11 +60,11 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   const inputs = bias != null ? [x, weight, bias] : [x, weight];
   return record(out, relu ? 'LinearReluBackward' : 'LinearBackward', inputs, (g) => {
     const flat = x.ndim === 2;
-    const g0 = relu ? k2('ReluGrad', g, out._v()) : g;
-    const g2 = flat ? g0 : reshapeRaw(g0, [-1, outF]);
-    const xs = flat ? x._v() : reshapeRaw(x._v(), [-1, inF]);
+    const g0 = relu ? binaryKernel('ReluGrad', g, out._v()) : g;
+    const g2 = flat ? g0 : reshapeKernel(g0, [-1, outF]);
+    const xs = flat ? x._v() : reshapeKernel(x._v(), [-1, inF]);
     const gx2 = x.requiresGrad ? matMul2d(g2, weight._v(), false, keras) : null;
-    const gx = gx2 === null || flat ? gx2 : reshapeRaw(gx2, x.shape);
+    const gx = gx2 === null || flat ? gx2 : reshapeKernel(gx2, x.shape);
     const gw = weight.requiresGrad ? (keras ? matMul2d(xs, g2, true, false) : matMul2d(g2, xs, true, false)) : null;
     const gb = bias != null && bias.requiresGrad ? biasAddGrad(g2) : null;
     return bias != null ? [gx, gw, gb] : [gx, gw];
@@ -89,7 +87,7 @@ export function softmaxCrossEntropy(logits: Tensor, target: Tensor, reduction: R
   if (!['mean', 'sum', 'none'].includes(reduction)) throw new ArgumentError(`reduction must be 'mean', 'sum' or 'none', received '${reduction}'.`);
   let outs: TfTensor[];
   try {
-    outs = runOpN('SparseSoftmaxCrossEntropyWithLogits', [typeAttr('T', 'float32'), typeAttr('Tlabels', 'int32')], [logits._v(), target._v()], 2);
+    outs = runKernelN('SparseSoftmaxCrossEntropyWithLogits', [typeAttr('T', 'float32'), typeAttr('Tlabels', 'int32')], [logits._v(), target._v()], 2);
   } catch (e) {
     if (!(e instanceof IndexError)) throw e;
     // TF: "Received a label value of 10 which is outside the valid range of [0, 10)."
@@ -101,7 +99,7 @@ export function softmaxCrossEntropy(logits: Tensor, target: Tensor, reduction: R
   let out: Tensor;
   if (reduction === 'none') out = new Tensor(lossVec);
   else {
-    out = new Tensor(reduce(reduction === 'mean' ? 'Mean' : 'Sum', lossVec, [0]));
+    out = new Tensor(reduceKernel(reduction === 'mean' ? 'Mean' : 'Sum', lossVec, [0]));
     lossVec.dispose();
   }
   if (!logits.requiresGrad || !isGradEnabled()) {
@@ -109,9 +107,9 @@ export function softmaxCrossEntropy(logits: Tensor, target: Tensor, reduction: R
     return out;
   }
   return record(out, 'CrossEntropyBackward', [logits], (g) => {
-    const t = T();
-    if (reduction === 'none') return [k2('Mul', backprop, t.reshape(g, [n, 1]))];
-    const scale = reduction === 'mean' ? k2('RealDiv', g, scalarTf(n, 'float32')) : g;
-    return [k2('Mul', backprop, scale)];
+    const t = tf();
+    if (reduction === 'none') return [binaryKernel('Mul', backprop, t.reshape(g, [n, 1]))];
+    const scale = reduction === 'mean' ? binaryKernel('RealDiv', g, scalarConst(n, 'float32')) : g;
+    return [binaryKernel('Mul', backprop, scale)];
   }, [backprop]);
 }

@@ -1,38 +1,22 @@
 /**
- * One native TensorFlow kernel per function, for the nn primitives; plus a
- * cache of the small constant inputs those kernels take (shapes, perms, index
- * maps, pooling divisors) so a training step does not upload them again.
+ * One native TensorFlow kernel per function, for the nn primitives (their
+ * small constant inputs - shapes, perms, index maps, pooling divisors - come
+ * from the one constant cache, constants.ts, so a step does not upload them again).
  * Everything here is NHWC with HWIO filters: TF's CPU kernels support no other
  * layout. Error messages from TF are opaque (`Invalid TF_Status: 3`), so the
  * callers validate every shape before they get here.
  */
-import { runOp, runOpN, typeAttr, intAttr, stringAttr, boolAttr, tf, type OpAttr, type TfTensor } from '../../engine.js';
-import { ConstCache } from '../const_cache.js';
+import { runOp, runOpN, typeAttr, intAttr, stringAttr, boolAttr, tf, type OpAttr, type TfTensor } from '../engine.js';
+import { intConst } from './constants.js';
 
-// ------------------------------------------------------------- constants
-const consts = new ConstCache(2048);
-const cached = (key: string, make: () => TfTensor): TfTensor => consts.get(key, make);
-
-/** An int32 constant (a shape, a permutation, an index map). */
-export function intConst(values: readonly number[], shape: readonly number[] = [values.length]): TfTensor {
-  return cached(`i${shape.join('x')}:${values.join(',')}`, () => tf().tensor(Int32Array.from(values), shape as number[], 'int32'));
-}
-
-/** A float32 constant named by `key` (it must identify the values), built by `fill` on first use. */
-export function floatConst(key: string, shape: readonly number[], fill: () => Float32Array): TfTensor {
-  return cached(`f${key}`, () => tf().tensor(fill(), shape as number[], 'float32'));
-}
+// Callers use this file as a namespace (`K.conv2d`, `K.reshape`): the shared constants and layout kernels are part of it.
+export { intConst, floatConst } from './constants.js';
+export { reshapeKernel as reshape, transposeKernel as transpose } from './basic.js';
 
 // ------------------------------------------------------------------ layout
 const f32 = (name = 'T') => typeAttr(name, 'float32');
 const i32 = (name: string) => typeAttr(name, 'int32');
 
-export function transpose(x: TfTensor, perm: readonly number[]): TfTensor {
-  return runOp('Transpose', [typeAttr('T', x.dtype), i32('Tperm')], [x, intConst(perm)]);
-}
-export function reshape(x: TfTensor, shape: readonly number[]): TfTensor {
-  return runOp('Reshape', [typeAttr('T', x.dtype), i32('Tshape')], [x, intConst(shape)]);
-}
 /** Zero padding; `pads` is [before, after] per dim. */
 export function pad(x: TfTensor, pads: readonly (readonly [number, number])[]): TfTensor {
   return runOp('Pad', [f32(), i32('Tpaddings')], [x, intConst(pads.flat(), [pads.length, 2])]);

@@ -53,15 +53,15 @@
  */
 export {
   conv2d, conv1d, convTranspose2d, type Conv2dOptions, type Conv1dOptions, type ConvTranspose2dOptions, type ExplicitPadding,
-} from './nn/conv.js';
+} from './conv.js';
 export {
   maxPool2d, avgPool2d, maxPool1d, avgPool1d, adaptiveAvgPool2d,
   type MaxPool2dOptions, type AvgPool2dOptions, type MaxPool1dOptions, type AvgPool1dOptions,
-} from './nn/pool.js';
-export { batchNorm2d, type BatchNorm2dOptions, type BatchNorm2dResult } from './nn/batchnorm.js';
-export { dropout, dropout2d } from './nn/dropout.js';
-export { embedding, type EmbeddingOptions } from './nn/embedding.js';
-export { lstmLayer, type LstmLayerOptions, type LstmLayerResult } from './nn/lstm.js';
-export { gruLayer, type GruLayerOptions } from './nn/gru.js';
-export { rnnLayer, type RnnLayerOptions } from './nn/rnn_elman.js';
-export type { IntPair } from './nn/args.js';
+} from './pool.js';
+export { batchNorm2d, type BatchNorm2dOptions, type BatchNorm2dResult } from './batchnorm.js';
+export { dropout, dropout2d } from './dropout.js';
+export { embedding, type EmbeddingOptions } from './embedding.js';
+export { lstmLayer, type LstmLayerOptions, type LstmLayerResult } from './lstm.js';
+export { gruLayer, type GruLayerOptions } from './gru.js';
+export { rnnLayer, type RnnLayerOptions } from './rnn_elman.js';
+export type { IntPair } from './args.js';
