@@ -1,7 +1,7 @@
 /**
  * examples/text-classification-{keras,nn}.ts and their data helpers: the
  * committed sentences (two files, each balanced), Keras-like tokenizing,
- * vocabulary and 'pre' padding; then both styles on 400 training sentences
+ * vocabulary and 'pre' padding; then both styles on 320 training sentences
  * for 3 epochs: the training loss falls, the parameter counts differ by
  * exactly PyTorch's second LSTM bias (4 * units), the test losses are
  * finite, and the native tensor count is flat across epochs.
@@ -47,15 +47,21 @@ describe('examples/text: data', () => {
 });
 
 describe('examples/text-classification-*', () => {
-  it('both styles train on the same data', async () => {
-    const options = { quick: true, epochs: 3, limit: 400 };
+  const options = { quick: true, epochs: 3, limit: 320 };
+  let kerasParams = 0;
+  it('Keras style: Embedding(maskZero) + LSTM, fit, evaluate', async () => {
     const k = await kerasMain(options, quiet);
-    const n = await nnMain(options, quiet);
     expect(k.history.loss![2]!).toBeLessThan(k.history.loss![0]!);
-    expect(n.train[2]!.loss).toBeLessThan(n.train[0]!.loss);
-    expect(n.params - k.params).toBe(4 * UNITS);
-    expect(Number.isFinite(k.testLoss) && Number.isFinite(n.test.loss)).toBe(true);
+    expect(Number.isFinite(k.testLoss)).toBe(true);
     expect(new Set(k.tensorsPerEpoch).size).toBe(1);
+    kerasParams = k.params;
+  }, 60_000);
+
+  it('nn style on the same data: one more LSTM bias vector, the loss falls', async () => {
+    const n = await nnMain(options, quiet);
+    expect(n.train[2]!.loss).toBeLessThan(n.train[0]!.loss);
+    expect(n.params - kerasParams).toBe(4 * UNITS);
+    expect(Number.isFinite(n.test.loss)).toBe(true);
     expect(new Set(n.tensorsPerEpoch).size).toBe(1);
   }, 60_000);
 });
