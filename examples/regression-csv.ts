@@ -20,7 +20,7 @@
  *   pnpm tsx --conditions=source examples/regression-csv.ts --epochs 300
  */
 import { fileURLToPath } from 'node:url';
-import { manualSeed, randperm, type Tensor } from '@duet/core';
+import { manualSeed, memory, randperm, type Tensor } from '@duet/core';
 import { CSVDataset } from '@duet/data';
 import * as keras from '@duet/keras';
 import { runExample, type ExampleOptions } from './common/cli.js';
@@ -47,6 +47,8 @@ export interface RegressionResult {
   examples: [number, number][];
   /** MSE of always predicting the training mean, on the test cars. */
   baselineMse: number;
+  /** Native tensors alive at the end of each epoch. */
+  tensorsPerEpoch: number[];
 }
 
 export async function main(options: ExampleOptions & { patience?: number }, log: (...a: unknown[]) => void = console.log): Promise<RegressionResult> {
@@ -79,12 +81,14 @@ export async function main(options: ExampleOptions & { patience?: number }, log:
   model.compile({ loss: 'mean_squared_error', optimizer: new keras.optimizers.Adam({ learningRate: 0.001 }), metrics: ['mae'] });
 
   const earlyStopping = new keras.callbacks.EarlyStopping({ monitor: 'val_loss', patience: options.patience ?? 20, restoreBestWeights: true, verbose: 1 });
+  const tensorsPerEpoch: number[] = [];
+  const countTensors = new keras.callbacks.LambdaCallback({ onEpochEnd: () => void tensorsPerEpoch.push(memory().numTensors) });
   const maxEpochs = options.quick ? Math.min(options.epochs, 100) : options.epochs;
   const history = await model.fit(trainFeatures, trainLabels, {
     epochs: maxEpochs,
     batchSize: 32,
     validationSplit: 0.2,
-    callbacks: [earlyStopping],
+    callbacks: [countTensors, earlyStopping],
     verbose: 0,
   });
   const valLoss = history.history.val_loss!;
@@ -101,7 +105,7 @@ export async function main(options: ExampleOptions & { patience?: number }, log:
   const examples = (predicted.toArray() as number[][]).map((p, i) => [p[0]!, testLabels.narrow(0, i, 1).item()] as [number, number]);
   for (const [p, t] of examples) log(`  predicted ${p.toFixed(1)} mpg, true ${t.toFixed(1)} mpg`);
   for (const t of [features, labels, order, trainFeatures, trainLabels, testFeatures, testLabels, predicted]) t.dispose();
-  return { epochsRun, bestEpoch, bestValLoss: valLoss[bestEpoch]!, history: history.history, testMse: testMse!, testMae: testMae!, examples, baselineMse };
+  return { epochsRun, bestEpoch, bestValLoss: valLoss[bestEpoch]!, history: history.history, testMse: testMse!, testMae: testMae!, examples, baselineMse, tensorsPerEpoch };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await runExample(USAGE, 1000, main);

@@ -2,7 +2,8 @@
  * examples/regression-csv.ts on the committed Auto MPG CSV: CSVDataset reads
  * all 392 rows, EarlyStopping stops `patience` epochs after the best
  * validation loss and puts that epoch's weights back, and the model beats
- * predicting the mean on the held-out cars.
+ * predicting the mean on the held-out cars; the native tensor count is the
+ * same at the end of every epoch.
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -30,5 +31,6 @@ describe('examples/regression-csv', () => {
     expect(r.testMse).toBeLessThan(r.baselineMse / 2);
     expect(r.testMae).toBeGreaterThan(0);
     expect(r.examples).toHaveLength(5);
+    expect(new Set(r.tensorsPerEpoch).size, 'native tensors at each epoch end').toBe(1);
   }, 30_000);
 });
