@@ -3,7 +3,7 @@
  * all 392 rows, EarlyStopping stops `patience` epochs after the best
  * validation loss and puts that epoch's weights back, and the model beats
  * predicting the mean on the held-out cars; the native tensor count is the
- * same at the end of every epoch.
+ * same at the end of every epoch after the first.
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -31,6 +31,7 @@ describe('examples/regression-csv', () => {
     expect(r.testMse).toBeLessThan(r.baselineMse / 2);
     expect(r.testMae).toBeGreaterThan(0);
     expect(r.examples).toHaveLength(5);
-    expect(new Set(r.tensorsPerEpoch).size, 'native tensors at each epoch end').toBe(1);
+    // from epoch 2 on: EarlyStopping keeps a copy of the best weights from the end of epoch 1
+    expect(new Set(r.tensorsPerEpoch.slice(1)).size, 'native tensors at each epoch end').toBe(1);
   }, 30_000);
 });
