@@ -34,6 +34,22 @@ export interface CnnResult {
   tensorsPerEpoch: number[];
 }
 
+export function buildModel(inputShape = [28, 28, 1], numClasses = 10): keras.Sequential {
+  return new keras.Sequential([
+    keras.Input({ shape: inputShape }),
+    // Data augmentation: active in fit(), identity in evaluate() and predict()
+    new keras.layers.RandomRotation(0.05), // up to 0.05 * 360 = 18 degrees
+    new keras.layers.RandomTranslation(0.1, 0.1), // up to 10 % of the height and width
+    new keras.layers.Conv2D(32, [3, 3], { activation: 'relu' }),
+    new keras.layers.MaxPooling2D({ poolSize: [2, 2] }),
+    new keras.layers.Conv2D(64, [3, 3], { activation: 'relu' }),
+    new keras.layers.MaxPooling2D({ poolSize: [2, 2] }),
+    new keras.layers.Flatten(),
+    new keras.layers.Dropout(0.5),
+    new keras.layers.Dense(numClasses, { activation: 'softmax' }),
+  ]);
+}
+
 export async function main(options: ExampleOptions, log: (...a: unknown[]) => void = console.log): Promise<CnnResult> {
   keras.utils.setRandomSeed(1);
   // Model / data parameters
@@ -61,19 +77,7 @@ export async function main(options: ExampleOptions, log: (...a: unknown[]) => vo
   const yTrainCat: Tensor = keras.utils.toCategorical(yTrain, numClasses);
   const yTestCat: Tensor = keras.utils.toCategorical(yTest, numClasses);
 
-  const model = new keras.Sequential([
-    keras.Input({ shape: inputShape }),
-    // Data augmentation: active in fit(), identity in evaluate() and predict()
-    new keras.layers.RandomRotation(0.05), // up to 0.05 * 360 = 18 degrees
-    new keras.layers.RandomTranslation(0.1, 0.1), // up to 10 % of the height and width
-    new keras.layers.Conv2D(32, [3, 3], { activation: 'relu' }),
-    new keras.layers.MaxPooling2D({ poolSize: [2, 2] }),
-    new keras.layers.Conv2D(64, [3, 3], { activation: 'relu' }),
-    new keras.layers.MaxPooling2D({ poolSize: [2, 2] }),
-    new keras.layers.Flatten(),
-    new keras.layers.Dropout(0.5),
-    new keras.layers.Dense(numClasses, { activation: 'softmax' }),
-  ]);
+  const model = buildModel(inputShape, numClasses);
   model.summary({ printFn: (line: string) => log(line) });
 
   const batchSize = 128;

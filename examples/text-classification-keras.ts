@@ -35,8 +35,20 @@ export interface TextResult {
   testLoss: number;
   testAccuracy: number;
   params: number;
+  vocabSize: number;
+  maxLen: number;
   /** Native tensors alive at the end of each epoch. */
   tensorsPerEpoch: number[];
+}
+
+export function buildModel(vocabSize: number, maxLen: number): keras.Sequential {
+  return new keras.Sequential([
+    keras.Input({ shape: [maxLen], dtype: 'int32' }),
+    new keras.layers.Embedding(vocabSize, EMBEDDING_DIM, { maskZero: true }),
+    new keras.layers.LSTM(UNITS),
+    new keras.layers.Dropout(0.5),
+    new keras.layers.Dense(1, { activation: 'sigmoid' }),
+  ]);
 }
 
 export async function main(options: ExampleOptions, log: (...a: unknown[]) => void = console.log): Promise<TextResult> {
@@ -44,13 +56,7 @@ export async function main(options: ExampleOptions, log: (...a: unknown[]) => vo
   const { vocab, maxLen, xTrain, yTrain, xTest, yTest, testSentences } = loadSentiment({ limit: options.limit });
   log(`${xTrain.shape[0]} training and ${xTest.shape[0]} test sentences, vocabulary of ${vocab.size}, ${maxLen} tokens each`);
 
-  const model = new keras.Sequential([
-    keras.Input({ shape: [maxLen], dtype: 'int32' }),
-    new keras.layers.Embedding(vocab.size, EMBEDDING_DIM, { maskZero: true }),
-    new keras.layers.LSTM(UNITS),
-    new keras.layers.Dropout(0.5),
-    new keras.layers.Dense(1, { activation: 'sigmoid' }),
-  ]);
+  const model = buildModel(vocab.size, maxLen);
   model.summary({ printFn: (line: string) => log(line) });
   model.compile({ optimizer: 'adam', loss: 'binary_crossentropy', metrics: ['accuracy'] });
 
@@ -66,7 +72,7 @@ export async function main(options: ExampleOptions, log: (...a: unknown[]) => vo
   (probs.toArray() as number[][]).forEach(([p], i) => log(`  ${p!.toFixed(2)} positive (label ${testSentences[i]!.label}): ${testSentences[i]!.text}`));
   const params = model.countParams();
   for (const t of [xTrain, yTrain, xTest, yTest, yTrain2, yTest2, probs]) t.dispose();
-  return { history: history.history, testLoss: testLoss!, testAccuracy: testAccuracy!, params, tensorsPerEpoch };
+  return { history: history.history, testLoss: testLoss!, testAccuracy: testAccuracy!, params, vocabSize: vocab.size, maxLen, tensorsPerEpoch };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await runExample(USAGE, 5, (o) => main(o.quick && o.epochs === 1 ? { ...o, epochs: 2 } : o));

@@ -54,6 +54,8 @@ export interface TextNnResult {
   train: { loss: number; accuracy: number }[];
   test: { loss: number; accuracy: number };
   params: number;
+  vocabSize: number;
+  maxLen: number;
   tensorsPerEpoch: number[];
 }
 
@@ -110,7 +112,7 @@ export async function main(options: ExampleOptions, log: (...a: unknown[]) => vo
     probs.forEach((p, i) => log(`  ${p.toFixed(2)} positive (label ${testSentences[i]!.label}): ${testSentences[i]!.text}`));
   }
   for (const t of [xTrain, yTrain, xTest, yTest]) t.dispose();
-  return { train: history, test: last, params, tensorsPerEpoch };
+  return { train: history, test: last, params, vocabSize: vocab.size, maxLen, tensorsPerEpoch };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await runExample(USAGE, 10, (o) => main(o.quick && o.epochs === 1 ? { ...o, epochs: 2 } : o));

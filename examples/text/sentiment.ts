@@ -96,7 +96,9 @@ export function loadSentiment(options: { maxTokens?: number; maxLen?: number; li
   const maxTokens = options.maxTokens ?? 4000;
   const maxLen = options.maxLen ?? 32;
   const all = readSentences();
-  const order = Array.from(randperm(all.length).toArray() as number[]);
+  const perm = randperm(all.length);
+  const order = perm.toArray() as number[];
+  perm.dispose();
   const nTest = Math.round(all.length * 0.2);
   const test = order.slice(0, nTest).map((i) => all[i]!);
   const train = order.slice(nTest, options.limit === undefined ? undefined : nTest + options.limit).map((i) => all[i]!);
