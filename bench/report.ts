@@ -9,6 +9,7 @@
  *   pnpm bench ...          # runs benchmarks; updates latest.json and latest.svg
  *   pnpm bench:report       # rewrites latest.svg and the README section from latest.json
  *   pnpm bench:report --check   # exit 1 if the README section is not what latest.json gives
+ *   pnpm bench:report --reparse bench/results/<date>   # re-read the ratios from a run's saved outputs
  *
  * A benchmark that is rerun replaces its own entry in latest.json; the others
  * keep theirs, each with the date, machine and load average it ran with.
@@ -98,8 +99,9 @@ function cells(line: string): string[] {
  *   label's numerator (`...; / nn loop on the same batches: 1.29`);
  * - `throughput on / off: 4.10x`;
  * - `plain   : Duet 26.7 ms/batch, Keras 19.6 ms/batch, Duet/Keras 1.36`;
- * - `console.table` tables with a column named `x/y` (`duet/torch`), one
- *   ratio per row, named by the row's first column;
+ * - `console.table` tables with a column named `duet/<peer>` (`duet/torch`,
+ *   `duet/keras`), one ratio per row, named by the row's first column (a
+ *   column such as `kernels/step` is a count, not a ratio);
  * - the MNIST loader's `numWorkers 0: duet 3581.2  pytorch 1037.0`
  *   (batches/s; the ratio is duet / pytorch).
  * A `-` cell (peer not run) gives no ratio.
@@ -119,7 +121,7 @@ export function extractRatios(stdout: string): PrintedRatio[] {
       if (header === null) header = c;
       else {
         header.forEach((h, i) => {
-          if (/^[a-z]+\/[a-z]+$/i.test(h) && c[i] !== undefined && c[i] !== '-' && /^\d/.test(c[i]!)) push(`${h}: ${c[1]}`, Number(c[i]));
+          if (/^duet\/[a-z]+$/i.test(h) && c[i] !== undefined && c[i] !== '-' && /^\d/.test(c[i]!)) push(`${h}: ${c[1]}`, Number(c[i]));
         });
       }
       continue;
@@ -263,10 +265,20 @@ export function replaceSection(readme: string, section: string): string {
 }
 
 function main(): void {
-  const latest = readLatest();
+  let latest = readLatest();
   if (latest === null) {
     console.error(`No ${LATEST_JSON}: run \`pnpm bench\` first.`);
     process.exit(1);
+  }
+  const reparse = process.argv.indexOf('--reparse');
+  if (reparse >= 0) {
+    // after a parser fix: read the ratios again from a run's saved outputs (bench/results/<date>/<name>.txt)
+    const dir = process.argv[reparse + 1];
+    if (dir === undefined || !existsSync(dir)) throw new Error(`--reparse expected the folder of a run (bench/results/<date>), received ${dir ?? 'nothing'}.`);
+    const entries = latest.benches.filter((b) => b.exitCode === 0 && existsSync(join(dir, `${b.name}.txt`))).map((b) => ({ ...b, ratios: extractRatios(readFileSync(join(dir, `${b.name}.txt`), 'utf8')) }));
+    latest = mergeLatest(latest, entries);
+    writeAtomic(LATEST_JSON, JSON.stringify(latest, null, 2) + '\n');
+    console.log(`re-read ${entries.map((e) => e.name).join(', ')} from ${dir}`);
   }
   const readme = readFileSync(README, 'utf8');
   const updated = replaceSection(readme, readmeSection(latest));

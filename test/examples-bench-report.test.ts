@@ -23,12 +23,12 @@ duet / torch = 4.10
 native tensors alive: 3`;
 const KERAS_MNIST = `Duet keras fit / Keras (Python): 0.49 (target <= 0.6)
 Duet keras fit / Duet nn seed loop: 0.99 (target <= 1.15); / nn loop on the same batches: 1.29`;
-const TABLE = `┌─────────┬──────────────────────────┬────────┬─────────┬────────────┐
-│ (index) │ benchmark                │ duet s │ torch s │ duet/torch │
-├─────────┼──────────────────────────┼────────┼─────────┼────────────┤
-│ 0       │ 'seed MLP, DataLoader'   │ '5.36' │ '4.93'  │ '1.09'     │
-│ 1       │ 'small CNN, pre-batched' │ '5.97' │ '-'     │ '-'        │
-└─────────┴──────────────────────────┴────────┴─────────┴────────────┘`;
+const TABLE = `┌─────────┬──────────────────────────┬────────┬─────────┬────────────┬──────────────┐
+│ (index) │ benchmark                │ duet s │ torch s │ duet/torch │ kernels/step │
+├─────────┼──────────────────────────┼────────┼─────────┼────────────┼──────────────┤
+│ 0       │ 'seed MLP, DataLoader'   │ '5.36' │ '4.93'  │ '1.09'     │ 24           │
+│ 1       │ 'small CNN, pre-batched' │ '5.97' │ '-'     │ '-'        │ 58           │
+└─────────┴──────────────────────────┴────────┴─────────┴────────────┴──────────────┘`;
 const LSTM = `plain   : Duet 26.7 ms/batch, Keras 19.6 ms/batch, Duet/Keras 1.36; 218 kernels per step (MatMul 20, ...)
 maskZero: Duet 28.3 ms/batch; 235 kernels per step (MatMul 20, ...)`;
 const SERVE = 'throughput on / off: 4.10x (goal >= 3x, with p99 < 50 ms)';
