@@ -1,7 +1,11 @@
 /**
  * `pnpm bench [name ...]`: runs the benchmarks one after another, each in its
  * own process (a fresh engine, no cross-talk), prints the machine first, and
- * keeps each run's output in bench/results/<date>/<name>.txt.
+ * keeps each run's output in bench/results/<date>/<name>.txt. The ratios each
+ * one prints go into bench/results/latest.json (committed; a benchmark that
+ * is rerun replaces its entry) with the date, machine and load average, and
+ * are drawn in bench/results/latest.svg; `pnpm bench:report` then writes
+ * them into the README's speed section (bench/report.ts).
  *
  *   pnpm bench                 # all of them (tens of minutes; the PyTorch
  *                              # and Keras peers run when .venv-ref exists)
@@ -10,9 +14,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatMachine, machineInfo } from './machine.js';
+import { LATEST_JSON, LATEST_SVG, extractRatios, mergeLatest, ratiosSvg, readLatest, writeAtomic, type BenchEntry } from './report.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -46,16 +52,21 @@ if (unknown.length > 0) {
 }
 const chosen = args.length > 0 ? available.filter(([n]) => args.includes(n)) : available;
 
-console.log(`Machine: ${formatMachine(machineInfo())}`);
+const machine = machineInfo();
+console.log(`Machine: ${formatMachine(machine)}`);
 if (!existsSync(join(here, '..', '.venv-ref', 'bin', 'python'))) {
   console.log('No .venv-ref: the PyTorch and Keras peers are skipped, Duet figures only (docs/golden.md says how to make it).');
 }
+/** Environment variables the scripts read to change what they measure (kept with each result). */
+const SETTINGS = ['REPS', 'ROUNDS', 'ITERS', 'BATCHES', 'WARMUP', 'STEPS', 'CALLS', 'MODELS', 'SKIP_TORCH', 'SKIP_KERAS', 'TF_ENABLE_ONEDNN_OPTS', 'DUET_NUM_THREADS', 'DURATION_S', 'CONNECTIONS'];
 const outDir = join(here, 'results', new Date().toISOString().slice(0, 19).replace(/:/g, '-'));
 mkdirSync(outDir, { recursive: true });
 let failed = 0;
+const entries: BenchEntry[] = [];
 for (const [i, [name, [script, extra, env]]] of chosen.entries()) {
   console.log(`\n[${i + 1}/${chosen.length}] ${name} (bench/${script})`);
   const t0 = Date.now();
+  const loadAvgStart = loadavg().map((l) => +l.toFixed(2));
   const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', join(here, script), ...extra], {
     cwd: join(here, '..'),
     env: { ...process.env, ...env },
@@ -66,7 +77,15 @@ for (const [i, [name, [script, extra, env]]] of chosen.entries()) {
   process.stdout.write(r.stdout ?? '');
   writeFileSync(join(outDir, `${name}.txt`), r.stdout ?? '');
   if (r.status !== 0) failed++;
+  const ratios = r.status === 0 ? extractRatios(r.stdout ?? '') : [];
+  const settings = Object.fromEntries(Object.entries({ ...process.env, ...env }).filter(([k]) => SETTINGS.includes(k))) as Record<string, string>;
+  entries.push({ name, script, date: new Date(t0).toISOString(), seconds: Math.round((Date.now() - t0) / 1000), exitCode: r.status, loadAvgStart, loadAvgEnd: loadavg().map((l) => +l.toFixed(2)), machine, settings, ratios });
+  for (const x of ratios) console.log(`  ratio ${x.label} = ${x.value.toFixed(3)} (${x.better} is better)`);
+  // after each benchmark, so that a long run stopped half-way keeps what it measured
+  const latest = mergeLatest(readLatest(), entries.slice(-1));
+  writeAtomic(LATEST_JSON, JSON.stringify(latest, null, 2) + '\n');
+  writeAtomic(LATEST_SVG, ratiosSvg(latest));
   console.log(`[${name}: ${r.status === 0 ? 'done' : `FAILED (exit ${r.status})`} in ${((Date.now() - t0) / 1000).toFixed(0)} s]`);
 }
-console.log(`\nOutputs in ${outDir}`);
+console.log(`\nOutputs in ${outDir}; ${entries.reduce((n, e) => n + e.ratios.length, 0)} ratios into ${LATEST_JSON} and ${LATEST_SVG} (pnpm bench:report puts them in README.md)`);
 process.exit(failed > 0 ? 1 : 0);
