@@ -32,6 +32,7 @@ const BENCHES: Record<string, [string, string[], Record<string, string>]> = {
   keras_mnist: ['keras/mnist.ts', [], {}],
   keras_cnn: ['keras/cnn.ts', [], {}],
   keras_lstm: ['keras/lstm.ts', [], {}],
+  keras_tfjs_layers: ['keras/tfjs_layers.ts', [], {}],
   mnist_loader: ['data/mnist_loader.ts', ['--compare'], {}],
   image_folder_loader: ['data/image_folder_loader.ts', [], {}],
   serve: ['serve/load.ts', [], {}],
