@@ -12,7 +12,7 @@
  *   pnpm bench op_overhead     # one by name
  *   pnpm bench --list
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +58,41 @@ console.log(`Machine: ${formatMachine(machine)}`);
 if (!existsSync(join(here, '..', '.venv-ref', 'bin', 'python'))) {
   console.log('No .venv-ref: the PyTorch and Keras peers are skipped, Duet figures only (docs/golden.md says how to make it).');
 }
+/**
+ * Runs one benchmark script as a child process, its output shown as it comes
+ * (and kept for the ratios), with a progress line every 30 s of silence so a
+ * long benchmark never looks hung.
+ */
+function runScript(name: string, file: string, extra: string[], env: NodeJS.ProcessEnv, t0: number): Promise<{ status: number | null; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', file, ...extra], {
+      cwd: join(here, '..'),
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const chunks: Buffer[] = [];
+    let lastOutput = Date.now();
+    child.stdout.on('data', (c: Buffer) => {
+      chunks.push(c);
+      process.stdout.write(c);
+      lastOutput = Date.now();
+    });
+    const ticker = setInterval(() => {
+      if (Date.now() - lastOutput < 30_000) return;
+      console.log(`[${name}: running, ${((Date.now() - t0) / 1000).toFixed(0)} s so far]`);
+      lastOutput = Date.now();
+    }, 5_000);
+    const done = (status: number | null) => {
+      clearInterval(ticker);
+      resolve({ status, stdout: Buffer.concat(chunks).toString('utf8') });
+    };
+    child.on('error', (e) => {
+      console.error(`[${name}: could not start: ${e.message}]`);
+      done(null);
+    });
+    child.on('close', (code) => done(code));
+  });
+}
 /** Environment variables the scripts read to change what they measure (kept with each result). */
 const SETTINGS = ['REPS', 'ROUNDS', 'ITERS', 'BATCHES', 'WARMUP', 'STEPS', 'CALLS', 'MODELS', 'SKIP_TORCH', 'SKIP_KERAS', 'TF_ENABLE_ONEDNN_OPTS', 'DUET_NUM_THREADS', 'DURATION_S', 'CONNECTIONS'];
 const outDir = join(here, 'results', new Date().toISOString().slice(0, 19).replace(/:/g, '-'));
@@ -68,14 +103,7 @@ for (const [i, [name, [script, extra, env]]] of chosen.entries()) {
   console.log(`\n[${i + 1}/${chosen.length}] ${name} (bench/${script})`);
   const t0 = Date.now();
   const loadAvgStart = loadavg().map((l) => +l.toFixed(2));
-  const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', join(here, script), ...extra], {
-    cwd: join(here, '..'),
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 64 * 2 ** 20,
-  });
-  process.stdout.write(r.stdout ?? '');
+  const r = await runScript(name, join(here, script), extra, { ...process.env, ...env }, t0);
   writeFileSync(join(outDir, `${name}.txt`), r.stdout ?? '');
   if (r.status !== 0) failed++;
   const ratios = r.status === 0 ? extractRatios(r.stdout ?? '') : [];
