@@ -116,5 +116,7 @@ for (const [i, [name, [script, extra, env]]] of chosen.entries()) {
   writeAtomic(LATEST_SVG, ratiosSvg(latest));
   console.log(`[${name}: ${r.status === 0 ? 'done' : `FAILED (exit ${r.status})`} in ${((Date.now() - t0) / 1000).toFixed(0)} s]`);
 }
-console.log(`\nOutputs in ${outDir}; ${entries.reduce((n, e) => n + e.ratios.length, 0)} ratios into ${LATEST_JSON} and ${LATEST_SVG} (pnpm bench:report puts them in README.md)`);
+// This run alone, beside its outputs (latest.json merges it with earlier runs of the other benchmarks).
+writeAtomic(`${outDir}.json`, JSON.stringify({ machine, entries }, null, 2) + '\n');
+console.log(`\nOutputs in ${outDir} and ${outDir}.json; ${entries.reduce((n, e) => n + e.ratios.length, 0)} ratios into ${LATEST_JSON} and ${LATEST_SVG} (pnpm bench:report puts them in README.md)`);
 process.exit(failed > 0 ? 1 : 0);
