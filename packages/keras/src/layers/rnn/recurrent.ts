@@ -224,14 +224,23 @@ export abstract class Recurrent extends Layer {
     // goBackwards over right padding: Keras's reversed rows start with their padding (states kept, outputs 0).
     // Reverse each row's real steps in place instead, which is right-padded again (the fused paths take it),
     // and move the outputs back behind the padding after.
-    const lengths = this.goBackwards && m !== null ? this.rightPaddedLengths(m) : null;
+    const states: (Tensor | null)[] = initial.length > 0 ? [...initial] : new Array<null>(this.stateCount).fill(null);
+    let lengths = this.goBackwards && m !== null ? this.rightPaddedLengths(m) : null;
     if (lengths !== null) x = reverseRealSteps(x, lengths);
     else if (this.goBackwards) {
       x = x.flip([0]);
       m = m?.flip([0]) ?? null;
+    } else if (m !== null && this.fusesRightPadded(states, training)) {
+      // Left padding (Keras's pad_sequences default, padding='pre'): the padding keeps the zero states and
+      // outputs zeros, so moving each row's real steps to the front gives a right-padded problem with the
+      // same real outputs and final states (the fused paths take it); the outputs go back behind the padding after.
+      lengths = this.leftPaddedLengths(m);
+      if (lengths !== null) {
+        x = realStepsFirst(x, lengths);
+        m = arange(t).unsqueeze(1).lt(lengths.unsqueeze(0)); // [T, N], right-padded
+      }
     }
     if (training && this.dropout > 0) x = x.mul(dropoutMask([n, x.shape[2]!], this.dropout));
-    const states: (Tensor | null)[] = initial.length > 0 ? [...initial] : new Array<null>(this.stateCount).fill(null);
     const res = this.runSequence(x, states, m, training);
     const outputs = this.returnSequences && lengths !== null ? afterPadding(res.outputs!, lengths) : res.outputs;
     const output = this.returnSequences ? outputs!.transpose(0, 1) : res.last;
@@ -260,6 +269,27 @@ export abstract class Recurrent extends Layer {
     const lengths = mask.int().sum(0); // [N]
     const expected = arange(mask.shape[0]!).unsqueeze(1).lt(lengths.unsqueeze(0)); // [T, N]
     return expected.eq(mask).all().item() !== 0 ? lengths : null;
+  }
+
+  /**
+   * The lengths [N] when `mask` [T, N] (processing order) is left-padded and
+   * some row is padded (each row: only padding, then its real steps: what
+   * Embedding(maskZero) gives for batches from Keras's `pad_sequences`, whose
+   * default is padding='pre'), else null. Reads one boolean back.
+   */
+  protected leftPaddedLengths(mask: Tensor): Tensor | null {
+    const t = mask.shape[0]!;
+    const lengths = mask.int().sum(0); // [N]
+    const expected = arange(t).unsqueeze(1).ge(lengths.unsqueeze(0).neg().add(t)); // [T, N]: k >= T - length
+    return expected.eq(mask).all().logicalAnd(lengths.lt(t).any()).item() !== 0 ? lengths : null;
+  }
+
+  /**
+   * True when `runSequence` runs a right-padded mask fused from these states
+   * (LSTM, GRU); then `call` also turns a left-padded mask into a right-padded one.
+   */
+  protected fusesRightPadded(_states: (Tensor | null)[], _training: boolean): boolean {
+    return false;
   }
 
   /**
@@ -359,6 +389,15 @@ function reverseRealSteps(x: Tensor, lengths: Tensor): Tensor {
   const steps = arange(x.shape[0]!).unsqueeze(1); // [T, 1]
   const len = lengths.unsqueeze(0); // [1, N]
   return gatherSteps(x, where(steps.lt(len), len.sub(1).sub(steps), steps));
+}
+
+/** Each row's last `lengths[n]` (real) steps moved to the front, its leading padding after them: a rotation of the row. */
+function realStepsFirst(x: Tensor, lengths: Tensor): Tensor {
+  const t = x.shape[0]!;
+  const steps = arange(t).unsqueeze(1); // [T, 1]
+  const shift = lengths.unsqueeze(0).neg().add(t); // [1, N]: T - length
+  const src = steps.add(shift); // k + T - length
+  return gatherSteps(x, where(src.lt(t), src, src.sub(t)));
 }
 
 /** Outputs of right-padded rows moved behind `T - length` leading zeros: Keras's order for a reversed, right-padded row. */
