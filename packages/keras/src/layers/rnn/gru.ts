@@ -74,9 +74,9 @@ export class GRU extends Recurrent {
     return this.canFuse(null, training) && states.every((s) => s === null);
   }
 
-  protected override runSequence(x: Tensor, states: (Tensor | null)[], mask: Tensor | null, training: boolean): SequenceResult {
+  protected override runSequence(x: Tensor, states: (Tensor | null)[], mask: Tensor | null, training: boolean, rightLengths?: Tensor | null): SequenceResult {
     // A right-padded mask from a zero state runs fused too: the padding's outputs are discarded.
-    const lengths = mask !== null && this.fusesRightPadded(states, training) ? this.rightPaddedLengths(mask) : null;
+    const lengths = mask !== null && this.fusesRightPadded(states, training) ? (rightLengths === undefined ? this.rightPaddedLengths(mask) : rightLengths) : null;
     if (!this.canFuse(mask, training) && lengths === null) return super.runSequence(x, states, mask, training);
     // gruLayer takes PyTorch's layout: gates r, z, n in rows of [3u, in] / [3u, u]; Keras's are z, r, h in columns.
     const u = this.units;

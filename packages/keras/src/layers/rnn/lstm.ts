@@ -76,9 +76,9 @@ export class LSTM extends Recurrent {
     return this.canFuse(null, training) && !this.returnState && states.every((s) => s === null);
   }
 
-  protected override runSequence(x: Tensor, states: (Tensor | null)[], mask: Tensor | null, training: boolean): SequenceResult {
+  protected override runSequence(x: Tensor, states: (Tensor | null)[], mask: Tensor | null, training: boolean, rightLengths?: Tensor | null): SequenceResult {
     // A right-padded mask from zero states (no final c needed) runs fused too: the padding's outputs are discarded.
-    const lengths = mask !== null && this.fusesRightPadded(states, training) ? this.rightPaddedLengths(mask) : null;
+    const lengths = mask !== null && this.fusesRightPadded(states, training) ? (rightLengths === undefined ? this.rightPaddedLengths(mask) : rightLengths) : null;
     if (!this.canFuse(mask, training) && lengths === null) return super.runSequence(x, states, mask, training);
     // lstmLayer takes PyTorch's layout ([4u, in], [4u, u], two biases); Keras's kernels are their
     // transposes and its one bias pairs with a constant zero bias.
