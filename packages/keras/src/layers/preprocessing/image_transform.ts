@@ -91,14 +91,17 @@ export function projectiveTransform(images: Tensor, transforms: Float64Array | F
         const y0 = Math.floor(y);
         const dx = f(x - x0);
         const dy = f(y - y0);
-        const taps4: [number, number, number][] = [
-          [y0, x0, f(f(1 - dy) * f(1 - dx))], [y0, x0 + 1, f(f(1 - dy) * dx)],
-          [y0 + 1, x0, f(dy * f(1 - dx))], [y0 + 1, x0 + 1, f(dy * dx)],
-        ];
-        taps4.forEach(([yy, xx, wt], k) => {
-          idx[k * m + p] = at(b, yy, xx);
-          wts[k * m + p] = wt;
-        });
+        const ex = f(1 - dx);
+        const ey = f(1 - dy);
+        // Taps (y0, x0), (y0, x0 + 1), (y0 + 1, x0), (y0 + 1, x0 + 1): no allocation per pixel.
+        idx[p] = at(b, y0, x0);
+        wts[p] = f(ey * ex);
+        idx[m + p] = at(b, y0, x0 + 1);
+        wts[m + p] = f(ey * dx);
+        idx[2 * m + p] = at(b, y0 + 1, x0);
+        wts[2 * m + p] = f(dy * ex);
+        idx[3 * m + p] = at(b, y0 + 1, x0 + 1);
+        wts[3 * m + p] = f(dy * dx);
       }
     }
   }
