@@ -8,7 +8,10 @@
  *
  * The sampling positions and weights are computed here (one pass over the
  * output pixels); the image work is one gather of all taps, a multiply by
- * the weights and a sum: 4-6 native kernels whatever the transform.
+ * the weights and a sum: 4-6 native kernels whatever the transform. The
+ * layers use this form only for images that require a gradient (it has the
+ * exact adjoint); others go through core's `imageProjectiveTransform`, TF's
+ * own kernel (base_image_augmentation.ts).
  */
 import { cat, full, tensor, type Tensor } from '@duet/core';
 
