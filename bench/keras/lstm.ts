@@ -3,9 +3,11 @@
  * Embedding(1000, 64) -> LSTM(128) -> Dense(2, softmax), Adam, sparse
  * categorical crossentropy, batch 32, sequences of 50 ids (right-padded with
  * 0: lengths 10..50), `model.fit` over one epoch of BATCHES batches after a
- * warm-up fit. Two variants: plain (Duet: the LSTM is one fused TensorFlow
- * kernel each way, core's lstmLayer) and `maskZero: true` (both sides then
- * honour the mask step by step).
+ * warm-up fit. Three variants: plain (Duet: the LSTM is one fused TensorFlow
+ * kernel each way, core's lstmLayer), `maskZero: true` on the right-padded
+ * ids, and `maskZero: true` on the same ids pre-padded (Keras's
+ * `pad_sequences` default). Duet runs both padded variants fused; Keras
+ * honours the mask in its generic loop.
  *
  * Reports ms per training batch (median of REPS rounds alternating Duet and
  * Keras, default 3) and native kernels per training step (core's countKernels
@@ -47,7 +49,16 @@ const tokFile = join(tmpdir(), `duet-keras-lstm-${process.pid}.ids`);
 const labFile = join(tmpdir(), `duet-keras-lstm-${process.pid}.labels`);
 writeFileSync(tokFile, ids);
 writeFileSync(labFile, labels);
+// The same ids pre-padded (Keras's pad_sequences default, padding='pre'): each row's ids moved to its end.
+const idsPre = new Int32Array(N * LEN);
+for (let i = 0; i < N; i++) {
+  let len = 0;
+  while (len < LEN && ids[i * LEN + len] !== 0) len++;
+  idsPre.set(ids.subarray(i * LEN, i * LEN + len), i * LEN + LEN - len);
+}
 const x = tensor(ids, { shape: [N, LEN], dtype: 'int32' }).keep();
+const xPre = tensor(idsPre, { shape: [N, LEN], dtype: 'int32' }).keep();
+const xs = { right: x, pre: xPre };
 const y = tensor(labels, { shape: [N], dtype: 'int32' }).keep();
 
 function model(maskZero: boolean): keras.Sequential {
@@ -61,7 +72,7 @@ function model(maskZero: boolean): keras.Sequential {
   return m;
 }
 
-async function duet(maskZero: boolean): Promise<number> {
+async function duet(maskZero: boolean, x = xs.right): Promise<number> {
   const m = model(maskZero);
   await m.fit(x.narrow(0, 0, 2 * BATCH), y.narrow(0, 0, 2 * BATCH), { batchSize: BATCH, epochs: 1, verbose: 0, shuffle: false });
   const t0 = performance.now();
@@ -69,7 +80,7 @@ async function duet(maskZero: boolean): Promise<number> {
   return (performance.now() - t0) / BATCHES;
 }
 
-function kernels(maskZero: boolean): { kernels: number; byName: Record<string, number> } {
+function kernels(maskZero: boolean, x = xs.right): { kernels: number; byName: Record<string, number> } {
   const m = model(maskZero);
   const xb = x.narrow(0, 0, BATCH);
   const yb = y.narrow(0, 0, BATCH);
@@ -78,24 +89,25 @@ function kernels(maskZero: boolean): { kernels: number; byName: Record<string, n
   return { kernels: k.kernels, byName: k.byName };
 }
 
-const rounds: { plain: number; mask: number; keras?: { plain: number; mask: number } }[] = [];
+type Times = { plain: number; mask: number; maskPre: number };
+const rounds: (Times & { keras?: Times })[] = [];
 for (let r = 0; r < REPS; r++) {
-  const round: (typeof rounds)[number] = { plain: await duet(false), mask: await duet(true) };
+  const round: (typeof rounds)[number] = { plain: await duet(false), mask: await duet(true), maskPre: await duet(true, xPre) };
   if (runPython) {
     const out = execFileSync(py, [new URL('./lstm_keras.py', import.meta.url).pathname, tokFile, labFile, ...[N, LEN, VOCAB, EMB, UNITS, BATCH].map(String)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     round.keras = JSON.parse(out.trim().split('\n').pop()!);
   }
   rounds.push(round);
   const k = round.keras;
-  console.log(`round ${r + 1}: duet plain ${round.plain.toFixed(1)} ms, masked ${round.mask.toFixed(1)} ms` + (k ? `; keras plain ${(k.plain * 1000).toFixed(1)} ms, masked ${(k.mask * 1000).toFixed(1)} ms` : ''));
+  console.log(`round ${r + 1}: duet plain ${round.plain.toFixed(1)} ms, masked ${round.mask.toFixed(1)} ms, pre-padded ${round.maskPre.toFixed(1)} ms` + (k ? `; keras plain ${(k.plain * 1000).toFixed(1)} ms, masked ${(k.mask * 1000).toFixed(1)} ms, pre-padded ${(k.maskPre * 1000).toFixed(1)} ms` : ''));
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const info = backendInfo();
 console.log(`\nDuet on TensorFlow ${info.tfVersion}; ${BATCHES} batches of ${BATCH} x ${LEN} ids, medians of ${REPS} alternating rounds`);
-for (const v of ['plain', 'mask'] as const) {
+for (const v of ['plain', 'mask', 'maskPre'] as const) {
   const d = median(rounds.map((r) => r[v]));
   const kp = runPython ? median(rounds.map((r) => r.keras![v])) * 1000 : null;
-  const k = kernels(v === 'mask');
+  const k = kernels(v !== 'plain', v === 'maskPre' ? xPre : x);
   const top = Object.entries(k.byName).sort((a, b) => b[1] - a[1]).slice(0, 6).map(([n, c]) => `${n} ${c}`).join(', ');
-  console.log(`${v === 'plain' ? 'plain   ' : 'maskZero'}: Duet ${d.toFixed(1)} ms/batch` + (kp !== null ? `, Keras ${kp.toFixed(1)} ms/batch, Duet/Keras ${(d / kp).toFixed(2)}` : '') + `; ${k.kernels} kernels per step (${top}, ...)`);
+  console.log(`${{ plain: 'plain           ', mask: 'maskZero        ', maskPre: 'maskZero, pre-pad' }[v]}: Duet ${d.toFixed(1)} ms/batch` + (kp !== null ? `, Keras ${kp.toFixed(1)} ms/batch, Duet/Keras ${(d / kp).toFixed(2)}` : '') + `; ${k.kernels} kernels per step (${top}, ...)`);
 }

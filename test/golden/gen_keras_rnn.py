@@ -30,6 +30,8 @@ def seq(n=3, steps=5, d=4):
 MASK = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [0, 1, 0, 1, 1]], dtype=bool)
 # Right padding only (what Embedding(mask_zero) gives for padded batches): Duet runs it fused.
 RIGHT = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [1, 0, 0, 0, 0]], dtype=bool)
+# Left padding only (Embedding(mask_zero) on pad_sequences' default padding='pre'): Duet moves the real steps first and runs it fused.
+LEFT = np.array([[0, 0, 1, 1, 1], [1, 1, 1, 1, 1], [0, 0, 0, 0, 1]], dtype=bool)
 
 
 def rnn_cases():
@@ -99,6 +101,28 @@ def rnn_cases():
          lambda: L.TimeDistributed(L.Dense(3, activation='tanh')), seq(2, 4, 5), {}),
         ('time_distributed/dense_4d', spec('TimeDistributed', [spec('Dense', [2])]),
          lambda: L.TimeDistributed(L.Dense(2)), (2, 3, 4, 5), {}),
+    ]
+    # Left padding (appended last so the seeds of the cases above stay the same).
+    for cls, mk in [('SimpleRNN', L.SimpleRNN), ('LSTM', L.LSTM), ('GRU', L.GRU)]:
+        k = cls.lower()
+        cases += [
+            (f'{k}/left_padded', spec(cls, [4]), lambda mk=mk: mk(4), seq(), {'mask': LEFT}),
+            (f'{k}/left_padded_sequences', spec(cls, [3], {'returnSequences': True}),
+             lambda mk=mk: mk(3, return_sequences=True), seq(), {'mask': LEFT}),
+            (f'{k}/left_padded_zero_output_state', spec(cls, [3], {'returnSequences': True, 'returnState': True, 'zeroOutputForMask': True}),
+             lambda mk=mk: mk(3, return_sequences=True, return_state=True, zero_output_for_mask=True), seq(), {'mask': LEFT}),
+            (f'{k}/left_padded_backwards', spec(cls, [3], {'returnSequences': True, 'goBackwards': True}),
+             lambda mk=mk: mk(3, return_sequences=True, go_backwards=True), seq(), {'mask': LEFT}),
+            (f'{k}/left_padded_initial_state', spec(cls, [3], {'returnState': True}), lambda mk=mk: mk(3, return_state=True), seq(),
+             {'mask': LEFT, 'initialState': True}),
+        ]
+    cases += [
+        ('lstm/left_padded_long', spec('LSTM', [6], {'returnSequences': True}), lambda: L.LSTM(6, return_sequences=True), seq(3, 20, 5),
+         {'mask': np.arange(20)[None, :] >= np.array([[17], [0], [6]])}),
+        ('bidirectional/lstm_left_padded_concat', spec('Bidirectional', [spec('LSTM', [3], {'returnSequences': True})]),
+         lambda: L.Bidirectional(L.LSTM(3, return_sequences=True)), seq(), {'mask': LEFT}),
+        ('bidirectional/gru_left_padded_last', spec('Bidirectional', [spec('GRU', [3])], {'mergeMode': 'sum'}),
+         lambda: L.Bidirectional(L.GRU(3), merge_mode='sum'), seq(), {'mask': LEFT}),
     ]
     return cases
 
@@ -272,7 +296,13 @@ def gen_models():
         x[i, :l] = r.integers(1, 12, size=l)  # right-padded with 0
     y = (x.sum(axis=1) % 3).astype(np.int32)
     out = []
-    for i, (cid, layers, make) in enumerate(model_cases()):
+    # Pre-padded rows (pad_sequences' default padding='pre'): the same ids moved to the end of each row.
+    x_pre = np.zeros_like(x)
+    for i, l in enumerate(lens):
+        x_pre[i, 6 - l:] = x[i, :l]
+    cases = [(cid, layers, make, x) for cid, layers, make in model_cases()]
+    cases += [(cid + '_pre_padded', layers, make, x_pre) for cid, layers, make in model_cases() if cid in ('text/lstm', 'text/gru')]
+    for i, (cid, layers, make, x) in enumerate(cases):
         keras.utils.set_random_seed(7100 + i)
         if make is None:
             inp = keras.Input((6,), dtype='int32')

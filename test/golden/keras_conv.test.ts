@@ -9,7 +9,7 @@
  * inside `expectNoLeaks`: the native tensor count must not change.
  */
 import { describe, expect, it } from 'vitest';
-import type { Tensor } from '@duet/core';
+import { countKernels, type Tensor } from '@duet/core';
 import * as keras from '@duet/keras';
 import { disposeWithGrads, expectClose, expectNoLeaks } from '../helpers.js';
 import { load, readFixture, shaped, type Stored } from './keras_fixtures.js';
@@ -72,6 +72,28 @@ describe(`keras conv/pool/norm layers vs Keras ${golden.versions.keras} (TF ${go
       const shapes = c.inputs.map((s) => [null, ...s.shape.slice(1)]);
       expect(layer.computeOutputShape(shapes.length === 1 ? shapes[0]! : shapes)).toEqual(c.outputShape);
       disposeWithGrads(xs);
+    });
+  }
+});
+
+// Inputs that need no gradient (augmentation on a model's inputs) take TensorFlow's
+// ImageProjectiveTransformV3, one kernel per batch: the same Keras numbers.
+describe('random image layers through ImageProjectiveTransformV3 (inputs without grad)', () => {
+  for (const c of golden.cases.filter((c) => c.training && ['RandomRotation', 'RandomZoom', 'RandomTranslation'].includes(c.cls))) {
+    it(c.id, () => {
+      const layer = make(c);
+      const x = load(c.inputs[0]!);
+      const run = () => {
+        const k = countKernels(() => {
+          const y = layer.apply(x, { training: true }) as Tensor;
+          expectClose(y, shaped(c.output), { ...TOL, message: 'output' });
+        });
+        expect(k.byName.ImageProjectiveTransformV3).toBe(1);
+        expect(k.byName.GatherV2).toBeUndefined();
+      };
+      run();
+      expectNoLeaks(run);
+      x.dispose();
     });
   }
 });

@@ -65,3 +65,4 @@ export { lstmLayer, type LstmLayerOptions, type LstmLayerResult } from './lstm.j
 export { gruLayer, type GruLayerOptions } from './gru.js';
 export { rnnLayer, type RnnLayerOptions } from './rnn_elman.js';
 export type { IntPair } from './args.js';
+export { imageProjectiveTransform, type ImageProjectiveTransformOptions } from './image_transform.js';

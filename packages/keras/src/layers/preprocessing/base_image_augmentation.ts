@@ -5,7 +5,7 @@
  * a seeded random stream per layer (`seed`, else drawn from core's
  * `manualSeed` stream when the layer is made).
  */
-import { Generator, randomUniform, type Tensor } from '@duet/core';
+import { Generator, functional as CF, isGradEnabled, randomUniform, tensor, type Tensor } from '@duet/core';
 import { KerasValueError } from '../../errors.js';
 import type { Shape } from '../../utils/shape.js';
 import { Layer, type CallOptions, type LayerConfig, type LayerOptions } from '../layer.js';
@@ -93,7 +93,12 @@ export abstract class BaseResampling extends BaseImageAugmentation {
     const [n, h, w] = images.shape as [number, number, number, number];
     const transforms = new Float64Array(8 * n);
     for (let b = 0; b < n; b++) transforms.set(this.transform(h, w), 8 * b);
-    return projectiveTransform(images, transforms, this.interpolation, this.fillMode, this.fillValue);
+    // Images that need no gradient (the usual case: augmentation on the model's inputs) go through
+    // TensorFlow's ImageProjectiveTransformV3, one kernel for the batch, as Keras's TF backend does; the
+    // gather form (the same sampling, computed here) keeps exact gradients for the others.
+    if (isGradEnabled() && images.requiresGrad) return projectiveTransform(images, transforms, this.interpolation, this.fillMode, this.fillValue);
+    const t = tensor(Float32Array.from(transforms), { shape: [n, 8] });
+    return CF.imageProjectiveTransform(images, t, { interpolation: this.interpolation, fillMode: this.fillMode, fillValue: this.fillValue });
   }
 
   /** One image's transform (TF's 8 numbers), from fresh random draws. */

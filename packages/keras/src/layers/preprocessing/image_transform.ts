@@ -8,7 +8,10 @@
  *
  * The sampling positions and weights are computed here (one pass over the
  * output pixels); the image work is one gather of all taps, a multiply by
- * the weights and a sum: 4-6 native kernels whatever the transform.
+ * the weights and a sum: 4-6 native kernels whatever the transform. The
+ * layers use this form only for images that require a gradient (it has the
+ * exact adjoint); others go through core's `imageProjectiveTransform`, TF's
+ * own kernel (base_image_augmentation.ts).
  */
 import { cat, full, tensor, type Tensor } from '@duet/core';
 
@@ -91,14 +94,17 @@ export function projectiveTransform(images: Tensor, transforms: Float64Array | F
         const y0 = Math.floor(y);
         const dx = f(x - x0);
         const dy = f(y - y0);
-        const taps4: [number, number, number][] = [
-          [y0, x0, f(f(1 - dy) * f(1 - dx))], [y0, x0 + 1, f(f(1 - dy) * dx)],
-          [y0 + 1, x0, f(dy * f(1 - dx))], [y0 + 1, x0 + 1, f(dy * dx)],
-        ];
-        taps4.forEach(([yy, xx, wt], k) => {
-          idx[k * m + p] = at(b, yy, xx);
-          wts[k * m + p] = wt;
-        });
+        const ex = f(1 - dx);
+        const ey = f(1 - dy);
+        // Taps (y0, x0), (y0, x0 + 1), (y0 + 1, x0), (y0 + 1, x0 + 1): no allocation per pixel.
+        idx[p] = at(b, y0, x0);
+        wts[p] = f(ey * ex);
+        idx[m + p] = at(b, y0, x0 + 1);
+        wts[m + p] = f(ey * dx);
+        idx[2 * m + p] = at(b, y0 + 1, x0);
+        wts[2 * m + p] = f(dy * ex);
+        idx[3 * m + p] = at(b, y0 + 1, x0 + 1);
+        wts[3 * m + p] = f(dy * dx);
       }
     }
   }

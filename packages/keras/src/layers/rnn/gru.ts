@@ -26,7 +26,7 @@ export interface GRUOptions extends RecurrentOptions {
  * inside the reset product too) with the gates in the order z, r, h instead
  * of r, z, n and the kernels transposed. So with `resetAfter`, the default
  * activations, no mask (and no recurrent dropout in training) the whole
- * sequence (also with a right-padded mask from a zero state) is one autograd op, the same as `nn.GRU` (core's
+ * sequence (also with a right- or left-padded mask from a zero state) is one autograd op, the same as `nn.GRU` (core's
  * `functional.gruLayer`: 15 kernels per step forward, 7 backward), after the gate
  * columns are reordered (a few kernels per call). Otherwise (`resetAfter:
  * false`, other activations, masks) it runs step by step on autograd ops:
@@ -69,9 +69,14 @@ export class GRU extends Recurrent {
     return this.resetAfter && this.activation === tanh && this.recurrentActivation === sigmoid && mask === null && !(training && this.recurrentDropout > 0);
   }
 
-  protected override runSequence(x: Tensor, states: (Tensor | null)[], mask: Tensor | null, training: boolean): SequenceResult {
+  /** A right-padded (or, via `call`, left-padded) mask runs fused from a zero state. */
+  protected override fusesRightPadded(states: (Tensor | null)[], training: boolean): boolean {
+    return this.canFuse(null, training) && states.every((s) => s === null);
+  }
+
+  protected override runSequence(x: Tensor, states: (Tensor | null)[], mask: Tensor | null, training: boolean, rightLengths?: Tensor | null): SequenceResult {
     // A right-padded mask from a zero state runs fused too: the padding's outputs are discarded.
-    const lengths = mask !== null && this.canFuse(null, training) && states.every((s) => s === null) ? this.rightPaddedLengths(mask) : null;
+    const lengths = mask !== null && this.fusesRightPadded(states, training) ? (rightLengths === undefined ? this.rightPaddedLengths(mask) : rightLengths) : null;
     if (!this.canFuse(mask, training) && lengths === null) return super.runSequence(x, states, mask, training);
     // gruLayer takes PyTorch's layout: gates r, z, n in rows of [3u, in] / [3u, u]; Keras's are z, r, h in columns.
     const u = this.units;

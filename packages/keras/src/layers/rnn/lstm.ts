@@ -36,9 +36,10 @@ class UnitForgetBias extends Initializer {
  * training) the whole sequence is one fused TensorFlow kernel each way,
  * the same as `nn.LSTM` (core's `functional.lstmLayer`: BlockLSTMV2 /
  * BlockLSTMGradV2; Keras's gate order i, f, c, o is that kernel's). A
- * right-padded mask (Embedding(maskZero) on padded batches) from zero
- * states runs fused as well (also with `goBackwards`), unless `returnState` (the kernel gives only the
- * last c). Other activations, other masks and recurrent dropout run step by
+ * right-padded or left-padded mask (Embedding(maskZero) on padded batches;
+ * Keras's `pad_sequences` pads on the left by default) from zero states runs
+ * fused as well (also with `goBackwards`), unless `returnState` (the kernel
+ * gives only the last c). Other activations, other masks and recurrent dropout run step by
  * step (same numbers, more kernels).
  *
  * @example
@@ -70,9 +71,14 @@ export class LSTM extends Recurrent {
     return this.activation === tanh && this.recurrentActivation === sigmoid && mask === null && !(training && this.recurrentDropout > 0);
   }
 
-  protected override runSequence(x: Tensor, states: (Tensor | null)[], mask: Tensor | null, training: boolean): SequenceResult {
+  /** A right-padded (or, via `call`, left-padded) mask runs fused from zero states without `returnState` (the kernel gives only the last c). */
+  protected override fusesRightPadded(states: (Tensor | null)[], training: boolean): boolean {
+    return this.canFuse(null, training) && !this.returnState && states.every((s) => s === null);
+  }
+
+  protected override runSequence(x: Tensor, states: (Tensor | null)[], mask: Tensor | null, training: boolean, rightLengths?: Tensor | null): SequenceResult {
     // A right-padded mask from zero states (no final c needed) runs fused too: the padding's outputs are discarded.
-    const lengths = mask !== null && this.canFuse(null, training) && !this.returnState && states.every((s) => s === null) ? this.rightPaddedLengths(mask) : null;
+    const lengths = mask !== null && this.fusesRightPadded(states, training) ? (rightLengths === undefined ? this.rightPaddedLengths(mask) : rightLengths) : null;
     if (!this.canFuse(mask, training) && lengths === null) return super.runSequence(x, states, mask, training);
     // lstmLayer takes PyTorch's layout ([4u, in], [4u, u], two biases); Keras's kernels are their
     // transposes and its one bias pairs with a constant zero bias.

@@ -224,15 +224,31 @@ export abstract class Recurrent extends Layer {
     // goBackwards over right padding: Keras's reversed rows start with their padding (states kept, outputs 0).
     // Reverse each row's real steps in place instead, which is right-padded again (the fused paths take it),
     // and move the outputs back behind the padding after.
-    const lengths = this.goBackwards && m !== null ? this.rightPaddedLengths(m) : null;
-    if (lengths !== null) x = reverseRealSteps(x, lengths);
-    else if (this.goBackwards) {
-      x = x.flip([0]);
-      m = m?.flip([0]) ?? null;
+    const states: (Tensor | null)[] = initial.length > 0 ? [...initial] : new Array<null>(this.stateCount).fill(null);
+    // Right-padded lengths of `m` when known here (null: m is not right-padded; undefined: runSequence checks).
+    let known: Tensor | null | undefined;
+    let lengths: Tensor | null = null;
+    if (this.goBackwards) {
+      lengths = m !== null ? this.rightPaddedLengths(m) : null;
+      if (lengths !== null) x = reverseRealSteps(x, lengths);
+      else {
+        x = x.flip([0]);
+        m = m?.flip([0]) ?? null;
+      }
+    } else if (m !== null && this.fusesRightPadded(states, training)) {
+      // Left padding (Keras's pad_sequences default, padding='pre'): the padding keeps the zero states and
+      // outputs zeros, so moving each row's real steps to the front gives a right-padded problem with the
+      // same real outputs and final states (the fused paths take it); the outputs go back behind the padding after.
+      const padded = this.paddedLengths(m);
+      known = padded?.lengths ?? null;
+      if (padded?.left === true) {
+        lengths = padded.lengths;
+        x = realStepsFirst(x, lengths);
+        m = arange(t).unsqueeze(1).lt(lengths.unsqueeze(0)); // [T, N], right-padded
+      }
     }
     if (training && this.dropout > 0) x = x.mul(dropoutMask([n, x.shape[2]!], this.dropout));
-    const states: (Tensor | null)[] = initial.length > 0 ? [...initial] : new Array<null>(this.stateCount).fill(null);
-    const res = this.runSequence(x, states, m, training);
+    const res = this.runSequence(x, states, m, training, known);
     const outputs = this.returnSequences && lengths !== null ? afterPadding(res.outputs!, lengths) : res.outputs;
     const output = this.returnSequences ? outputs!.transpose(0, 1) : res.last;
     return this.returnState ? [output, ...res.states] : output;
@@ -241,9 +257,11 @@ export abstract class Recurrent extends Layer {
   /**
    * Run over x `[T, N, F]` (processing order, dropout applied) from `states`
    * (null = zeros), honouring mask `[T, N]` (processing order). The default
-   * projects every step in one matmul and loops over `step`.
+   * projects every step in one matmul and loops over `step`. `rightLengths`:
+   * the mask's lengths when `call` already found it right-padded, null when
+   * it found it is not, undefined when it did not check.
    */
-  protected runSequence(x: Tensor, states: (Tensor | null)[], mask: Tensor | null, training: boolean): SequenceResult {
+  protected runSequence(x: Tensor, states: (Tensor | null)[], mask: Tensor | null, training: boolean, _rightLengths?: Tensor | null): SequenceResult {
     const [t, n, f] = x.shape as [number, number, number];
     const gx = linear(x.reshape([t * n, f]), this.kernel, this.inputBias(), { weightLayout: 'in_out' });
     const recurrentMask = training && this.recurrentDropout > 0 ? dropoutMask([n, this.units], this.recurrentDropout) : null;
@@ -260,6 +278,33 @@ export abstract class Recurrent extends Layer {
     const lengths = mask.int().sum(0); // [N]
     const expected = arange(mask.shape[0]!).unsqueeze(1).lt(lengths.unsqueeze(0)); // [T, N]
     return expected.eq(mask).all().item() !== 0 ? lengths : null;
+  }
+
+  /**
+   * The lengths [N] when `mask` [T, N] (processing order) is right-padded
+   * (`left` false) or, failing that, left-padded (each row: only padding,
+   * then its real steps: what Embedding(maskZero) gives for batches from
+   * Keras's `pad_sequences`, whose default is padding='pre'), else null.
+   * Reads one number back from the device.
+   */
+  protected paddedLengths(mask: Tensor): { lengths: Tensor; left: boolean } | null {
+    const t = mask.shape[0]!;
+    const lengths = mask.int().sum(0); // [N]
+    const steps = arange(t).unsqueeze(1); // [T, 1]
+    const len = lengths.unsqueeze(0); // [1, N]
+    const right = steps.lt(len).eq(mask).all().int();
+    const left = steps.ge(len.neg().add(t)).eq(mask).all().int(); // k >= T - length
+    const code = right.add(left.mul(2)).item();
+    return (code & 1) !== 0 ? { lengths, left: false } : (code & 2) !== 0 ? { lengths, left: true } : null;
+  }
+
+  /**
+   * True when `runSequence` runs a right-padded mask fused from these states
+   * (LSTM, GRU); then `call` also turns a left-padded mask into a right-padded
+   * one, and passes `runSequence` the right-padded lengths it found.
+   */
+  protected fusesRightPadded(_states: (Tensor | null)[], _training: boolean): boolean {
+    return false;
   }
 
   /**
@@ -359,6 +404,15 @@ function reverseRealSteps(x: Tensor, lengths: Tensor): Tensor {
   const steps = arange(x.shape[0]!).unsqueeze(1); // [T, 1]
   const len = lengths.unsqueeze(0); // [1, N]
   return gatherSteps(x, where(steps.lt(len), len.sub(1).sub(steps), steps));
+}
+
+/** Each row's last `lengths[n]` (real) steps moved to the front, its leading padding after them: a rotation of the row. */
+function realStepsFirst(x: Tensor, lengths: Tensor): Tensor {
+  const t = x.shape[0]!;
+  const steps = arange(t).unsqueeze(1); // [T, 1]
+  const shift = lengths.unsqueeze(0).neg().add(t); // [1, N]: T - length
+  const src = steps.add(shift); // k + T - length
+  return gatherSteps(x, where(src.lt(t), src, src.sub(t)));
 }
 
 /** Outputs of right-padded rows moved behind `T - length` leading zeros: Keras's order for a reversed, right-padded row. */

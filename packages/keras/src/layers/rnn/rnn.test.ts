@@ -195,6 +195,59 @@ describe('masks', () => {
     expect(kg.kernels).toBeLessThan(kgm.kernels);
     x.grad?.dispose();
   });
+  it('a left-padded mask (pad_sequences padding="pre") runs fused too, with the step loop\'s values and gradients', () => {
+    const x = randn([4, 6, 5], { requiresGrad: true });
+    // Left padding, one full row and one empty row.
+    const left = tensor([[0, 0, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1], [0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0]]).bool();
+    const tanhFn = (v: Tensor) => v.tanh(); // equal to 'tanh', but not Keras's tanh: forces the step-by-step loop
+    const variants: [string, (o: keras.layers.LSTMOptions) => keras.Layer][] = [
+      ['LSTM sequences', (o) => new L.LSTM(4, { returnSequences: true, ...o })],
+      ['LSTM last', (o) => new L.LSTM(4, o)],
+      ['LSTM zero outputs', (o) => new L.LSTM(4, { returnSequences: true, zeroOutputForMask: true, ...o })],
+      ['GRU sequences + state', (o) => new L.GRU(4, { returnSequences: true, returnState: true, ...o })],
+      ['GRU last', (o) => new L.GRU(4, o)],
+    ];
+    const close = (a: Tensor, b: Tensor, what: string) => expect(a.sub(b).abs().max().item(), what).toBeLessThan(1e-5);
+    for (const [name, make] of variants) {
+      const fused = make({});
+      const ref = make({ activation: tanhFn });
+      fused.applyMulti(x, { mask: left });
+      ref.applyMulti(x, { mask: left });
+      ref.setWeights(fused.getWeights());
+      const run = (l: keras.Layer) => {
+        const ys = l.applyMulti(x, { mask: left });
+        ys.map((y) => y.mul(y.add(1)).sum()).reduce((a, b) => a.add(b)).backward();
+        const gs = [x, ...l.trainableWeights].map((w) => {
+          const g = w.grad!;
+          w.grad = null;
+          return g;
+        });
+        return { ys, gs };
+      };
+      const k = countKernels(() => scope(() => run(fused).gs.forEach((g) => g.dispose())));
+      const kref = countKernels(() => scope(() => run(ref).gs.forEach((g) => g.dispose())));
+      if (name.startsWith('LSTM')) expect(k.byName.BlockLSTMV2, name).toBe(1);
+      expect(kref.byName.BlockLSTMV2, name).toBeUndefined();
+      expect(k.kernels, name).toBeLessThan(kref.kernels);
+      scope(() => {
+        const a = run(fused);
+        const b = run(ref);
+        a.ys.forEach((y, i) => close(y, b.ys[i]!, `${name} output ${i}`));
+        a.gs.forEach((g, i) => close(g, b.gs[i]!, `${name} gradient ${i}`));
+        [...a.gs, ...b.gs].forEach((g) => g.dispose());
+      });
+    }
+    const leak = new L.LSTM(3, { returnSequences: true });
+    const step = () => {
+      (leak.apply(x, { mask: left, training: true }) as Tensor).sum().backward();
+      for (const t of [x, ...leak.weights]) {
+        t.grad?.dispose();
+        t.grad = null;
+      }
+    };
+    step();
+    expectNoLeaks(step);
+  });
 });
 
 describe('dropout', () => {
