@@ -9,17 +9,20 @@
  * committed in examples/data/sentiment/ (146 KB; its README.md says where
  * they come from, the licence and why this set). A real, human-labelled
  * text set small enough to ship in the repository and to train on a CPU in
- * seconds. examples/text/sentiment.ts splits it 80/20 and turns words into
- * padded id sequences (Duet has no TextVectorization layer yet).
+ * seconds. examples/text/sentiment.ts splits it 80/20; here
+ * `keras.layers.TextVectorization` (as in the Keras guides) learns the
+ * vocabulary of the training sentences with `adapt()` and turns every
+ * sentence into 32 token ids, padded with 0 at the end; `maskZero` makes
+ * the LSTM skip the padding.
  *
  *   pnpm tsx --conditions=source examples/text-classification-keras.ts           # 5 epochs
  *   pnpm tsx --conditions=source examples/text-classification-keras.ts --quick   # 2 epochs
  */
 import { fileURLToPath } from 'node:url';
-import { memory, type Tensor } from '@duet/core';
+import { memory, tensor, type Tensor } from '@duet/core';
 import * as keras from '@duet/keras';
 import { runExample, type ExampleOptions } from './common/cli.js';
-import { loadSentiment } from './text/sentiment.js';
+import { splitSentences, type Sentence } from './text/sentiment.js';
 
 export const USAGE = `Usage: pnpm tsx --conditions=source examples/text-classification-keras.ts [--epochs N] [--quick] [--limit N]
 
@@ -29,6 +32,8 @@ export const USAGE = `Usage: pnpm tsx --conditions=source examples/text-classifi
 
 export const EMBEDDING_DIM = 32;
 export const UNITS = 32;
+export const MAX_TOKENS = 4000;
+export const MAX_LEN = 32;
 
 export interface TextResult {
   history: Record<string, number[]>;
@@ -53,10 +58,19 @@ export function buildModel(vocabSize: number, maxLen: number): keras.Sequential 
 
 export async function main(options: ExampleOptions, log: (...a: unknown[]) => void = console.log): Promise<TextResult> {
   keras.utils.setRandomSeed(1337);
-  const { vocab, maxLen, xTrain, yTrain, xTest, yTest, testSentences } = loadSentiment({ limit: options.limit });
-  log(`${xTrain.shape[0]} training and ${xTest.shape[0]} test sentences, vocabulary of ${vocab.size}, ${maxLen} tokens each`);
+  const { train, test: testSentences } = splitSentences(options.limit);
+  const vectorize = new keras.layers.TextVectorization({ maxTokens: MAX_TOKENS, outputSequenceLength: MAX_LEN });
+  vectorize.adapt(train.map((s) => s.text));
+  const vocabSize = vectorize.vocabularySize();
+  const maxLen = MAX_LEN;
+  const labels = (ss: Sentence[]) => tensor(ss.map((s) => s.label), { dtype: 'float32' });
+  const xTrain = vectorize.apply(train.map((s) => s.text));
+  const xTest = vectorize.apply(testSentences.map((s) => s.text));
+  const yTrain = labels(train);
+  const yTest = labels(testSentences);
+  log(`${xTrain.shape[0]} training and ${xTest.shape[0]} test sentences, vocabulary of ${vocabSize}, ${maxLen} tokens each`);
 
-  const model = buildModel(vocab.size, maxLen);
+  const model = buildModel(vocabSize, maxLen);
   model.summary({ printFn: (line: string) => log(line) });
   model.compile({ optimizer: 'adam', loss: 'binary_crossentropy', metrics: ['accuracy'] });
 
@@ -72,7 +86,7 @@ export async function main(options: ExampleOptions, log: (...a: unknown[]) => vo
   (probs.toArray() as number[][]).forEach(([p], i) => log(`  ${p!.toFixed(2)} positive (label ${testSentences[i]!.label}): ${testSentences[i]!.text}`));
   const params = model.countParams();
   for (const t of [xTrain, yTrain, xTest, yTest, yTrain2, yTest2, probs]) t.dispose();
-  return { history: history.history, testLoss: testLoss!, testAccuracy: testAccuracy!, params, vocabSize: vocab.size, maxLen, tensorsPerEpoch };
+  return { history: history.history, testLoss: testLoss!, testAccuracy: testAccuracy!, params, vocabSize, maxLen, tensorsPerEpoch };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await runExample(USAGE, 5, (o) => main(o.quick && o.epochs === 1 ? { ...o, epochs: 2 } : o));

@@ -9,8 +9,9 @@
  * sequences are cut to `maxLen` and padded with 0 at the front ('pre', so
  * an LSTM's last step follows the last real word).
  *
- * Duet has no `TextVectorization` layer (nor torchtext), so this file does
- * the tokenizing in plain TypeScript, as a user would today.
+ * PyTorch has no tokenizer in its core (nor does Duet's nn), so for the nn
+ * example this file does the tokenizing in plain TypeScript; the Keras
+ * example uses `keras.layers.TextVectorization` on `splitSentences()`.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -89,19 +90,30 @@ export interface SentimentData {
 }
 
 /**
- * The split both examples use: call after seeding (`manualSeed`), so both
- * styles see the same sentences. `limit` keeps only that many training sentences.
+ * The seeded 80/20 split of the sentences (call after `manualSeed`): the
+ * raw texts, for a caller that vectorizes them itself (the Keras example,
+ * with `keras.layers.TextVectorization`). `limit` keeps only that many
+ * training sentences.
  */
-export function loadSentiment(options: { maxTokens?: number; maxLen?: number; limit?: number } = {}): SentimentData {
-  const maxTokens = options.maxTokens ?? 4000;
-  const maxLen = options.maxLen ?? 32;
+export function splitSentences(limit?: number): { train: Sentence[]; test: Sentence[] } {
   const all = readSentences();
   const perm = randperm(all.length);
   const order = perm.toArray() as number[];
   perm.dispose();
   const nTest = Math.round(all.length * 0.2);
   const test = order.slice(0, nTest).map((i) => all[i]!);
-  const train = order.slice(nTest, options.limit === undefined ? undefined : nTest + options.limit).map((i) => all[i]!);
+  const train = order.slice(nTest, limit === undefined ? undefined : nTest + limit).map((i) => all[i]!);
+  return { train, test };
+}
+
+/**
+ * The split both examples use: call after seeding (`manualSeed`), so both
+ * styles see the same sentences. `limit` keeps only that many training sentences.
+ */
+export function loadSentiment(options: { maxTokens?: number; maxLen?: number; limit?: number } = {}): SentimentData {
+  const maxTokens = options.maxTokens ?? 4000;
+  const maxLen = options.maxLen ?? 32;
+  const { train, test } = splitSentences(options.limit);
   const vocab = new Vocabulary(train.map((s) => s.text), maxTokens);
   const labels = (ss: Sentence[]) => tensor(ss.map((s) => s.label), { dtype: 'float32' });
   return {

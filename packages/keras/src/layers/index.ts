@@ -21,6 +21,7 @@ export * from './normalization/index.js';
 export { ZeroPadding2D, type ZeroPadding2DOptions } from './reshaping/zero_padding2d.js';
 export { UpSampling2D, type UpSampling2DOptions } from './reshaping/up_sampling2d.js';
 export { Normalization, type NormalizationOptions } from './preprocessing/normalization.js';
+export { TextVectorization, type TextVectorizationOptions, type TextStandardize, type TextSplit, type TextOutputMode, type TextBatch } from './preprocessing/text_vectorization.js';
 export { type AugmentationOptions, type ResamplingOptions } from './preprocessing/base_image_augmentation.js';
 export { RandomFlip, type FlipMode } from './preprocessing/random_flip.js';
 export { RandomRotation } from './preprocessing/random_rotation.js';

@@ -343,6 +343,17 @@ export class Layer {
   }
 
   /**
+   * Free the native memory of the weights now (this layer's and its
+   * sublayers', each once), as nn's optimizers' `dispose()`. The layer cannot
+   * be called afterwards: reading a freed weight throws core's error. The
+   * garbage collector frees them too, later. Model.dispose() also frees the
+   * optimizer's slots and the metrics' state.
+   */
+  dispose(): void {
+    for (const w of this.weights) if (!w.isDisposed) w.dispose();
+  }
+
+  /**
    * Copies of the weights' values, in `weights` order. They are yours (kept
    * across training steps, as Keras's NumPy copies): `dispose()` them when done.
    */

@@ -264,6 +264,24 @@ export class Model extends Layer {
     this.compiled?.resetMetrics();
   }
 
+  /**
+   * Free the model's native memory now: every layer's weights (nested models
+   * included, shared layers once), and if compiled, the optimizer's slots
+   * and the metrics' state; the model is no longer compiled. The model
+   * cannot be called or trained afterwards (a freed weight throws core's
+   * error). An optimizer shared with another model loses its slots too
+   * (they restart from zero there, as after `optimizer.dispose()`).
+   */
+  override dispose(): void {
+    const compiled = this.compiled;
+    if (compiled !== null) {
+      compiled.optimizer.dispose();
+      for (const [, m] of compiled.trackers()) m.dispose();
+      this.compiled = null;
+    }
+    super.dispose();
+  }
+
   /** Names of the values `evaluate` returns, in order (after the first step, when metrics are built). */
   get metricsNames(): string[] {
     return this.compiled?.trackers().map(([n]) => n) ?? [];
