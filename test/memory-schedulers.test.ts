@@ -69,3 +69,33 @@ describe('OneCycleLR keeps the native tensor count flat (issue 7)', () => {
     }
   });
 });
+
+describe('the constant cache bound is not reached by a training loop (issue 7)', () => {
+  it('an MLP with BatchNorm, Dropout, clipping and Adam + CosineAnnealingLR adds no constants after its first steps', () => {
+    manualSeed(1);
+    const model = new nn.Sequential(new nn.Linear(12, 32), new nn.BatchNorm1d(32), new nn.ReLU(), new nn.Dropout(0.2), new nn.Linear(32, 5));
+    const opt = new optim.Adam(model.parameters(), { lr: 0.01, weightDecay: 1e-4, decoupledWeightDecay: true });
+    const sched = new optim.lrScheduler.CosineAnnealingLR(opt, 50, { etaMin: 1e-4 });
+    const lossFn = new nn.CrossEntropyLoss({ labelSmoothing: 0.1 });
+    const xs = randn([100, 12]);
+    const ys = randn([100]).gt(0).long();
+    const counts: number[] = [];
+    const consts: number[] = [];
+    for (let i = 1; i <= 200; i++) {
+      const k = (i * 16) % 96; // the last batch of an epoch is smaller in real loops: vary the batch size too
+      const n = i % 10 === 0 ? 4 : 16;
+      opt.zeroGrad();
+      const loss = lossFn.forward(model.forward(xs.narrow(0, k, n)), ys.narrow(0, k, n));
+      loss.backward();
+      nn.utils.clipGradNorm_(model.parameters(), 1.0);
+      opt.step();
+      sched.step();
+      if (i === 20 || i === 200) {
+        counts.push(memory().numTensors);
+        consts.push(constantCount());
+      }
+    }
+    expect(consts[1]).toBe(consts[0]);
+    expect(counts[1]).toBe(counts[0]);
+  });
+});
