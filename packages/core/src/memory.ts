@@ -54,6 +54,10 @@ export abstract class Managed {
   abstract get _host(): HostArray | null;
   /** @internal the autograd node that made it (null for leaves). */
   abstract _node: ManagedNode | null;
+  /** A leaf whose gradient backward() computes. */
+  abstract requiresGrad: boolean;
+  /** @internal make it the user's (never released automatically). */
+  abstract keep(): this;
   /** @internal bytes of the stored value. */
   abstract _bytes(): number;
   /** @internal release everything (native value, variable, copy, graph), naming `reason` in later errors. */
@@ -135,7 +139,10 @@ export function exitLibraryCall<T>(result: T): T {
   const owner = frameOwner;
   frameOwner = null;
   const made = frameTensors;
-  if (made.length === 0) return result;
+  if (made.length === 0) {
+    maybeAutoBoundary(); // e.g. zeroGrad() handed reset gradients to automatic management
+    return result;
+  }
   frameTensors = [];
   // The common result, one Tensor, needs no set.
   const single = result instanceof Managed ? result : null;
@@ -257,7 +264,31 @@ function toAuto(t: Managed): void {
   pendingBytes += t._bytes();
 }
 
-/** Hand a tensor back to automatic management (e.g. a `.grad` that was reset, a spilled tensor used again). */
+/**
+ * A leaf's `.grad` was reset (`grad = null`, `zeroGrad()`) or the leaf was
+ * released. A gradient that user code never read (reads inside library
+ * calls, or inside the scope() that computed it, do not count) cannot be
+ * reached any more: it is freed now. One that user code read is yours: it
+ * goes to automatic management (spilled at a boundary, collected with the
+ * Tensor object).
+ */
+export function releaseGrad(g: Managed): void {
+  if (g._tf === null) return;
+  if (g._internal) g._free(GRAD_REASON);
+  else release(g);
+}
+
+/** `leaf.grad = ...` replaced the gradient `g` (user code, or a library call such as zeroGrad()). */
+export function resetGrad(g: Managed): void {
+  releaseGrad(g);
+  maybeAutoBoundary(); // a read gradient handed to automatic management counts towards the next automatic boundary
+}
+
+const GRAD_REASON =
+  'it was a .grad that was reset (zeroGrad(), grad = null) or whose tensor was released, and Duet frees such a gradient at once ' +
+  'unless your code read it outside the scope() that computed it. To keep a gradient, return it from the scope() or clone() it before the reset';
+
+/** Hand a tensor back to automatic management (e.g. a `.grad` that user code read and that was reset, a spilled tensor used again). */
 export function release(t: Managed): void {
   if (t._tf === null) return;
   t._lastUsed = step;
@@ -424,10 +455,15 @@ export function scope<T>(fn: () => T): T {
   }
   const out = new Set<Managed>();
   collectTensors(result, out, 0);
+  // Gradients computed here live on in their leaf's .grad (an optimizer outside the
+  // scope steps with them); read here and not returned, they are not yours: freed
+  // when the .grad is reset or the leaf released (releaseGrad).
+  for (const t of frame) if (t._owner === GRAD) t._internal = !out.has(t);
   for (const t of frame) {
     if (t._owner !== SCOPE) continue;
-    if (out.has(t)) adopt(t);
-    else t._free('its scope() ended');
+    if (!out.has(t)) t._free('its scope() ended');
+    else if (t.requiresGrad && t._node === null && scopes.length === 0) t.keep(); // a returned leaf: a parameter, as requiresGrad_() makes one outside scope()
+    else adopt(t);
   }
   return result;
 }

@@ -5,7 +5,7 @@
  */
 import { tf, nodeBackend, binaryKernel, type TfTensor } from './kernels/index.js';
 import { ArgumentError, AutogradError, DTypeError, TensorReleasedError } from './errors.js';
-import { adopt, release, currentStep, inLibraryCall, noteSpill, Managed, USER, AUTO, GRAD } from './memory.js';
+import { adopt, release, releaseGrad, resetGrad, currentStep, inLibraryCall, noteSpill, Managed, USER, AUTO, SCOPE, GRAD } from './memory.js';
 import { Storage, type HostArray } from './storage.js';
 import { backward as runBackward, type BackwardOptions, type Node } from './autograd.js';
 import * as E from './ops/elementwise.js';
@@ -145,6 +145,12 @@ export class Tensor extends Managed {
   _free(reason: string): void {
     if (!this._s.free()) return;
     this._releasedBecause = reason;
+    // Its gradient goes with it, unless user code read it (releaseGrad).
+    const g = this._grad;
+    if (g !== null) {
+      this._grad = null;
+      if (g._owner === GRAD) releaseGrad(g);
+    }
     // Each node belongs to exactly one output: its internal saved tensors go with it.
     if (this._node !== null) {
       for (const t of this._node.saved ?? []) t.dispose();
@@ -206,7 +212,7 @@ export class Tensor extends Managed {
   }
   set grad(g: Tensor | null) {
     if (g === this._grad) return;
-    if (this._grad !== null && this._grad._owner === GRAD) release(this._grad);
+    if (this._grad !== null && this._grad._owner === GRAD) resetGrad(this._grad);
     if (g !== null) {
       if (!sameShape(g.shape, this.shape)) {
         throw new AutogradError(`assigned grad has shape [${g.shape.join(', ')}], expected [${this.shape.join(', ')}] (the tensor's shape).`);
@@ -291,7 +297,8 @@ export class Tensor extends Managed {
       throw new DTypeError(`requiresGrad_(): only floating point tensors can require gradients; received dtype ${this.dtype}.`);
     }
     this.requiresGrad = flag;
-    if (flag) this.keep();
+    // A leaf is yours (a parameter), except inside scope(): the scope releases it (and its .grad) unless returned.
+    if (flag && this._owner !== SCOPE) this.keep();
     return this;
   }
 

@@ -74,9 +74,31 @@ export function floatConst(key: string, shape: readonly number[], fill: () => Fl
   return floats.get(key, () => tf().tensor(fill(), shape as number[], 'float32'));
 }
 
-/** Native constants held by the cache, over all sections. */
+/**
+ * Hyper-parameters that a scheduler may change every step (a momentum, Adam's
+ * beta1) are not cached by value: each new value would become a new constant
+ * until the section's bound. Each is kept in a named slot (one per kernel
+ * argument, e.g. 'momentumStep_.momentum') holding the last value: a constant
+ * value is uploaded once, a changed one replaces the slot's scalar (one
+ * upload, the old scalar released), so the count stays flat either way.
+ */
+const slots = new Map<string, { v: number; t: TfTensor }>();
+
+/** A float32 native scalar for `v`, kept in slot `slot` until a call with another value replaces it. */
+export function slotScalar(slot: string, v: number): TfTensor {
+  const e = slots.get(slot);
+  if (e !== undefined) {
+    if (Object.is(e.v, v)) return e.t;
+    e.t.dispose();
+  }
+  const t = tf().keep(tf().scalar(v, 'float32'));
+  slots.set(slot, { v, t });
+  return t;
+}
+
+/** Native constants held by the cache, over all sections and slots. */
 export function constantCount(): number {
-  let n = 0;
+  let n = slots.size;
   for (const s of sections) n += s.size;
   return n;
 }

@@ -17,6 +17,6 @@
  */
 export { tf, nodeBackend, typeAttr, boolAttr, intAttr, floatAttr, shapeAttr, stringAttr, type TfTensor, type OpAttr } from '../engine.js';
 export { runKernel, runKernelN, unaryKernel, binaryKernel, matMul2d, biasAdd, biasAddGrad, reduceKernel, reshapeKernel, transposeKernel } from './basic.js';
-export { ConstSection, scalarConst, intConst, floatConst, constantCount } from './constants.js';
+export { ConstSection, scalarConst, slotScalar, intConst, floatConst, constantCount } from './constants.js';
 export { toNHWC, toNCHW, convertLayout } from './layout.js';
 export { newVariable, readVariable, assignVariable } from './variables.js';

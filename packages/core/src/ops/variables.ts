@@ -8,7 +8,7 @@
  * Kernel count per parameter per step: 1 update + 1 read on the next forward,
  * against ~12 for Adam written with elementwise ops.
  */
-import { runKernelN, typeAttr, boolAttr, tf, nodeBackend, scalarConst, newVariable, readVariable, assignVariable, type TfTensor, type OpAttr } from '../kernels/index.js';
+import { runKernelN, typeAttr, boolAttr, tf, nodeBackend, scalarConst, slotScalar, newVariable, readVariable, assignVariable, type TfTensor, type OpAttr } from '../kernels/index.js';
 import { DTypeError, NativeEngineError, ShapeError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { shapeStr } from './util.js';
@@ -108,8 +108,9 @@ export function adamStep_(params: Tensor[], grads: Tensor[], m: Tensor[], v: Ten
   // to sqrt(v)/sqrt(1-b2^t): the same update when eps is scaled by sqrt(1-b2^t).
   const eps = o.epsMode === 'torch' ? o.eps * Math.sqrt(1 - b2p) : o.eps;
   withScalars([b1p, b2p, eps, o.lr], ([sb1p, sb2p, seps, lr]) => {
-    const b1 = scalarConst(o.beta1, 'float32');
-    const b2 = scalarConst(o.beta2, 'float32');
+    // Schedulers change beta1 (OneCycleLR's cycleMomentum): slots, not cached by value.
+    const b1 = slotScalar('adamStep_.beta1', o.beta1);
+    const b2 = slotScalar('adamStep_.beta2', o.beta2);
     params.forEach((p, i) => {
       const g = grads[i]!;
       checkPair(p, g, 'adamStep_');
@@ -135,7 +136,8 @@ export function sgdStep_(params: Tensor[], grads: Tensor[], lr: number): void {
  * p -= lr*buf (nesterov: p -= lr*(g + momentum*buf)). ResourceApplyMomentum.
  */
 export function momentumStep_(params: Tensor[], grads: Tensor[], bufs: Tensor[], o: { lr: number; momentum: number; nesterov: boolean }): void {
-  const mom = scalarConst(o.momentum, 'float32');
+  // Schedulers change the momentum (OneCycleLR, CyclicLR): a slot, not cached by value.
+  const mom = slotScalar('momentumStep_.momentum', o.momentum);
   // lr changes under schedulers: a per-call scalar, not a cached one.
   withScalars([o.lr], ([lr]) => {
     params.forEach((p, i) => {
@@ -164,7 +166,8 @@ export function adagradStep_(params: Tensor[], grads: Tensor[], accs: Tensor[], 
  */
 export function rmspropStep_(params: Tensor[], grads: Tensor[], ms: Tensor[], moms: Tensor[], o: { lr: number; rho: number; momentum: number; eps: number }): void {
   const rho = scalarConst(o.rho, 'float32');
-  const mom = scalarConst(o.momentum, 'float32');
+  // Schedulers change the momentum (OneCycleLR, CyclicLR): a slot, not cached by value.
+  const mom = slotScalar('rmspropStep_.momentum', o.momentum);
   const eps = scalarConst(o.eps, 'float32');
   // lr changes under schedulers: a per-call scalar, not a cached one.
   withScalars([o.lr], ([lr]) => {
@@ -199,7 +202,8 @@ export function adadeltaStep_(params: Tensor[], grads: Tensor[], squareAvgs: Ten
  * gradient, not the accumulated velocity.
  */
 export function kerasMomentumStep_(params: Tensor[], grads: Tensor[], moms: Tensor[], o: { lr: number; momentum: number; nesterov: boolean }): void {
-  const mom = scalarConst(o.momentum, 'float32');
+  // Schedulers change the momentum (OneCycleLR, CyclicLR): a slot, not cached by value.
+  const mom = slotScalar('kerasMomentumStep_.momentum', o.momentum);
   withScalars([o.lr], ([lr]) => {
     params.forEach((p, i) => {
       checkPair(p, grads[i]!, 'kerasMomentumStep_');
@@ -215,7 +219,8 @@ export function kerasMomentumStep_(params: Tensor[], grads: Tensor[], moms: Tens
  */
 export function centeredRmspropStep_(params: Tensor[], grads: Tensor[], mgs: Tensor[], ms: Tensor[], moms: Tensor[], o: { lr: number; rho: number; momentum: number; eps: number }): void {
   const rho = scalarConst(o.rho, 'float32');
-  const mom = scalarConst(o.momentum, 'float32');
+  // Schedulers change the momentum (OneCycleLR, CyclicLR): a slot, not cached by value.
+  const mom = slotScalar('centeredRmspropStep_.momentum', o.momentum);
   const eps = scalarConst(o.eps, 'float32');
   withScalars([o.lr], ([lr]) => {
     params.forEach((p, i) => {

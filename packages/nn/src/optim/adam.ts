@@ -3,7 +3,7 @@
  * AMSGrad: Reddi et al., 2018, https://openreview.net/forum?id=ryQu7f-RZ).
  */
 import { ArgumentError, adamStep_, slotLike, type Tensor } from '@duet/core';
-import { Optimizer, checkNumber, withDefaults, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, checkNumber, stepScalar, withDefaults, type ParamGroup, type Params } from './optimizer.js';
 
 export interface AdamOptions {
   /** Learning rate. Default 1e-3. */
@@ -58,7 +58,10 @@ export class Adam extends Optimizer<AdamOptions> {
     const { lr, betas, eps, weightDecay, amsgrad, decoupledWeightDecay } = group;
     let gs = grads;
     if (weightDecay !== 0) {
-      if (decoupledWeightDecay) for (const p of params) p.mul_(1 - lr * weightDecay);
+      if (decoupledWeightDecay) {
+        const f = stepScalar(1 - lr * weightDecay); // lr changes under schedulers: not a cached constant
+        for (const p of params) p.mul_(f);
+      }
       else gs = grads.map((g, i) => g.add(params[i]!, { alpha: weightDecay }));
     }
     // Parameters at the same step share the bias corrections: one call per distinct step.

@@ -3,7 +3,7 @@
  * (Kingma & Ba, 2014, section 7.1, https://arxiv.org/abs/1412.6980).
  */
 import { zerosLike, type Tensor } from '@duet/core';
-import { Optimizer, checkNumber, checkPair, stepScalar, withDefaults, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, checkNumber, checkPair, lerpWeight, stepScalar, withDefaults, type ParamGroup, type Params } from './optimizer.js';
 
 export interface AdamaxOptions {
   /** Learning rate. Default 2e-3. */
@@ -44,6 +44,7 @@ export class Adamax extends Optimizer<AdamaxOptions> {
 
   protected update(group: ParamGroup<AdamaxOptions>, params: Tensor[], grads: Tensor[]): void {
     const { lr, betas: [b1, b2], eps, weightDecay } = group;
+    const w1 = lerpWeight(1 - b1);
     params.forEach((p, i) => {
       const g = weightDecay !== 0 ? grads[i]!.add(p, { alpha: weightDecay }) : grads[i]!;
       const s = this.stateOf(p);
@@ -53,7 +54,7 @@ export class Adamax extends Optimizer<AdamaxOptions> {
         s.expInf = zerosLike(p).keep();
       }
       const step = (s.step = (s.step as number) + 1);
-      const m = (s.expAvg as Tensor).lerp_(g, 1 - b1);
+      const m = (s.expAvg as Tensor).lerp_(g, w1);
       const u = (s.expInf as Tensor).mul_(b2).maximum_(g.abs().add(eps));
       p.sub_(m.div(u).mul(stepScalar(lr / (1 - b1 ** step))));
     });

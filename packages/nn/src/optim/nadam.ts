@@ -4,7 +4,7 @@
  * decay as in Loshchilov & Hutter, https://arxiv.org/abs/1711.05101).
  */
 import { zerosLike, type Tensor } from '@duet/core';
-import { Optimizer, checkNumber, checkPair, stepScalar, withDefaults, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, checkNumber, checkPair, lerpWeight, stepScalar, withDefaults, type ParamGroup, type Params } from './optimizer.js';
 
 export interface NAdamOptions {
   /** Learning rate. Default 2e-3. */
@@ -57,6 +57,9 @@ export class NAdam extends Optimizer<NAdamOptions> {
 
   protected update(group: ParamGroup<NAdamOptions>, params: Tensor[], grads: Tensor[]): void {
     const { lr, betas: [b1, b2], eps, weightDecay, momentumDecay, decoupledWeightDecay } = group;
+    // lr and beta1 change under schedulers: step scalars, not cached constants.
+    const w1 = lerpWeight(1 - b1);
+    const decay = weightDecay !== 0 && decoupledWeightDecay ? stepScalar(1 - lr * weightDecay) : null;
     params.forEach((p, i) => {
       const s = this.stateOf(p);
       if (s.expAvg === undefined) {
@@ -68,13 +71,13 @@ export class NAdam extends Optimizer<NAdamOptions> {
       const t = (s.step = (s.step as number) + 1);
       let g = grads[i]!;
       if (weightDecay !== 0) {
-        if (decoupledWeightDecay) p.mul_(1 - lr * weightDecay);
+        if (decay !== null) p.mul_(decay);
         else g = g.add(p, { alpha: weightDecay });
       }
       const mu = b1 * (1 - 0.5 * 0.96 ** (t * momentumDecay));
       const muNext = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * momentumDecay));
       const muProduct = (s.muProduct = Math.fround((s.muProduct as number) * Math.fround(mu)));
-      const m = (s.expAvg as Tensor).lerp_(g, 1 - b1);
+      const m = (s.expAvg as Tensor).lerp_(g, w1);
       const v = (s.expAvgSq as Tensor).mul_(b2).addcmul_(g, g, { value: 1 - b2 });
       const denom = v.div(stepScalar(1 - b2 ** t)).sqrt().add(eps);
       p.add_(g.div(denom).mul(stepScalar((-lr * (1 - mu)) / (1 - muProduct))));

@@ -299,6 +299,17 @@ export function stepScalar(v: number): Tensor {
   return tensor(v);
 }
 
+/**
+ * The weight of `m.lerp_(g, 1 - beta1)` when a scheduler may change beta1
+ * every step (OneCycleLR's cycleMomentum): a step scalar, so that each value
+ * does not become a cached constant. A weight of 0.5 or more keeps the number:
+ * lerp then uses PyTorch's other formula (end - (end - start) * (1 - w)), and
+ * such a beta1 is not a scheduled one in practice (the cache bound holds it).
+ */
+export function lerpWeight(w: number): number | Tensor {
+  return w < 0.5 ? stepScalar(w) : w;
+}
+
 /** Throw unless `group[key]` is a pair of numbers, each satisfying `ok` (Adam's betas, Rprop's etas). */
 export function checkPair(opt: object, group: Record<string, unknown>, key: string, ok: (v: number, i: number) => boolean, expected: string): void {
   const b = group[key];

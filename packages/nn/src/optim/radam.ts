@@ -3,7 +3,7 @@
  * (Liu et al., 2020, https://arxiv.org/abs/1908.03265).
  */
 import { zerosLike, type Tensor } from '@duet/core';
-import { Optimizer, checkNumber, checkPair, stepScalar, withDefaults, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, checkNumber, checkPair, lerpWeight, stepScalar, withDefaults, type ParamGroup, type Params } from './optimizer.js';
 
 export interface RAdamOptions {
   /** Learning rate. Default 1e-3. */
@@ -46,6 +46,10 @@ export class RAdam extends Optimizer<RAdamOptions> {
   protected update(group: ParamGroup<RAdamOptions>, params: Tensor[], grads: Tensor[]): void {
     const { lr, betas: [b1, b2], eps, weightDecay, decoupledWeightDecay } = group;
     const rhoInf = 2 / (1 - b2) - 1;
+    // lr and beta1 change under schedulers: step scalars, not cached constants.
+    const w1 = lerpWeight(1 - b1);
+    const decay = weightDecay !== 0 && decoupledWeightDecay ? stepScalar(1 - lr * weightDecay) : null;
+    const lrT = stepScalar(lr);
     params.forEach((p, i) => {
       const s = this.stateOf(p);
       if (s.expAvg === undefined) {
@@ -56,10 +60,10 @@ export class RAdam extends Optimizer<RAdamOptions> {
       const t = (s.step = (s.step as number) + 1);
       let g = grads[i]!;
       if (weightDecay !== 0) {
-        if (decoupledWeightDecay) p.mul_(1 - lr * weightDecay);
+        if (decay !== null) p.mul_(decay);
         else g = g.add(p, { alpha: weightDecay });
       }
-      const m = (s.expAvg as Tensor).lerp_(g, 1 - b1);
+      const m = (s.expAvg as Tensor).lerp_(g, w1);
       const v = (s.expAvgSq as Tensor).mul_(b2).addcmul_(g, g, { value: 1 - b2 });
       const bc1 = 1 - b1 ** t;
       const bc2 = 1 - b2 ** t;
@@ -68,8 +72,8 @@ export class RAdam extends Optimizer<RAdamOptions> {
       if (rhoT > 5) {
         const rect = Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
         const adaptive = v.sqrt().add(eps).reciprocal().mul(stepScalar(Math.sqrt(bc2)));
-        p.sub_(corrected.mul(lr).mul(adaptive).mul(stepScalar(rect)));
-      } else p.sub_(corrected.mul(lr));
+        p.sub_(corrected.mul(lrT).mul(adaptive).mul(stepScalar(rect)));
+      } else p.sub_(corrected.mul(lrT));
     });
   }
 }

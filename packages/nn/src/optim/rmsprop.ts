@@ -4,7 +4,7 @@
  * centered version: Graves, 2013, https://arxiv.org/abs/1308.0850).
  */
 import { adamStep_, slotLike, zerosLike, type Tensor } from '@duet/core';
-import { Optimizer, checkNumber, withDefaults, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, checkNumber, stepScalar, withDefaults, type ParamGroup, type Params } from './optimizer.js';
 
 export interface RMSpropOptions {
   /** Learning rate. Default 1e-2. */
@@ -76,6 +76,9 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
       adamStep_(params, gs, ms, states.map((s) => s.squareAvg as Tensor), { lr, beta1: 0, beta2: alpha, eps, step: Infinity, epsMode: 'keras' });
       return;
     }
+    // lr and momentum change under schedulers: step scalars, not cached constants.
+    const lrT = stepScalar(lr);
+    const momT = momentum > 0 ? stepScalar(momentum) : null;
     params.forEach((p, i) => {
       const g = gs[i]!;
       const s = states[i]!;
@@ -85,10 +88,10 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
         const gAvg = (s.gradAvg as Tensor).add_(g.sub(s.gradAvg as Tensor).mul(1 - alpha));
         avg = v.sub(gAvg.square()).sqrt().add(eps);
       } else avg = v.sqrt().add(eps);
-      if (momentum > 0) {
-        const buf = (s.momentumBuffer as Tensor).mul_(momentum).add_(g.div(avg));
-        p.sub_(buf.mul(lr));
-      } else p.sub_(g.div(avg).mul(lr));
+      if (momT !== null) {
+        const buf = (s.momentumBuffer as Tensor).mul_(momT).add_(g.div(avg));
+        p.sub_(buf.mul(lrT));
+      } else p.sub_(g.div(avg).mul(lrT));
     });
   }
 
