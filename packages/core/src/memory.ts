@@ -14,7 +14,7 @@
  * - SCOPE: released when the enclosing `scope(fn)` returns, unless returned.
  * - GRAD: owned by the leaf whose `.grad` it is.
  */
-import { tf, type TfTensor } from './kernels/index.js';
+import { constantCount, tf, type TfTensor } from './kernels/index.js';
 import type { HostArray } from './storage.js';
 
 export const USER = 0;
@@ -490,6 +490,12 @@ export interface MemoryInfo {
   step: number;
   /** Tensors moved to JavaScript memory at boundaries so far (their values stay valid). */
   numSpilled: number;
+  /**
+   * Of `numTensors`, the constants Duet's bounded cache holds (small scalars,
+   * shapes and axes, made once per distinct value and reused; at most a few
+   * thousand). A leak check compares `numTensors - numCached`.
+   */
+  numCached: number;
 }
 
 let spills = 0;
@@ -503,5 +509,5 @@ export function memory(): MemoryInfo {
   let numAuto = 0;
   for (const t of autoList) if (t._owner === AUTO && t._tf !== null) numAuto++;
   for (const t of frameTensors) if (t._owner === AUTO && t._tf !== null) numAuto++;
-  return { numTensors: m.numTensors, numBytes: m.numBytes, numAutoTensors: numAuto, step, numSpilled: spills };
+  return { numTensors: m.numTensors, numBytes: m.numBytes, numAutoTensors: numAuto, step, numSpilled: spills, numCached: constantCount() };
 }
