@@ -3,8 +3,8 @@
  * is what makes Duet's speed (every kernel costs ~20 us of fixed overhead).
  *
  * - linear: one `_FusedMatMul` kernel (MatMul + BiasAdd (+ Relu), what
- *   TensorFlow's grappler fuses for Keras) forward, no reshapes for 2-d
- *   input; backward: 2 MatMuls + 1 BiasAddGrad (+ 1 ReluGrad), as unfused.
+ *   TensorFlow's grappler fuses for Keras) forward for small MatMuls (see
+ *   FUSED_MATMUL_MAX_MACS), no reshapes for 2-d input; backward: 2 MatMuls + 1 BiasAddGrad (+ 1 ReluGrad), as unfused.
  *   `_FusedMatMul` needs a list(string) attribute that tfjs-node's binding
  *   only passes once Duet's provisioning has patched it
  *   (scripts/patches/tfjs-node-string-list-attr.mjs), so the first linear
@@ -55,6 +55,16 @@ export function useFusedKernels(enabled?: boolean): boolean {
   return fusedWanted && fusedKernelsSupported();
 }
 
+/**
+ * The largest MatMul (rows x in x out multiply-adds) that runs fused. TF's
+ * `_FusedMatMul` is Eigen's kernel, while eager `MatMul` is oneDNN's when
+ * TensorFlow turns oneDNN on: at 32x784x128 the fused kernel took 325-403 us
+ * against 170-189 us for MatMul + BiasAdd (oneDNN off: equal). Below ~0.3M
+ * multiply-adds the kernel saved (~20-35 us of fixed cost) wins: 32x128x10
+ * ran in 16 us fused against 29-61 us unfused. bench/README.md, issue 8.
+ */
+export const FUSED_MATMUL_MAX_MACS = 2 ** 18;
+
 const fusedAttrs = new Map<string, OpAttr[]>();
 /** `_FusedMatMul`: MatMul(a, b) + bias (+ Relu), one kernel. */
 function fusedMatMul(a: TfTensor, b: TfTensor, bias: TfTensor, transposeA: boolean, transposeB: boolean, relu: boolean): TfTensor {
@@ -94,7 +104,8 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   const t = tf();
   const xv = x._v();
   const x2 = x.ndim === 2 ? xv : t.reshape(xv, [-1, inF]);
-  const fused = bias != null && x.dtype === 'float32' && useFusedKernels();
+  const rows = x.numel() / inF;
+  const fused = bias != null && rows * inF * outF <= FUSED_MATMUL_MAX_MACS && useFusedKernels();
   let y: TfTensor;
   if (fused) y = fusedMatMul(x2, weight._v(), bias._v(), false, !keras, relu);
   else {

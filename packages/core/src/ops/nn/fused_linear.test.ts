@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Tensor, countKernels, fusedKernelsSupported, linear, manualSeed, randn, useFusedKernels } from '../../index.js';
+import { FUSED_MATMUL_MAX_MACS } from './fused.js';
 import { MARKER } from '../../../scripts/patches/tfjs-node-string-list-attr.mjs';
 import { disposeWithGrads, expectClose, expectNoLeaks } from '../../../../../test/helpers.js';
 
@@ -62,9 +63,9 @@ describe('linear on _FusedMatMul', () => {
   });
 
   it('forward: one kernel when fused, MatMul + BiasAdd + Relu when not; backward unchanged', () => {
-    const x = randn([32, 784], { requiresGrad: true });
-    const w = randn([128, 784], { requiresGrad: true });
-    const b = randn([128], { requiresGrad: true });
+    const x = randn([32, 128], { requiresGrad: true });
+    const w = randn([10, 128], { requiresGrad: true });
+    const b = randn([10], { requiresGrad: true });
     const counts = (fused: boolean) => {
       useFusedKernels(fused);
       const f = countKernels(() => linear(x, w, b, { activation: 'relu' }));
@@ -82,6 +83,17 @@ describe('linear on _FusedMatMul', () => {
     expect(fused.fwd).toEqual(fusedKernelsSupported() ? { _FusedMatMul: 1 } : plain.fwd);
     expect(fused.bwd).toEqual(plain.bwd);
     disposeWithGrads([x, w, b]);
+  });
+
+  it('a MatMul above FUSED_MATMUL_MAX_MACS runs unfused (oneDNN MatMul beats the Eigen fused kernel there)', () => {
+    const x = randn([32, 784]);
+    const w = randn([128, 784]);
+    const b = randn([128]);
+    expect(32 * 784 * 128).toBeGreaterThan(FUSED_MATMUL_MAX_MACS);
+    expect(countKernels(() => linear(x, w, b)).byName).toEqual({ MatMul: 1, BiasAdd: 1 });
+    const small = randn([2, 784]);
+    expect(2 * 784 * 128).toBeLessThanOrEqual(FUSED_MATMUL_MAX_MACS);
+    expect(Object.keys(countKernels(() => linear(small, w, b)).byName)).toEqual(fusedKernelsSupported() ? ['_FusedMatMul'] : ['MatMul', 'BiasAdd']);
   });
 
   it('without a bias it runs the plain MatMul', () => {
