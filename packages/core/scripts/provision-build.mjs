@@ -3,11 +3,12 @@
  * a binding loads, each in a child process.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { ProvisionError, buildErrorSummary, formatDuration, isToolchainFailure } from './provision-lib.mjs';
 import { heartbeat, lastLines, log, run } from './provision-io.mjs';
+import { patchStringListAttr } from './patches/tfjs-node-string-list-attr.mjs';
 
 /**
  * The child-process check: loads the package, requires the native
@@ -103,6 +104,9 @@ export function findNodePreGyp(pkgDir) {
  */
 export async function buildBinding({ pkgDir, logFile }) {
   const nodePreGyp = findNodePreGyp(pkgDir);
+  const patch = patchBindingSource(pkgDir);
+  if (patch.status === 'patched') log('Patched the binding source: list(string) op attributes (for TensorFlow\'s fused kernels).');
+  else if (patch.status === 'unknown') log(`Note: the binding source was not patched (${patch.reason}); Duet will use its unfused kernels.`);
   const flag = '--build-from-source';
   const env = buildEnv(pkgDir);
   log(`Building the tfjs-node binding (node-pre-gyp install ${flag}; ~20 s to compile; log: ${logFile})`);
@@ -123,6 +127,35 @@ export async function buildBinding({ pkgDir, logFile }) {
     });
   }
   log(`Built the binding in ${formatDuration(Date.now() - t0)}.`);
+}
+
+/**
+ * Applies patches/tfjs-node-string-list-attr.mjs to binding/tfjs_backend.cc
+ * (list(string) op attributes, for _FusedMatMul / _FusedConv2D; issue 8).
+ * Writes a temp file then renames it: under pnpm the file is a hard link into
+ * the store, and a rename replaces the link instead of writing through it.
+ * Never fatal: an unknown source is left as it is (Duet detects at run time).
+ * @returns {{ status: 'patched' | 'already' } | { status: 'unknown', reason: string }}
+ */
+export function patchBindingSource(pkgDir) {
+  const file = join(pkgDir, 'binding', 'tfjs_backend.cc');
+  let source;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch (err) {
+    return { status: 'unknown', reason: `cannot read ${file}: ${err.message}` };
+  }
+  const res = patchStringListAttr(source);
+  if (res.status !== 'patched') return res;
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, res.text);
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    return { status: 'unknown', reason: `cannot write ${file}: ${err.message}` };
+  }
+  return { status: 'patched' };
 }
 
 /**

@@ -28,7 +28,7 @@ export { Int64RangeError, type DTypeLike } from './dtypes.js';
 export { cuda, checkDevice, DeviceError, type DeviceLike } from './device.js';
 export type { ToTarget, NewOptions } from './ops/convert.js';
 export { where, broadcastShapes } from './ops/elementwise.js';
-export { linear, softmaxCrossEntropy, type LinearOptions, type Reduction } from './ops/nn/fused.js';
+export { linear, softmaxCrossEntropy, useFusedKernels, fusedKernelsSupported, type LinearOptions, type Reduction } from './ops/nn/fused.js';
 export {
   toVariable_, slotLike, adamStep_, sgdStep_, momentumStep_, adagradStep_, rmspropStep_, adadeltaStep_, kerasMomentumStep_, centeredRmspropStep_,
   type AdamKernelOptions,

@@ -2,18 +2,83 @@
  * Fused kernels for the hot path of training: fewer native kernels per step
  * is what makes Duet's speed (every kernel costs ~20 us of fixed overhead).
  *
- * - linear: MatMul + BiasAdd (+ Relu) forward, no reshapes for 2-d input;
- *   backward: 2 MatMuls + 1 BiasAddGrad (+ 1 ReluGrad). (`_FusedMatMul` would
- *   save a kernel, but tfjs-node's binding cannot pass its string-list attr.)
+ * - linear: one `_FusedMatMul` kernel (MatMul + BiasAdd (+ Relu), what
+ *   TensorFlow's grappler fuses for Keras) forward for small MatMuls (see
+ *   FUSED_MATMUL_MAX_MACS), no reshapes for 2-d input; backward: 2 MatMuls + 1 BiasAddGrad (+ 1 ReluGrad), as unfused.
+ *   `_FusedMatMul` needs a list(string) attribute that tfjs-node's binding
+ *   only passes once Duet's provisioning has patched it
+ *   (scripts/patches/tfjs-node-string-list-attr.mjs), so the first linear
+ *   probes the binding once and falls back to MatMul + BiasAdd (+ Relu)
+ *   when it cannot (docs/design/performance.md).
  * - softmaxCrossEntropy: one `SparseSoftmaxCrossEntropyWithLogits` gives the
  *   per-example loss AND its gradient; + 1 reduction. Backward: 2 kernels.
  */
-import { runKernelN, typeAttr, tf, scalarConst, biasAdd, biasAddGrad, unaryKernel, binaryKernel, matMul2d, reduceKernel, reshapeKernel, type TfTensor } from '../../kernels/index.js';
+import { runKernel, runKernelN, typeAttr, boolAttr, intAttr, stringAttr, type OpAttr, tf, scalarConst, biasAdd, biasAddGrad, unaryKernel, binaryKernel, matMul2d, reduceKernel, reshapeKernel, type TfTensor } from '../../kernels/index.js';
 import { ArgumentError, DTypeError, IndexError, ShapeError } from '../../errors.js';
 import { isGradEnabled, record } from '../../autograd.js';
 import { Tensor } from '../../tensor.js';
 import { requireFloat, shapeStr } from '../util.js';
 
+
+let fusedProbe: boolean | undefined;
+let fusedWanted = true;
+
+/** Does this binding run `_FusedMatMul` (it passes list(string) attributes)? Probed once per process. */
+export function fusedKernelsSupported(): boolean {
+  if (fusedProbe === undefined) {
+    const t = tf();
+    const x = t.tensor2d([[1, 2]]);
+    const w = t.tensor2d([[3, 4]]);
+    const b = t.tensor1d([-20]);
+    try {
+      const y = fusedMatMul(x, w, b, false, true, true);
+      // relu(1*3 + 2*4 - 20) = relu(-9) = 0: checks that the Relu ran too.
+      fusedProbe = y.shape.length === 2 && y.dataSync()[0] === 0;
+      y.dispose();
+    } catch {
+      fusedProbe = false;
+    }
+    x.dispose();
+    w.dispose();
+    b.dispose();
+  }
+  return fusedProbe;
+}
+
+/**
+ * Use TensorFlow's fused kernels in `linear` when the binding supports them
+ * (the default); `useFusedKernels(false)` forces the unfused kernels (for
+ * benchmarks and tests that compare the two). Returns whether they are used now.
+ */
+export function useFusedKernels(enabled?: boolean): boolean {
+  if (enabled !== undefined) fusedWanted = enabled;
+  return fusedWanted && fusedKernelsSupported();
+}
+
+/**
+ * The largest MatMul (rows x in x out multiply-adds) that runs fused. TF's
+ * `_FusedMatMul` is Eigen's kernel, while eager `MatMul` is oneDNN's when
+ * TensorFlow turns oneDNN on: at 32x784x128 the fused kernel took 325-403 us
+ * against 170-189 us for MatMul + BiasAdd (oneDNN off: equal). Below ~0.3M
+ * multiply-adds the kernel saved (~20-35 us of fixed cost) wins: 32x128x10
+ * ran in 16 us fused against 29-61 us unfused. bench/README.md, issue 8.
+ */
+export const FUSED_MATMUL_MAX_MACS = 2 ** 18;
+
+const fusedAttrs = new Map<string, OpAttr[]>();
+/** `_FusedMatMul`: MatMul(a, b) + bias (+ Relu), one kernel. */
+function fusedMatMul(a: TfTensor, b: TfTensor, bias: TfTensor, transposeA: boolean, transposeB: boolean, relu: boolean): TfTensor {
+  const key = `${transposeA}${transposeB}${relu}`;
+  let attrs = fusedAttrs.get(key);
+  if (attrs === undefined) {
+    attrs = [
+      typeAttr('T', 'float32'), boolAttr('transpose_a', transposeA), boolAttr('transpose_b', transposeB),
+      intAttr('num_args', 1), stringAttr('fused_ops', relu ? ['BiasAdd', 'Relu'] : ['BiasAdd']),
+    ];
+    fusedAttrs.set(key, attrs);
+  }
+  return runKernel('_FusedMatMul', attrs, [a, b, bias]);
+}
 
 export interface LinearOptions {
   /** Fuse an activation into the same kernel. */
@@ -39,14 +104,20 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   const t = tf();
   const xv = x._v();
   const x2 = x.ndim === 2 ? xv : t.reshape(xv, [-1, inF]);
-  const mm = matMul2d(x2, weight._v(), false, !keras);
-  if (x2 !== xv) x2.dispose();
-  let y = mm;
-  if (bias != null) {
-    y = biasAdd(mm, bias._v());
-    mm.dispose();
+  const rows = x.numel() / inF;
+  const fused = bias != null && rows * inF * outF <= FUSED_MATMUL_MAX_MACS && useFusedKernels();
+  let y: TfTensor;
+  if (fused) y = fusedMatMul(x2, weight._v(), bias._v(), false, !keras, relu);
+  else {
+    const mm = matMul2d(x2, weight._v(), false, !keras);
+    y = mm;
+    if (bias != null) {
+      y = biasAdd(mm, bias._v());
+      mm.dispose();
+    }
   }
-  if (relu) {
+  if (x2 !== xv) x2.dispose();
+  if (relu && !fused) {
     const r = unaryKernel('Relu', y);
     y.dispose();
     y = r;
