@@ -351,7 +351,15 @@ export class Layer {
    */
   dispose(): void {
     for (const w of this.weights) if (!w.isDisposed) w.dispose();
+    for (const l of [this as Layer, ...this.flattenLayers()]) l.releaseCachedTensors();
   }
+
+  /**
+   * Tensors a layer keeps besides its weights (constants it made once for
+   * its calls, such as the LSTM's zero second bias); `dispose()` frees them
+   * for this layer and each sublayer. Layers that keep such tensors override it.
+   */
+  protected releaseCachedTensors(): void {}
 
   /**
    * Copies of the weights' values, in `weights` order. They are yours (kept

@@ -44,6 +44,10 @@ export class Normalization extends Layer {
   private _mean: Variable | null = null;
   private _variance: Variable | null = null;
   private _fixed: [Tensor, Tensor] | null = null;
+  protected override releaseCachedTensors(): void {
+    this._fixed?.forEach((t) => t.isDisposed || t.dispose());
+    this._fixed = null;
+  }
   private _keep: number[] = [];
   private _bshape: number[] = [];
 

@@ -89,6 +89,10 @@ export class LSTM extends Recurrent {
   }
 
   private _zeroBias: Tensor | null = null;
+  protected override releaseCachedTensors(): void {
+    if (this._zeroBias !== null && !this._zeroBias.isDisposed) this._zeroBias.dispose();
+    this._zeroBias = null;
+  }
   /** A constant [4u] of zeros, made once and kept for the layer's life. */
   private zeroBias(): Tensor {
     if (this._zeroBias === null || this._zeroBias.isDisposed) this._zeroBias = zeros([4 * this.units]).keep();
