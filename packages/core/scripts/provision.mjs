@@ -29,6 +29,7 @@ import {
 import { log, logError } from './provision-io.mjs';
 import { installStaged, readProvenance } from './provision-stage.mjs';
 import { buildBinding, buildDistAddon, buildStdioAddon, probeBinding } from './provision-build.mjs';
+import { buildOpsAddon } from './provision-ops.mjs';
 import { fillFromOfficial, fillFromUser, fillFromWheel, sweepCache } from './provision-sources.mjs';
 import { GPU_PACKAGE, formatGpuFailure, provisionGpu } from './provision-gpu.mjs';
 
@@ -178,6 +179,9 @@ async function main() {
   const dist = await buildDistAddon(coreDir, pkgDir, { force: ctx.force });
   if (!dist.ok) log(`Note: distributed training (distributed.init) is unavailable: its addon did not build: ${dist.error}`);
   else if (dist.built) log("Built Duet's distributed addon (TensorFlow's collective ops).");
+  const ops = await buildOpsAddon(coreDir, pkgDir, { cacheDir, logFile, force: ctx.force });
+  if (!ops.ok) log(`Note: Duet's own kernels are not built (TensorFlow's stock kernels are used instead): ${ops.error}`);
+  else if (ops.built) log(`Built Duet's own kernels in ${ops.seconds.toFixed(0)} s: ${ops.ops.join(', ')}.`);
 
   if (device === 'gpu') {
     const gpuDir = packageDir(GPU_PACKAGE);

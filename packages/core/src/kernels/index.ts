@@ -9,7 +9,8 @@
  * - nn.ts: the nn primitives' kernels (NHWC convolutions, pooling, ...);
  * - constants.ts: the one cache of native constants (scalars, shapes, axes);
  * - layout.ts: NCHW <-> NHWC conversion of native values;
- * - variables.ts: resource variables (make, read, assign).
+ * - variables.ts: resource variables (make, read, assign);
+ * - custom.ts: Duet's own TensorFlow kernels (native/ops), loaded when built.
  *
  * `tf` (tfjs's namespace) is re-exported for the composite ops tfjs already
  * has (`tf().where`, `tf().tidy`); those run through the same backend as
@@ -20,3 +21,4 @@ export { runKernel, runKernelN, unaryKernel, binaryKernel, matMul2d, biasAdd, bi
 export { ConstSection, scalarConst, slotScalar, intConst, floatConst, constantCount } from './constants.js';
 export { toNHWC, toNCHW, convertLayout } from './layout.js';
 export { newVariable, readVariable, assignVariable } from './variables.js';
+export { customKernel, useCustomKernels, customKernelStatus, type CustomKernelStatus } from './custom.js';

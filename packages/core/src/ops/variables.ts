@@ -8,7 +8,7 @@
  * Kernel count per parameter per step: 1 update + 1 read on the next forward,
  * against ~12 for Adam written with elementwise ops.
  */
-import { runKernelN, typeAttr, boolAttr, tf, nodeBackend, scalarConst, slotScalar, newVariable, readVariable, assignVariable, type TfTensor, type OpAttr } from '../kernels/index.js';
+import { runKernelN, typeAttr, boolAttr, intAttr, customKernel, tf, nodeBackend, scalarConst, slotScalar, newVariable, readVariable, assignVariable, type TfTensor, type OpAttr } from '../kernels/index.js';
 import { DTypeError, NativeEngineError, ShapeError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { shapeStr } from './util.js';
@@ -100,13 +100,28 @@ export interface AdamKernelOptions {
   amsgrad?: boolean;
 }
 
-/** Adam on many parameters: one ResourceApplyAdam (or ...WithAmsgrad) kernel each. */
+/**
+ * Adam on many parameters: one DuetApplyAdam kernel for all of them when Duet's
+ * kernels are built (kernels/custom.ts), else one ResourceApplyAdam (or
+ * ...WithAmsgrad) kernel each; the same update either way.
+ */
 export function adamStep_(params: Tensor[], grads: Tensor[], m: Tensor[], v: Tensor[], o: AdamKernelOptions, vhat?: Tensor[]): void {
   const b1p = Math.pow(o.beta1, o.step);
   const b2p = Math.pow(o.beta2, o.step);
   // TF's kernel computes lr*sqrt(1-b2^t)/(1-b1^t) * m / (sqrt(v) + eps); PyTorch adds eps
   // to sqrt(v)/sqrt(1-b2^t): the same update when eps is scaled by sqrt(1-b2^t).
   const eps = o.epsMode === 'torch' ? o.eps * Math.sqrt(1 - b2p) : o.eps;
+  if (!o.amsgrad && customKernel('DuetApplyAdam')) {
+    params.forEach((p, i) => checkPair(p, grads[i]!, 'adamStep_'));
+    const hyper = tf().tensor1d([o.lr, o.beta1, o.beta2, eps, b1p, b2p], 'float32');
+    try {
+      // Duet's kernel (native/ops/adam.cc): ResourceApplyAdam's update on every parameter in one kernel.
+      apply('DuetApplyAdam', [intAttr('N', params.length)], [...params, ...m, ...v], [...grads.map((g) => g._v()), hyper]);
+    } finally {
+      hyper.dispose();
+    }
+    return;
+  }
   withScalars([b1p, b2p, eps, o.lr], ([sb1p, sb2p, seps, lr]) => {
     // Schedulers change beta1 (OneCycleLR's cycleMomentum): slots, not cached by value.
     const b1 = slotScalar('adamStep_.beta1', o.beta1);
