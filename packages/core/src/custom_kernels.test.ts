@@ -57,7 +57,7 @@ describe.runIf(status.enabled)('DuetApplyAdam', () => {
   const slots = (ts: Tensor[]) => ts.map((t) => tensor(new Float32Array(t.numel())).reshape([...t.shape]).keep());
 
   /** Runs `steps` Adam steps on copies with Duet's kernel and with ResourceApplyAdam per parameter. */
-  const both = (sizes: number[][], epsMode: 'torch' | 'keras', steps: number) => {
+  const both = (sizes: number[][], epsMode: 'torch' | 'keras', steps: number, decay?: number) => {
     const { ps, gs } = make(sizes);
     const results: number[][][] = [];
     for (const custom of [true, false]) {
@@ -65,7 +65,7 @@ describe.runIf(status.enabled)('DuetApplyAdam', () => {
       const p = clone(ps);
       const m = slots(ps);
       const v = slots(ps);
-      for (let s = 1; s <= steps; s++) adamStep_(p, gs, m, v, { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, step: s, epsMode });
+      for (let s = 1; s <= steps; s++) adamStep_(p, gs, m, v, { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, step: s, epsMode, ...(decay === undefined ? {} : { decay }) });
       results.push([...p, ...m, ...v].map((t) => Array.from(t.dataSync())));
     }
     useCustomKernels(true);
@@ -80,6 +80,11 @@ describe.runIf(status.enabled)('DuetApplyAdam', () => {
   ] as const)('gives ResourceApplyAdam\'s numbers bit for bit (eps %s, shapes %j)', (mode, sizes) => {
     const [custom, stock] = both(sizes as unknown as number[][], mode, 3);
     expect(custom!.length).toBe(stock!.length);
+    custom!.forEach((a, i) => expect(a).toEqual(stock![i]));
+  });
+
+  it("applies AdamW's decoupled decay as p.mul_(1 - lr * weightDecay) then the update, bit for bit", () => {
+    const [custom, stock] = both([[50, 40], [40]], 'torch', 3, 1 - 0.01 * 0.05);
     custom!.forEach((a, i) => expect(a).toEqual(stock![i]));
   });
 

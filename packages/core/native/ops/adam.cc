@@ -13,9 +13,13 @@
 //   m += (g - m) * (1 - beta1)
 //   v += (g * g - v) * (1 - beta2)
 //   var -= (m * alpha) / (sqrt(v) + epsilon)
-// The six scalars arrive in one float tensor `hyper` = [lr, beta1, beta2,
-// epsilon, beta1_power, beta2_power], so a step uploads one small tensor
-// instead of six scalars, and the kernel is cached once (no attribute changes).
+// With PyTorch's AdamW each parameter is first multiplied by its decay factor
+// (`p.mul_(1 - lr * weight_decay)`, a Mul then an AssignVariableOp per
+// parameter before): var = var * decay, then the update above.
+// The scalars arrive in one float tensor `hyper` = [lr, beta1, beta2,
+// epsilon, beta1_power, beta2_power, decay], so a step uploads one small
+// tensor instead of seven scalars, and the kernel is cached once (no
+// attribute changes). decay = 1 leaves var as it is (x * 1 is exact).
 #include <cmath>
 #include <vector>
 
@@ -29,13 +33,14 @@ using namespace tensorflow;
 
 // One contiguous run of elements; plain arguments so that the compiler vectorises it.
 static void AdamRange(float* __restrict p, float* __restrict m, float* __restrict v, const float* __restrict g, int64_t n, float alpha,
-                      float one_minus_b1, float one_minus_b2, float eps) {
+                      float one_minus_b1, float one_minus_b2, float eps, float decay) {
   for (int64_t k = 0; k < n; ++k) {
+    const float pk = p[k] * decay;
     const float mk = m[k] + (g[k] - m[k]) * one_minus_b1;
     const float vk = v[k] + (g[k] * g[k] - v[k]) * one_minus_b2;
     m[k] = mk;
     v[k] = vk;
-    p[k] -= (mk * alpha) / (std::sqrt(vk) + eps);
+    p[k] = pk - (mk * alpha) / (std::sqrt(vk) + eps);
   }
 }
 
@@ -47,7 +52,7 @@ REGISTER_OP("DuetApplyAdam")
     .Input("hyper: float")
     .Attr("N: int >= 1")
     .SetShapeFn([](shape_inference::InferenceContext*) { return absl::OkStatus(); })
-    .Doc("ResourceApplyAdam (no Nesterov) on N parameters in one kernel. hyper = [lr, beta1, beta2, epsilon, beta1_power, beta2_power].");
+    .Doc("ResourceApplyAdam (no Nesterov) on N parameters in one kernel, after an optional decoupled decay. hyper = [lr, beta1, beta2, epsilon, beta1_power, beta2_power, decay].");
 
 class DuetApplyAdamOp : public OpKernel {
  public:
@@ -55,10 +60,11 @@ class DuetApplyAdamOp : public OpKernel {
 
   void Compute(OpKernelContext* ctx) override {
     const Tensor& hyper = ctx->input(4 * n_);
-    OP_REQUIRES(ctx, hyper.dims() == 1 && hyper.NumElements() == 6,
-                errors::InvalidArgument("DuetApplyAdam: hyper must be a float vector of 6 [lr, beta1, beta2, epsilon, beta1_power, beta2_power], received shape ", hyper.shape().DebugString()));
+    OP_REQUIRES(ctx, hyper.dims() == 1 && hyper.NumElements() == 7,
+                errors::InvalidArgument("DuetApplyAdam: hyper must be a float vector of 7 [lr, beta1, beta2, epsilon, beta1_power, beta2_power, decay], received shape ",
+                                        hyper.shape().DebugString()));
     const float* h = hyper.flat<float>().data();
-    const float lr = h[0], beta1 = h[1], beta2 = h[2], eps = h[3], b1p = h[4], b2p = h[5];
+    const float lr = h[0], beta1 = h[1], beta2 = h[2], eps = h[3], b1p = h[4], b2p = h[5], decay = h[6];
     const float alpha = lr * std::sqrt(1.0f - b2p) / (1.0f - b1p);
     const float one_minus_b1 = 1.0f - beta1, one_minus_b2 = 1.0f - beta2;
 
@@ -82,7 +88,7 @@ class DuetApplyAdamOp : public OpKernel {
     }
     auto update = [&](int64_t begin, int64_t end) {
       ForEachRange(segs, begin, end, [&](const Segment& s, int64_t lo, int64_t hi) {
-        AdamRange(s.var + lo, s.m + lo, s.v + lo, s.grad + lo, hi - lo, alpha, one_minus_b1, one_minus_b2, eps);
+        AdamRange(s.var + lo, s.m + lo, s.v + lo, s.grad + lo, hi - lo, alpha, one_minus_b1, one_minus_b2, eps, decay);
       });
     };
     RunSharded(ctx, total, update);

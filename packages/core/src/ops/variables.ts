@@ -98,6 +98,8 @@ export interface AdamKernelOptions {
   /** 'torch': eps added to the bias-corrected sqrt(v) (PyTorch); 'keras': to sqrt(v) (Keras/TF). */
   epsMode: 'torch' | 'keras';
   amsgrad?: boolean;
+  /** PyTorch's decoupled weight decay (AdamW): each parameter is multiplied by this factor, `1 - lr * weightDecay`, before the update. */
+  decay?: number;
 }
 
 /**
@@ -113,7 +115,7 @@ export function adamStep_(params: Tensor[], grads: Tensor[], m: Tensor[], v: Ten
   const eps = o.epsMode === 'torch' ? o.eps * Math.sqrt(1 - b2p) : o.eps;
   if (!o.amsgrad && customKernel('DuetApplyAdam')) {
     params.forEach((p, i) => checkPair(p, grads[i]!, 'adamStep_'));
-    const hyper = tf().tensor1d([o.lr, o.beta1, o.beta2, eps, b1p, b2p], 'float32');
+    const hyper = tf().tensor1d([o.lr, o.beta1, o.beta2, eps, b1p, b2p, o.decay ?? 1], 'float32');
     try {
       // Duet's kernel (native/ops/adam.cc): ResourceApplyAdam's update on every parameter in one kernel.
       apply('DuetApplyAdam', [intAttr('N', params.length)], [...params, ...m, ...v], [...grads.map((g) => g._v()), hyper]);
@@ -121,6 +123,15 @@ export function adamStep_(params: Tensor[], grads: Tensor[], m: Tensor[], v: Ten
       hyper.dispose();
     }
     return;
+  }
+  if (o.decay !== undefined && o.decay !== 1) {
+    // A per-call scalar: lr changes under schedulers, so the factor must not become a cached constant.
+    const f = new Tensor(tf().scalar(o.decay, 'float32'));
+    try {
+      for (const p of params) p.mul_(f);
+    } finally {
+      f.dispose();
+    }
   }
   withScalars([b1p, b2p, eps, o.lr], ([sb1p, sb2p, seps, lr]) => {
     // Schedulers change beta1 (OneCycleLR's cycleMomentum): slots, not cached by value.

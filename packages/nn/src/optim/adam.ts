@@ -3,7 +3,7 @@
  * AMSGrad: Reddi et al., 2018, https://openreview.net/forum?id=ryQu7f-RZ).
  */
 import { ArgumentError, adamStep_, slotLike, type Tensor } from '@duet/core';
-import { Optimizer, checkNumber, stepScalar, withDefaults, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, checkNumber, withDefaults, type ParamGroup, type Params } from './optimizer.js';
 
 export interface AdamOptions {
   /** Learning rate. Default 1e-3. */
@@ -57,13 +57,9 @@ export class Adam extends Optimizer<AdamOptions> {
   protected update(group: ParamGroup<AdamOptions>, params: Tensor[], grads: Tensor[]): void {
     const { lr, betas, eps, weightDecay, amsgrad, decoupledWeightDecay } = group;
     let gs = grads;
-    if (weightDecay !== 0) {
-      if (decoupledWeightDecay) {
-        const f = stepScalar(1 - lr * weightDecay); // lr changes under schedulers: not a cached constant
-        for (const p of params) p.mul_(f);
-      }
-      else gs = grads.map((g, i) => g.add(params[i]!, { alpha: weightDecay }));
-    }
+    // AdamW's decay (p *= 1 - lr * weightDecay) runs inside the Adam kernel (adamStep_'s `decay`).
+    const decay = weightDecay !== 0 && decoupledWeightDecay ? 1 - lr * weightDecay : undefined;
+    if (weightDecay !== 0 && !decoupledWeightDecay) gs = grads.map((g, i) => g.add(params[i]!, { alpha: weightDecay }));
     // Parameters at the same step share the bias corrections: one call per distinct step.
     const byStep = this.advanceSteps(params, (s, p) => {
       if (s.expAvg === undefined) {
@@ -77,7 +73,7 @@ export class Adam extends Optimizer<AdamOptions> {
       const ps = idx.map((i) => params[i]!);
       const slot = (k: string) => ps.map((p) => this.state.get(p)![k] as Tensor);
       adamStep_(ps, idx.map((i) => gs[i]!), slot('expAvg'), slot('expAvgSq'),
-        { lr, beta1: betas[0], beta2: betas[1], eps, step, epsMode: 'torch', amsgrad },
+        { lr, beta1: betas[0], beta2: betas[1], eps, step, epsMode: 'torch', amsgrad, ...(decay === undefined ? {} : { decay }) },
         amsgrad ? slot('maxExpAvgSq') : undefined);
     }
   }
