@@ -145,9 +145,10 @@ export async function buildOpsAddon(coreDir, pkgDir, { cacheDir, logFile, force 
   const out = join(coreDir, 'build', 'duet_ops.node');
   const objDir = join(coreDir, 'build', 'ops-obj');
   const flags = opsCompileFlags();
-  // Objects and module built with other flags (another compiler setting, another CPU) are rebuilt.
+  // Built with other flags (another compiler setting, another CPU) or from another set of files (one removed): rebuild.
   const flagsFile = join(objDir, 'flags.txt');
-  if (!existsSync(flagsFile) || readFileSync(flagsFile, 'utf8') !== flags.join(' ')) force = true;
+  const stamp = `${flags.join(' ')}\n${sources.map((f) => f.slice(f.lastIndexOf('/') + 1)).join(' ')}`;
+  if (!existsSync(flagsFile) || readFileSync(flagsFile, 'utf8') !== stamp) force = true;
   const newest = Math.max(...sources.map((s) => statSync(s).mtimeMs), ...headerMtimes(coreDir));
   if (!force && existsSync(out) && statSync(out).mtimeMs >= newest) return { ok: true, built: false };
   const nodedir = findNodedir();
@@ -187,7 +188,7 @@ export async function buildOpsAddon(coreDir, pkgDir, { cacheDir, logFile, force 
     return { ok: false, error: `the built kernels ${probe.error}` };
   }
   renameSync(tmp, out);
-  writeFileSync(flagsFile, flags.join(' '));
+  writeFileSync(flagsFile, stamp);
   return { ok: true, built: true, ops: probe.ops, seconds: (Date.now() - t0) / 1000 };
 }
 
