@@ -14,15 +14,17 @@
  * Environment: REPS (3); SKIP_TORCH=1; MODELS=mlp (the MLP rows only, also
  * for PyTorch); DUET_FUSED=0 (linear without TensorFlow's _FusedMatMul);
  * COMPARE_FUSED=1 (adds a pre-batched MLP row with the unfused kernels, in
- * the same process, alternating). It prints the CPU model, the oneDNN setting
- * and the load average (issue 8).
+ * the same process, alternating); COMPARE_CUSTOM=1 (adds both MLP rows on
+ * TensorFlow's stock kernels, without Duet's own: docs/design/custom-ops.md);
+ * DUET_CUSTOM_KERNELS=0 (stock kernels throughout). It prints the CPU model,
+ * the oneDNN setting, Duet's kernels in use and the load average (issue 8).
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { Tensor, countKernels, manualSeed, backendInfo, randperm, scope, useFusedKernels } from '@duet/core';
+import { Tensor, countKernels, customKernelStatus, manualSeed, backendInfo, randperm, scope, useCustomKernels, useFusedKernels } from '@duet/core';
 import { nn, optim } from '@duet/nn';
 import { DataLoader, Subset, datasets, transforms } from '@duet/data';
 
@@ -117,6 +119,21 @@ if (COMPARE_FUSED) {
   names.push('MLP, pre-batched, unfused linear');
   torchKeys.push(undefined);
 }
+// COMPARE_CUSTOM=1: the MLP rows again on TensorFlow's stock kernels only (useCustomKernels(false)), in the same runs.
+const COMPARE_CUSTOM = process.env.COMPARE_CUSTOM === '1';
+const custom = customKernelStatus();
+if (COMPARE_CUSTOM) {
+  names.push('MLP, seed loop, stock kernels', 'MLP, pre-batched, stock kernels');
+  torchKeys.push(undefined, undefined);
+}
+const stock = <R>(fn: () => R): R => {
+  useCustomKernels(false);
+  try {
+    return fn();
+  } finally {
+    useCustomKernels(true);
+  }
+};
 const duetRuns: Row[][] = [];
 const torchRuns: Record<string, number>[] = [];
 const unfused = <R>(fn: () => R): R => {
@@ -140,6 +157,12 @@ for (let r = 0; r < REPS; r++) {
     );
   }
   if (COMPARE_FUSED) rows.push(unfused(() => withBatches(prebatched(60000, 32), (b) => trainEpoch(new MLP(), b))));
+  if (COMPARE_CUSTOM) {
+    rows.push(
+      stock(() => trainEpoch(new MLP(), new DataLoader(trainSet, { batchSize: 32, shuffle: true }))),
+      stock(() => withBatches(prebatched(60000, 32), (b) => trainEpoch(new MLP(), b))),
+    );
+  }
   duetRuns.push(rows);
   if (runTorch) {
     const args = [new URL('./mnist_torch.py', import.meta.url).pathname, mnistDir, ...(MLP_ONLY ? ['mlp'] : [])];
@@ -149,7 +172,7 @@ for (let r = 0; r < REPS; r++) {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
 console.log(`Duet on TensorFlow ${info.tfVersion} vs PyTorch ${torchRuns[0]?.torch ?? '(not run)'}; one epoch each, median of ${REPS} alternating runs`);
-console.log(`CPU: ${cpu}; TF_ENABLE_ONEDNN_OPTS=${process.env.TF_ENABLE_ONEDNN_OPTS ?? '(unset)'}; fused linear (_FusedMatMul): ${fusedOn ? 'on' : 'off'}; load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(`CPU: ${cpu}; TF_ENABLE_ONEDNN_OPTS=${process.env.TF_ENABLE_ONEDNN_OPTS ?? '(unset)'}; fused linear (_FusedMatMul): ${fusedOn ? 'on' : 'off'}; Duet's kernels: ${custom.enabled ? custom.ops.join(', ') : `off (${custom.reason})`}; load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 const table = names.map((name, i) => {
   const d = median(duetRuns.map((run) => run[i]!.seconds));
   const key = torchKeys[i];
@@ -167,4 +190,4 @@ const table = names.map((name, i) => {
 });
 console.table(table);
 mkdirSync(new URL('../../.bench-out/', import.meta.url), { recursive: true });
-writeFileSync(new URL('../../.bench-out/nn-mnist.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), tf: info.tfVersion, cpu, onednn: process.env.TF_ENABLE_ONEDNN_OPTS ?? null, fused: fusedOn, loadavg: loadavg(), torchRuns, table }, null, 2));
+writeFileSync(new URL('../../.bench-out/nn-mnist.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), tf: info.tfVersion, cpu, onednn: process.env.TF_ENABLE_ONEDNN_OPTS ?? null, fused: fusedOn, customKernels: custom.enabled ? custom.ops : [], loadavg: loadavg(), torchRuns, table }, null, 2));
