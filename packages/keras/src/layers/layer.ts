@@ -95,6 +95,8 @@ export class Layer {
   private _trainable: boolean;
   private readonly _ownWeights: Variable[] = [];
   private _callLosses: Tensor[] = [];
+  /** Tensors kept by `keepCached`, freed by `dispose()`. */
+  private _cached: Tensor[] = [];
 
   constructor(options: LayerOptions = {}) {
     const o = options ?? {};
@@ -351,13 +353,28 @@ export class Layer {
    */
   dispose(): void {
     for (const w of this.weights) if (!w.isDisposed) w.dispose();
-    for (const l of [this as Layer, ...this.flattenLayers()]) l.releaseCachedTensors();
+    for (const l of [this as Layer, ...this.flattenLayers()]) {
+      for (const t of l._cached) if (!t.isDisposed) t.dispose();
+      l._cached = [];
+      l.releaseCachedTensors();
+    }
   }
 
   /**
-   * Tensors a layer keeps besides its weights (constants it made once for
-   * its calls, such as the LSTM's zero second bias); `dispose()` frees them
-   * for this layer and each sublayer. Layers that keep such tensors override it.
+   * Keep `t` for the layer's life and return it: a tensor the layer holds
+   * besides its weights (a constant made once for its calls, such as
+   * Normalization's fixed statistics). It outlives step scopes (`keep()`),
+   * and `dispose()` frees it with the weights, for this layer and each sublayer.
+   */
+  protected keepCached<T extends Tensor>(t: T): T {
+    this._cached.push(t.keep());
+    return t;
+  }
+
+  /**
+   * @deprecated Use `keepCached`. The LSTM (layers/rnn/lstm.ts, its zero
+   * second bias) still frees its cached tensor here; it goes when that file
+   * moves to `keepCached`.
    */
   protected releaseCachedTensors(): void {}
 
