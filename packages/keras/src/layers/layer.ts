@@ -29,6 +29,7 @@ import { getRegularizer, serializeRegularizer, type RegularizerIdentifier, type 
 import { toSnakeCase, uniqueName } from '../utils/naming.js';
 import { shapeToString, standardizeShape, type Shape } from '../utils/shape.js';
 import { withCallContext } from './call_context.js';
+import { checkWeight } from './weight_check.js';
 import { InputSpec, assertInputCompatibility } from './input_spec.js';
 import { Variable } from './variable.js';
 import { flattenTensors, isShapeList, shapesOf, toTensors } from './structure.js';
@@ -281,10 +282,12 @@ export class Layer {
   /** Create a weight (Keras's `add_weight`); call it from `build()`. */
   addWeight(options: AddWeightOptions): Variable {
     const { shape, name = 'variable', trainable = true } = options;
+    const path = `${this.name}/${name}`;
+    checkWeight(path, shape);
     const init = getInitializer(options.initializer ?? 'glorot_uniform');
     const value = init.call([...shape], 'float32');
     const v = new Variable(value, {
-      name, path: `${this.name}/${name}`, trainable,
+      name, path, trainable,
       regularizer: getRegularizer(options.regularizer), constraint: getConstraint(options.constraint),
     });
     value.dispose();

@@ -22,6 +22,7 @@ import { unsafeEntryName } from './archive.js';
 import { SavingError } from './errors.js';
 import { isJsonObject, jsonSyntaxError, type Json, type JsonObject } from './keras_json.js';
 import { layerFromJson, type ConfigHook } from './model_json.js';
+import { withWeightCheck } from '../layers/weight_check.js';
 
 /**
  * Keras 2's and tfjs's `hard_sigmoid`: clip(0.2 x + 0.5, 0, 1), the default
@@ -272,22 +273,32 @@ async function readManifest(manifest: Json | undefined, dir: string, where: stri
   return out;
 }
 
+/** The manifest's entry for variable `path` of `shape`, or the typed error saying why the file cannot fill it. */
+function manifestEntry(weights: Map<string, ManifestWeight>, path: string, shape: readonly number[], where: string): ManifestWeight {
+  const w = weights.get(path);
+  if (w === undefined) {
+    throw new SavingError('ERR_TFJS_WEIGHTS', `${where}: the model's variable '${path}' [${shape.join(', ')}] is not in the weights manifest (it lists ${[...weights.keys()].slice(0, 20).map((k) => `'${k}'`).join(', ')}).`);
+  }
+  if (w.dtype !== 'float32') throw new SavingError('ERR_TFJS_WEIGHTS', `${where}: weight '${w.name}' in shard '${w.shard}' has dtype ${w.dtype}; variable '${path}' is float32.`);
+  if (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i])) {
+    throw new SavingError('ERR_TFJS_WEIGHTS', `${where}: weight '${w.name}' in shard '${w.shard}' has shape [${w.shape.join(', ')}]; variable '${path}' expects [${shape.join(', ')}].`);
+  }
+  return w;
+}
+
+/**
+ * The model `config` describes, each weight checked against the manifest
+ * before it is allocated (a layer config declaring more than the file
+ * holds, such as a 1e12-unit Dense, fails before taking any memory).
+ */
+function buildChecked(config: JsonObject, weights: Map<string, ManifestWeight>, where: string): Layer {
+  return withWeightCheck((path, shape) => void manifestEntry(weights, path, shape, where), () => layerFromJson(config, `${where}: modelTopology`, tfjsHook));
+}
+
 /** Set the model's variables from the manifest: every name, shape and dtype checked first; nothing is set on a mismatch. */
 function assignTfjsWeights(model: Model, weights: Map<string, ManifestWeight>, where: string): void {
-  const plan: [Layer['weights'][number], ManifestWeight][] = [];
-  const used = new Set<string>();
-  for (const v of model.weights) {
-    const w = weights.get(v.path);
-    if (w === undefined) {
-      throw new SavingError('ERR_TFJS_WEIGHTS', `${where}: the model's variable '${v.path}' [${v.shape.join(', ')}] is not in the weights manifest (it lists ${[...weights.keys()].slice(0, 20).map((k) => `'${k}'`).join(', ')}).`);
-    }
-    if (w.dtype !== 'float32') throw new SavingError('ERR_TFJS_WEIGHTS', `${where}: weight '${w.name}' in shard '${w.shard}' has dtype ${w.dtype}; variable '${v.path}' is float32.`);
-    if (w.shape.length !== v.shape.length || w.shape.some((d, i) => d !== v.shape[i])) {
-      throw new SavingError('ERR_TFJS_WEIGHTS', `${where}: weight '${w.name}' in shard '${w.shard}' has shape [${w.shape.join(', ')}]; variable '${v.path}' expects [${v.shape.join(', ')}].`);
-    }
-    used.add(w.name);
-    plan.push([v, w]);
-  }
+  const plan = model.weights.map((v) => [v, manifestEntry(weights, v.path, v.shape, where)] as const);
+  const used = new Set(plan.map(([, w]) => w.name));
   const extra = [...weights.keys()].filter((k) => !used.has(k));
   if (extra.length > 0) {
     throw new SavingError('ERR_TFJS_WEIGHTS', `${where}: the weights manifest has ${extra.length} weight(s) the model does not: ${extra.slice(0, 10).map((k) => `'${k}' (shard '${weights.get(k)!.shard}')`).join(', ')}.`);
@@ -332,7 +343,7 @@ export async function loadTfjsModel(path: string): Promise<Model> {
   if (!isJsonObject(topology)) throw new SavingError('ERR_TFJS_MODEL', `${path}: 'modelTopology' must be the model's config { class_name, config }.`);
   const weights = await readManifest(json.weightsManifest, dirname(path), path);
   const config = tfjsLayerToKeras(topology, `${path}: modelTopology`);
-  const made = layerFromJson(config, `${path}: modelTopology`, tfjsHook);
+  const made = buildChecked(config, weights, path);
   if (!(made instanceof Model)) {
     for (const w of made.weights) w.dispose();
     throw new SavingError('ERR_TFJS_MODEL', `${path}: modelTopology describes a ${String(topology.class_name)}, not a model.`);
