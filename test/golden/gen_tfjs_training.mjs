@@ -25,27 +25,11 @@ const require = createRequire(join(root, 'packages', 'core', 'package.json'));
 const tf = require('@tensorflow/tfjs-node');
 const OUT = join(root, 'test', 'interop', 'tfjs_training');
 
-/** A deterministic stream of numbers in [-1, 1) (an LCG), so data do not depend on tfjs's RNG. */
-function stream(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 32) * 2 - 1;
-  };
-}
-const floats = (seed, shape) => {
-  const next = stream(seed);
-  return { shape, dtype: 'float32', data: Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.fround(next())) };
-};
-const oneHot = (seed, n, k) => {
-  const next = stream(seed);
-  const data = [];
-  for (let i = 0; i < n; i++) {
-    const c = Math.floor(((next() + 1) / 2) * k);
-    for (let j = 0; j < k; j++) data.push(j === c ? 1 : 0);
-  }
-  return { shape: [n, k], dtype: 'float32', data };
-};
+/** Seeded data, stored in the JSON beside the models (so the tests need no tfjs). */
+const stored = (t) => ({ shape: t.shape, dtype: 'float32', data: Array.from(t.dataSync()) });
+const floats = (seed, shape) => stored(tf.randomUniform(shape, -1, 1, 'float32', seed));
+const classes = (seed, n, k) => tf.randomUniform([n], 0, k, 'int32', seed);
+const oneHot = (seed, n, k) => stored(tf.oneHot(classes(seed, n, k), k).toFloat());
 
 const L = tf.layers;
 const mlp = (name, out, activation) => {
@@ -78,10 +62,7 @@ const cases = {
   sgd: {
     build: () => mlp('sgd_mlp', 1, 'sigmoid'),
     compile: () => ({ optimizer: 'sgd', loss: 'binaryCrossentropy', metrics: ['accuracy'] }),
-    data: () => {
-      const y = floats(42, [12, 1]);
-      return { x: floats(41, [12, 5]), y: { ...y, data: y.data.map((v) => (v > 0 ? 1 : 0)) } };
-    },
+    data: () => ({ x: floats(41, [12, 5]), y: stored(classes(42, 12, 2).reshape([12, 1]).toFloat()) }),
   },
 };
 

@@ -64,6 +64,17 @@ describe('tfjs model.json with trainingConfig: compiled, the optimizer continuin
     });
   }
 
+  it('a compiled load (optimizer slots restored) followed by dispose() leaves no tensors', async () => {
+    for (const name of ['adam', 'rmsprop']) {
+      (await keras.models.loadModel(join(here, name, 'model.json'))).dispose(); // warm-up: core's one-time caches
+      const before = memory().numTensors;
+      const m = await keras.models.loadModel(join(here, name, 'model.json'));
+      expect(m.optimizer!.variables.length).toBeGreaterThan(0);
+      m.dispose();
+      expect(memory().numTensors, name).toBe(before);
+    }
+  });
+
   it('without the optimizer\'s state the step differs (the check above can fail)', async () => {
     const path = variant('adam', 'no-state', (j) => (j.weightsManifest[0].weights = j.weightsManifest[0].weights.filter((w: any) => w.group !== 'optimizer')));
     // The shard still holds the optimizer's bytes: cut it to the model's.
