@@ -204,6 +204,28 @@ function initializeNorm(m: BatchNormBase, ranks: number[], input: Tensor): void 
 }
 
 /**
+ * PyTorch's `_LazyNormBase`, once for both lazy BatchNorms: the class built
+ * on `Norm` swaps its parameters and running statistics (made for 0
+ * features) for uninitialised ones and becomes `Norm` at its first call.
+ * The return type is written out for declaration emit (TS4094), as for
+ * `lazyConv`.
+ */
+function lazyBatchNorm<C extends new (...args: any[]) => BatchNormBase>(Norm: C): C & (new (...args: any[]) => { initializeParameters(input: Tensor): void }) {
+  return class extends Norm {
+    /** `Norm`'s (BatchNormBase declares it abstract; the concrete class given has it). */
+    declare protected readonly ranks: number[];
+    constructor(...args: any[]) {
+      super(...args);
+      lazyNorm(this);
+      makeLazy(this, Norm);
+    }
+    initializeParameters(input: Tensor): void {
+      initializeNorm(this, this.ranks, input);
+    }
+  };
+}
+
+/**
  * `nn.BatchNorm1d` with `numFeatures` inferred from the first input's dim 1 (or `channelAxis`).
  *
  * @example
@@ -214,15 +236,10 @@ function initializeNorm(m: BatchNormBase, ranks: number[], input: Tensor): void 
  * bn(randn([4, 6])).shape; // [4, 6]; bn.numFeatures === 6
  * ```
  */
-export class LazyBatchNorm1d extends BatchNorm1d {
+export class LazyBatchNorm1d extends lazyBatchNorm(BatchNorm1d) {
   /** `(options)` or PyTorch's `(eps, momentum, affine, trackRunningStats)`. */
   constructor(...args: BatchNormArgs) {
     super(0, ...args);
-    lazyNorm(this);
-    makeLazy(this, BatchNorm1d);
-  }
-  initializeParameters(input: Tensor): void {
-    initializeNorm(this, this.ranks, input);
   }
 }
 
@@ -236,14 +253,9 @@ export class LazyBatchNorm1d extends BatchNorm1d {
  * new nn.LazyBatchNorm2d()(randn([2, 5, 3, 3])).shape; // [2, 5, 3, 3]
  * ```
  */
-export class LazyBatchNorm2d extends BatchNorm2d {
+export class LazyBatchNorm2d extends lazyBatchNorm(BatchNorm2d) {
   /** `(options)` or PyTorch's `(eps, momentum, affine, trackRunningStats)`. */
   constructor(...args: BatchNormArgs) {
     super(0, ...args);
-    lazyNorm(this);
-    makeLazy(this, BatchNorm2d);
-  }
-  initializeParameters(input: Tensor): void {
-    initializeNorm(this, this.ranks, input);
   }
 }
