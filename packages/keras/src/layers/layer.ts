@@ -29,6 +29,7 @@ import { getRegularizer, serializeRegularizer, type RegularizerIdentifier, type 
 import { toSnakeCase, uniqueName } from '../utils/naming.js';
 import { shapeToString, standardizeShape, type Shape } from '../utils/shape.js';
 import { withCallContext } from './call_context.js';
+import { checkWeight } from './weight_check.js';
 import { InputSpec, assertInputCompatibility } from './input_spec.js';
 import { Variable } from './variable.js';
 import { flattenTensors, isShapeList, shapesOf, toTensors } from './structure.js';
@@ -95,6 +96,8 @@ export class Layer {
   private _trainable: boolean;
   private readonly _ownWeights: Variable[] = [];
   private _callLosses: Tensor[] = [];
+  /** Tensors kept by `keepCached`, freed by `dispose()`. */
+  private _cached: Tensor[] = [];
 
   constructor(options: LayerOptions = {}) {
     const o = options ?? {};
@@ -279,10 +282,12 @@ export class Layer {
   /** Create a weight (Keras's `add_weight`); call it from `build()`. */
   addWeight(options: AddWeightOptions): Variable {
     const { shape, name = 'variable', trainable = true } = options;
+    const path = `${this.name}/${name}`;
+    checkWeight(path, shape);
     const init = getInitializer(options.initializer ?? 'glorot_uniform');
     const value = init.call([...shape], 'float32');
     const v = new Variable(value, {
-      name, path: `${this.name}/${name}`, trainable,
+      name, path, trainable,
       regularizer: getRegularizer(options.regularizer), constraint: getConstraint(options.constraint),
     });
     value.dispose();
@@ -351,13 +356,28 @@ export class Layer {
    */
   dispose(): void {
     for (const w of this.weights) if (!w.isDisposed) w.dispose();
-    for (const l of [this as Layer, ...this.flattenLayers()]) l.releaseCachedTensors();
+    for (const l of [this as Layer, ...this.flattenLayers()]) {
+      for (const t of l._cached) if (!t.isDisposed) t.dispose();
+      l._cached = [];
+      l.releaseCachedTensors();
+    }
   }
 
   /**
-   * Tensors a layer keeps besides its weights (constants it made once for
-   * its calls, such as the LSTM's zero second bias); `dispose()` frees them
-   * for this layer and each sublayer. Layers that keep such tensors override it.
+   * Keep `t` for the layer's life and return it: a tensor the layer holds
+   * besides its weights (a constant made once for its calls, such as
+   * Normalization's fixed statistics). It outlives step scopes (`keep()`),
+   * and `dispose()` frees it with the weights, for this layer and each sublayer.
+   */
+  protected keepCached<T extends Tensor>(t: T): T {
+    this._cached.push(t.keep());
+    return t;
+  }
+
+  /**
+   * @deprecated Use `keepCached`. The LSTM (layers/rnn/lstm.ts, its zero
+   * second bias) still frees its cached tensor here; it goes when that file
+   * moves to `keepCached`.
    */
   protected releaseCachedTensors(): void {}
 

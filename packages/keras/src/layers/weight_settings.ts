@@ -38,3 +38,17 @@ export function weightConfig(prefix: string, s: WeightSettings): Record<string, 
     [`${prefix}Constraint`]: serializeConstraint(s.constraint),
   };
 }
+
+/**
+ * The config entries of several weights in the order Keras's layers that
+ * own several write them: every initializer, then every regularizer, then
+ * every constraint (MultiHeadAttention's `kernel_initializer`,
+ * `bias_initializer`, `kernel_regularizer`, ...). `.keras` files written by
+ * Duet keep Keras's key order, so the order is part of the format.
+ */
+export function weightConfigs(weights: Record<string, WeightSettings>): Record<string, unknown> {
+  const each = Object.entries(weights).map(([prefix, s]) => Object.entries(weightConfig(prefix, s)));
+  const out: Record<string, unknown> = {};
+  for (let part = 0; part < 3; part++) for (const entries of each) out[entries[part]![0]] = entries[part]![1];
+  return out;
+}

@@ -102,6 +102,24 @@ describe('Model.dispose()', () => {
     });
   });
 
+  it('a layer\'s keepCached tensors (Normalization\'s fixed statistics) are freed with it', async () => {
+    const x = randn([4, 3]).keep();
+    const fresh = () => new keras.Sequential([keras.Input({ shape: [3] }), new keras.layers.Normalization({ mean: [1, 2, 3], variance: [1, 4, 9] }), new keras.layers.Dense(2)]);
+    fresh().dispose();
+    const before = memory().numTensors;
+    const model = fresh();
+    expect(model.weights.length).toBe(2); // the Dense's: the statistics are the only other tensors it holds
+    expect(memory().numTensors - before).toBe(2 + 2);
+    ((await model.predict(x, { verbose: 0 })) as Tensor).dispose();
+    model.dispose();
+    expect(memory().numTensors).toBe(before);
+    await noLeak(async () => {
+      const m = fresh();
+      ((await m.predict(x, { verbose: 0 })) as Tensor).dispose();
+      m.dispose();
+    });
+  });
+
   it('an uncompiled model and a single layer', async () => {
     await noLeak(async () => {
       const model = cnn();

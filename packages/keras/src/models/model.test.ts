@@ -172,4 +172,13 @@ describe('functional getConfig / fromConfig', () => {
     expect(Array.from(z1!.dataSync())).toEqual(Array.from(y1!.dataSync()));
     expect(Array.from(z2!.dataSync())).toEqual(Array.from(y2!.dataSync()));
   });
+
+  it('a call that refers to a tensor no call makes is a KerasValueError naming the layer', () => {
+    const a = keras.Input({ shape: [4], name: 'cfg_bad_in' });
+    const m = new keras.Model({ inputs: a, outputs: new Dense(2, { name: 'cfg_bad_dense' }).apply(a) });
+    const config = JSON.parse(JSON.stringify(keras.serialize('layer', m)));
+    config.config.layers.find((l: { name: string }) => l.name === 'cfg_bad_dense').inboundNodes[0].args.kerasHistory = ['cfg_nowhere', 0, 0];
+    expect(() => keras.deserialize('layer', config)).toThrow(keras.KerasValueError);
+    expect(() => keras.deserialize('layer', config)).toThrow(/the calls of layer "cfg_bad_dense" refer to outputs that no other call makes/);
+  });
 });

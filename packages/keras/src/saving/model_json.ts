@@ -6,7 +6,8 @@
  * Keras's `functional_from_config` does.
  */
 import { noGrad, scope, zeros } from '@duet/core';
-import { KerasTensor } from '../graph/keras_tensor.js';
+import { graphHistory, isKerasTensor, mapLeaves, replayCalls, type SavedLayer, type TensorRef } from '../graph/graph_config.js';
+import type { KerasTensor } from '../graph/keras_tensor.js';
 import type { Node } from '../graph/node.js';
 import { InputLayer } from '../layers/core/input_layer.js';
 import { Layer } from '../layers/layer.js';
@@ -87,24 +88,14 @@ function graphNodes(model: Model): Set<Node> {
 }
 
 function functionalToJson(model: Model): JsonObject {
-  const nodes = graphNodes(model);
-  const kept = (l: Layer) => l.inboundNodes.filter((n) => nodes.has(n));
-  const history = (t: KerasTensor): Json => {
-    const h = t.kerasHistory!;
-    return [h.layer.name, kept(h.layer).indexOf(h.node), h.tensorIndex];
-  };
-  const tensorJson = (s: unknown): Json => {
-    if (s instanceof KerasTensor) return { class_name: '__keras_tensor__', config: { shape: s.shape as Json, dtype: s.dtype, keras_history: history(s) } };
-    if (Array.isArray(s)) return s.map(tensorJson);
-    if (s !== null && typeof s === 'object') return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, tensorJson(v)]));
-    return s as Json;
-  };
+  const g = graphHistory(graphNodes(model));
+  const tensorJson = (s: unknown) => mapLeaves(s, isKerasTensor, (t) => ({ class_name: '__keras_tensor__', config: { shape: t.shape as Json, dtype: t.dtype, keras_history: g.history(t) } })) as Json;
   const layers = kerasLayerOrder(model).map((l) => ({
     ...layerToJson(l),
     name: l.name,
-    inbound_nodes: kept(l).filter((n) => !n.isInput).map((n) => ({ args: positionalInputs(l) ? (tensorJson(n.inputs) as Json[]) : [tensorJson(n.inputs)], kwargs: configToKeras(n.callOptions) })),
+    inbound_nodes: g.calls(l).map((n) => ({ args: positionalInputs(l) ? (tensorJson(n.inputs) as Json[]) : [tensorJson(n.inputs)], kwargs: configToKeras(n.callOptions) })),
   }));
-  const ends = (ts: KerasTensor[]): Json => (ts.length === 1 ? history(ts[0]!) : ts.map(history));
+  const ends = (ts: KerasTensor[]): Json => (ts.length === 1 ? g.history(ts[0]!) : ts.map(g.history));
   return {
     module: 'keras.src.models.functional', class_name: 'Functional',
     config: { name: model.name, trainable: model.trainable, layers, input_layers: ends(model.inputs), output_layers: ends(model.outputs) },
@@ -202,11 +193,13 @@ function releasingOnError<T>(layers: Layer[], make: () => T): T {
   }
 }
 
-type Key = string;
-const key = (h: Json): Key => {
+/** A `keras_history` `[layerName, nodeIndex, tensorIndex]`, checked. */
+function historyOf(h: Json | undefined): TensorRef {
   if (!Array.isArray(h) || h.length < 3 || typeof h[0] !== 'string') throw new SavingError('ERR_KERAS_CONFIG', `Invalid keras_history ${JSON.stringify(h)}.`);
-  return `${h[0]}\u0000${Number(h[1])}\u0000${Number(h[2])}`;
-};
+  return [h[0], Number(h[1]), Number(h[2])];
+}
+
+const isTensorJson = (v: unknown): v is JsonObject => isJsonObject(v as Json) && (v as JsonObject).class_name === '__keras_tensor__';
 
 function functionalFromJson(config: JsonObject, where: string, hook?: ConfigHook): Model {
   const entries = config.layers;
@@ -216,55 +209,23 @@ function functionalFromJson(config: JsonObject, where: string, hook?: ConfigHook
 }
 
 function functionalFromEntries(config: JsonObject, entries: Json[], where: string, made: Layer[], hook?: ConfigHook): Model {
-  const tensors = new Map<Key, KerasTensor>();
-  const created: { layer: Layer; nodes: JsonObject[]; done: number }[] = [];
+  const saved: SavedLayer<JsonObject>[] = [];
   for (const e of entries) {
     if (!isJsonObject(e)) throw new SavingError('ERR_KERAS_CONFIG', `${where}: a layer entry is not an object.`);
     const layer = layerFromJson(e, `${where} (layer ${JSON.stringify(e.name)})`, hook);
     made.push(layer);
-    if (layer instanceof InputLayer) tensors.set(key([layer.name, 0, 0]), layer.output as KerasTensor);
-    const nodes = Array.isArray(e.inbound_nodes) ? (e.inbound_nodes as JsonObject[]) : [];
-    created.push({ layer, nodes, done: 0 });
+    saved.push({ layer, calls: Array.isArray(e.inbound_nodes) ? (e.inbound_nodes as JsonObject[]) : [] });
   }
-  const resolve = (s: Json): unknown => {
-    if (isJsonObject(s) && s.class_name === '__keras_tensor__') {
-      const t = tensors.get(key((s.config as JsonObject).keras_history!));
-      if (t === undefined) throw new Pending();
-      return t;
-    }
-    if (Array.isArray(s)) return s.map(resolve);
-    if (isJsonObject(s)) return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, resolve(v)]));
-    return s;
-  };
-  // Replay nodes whose inputs exist until none is left (a node may need a later layer's output).
-  for (let progress = true; progress;) {
-    progress = false;
-    for (const c of created) {
-      while (c.done < c.nodes.length) {
-        const n = c.nodes[c.done]!;
-        let args: unknown[];
-        try {
-          args = resolve((n.args ?? []) as Json) as unknown[];
-        } catch (e) {
-          if (e instanceof Pending) break;
-          throw e;
-        }
-        const kwargs = configFromKeras(isJsonObject(n.kwargs) ? n.kwargs : {});
-        // Several positional tensors (`mha(query, value)`) are one list for Duet's apply.
-        const inputs = args.length > 1 && args.every((a) => a instanceof KerasTensor) ? args : args[0];
-        const out = c.layer.apply(inputs as KerasTensor, kwargs);
-        const outs = Array.isArray(out) ? out : [out];
-        outs.forEach((t, i) => tensors.set(key([c.layer.name, c.done, i]), t as KerasTensor));
-        c.done++;
-        progress = true;
-      }
-    }
-  }
-  const stuck = created.find((c) => c.done < c.nodes.length);
-  if (stuck !== undefined) throw new SavingError('ERR_KERAS_CONFIG', `${where}: the inputs of layer '${stuck.layer.name}' are never produced (the graph in config.json is inconsistent).`);
+  const { tensor, stuck } = replayCalls(saved, (layer, n, tensor) => {
+    const args = mapLeaves((n.args ?? []) as Json, isTensorJson, (t) => tensor(historyOf((t.config as JsonObject).keras_history))) as unknown[];
+    // Several positional tensors (`mha(query, value)`) are one list for Duet's apply.
+    const inputs = args.length > 1 && args.every(isKerasTensor) ? args : args[0];
+    return layer.apply(inputs as KerasTensor, configFromKeras(isJsonObject(n.kwargs) ? n.kwargs : {}));
+  });
+  if (stuck !== undefined) throw new SavingError('ERR_KERAS_CONFIG', `${where}: the inputs of layer '${stuck.name}' are never produced (the graph in config.json is inconsistent).`);
   const ends = (v: Json | undefined, what: string): KerasTensor | KerasTensor[] => {
     const get = (h: Json) => {
-      const t = tensors.get(key(h));
+      const t = tensor(historyOf(h));
       if (t === undefined) throw new SavingError('ERR_KERAS_CONFIG', `${where}: ${what} ${JSON.stringify(h)} is not produced by any layer.`);
       return t;
     };
@@ -274,8 +235,6 @@ function functionalFromEntries(config: JsonObject, entries: Json[], where: strin
   };
   return new Model({ inputs: ends(config.input_layers, 'input_layers'), outputs: ends(config.output_layers, 'output_layers'), name: typeof config.name === 'string' ? config.name : undefined });
 }
-
-class Pending extends Error {}
 
 /**
  * Keras's `build_from_config`: a layer (or subclassed model) outside a

@@ -22,6 +22,8 @@ import { unsafeEntryName } from './archive.js';
 import { SavingError } from './errors.js';
 import { isJsonObject, jsonSyntaxError, type Json, type JsonObject } from './keras_json.js';
 import { layerFromJson, type ConfigHook } from './model_json.js';
+import { withWeightCheck } from '../layers/weight_check.js';
+import { compileFromTrainingConfig } from './tfjs_training.js';
 
 /**
  * Keras 2's and tfjs's `hard_sigmoid`: clip(0.2 x + 0.5, 0, 1), the default
@@ -175,6 +177,12 @@ interface ManifestWeight {
   values: Float32Array | Int32Array | Uint8Array;
 }
 
+/** The manifest's weights: the model's by name, and the optimizer's (group 'optimizer') in the file's order. */
+interface Manifest {
+  model: Map<string, ManifestWeight>;
+  optimizer: ManifestWeight[];
+}
+
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
 const QUANT_BYTES: Record<string, number> = { uint8: 1, uint16: 2, float16: 2 };
 
@@ -209,9 +217,10 @@ function decode(bytes: Uint8Array, offset: number, n: number, dtype: string, qua
 }
 
 /** Every weight of the manifest, read from its shards (names relative to `dir`, which they may not leave). */
-async function readManifest(manifest: Json | undefined, dir: string, where: string): Promise<Map<string, ManifestWeight>> {
+async function readManifest(manifest: Json | undefined, dir: string, where: string): Promise<Manifest> {
   if (!Array.isArray(manifest)) throw new SavingError('ERR_TFJS_MODEL', `${where}: 'weightsManifest' must be a list of { paths, weights } groups.`);
   const out = new Map<string, ManifestWeight>();
+  const optimizer: ManifestWeight[] = [];
   for (const [g, group] of manifest.entries()) {
     if (!isJsonObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights) || !group.paths.every((p) => typeof p === 'string')) {
       throw new SavingError('ERR_TFJS_MODEL', `${where}: weightsManifest[${g}] must be { paths: string[], weights: [...] }.`);
@@ -261,33 +270,45 @@ async function readManifest(manifest: Json | undefined, dir: string, where: stri
       if (pos + n * item > total) {
         throw new SavingError('ERR_TFJS_WEIGHTS', `${where}: weight '${w.name}' [${shape.join(', ')}] ${w.dtype} needs ${n * item} bytes at byte ${pos} of weights group ${g} (${paths.join(', ')}), which holds only ${total} bytes: a shard is missing or truncated.`);
       }
-      if (out.has(w.name)) throw new SavingError('ERR_TFJS_WEIGHTS', `${where}: weight '${w.name}' appears twice in the weights manifest.`);
-      out.set(w.name, { name: w.name, shape, dtype: quant !== null ? 'float32' : w.dtype, shard, values: decode(bytes, pos, n, w.dtype, quant, w.name, where) });
+      if (out.has(w.name) || optimizer.some((o) => o.name === w.name)) throw new SavingError('ERR_TFJS_WEIGHTS', `${where}: weight '${w.name}' appears twice in the weights manifest.`);
+      const entry = { name: w.name, shape, dtype: quant !== null ? 'float32' : w.dtype, shard, values: decode(bytes, pos, n, w.dtype, quant, w.name, where) };
+      if (w.group === 'optimizer') optimizer.push(entry);
+      else out.set(w.name, entry);
       pos += n * item;
     }
     if (pos !== total) {
       throw new SavingError('ERR_TFJS_WEIGHTS', `${where}: weights group ${g} (${paths.join(', ')}) holds ${total} bytes, but its ${group.weights.length} weights take ${pos}: the shards do not belong to this manifest.`);
     }
   }
-  return out;
+  return { model: out, optimizer };
+}
+
+/** The manifest's entry for variable `path` of `shape`, or the typed error saying why the file cannot fill it. */
+function manifestEntry(weights: Map<string, ManifestWeight>, path: string, shape: readonly number[], where: string): ManifestWeight {
+  const w = weights.get(path);
+  if (w === undefined) {
+    throw new SavingError('ERR_TFJS_WEIGHTS', `${where}: the model's variable '${path}' [${shape.join(', ')}] is not in the weights manifest (it lists ${[...weights.keys()].slice(0, 20).map((k) => `'${k}'`).join(', ')}).`);
+  }
+  if (w.dtype !== 'float32') throw new SavingError('ERR_TFJS_WEIGHTS', `${where}: weight '${w.name}' in shard '${w.shard}' has dtype ${w.dtype}; variable '${path}' is float32.`);
+  if (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i])) {
+    throw new SavingError('ERR_TFJS_WEIGHTS', `${where}: weight '${w.name}' in shard '${w.shard}' has shape [${w.shape.join(', ')}]; variable '${path}' expects [${shape.join(', ')}].`);
+  }
+  return w;
+}
+
+/**
+ * The model `config` describes, each weight checked against the manifest
+ * before it is allocated (a layer config declaring more than the file
+ * holds, such as a 1e12-unit Dense, fails before taking any memory).
+ */
+function buildChecked(config: JsonObject, weights: Map<string, ManifestWeight>, where: string): Layer {
+  return withWeightCheck((path, shape) => void manifestEntry(weights, path, shape, where), () => layerFromJson(config, `${where}: modelTopology`, tfjsHook));
 }
 
 /** Set the model's variables from the manifest: every name, shape and dtype checked first; nothing is set on a mismatch. */
 function assignTfjsWeights(model: Model, weights: Map<string, ManifestWeight>, where: string): void {
-  const plan: [Layer['weights'][number], ManifestWeight][] = [];
-  const used = new Set<string>();
-  for (const v of model.weights) {
-    const w = weights.get(v.path);
-    if (w === undefined) {
-      throw new SavingError('ERR_TFJS_WEIGHTS', `${where}: the model's variable '${v.path}' [${v.shape.join(', ')}] is not in the weights manifest (it lists ${[...weights.keys()].slice(0, 20).map((k) => `'${k}'`).join(', ')}).`);
-    }
-    if (w.dtype !== 'float32') throw new SavingError('ERR_TFJS_WEIGHTS', `${where}: weight '${w.name}' in shard '${w.shard}' has dtype ${w.dtype}; variable '${v.path}' is float32.`);
-    if (w.shape.length !== v.shape.length || w.shape.some((d, i) => d !== v.shape[i])) {
-      throw new SavingError('ERR_TFJS_WEIGHTS', `${where}: weight '${w.name}' in shard '${w.shard}' has shape [${w.shape.join(', ')}]; variable '${v.path}' expects [${v.shape.join(', ')}].`);
-    }
-    used.add(w.name);
-    plan.push([v, w]);
-  }
+  const plan = model.weights.map((v) => [v, manifestEntry(weights, v.path, v.shape, where)] as const);
+  const used = new Set(plan.map(([, w]) => w.name));
   const extra = [...weights.keys()].filter((k) => !used.has(k));
   if (extra.length > 0) {
     throw new SavingError('ERR_TFJS_WEIGHTS', `${where}: the weights manifest has ${extra.length} weight(s) the model does not: ${extra.slice(0, 10).map((k) => `'${k}' (shard '${weights.get(k)!.shard}')`).join(', ')}.`);
@@ -332,15 +353,17 @@ export async function loadTfjsModel(path: string): Promise<Model> {
   if (!isJsonObject(topology)) throw new SavingError('ERR_TFJS_MODEL', `${path}: 'modelTopology' must be the model's config { class_name, config }.`);
   const weights = await readManifest(json.weightsManifest, dirname(path), path);
   const config = tfjsLayerToKeras(topology, `${path}: modelTopology`);
-  const made = layerFromJson(config, `${path}: modelTopology`, tfjsHook);
+  const made = buildChecked(config, weights.model, path);
   if (!(made instanceof Model)) {
     for (const w of made.weights) w.dispose();
     throw new SavingError('ERR_TFJS_MODEL', `${path}: modelTopology describes a ${String(topology.class_name)}, not a model.`);
   }
   try {
-    assignTfjsWeights(made, weights, path);
+    assignTfjsWeights(made, weights.model, path);
+    // tfjs's loadLayersModel: compiled from `trainingConfig` (top level; the converter's `training_config` beside `model_config` is not read, as in tfjs), the optimizer's state restored.
+    if (json.trainingConfig !== undefined && json.trainingConfig !== null) compileFromTrainingConfig(made, json.trainingConfig, weights.optimizer, path);
   } catch (e) {
-    for (const w of made.weights) w.dispose();
+    made.dispose(); // the weights, and the optimizer and metrics if it was compiled
     throw e;
   }
   return made;

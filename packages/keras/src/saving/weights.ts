@@ -136,7 +136,7 @@ function slotGroups(opt: Optimizer): string[][] {
 }
 
 /** The optimizer's slot tensor `name` of `v` (its protected `slots()`, read here so the optimizer's file stays as it is). */
-function slot(opt: Optimizer, name: string, v: Variable): Tensor {
+export function slot(opt: Optimizer, name: string, v: Variable): Tensor {
   return (opt as unknown as { slots(n: string, vs: Variable[]): Tensor[] }).slots(name, [v])[0]!;
 }
 

@@ -77,15 +77,42 @@ function convInChannels(m: ConvBase, input: Tensor): number {
   return input.ndim === nd + 2 ? input.shape[1]! : input.shape[0]!;
 }
 
-/** PyTorch's `_LazyConvXdMixin.initialize_parameters`. */
-function initializeConv(m: ConvBase & { weightShapeNow(): number[] }, input: Tensor): void {
-  if (!hasUninitializedParams(m)) return;
-  const inChannels = convInChannels(m, input);
-  if (inChannels % m.groups !== 0) throw new ArgumentError(`in_channels must be divisible by groups (in_channels inferred from the input: ${inChannels}, groups: ${m.groups}).`);
-  (m as Writable<ConvBase>).inChannels = inChannels;
-  m.weight = (m.weight as UninitializedParameter).materialize(m.weightShapeNow());
-  if (m.bias !== null) m.bias = (m.bias as UninitializedParameter).materialize([m.outChannels]);
-  m.resetParameters();
+/** What a lazy convolution adds to its regular class (PyTorch's `_LazyConvXdMixin`). */
+export interface LazyConvPart {
+  resetParameters(): void;
+  /** Infer `inChannels` from the first input, create the weight and bias, initialise them. */
+  initializeParameters(input: Tensor): void;
+}
+
+/**
+ * PyTorch's `_LazyConvXdMixin`, once for the three lazy convolutions: the
+ * class built on `Conv` swaps the placeholder weight and bias (made for 0
+ * input channels) for uninitialised ones and becomes `Conv` at its first
+ * call. The return type is written out: declaration emit cannot describe a
+ * class expression with ConvBase's protected members (TS4094).
+ */
+function lazyConv<C extends new (...args: any[]) => ConvBase>(Conv: C): C & (new (...args: any[]) => LazyConvPart) {
+  return class extends Conv {
+    constructor(...args: any[]) {
+      super(...args);
+      this.weight = uninitialized(this.weight)!;
+      this.bias = uninitialized(this.bias);
+      makeLazy(this, Conv);
+    }
+    /** Skipped while there is nothing to initialise (ConvBase's constructor calls it with 0 input channels). */
+    override resetParameters(): void {
+      if (!isLazy(this.weight) && this.inChannels !== 0) super.resetParameters();
+    }
+    initializeParameters(input: Tensor): void {
+      if (!hasUninitializedParams(this)) return;
+      const inChannels = convInChannels(this, input);
+      if (inChannels % this.groups !== 0) throw new ArgumentError(`in_channels must be divisible by groups (in_channels inferred from the input: ${inChannels}, groups: ${this.groups}).`);
+      (this as Writable<ConvBase>).inChannels = inChannels;
+      this.weight = (this.weight as UninitializedParameter).materialize(this.weightShape());
+      if (this.bias !== null) this.bias = (this.bias as UninitializedParameter).materialize([this.outChannels]);
+      this.resetParameters();
+    }
+  };
 }
 
 /**
@@ -99,23 +126,10 @@ function initializeConv(m: ConvBase & { weightShapeNow(): number[] }, input: Ten
  * conv(randn([2, 5, 11])).shape; // [2, 8, 11]; conv.weight.shape = [8, 5, 3]
  * ```
  */
-export class LazyConv1d extends Conv1d {
+export class LazyConv1d extends lazyConv(Conv1d) {
   /** `(outChannels, kernelSize, options)` or PyTorch's positional order after `kernel_size`. */
   constructor(outChannels: number, kernelSize: number | number[], ...args: ConvArgs) {
     super(0, outChannels, kernelSize, ...args);
-    this.weight = uninitialized(this.weight)!;
-    this.bias = uninitialized(this.bias);
-    makeLazy(this, Conv1d);
-  }
-  override resetParameters(): void {
-    if (!isLazy(this.weight) && this.inChannels !== 0) super.resetParameters();
-  }
-  /** @internal */
-  weightShapeNow(): number[] {
-    return this.weightShape();
-  }
-  initializeParameters(input: Tensor): void {
-    initializeConv(this, input);
   }
 }
 
@@ -131,23 +145,10 @@ export class LazyConv1d extends Conv1d {
  * conv instanceof nn.Conv2d; // true
  * ```
  */
-export class LazyConv2d extends Conv2d {
+export class LazyConv2d extends lazyConv(Conv2d) {
   /** `(outChannels, kernelSize, options)` or PyTorch's positional order after `kernel_size`. */
   constructor(outChannels: number, kernelSize: number | number[], ...args: ConvArgs) {
     super(0, outChannels, kernelSize, ...args);
-    this.weight = uninitialized(this.weight)!;
-    this.bias = uninitialized(this.bias);
-    makeLazy(this, Conv2d);
-  }
-  override resetParameters(): void {
-    if (!isLazy(this.weight) && this.inChannels !== 0) super.resetParameters();
-  }
-  /** @internal */
-  weightShapeNow(): number[] {
-    return this.weightShape();
-  }
-  initializeParameters(input: Tensor): void {
-    initializeConv(this, input);
   }
 }
 
@@ -161,23 +162,10 @@ export class LazyConv2d extends Conv2d {
  * new nn.LazyConvTranspose2d(5, 2, { stride: 2 })(randn([2, 3, 4, 4])).shape; // [2, 5, 8, 8]
  * ```
  */
-export class LazyConvTranspose2d extends ConvTranspose2d {
+export class LazyConvTranspose2d extends lazyConv(ConvTranspose2d) {
   /** `(outChannels, kernelSize, options)` or PyTorch's positional order after `kernel_size`. */
   constructor(outChannels: number, kernelSize: number | number[], ...args: ConvTransposeArgs) {
     super(0, outChannels, kernelSize, ...args);
-    this.weight = uninitialized(this.weight)!;
-    this.bias = uninitialized(this.bias);
-    makeLazy(this, ConvTranspose2d);
-  }
-  override resetParameters(): void {
-    if (!isLazy(this.weight) && this.inChannels !== 0) super.resetParameters();
-  }
-  /** @internal */
-  weightShapeNow(): number[] {
-    return this.weightShape();
-  }
-  initializeParameters(input: Tensor): void {
-    initializeConv(this, input);
   }
 }
 
@@ -216,6 +204,28 @@ function initializeNorm(m: BatchNormBase, ranks: number[], input: Tensor): void 
 }
 
 /**
+ * PyTorch's `_LazyNormBase`, once for both lazy BatchNorms: the class built
+ * on `Norm` swaps its parameters and running statistics (made for 0
+ * features) for uninitialised ones and becomes `Norm` at its first call.
+ * The return type is written out for declaration emit (TS4094), as for
+ * `lazyConv`.
+ */
+function lazyBatchNorm<C extends new (...args: any[]) => BatchNormBase>(Norm: C): C & (new (...args: any[]) => { initializeParameters(input: Tensor): void }) {
+  return class extends Norm {
+    /** `Norm`'s (BatchNormBase declares it abstract; the concrete class given has it). */
+    declare protected readonly ranks: number[];
+    constructor(...args: any[]) {
+      super(...args);
+      lazyNorm(this);
+      makeLazy(this, Norm);
+    }
+    initializeParameters(input: Tensor): void {
+      initializeNorm(this, this.ranks, input);
+    }
+  };
+}
+
+/**
  * `nn.BatchNorm1d` with `numFeatures` inferred from the first input's dim 1 (or `channelAxis`).
  *
  * @example
@@ -226,15 +236,10 @@ function initializeNorm(m: BatchNormBase, ranks: number[], input: Tensor): void 
  * bn(randn([4, 6])).shape; // [4, 6]; bn.numFeatures === 6
  * ```
  */
-export class LazyBatchNorm1d extends BatchNorm1d {
+export class LazyBatchNorm1d extends lazyBatchNorm(BatchNorm1d) {
   /** `(options)` or PyTorch's `(eps, momentum, affine, trackRunningStats)`. */
   constructor(...args: BatchNormArgs) {
     super(0, ...args);
-    lazyNorm(this);
-    makeLazy(this, BatchNorm1d);
-  }
-  initializeParameters(input: Tensor): void {
-    initializeNorm(this, this.ranks, input);
   }
 }
 
@@ -248,14 +253,9 @@ export class LazyBatchNorm1d extends BatchNorm1d {
  * new nn.LazyBatchNorm2d()(randn([2, 5, 3, 3])).shape; // [2, 5, 3, 3]
  * ```
  */
-export class LazyBatchNorm2d extends BatchNorm2d {
+export class LazyBatchNorm2d extends lazyBatchNorm(BatchNorm2d) {
   /** `(options)` or PyTorch's `(eps, momentum, affine, trackRunningStats)`. */
   constructor(...args: BatchNormArgs) {
     super(0, ...args);
-    lazyNorm(this);
-    makeLazy(this, BatchNorm2d);
-  }
-  initializeParameters(input: Tensor): void {
-    initializeNorm(this, this.ranks, input);
   }
 }

@@ -2,17 +2,16 @@
 import { Tensor, arange, linear, where } from '@duet/core';
 import { F } from '@duet/nn';
 import { KerasValueError } from '../../errors.js';
-import { getConstraint, serializeConstraint, type Constraint, type ConstraintIdentifier } from '../../constraints/constraint.js';
-import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../../initializers/initializer.js';
-import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../../regularizers/regularizer.js';
 import { registerSerializable } from '../../registry.js';
 import type { Shape } from '../../utils/shape.js';
 import { getKerasMask } from '../masking.js';
 import { KerasTensor } from '../../graph/keras_tensor.js';
 import { Layer, type CallOptions, type LayerConfig, type LayerOptions } from '../layer.js';
+import { weightConfigs, weightSettings, type WeightOptions, type WeightSettings } from '../weight_settings.js';
 import type { Variable } from '../variable.js';
 
-export interface MultiHeadAttentionOptions extends LayerOptions {
+/** The four kernels' initializer defaults to 'glorot_uniform', the biases' to 'zeros'. */
+export interface MultiHeadAttentionOptions extends LayerOptions, WeightOptions<'kernel'>, WeightOptions<'bias'> {
   /** Size of each head's value projection. Default `keyDim`. */
   valueDim?: number | null;
   /** Dropout on the attention probabilities, in training. Default 0. */
@@ -21,14 +20,6 @@ export interface MultiHeadAttentionOptions extends LayerOptions {
   useBias?: boolean;
   /** Size of the last axis of the output. Default: the query's last axis. */
   outputShape?: number | [number] | null;
-  /** Default 'glorot_uniform'. */
-  kernelInitializer?: InitializerIdentifier;
-  /** Default 'zeros'. */
-  biasInitializer?: InitializerIdentifier;
-  kernelRegularizer?: RegularizerIdentifier;
-  biasRegularizer?: RegularizerIdentifier;
-  kernelConstraint?: ConstraintIdentifier;
-  biasConstraint?: ConstraintIdentifier;
   /** Accepted for compatibility; Duet's randomness follows core's `manualSeed`. */
   seed?: number | null;
 }
@@ -83,12 +74,9 @@ export class MultiHeadAttention extends Layer {
   readonly dropout: number;
   readonly useBias: boolean;
   readonly outputShape: number | null;
-  readonly kernelInitializer: Initializer;
-  readonly biasInitializer: Initializer;
-  readonly kernelRegularizer: Regularizer | null;
-  readonly biasRegularizer: Regularizer | null;
-  readonly kernelConstraint: Constraint | null;
-  readonly biasConstraint: Constraint | null;
+  /** The settings of the four kernels, and of the four biases. */
+  readonly kernelSettings: WeightSettings;
+  readonly biasSettings: WeightSettings;
   readonly seed: number | null;
   private _scores = false;
   private _w: Record<'query' | 'key' | 'value' | 'attention_output', { kernel: Variable; bias: Variable | null }> | null = null;
@@ -107,12 +95,8 @@ export class MultiHeadAttention extends Layer {
     else if (typeof os === 'number') this.outputShape = positiveInt('output_shape', os);
     else if (Array.isArray(os) && os.length === 1) this.outputShape = positiveInt('output_shape', os[0]);
     else throw new KerasValueError(`Invalid \`output_shape\`: ${JSON.stringify(os)}. When specified, the \`output_shape\` should be an int or a list of one int (Duet supports a 1-d output per position).`);
-    this.kernelInitializer = getInitializer(options.kernelInitializer ?? 'glorot_uniform');
-    this.biasInitializer = getInitializer(options.biasInitializer ?? 'zeros');
-    this.kernelRegularizer = getRegularizer(options.kernelRegularizer);
-    this.biasRegularizer = getRegularizer(options.biasRegularizer);
-    this.kernelConstraint = getConstraint(options.kernelConstraint);
-    this.biasConstraint = getConstraint(options.biasConstraint);
+    this.kernelSettings = weightSettings(options, 'kernel', 'glorot_uniform');
+    this.biasSettings = weightSettings(options, 'bias', 'zeros');
     this.seed = options.seed ?? null;
     this.supportsMasking = true;
   }
@@ -133,9 +117,10 @@ export class MultiHeadAttention extends Layer {
   override build(inputShape: Shape | Shape[]): void {
     const [q, v, k] = MultiHeadAttention.shapes(inputShape, this.name);
     const h = this.numHeads;
-    const proj = (name: string, inDim: number, shape: number[], biasShape: number[]) => ({
-      kernel: this.addWeight({ name: `${name}/kernel`, shape: [inDim, ...shape], initializer: this.kernelInitializer, regularizer: this.kernelRegularizer, constraint: this.kernelConstraint }),
-      bias: this.useBias ? this.addWeight({ name: `${name}/bias`, shape: biasShape, initializer: this.biasInitializer, regularizer: this.biasRegularizer, constraint: this.biasConstraint }) : null,
+    // Kernel [first, ...shape]: an input's dim for the three input projections, the heads for the output's.
+    const proj = (name: string, first: number, shape: number[], biasShape: number[]) => ({
+      kernel: this.addWeight({ name: `${name}/kernel`, shape: [first, ...shape], ...this.kernelSettings }),
+      bias: this.useBias ? this.addWeight({ name: `${name}/bias`, shape: biasShape, ...this.biasSettings }) : null,
     });
     const dim = (s: Shape) => {
       const d = s[2];
@@ -146,10 +131,7 @@ export class MultiHeadAttention extends Layer {
     const query = proj('query', dim(q), [h, this.keyDim], [h, this.keyDim]);
     const key = proj('key', dim(k), [h, this.keyDim], [h, this.keyDim]);
     const value = proj('value', dim(v), [h, this.valueDim], [h, this.valueDim]);
-    const out = {
-      kernel: this.addWeight({ name: 'attention_output/kernel', shape: [h, this.valueDim, outDim], initializer: this.kernelInitializer, regularizer: this.kernelRegularizer, constraint: this.kernelConstraint }),
-      bias: this.useBias ? this.addWeight({ name: 'attention_output/bias', shape: [outDim], initializer: this.biasInitializer, regularizer: this.biasRegularizer, constraint: this.biasConstraint }) : null,
-    };
+    const out = proj('attention_output', h, [this.valueDim, outDim], [outDim]);
     this._w = { query, key, value, attention_output: out };
   }
 
@@ -227,12 +209,7 @@ export class MultiHeadAttention extends Layer {
       dropout: this.dropout,
       useBias: this.useBias,
       outputShape: this.outputShape,
-      kernelInitializer: serializeInitializer(this.kernelInitializer),
-      biasInitializer: serializeInitializer(this.biasInitializer),
-      kernelRegularizer: serializeRegularizer(this.kernelRegularizer),
-      biasRegularizer: serializeRegularizer(this.biasRegularizer),
-      kernelConstraint: serializeConstraint(this.kernelConstraint),
-      biasConstraint: serializeConstraint(this.biasConstraint),
+      ...weightConfigs({ kernel: this.kernelSettings, bias: this.biasSettings }),
       seed: this.seed,
     };
   }

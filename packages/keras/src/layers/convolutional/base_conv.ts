@@ -1,20 +1,19 @@
 /**
- * The base of Conv1D and Conv2D (Keras 3's `BaseConv`): validates the
- * config, creates `kernel` [...kernelSize, in / groups, filters] and `bias`
- * [filters], and runs core's conv2d kernel. Channels-last inputs go straight
- * to TF's NHWC kernel with Keras's kernel as is (no transposes); 'same'
- * padding becomes TF's explicit [before, after] paddings (no Pad kernel).
- * A 1-d conv runs as a 2-d one over a unit height (two free reshapes).
+ * What the conv layers share: `ConvLayer` reads the options every one of
+ * them takes (window, data format, activation, bias), and `BaseConv`
+ * (Keras 3's) is Conv1D's and Conv2D's base: it creates `kernel`
+ * [...kernelSize, in / groups, filters] and `bias` [filters], and runs core's
+ * conv2d kernel. Channels-last inputs go straight to TF's NHWC kernel with
+ * Keras's kernel as is (no transposes); 'same' padding becomes TF's explicit
+ * [before, after] paddings (no Pad kernel). A 1-d conv runs as a 2-d one
+ * over a unit height (two free reshapes).
  */
 import { functional as CF, type Tensor } from '@duet/core';
 import { KerasValueError } from '../../errors.js';
 import { getActivation, serializeActivation, type ActivationFn, type ActivationIdentifier } from '../../activations/activations.js';
-import type { ConstraintIdentifier } from '../../constraints/constraint.js';
-import type { InitializerIdentifier } from '../../initializers/initializer.js';
-import type { RegularizerIdentifier } from '../../regularizers/regularizer.js';
 import { shapeToString, type Shape } from '../../utils/shape.js';
 import { InputSpec } from '../input_spec.js';
-import { weightConfig, weightSettings, type WeightSettings } from '../weight_settings.js';
+import { weightConfig, weightSettings, type WeightOptions, type WeightSettings } from '../weight_settings.js';
 import { Layer, type LayerConfig, type LayerOptions } from '../layer.js';
 import type { Variable } from '../variable.js';
 import {
@@ -22,28 +21,25 @@ import {
   type ConvPadding, type DataFormat,
 } from './conv_utils.js';
 
-export interface ConvOptions extends LayerOptions {
+/** The options every conv layer takes (`Pad`: the paddings it accepts). */
+export interface ConvLayerOptions<Pad extends string = ConvPadding> extends LayerOptions, WeightOptions<'bias'> {
   /** Step of the window: one integer or one per spatial dim. Default 1. */
   strides?: number | number[];
   /** 'valid' (default, no padding) or 'same' (output size ceil(input / strides)); Conv1D also 'causal'. */
-  padding?: 'valid' | 'same' | 'causal';
+  padding?: Pad;
   /** 'channels_last' (default: [batch, ...spatial, channels]) or 'channels_first'. */
   dataFormat?: DataFormat | 'channelsLast' | 'channelsFirst';
-  /** Spacing of the kernel taps. Default 1; cannot be > 1 together with strides > 1. */
+  /** Spacing of the kernel taps. Default 1; Conv1D, Conv2D and Conv2DTranspose refuse it > 1 together with strides > 1. */
   dilationRate?: number | number[];
+  activation?: ActivationIdentifier;
+  /** Default true; the bias's initializer defaults to 'zeros'. */
+  useBias?: boolean;
+}
+
+/** Conv1D's and Conv2D's options; the kernel's initializer defaults to 'glorot_uniform'. */
+export interface ConvOptions extends ConvLayerOptions<ConvPadding | 'causal'>, WeightOptions<'kernel'> {
   /** Split the channels into groups convolved separately. Default 1. */
   groups?: number;
-  activation?: ActivationIdentifier;
-  /** Default true. */
-  useBias?: boolean;
-  /** Default 'glorot_uniform'. */
-  kernelInitializer?: InitializerIdentifier;
-  /** Default 'zeros'. */
-  biasInitializer?: InitializerIdentifier;
-  kernelRegularizer?: RegularizerIdentifier;
-  biasRegularizer?: RegularizerIdentifier;
-  kernelConstraint?: ConstraintIdentifier;
-  biasConstraint?: ConstraintIdentifier;
 }
 
 /** A spatial option of a conv layer, checked as Keras does. */
@@ -106,42 +102,75 @@ export function runConv(x: Tensor, kernel: Tensor, bias: Tensor | null, rank: 1 
   return CF.conv2d(x, kernel.permute([3, 2, 0, 1]), bias, opts);
 }
 
-export abstract class BaseConv extends Layer {
+/**
+ * What every conv layer reads from its options the same way (Keras repeats
+ * it in BaseConv, BaseDepthwiseConv, BaseSeparableConv and
+ * BaseConvTranspose): the window, the data format, the activation and the
+ * bias. Subclasses add their kernels.
+ */
+export abstract class ConvLayer<Pad extends ConvPadding | 'causal' = ConvPadding> extends Layer {
   readonly rank: 1 | 2;
-  readonly filters: number;
   readonly kernelSize: number[];
   readonly strides: number[];
-  readonly padding: ConvPadding | 'causal';
+  readonly padding: Pad;
   readonly dataFormat: DataFormat;
   readonly dilationRate: number[];
-  readonly groups: number;
   readonly activation: ActivationFn;
   readonly useBias: boolean;
-  readonly kernelSettings: WeightSettings;
   readonly biasSettings: WeightSettings;
-  protected _kernel: Variable | null = null;
   protected _bias: Variable | null = null;
 
-  constructor(rank: 1 | 2, filters: number, kernelSize: number | number[], options: ConvOptions = {}) {
+  /** 'causal' padding is for 1-d convolutions only. */
+  constructor(rank: 1 | 2, kernelSize: number | number[], options: ConvLayerOptions<Pad>) {
     super(options);
     this.rank = rank;
+    const w = convWindow(rank, kernelSize, options);
+    this.kernelSize = w.kernel;
+    this.strides = w.strides;
+    this.dilationRate = w.dilation;
+    this.padding = standardizePadding(options.padding ?? 'valid', rank === 1) as Pad;
+    this.dataFormat = standardizeDataFormat(options.dataFormat);
+    this.activation = getActivation(options.activation);
+    this.useBias = options.useBias ?? true;
+    this.biasSettings = weightSettings(options, 'bias', 'zeros');
+    this.inputSpec = new InputSpec({ ndim: rank + 2 });
+  }
+
+  /** The bias, or null with `useBias: false` (or before build). */
+  get bias(): Variable | null {
+    return this._bias;
+  }
+
+  /** The input's channel count (defined, or Keras's error); the input spec fixes it from now on. */
+  protected buildChannels(inputShape: Shape): number {
+    const c = inputChannels(inputShape, this.dataFormat, this.constructor.name);
+    this.inputSpec = new InputSpec({ ndim: this.rank + 2, axes: { [this.dataFormat === 'channels_last' ? -1 : 1]: c } });
+    return c;
+  }
+
+  /** `v` once built, or Keras's error naming `what`. */
+  protected afterBuild<T>(v: T | null, what: string): T {
+    if (v === null) throw new KerasValueError(`You must build the layer before accessing ${what}. Layer "${this.name}" is built on its first call (or call build(inputShape)).`);
+    return v;
+  }
+}
+
+/** Conv1D and Conv2D (Keras 3's `BaseConv`). */
+export abstract class BaseConv extends ConvLayer<ConvPadding | 'causal'> {
+  readonly filters: number;
+  readonly groups: number;
+  readonly kernelSettings: WeightSettings;
+  protected _kernel: Variable | null = null;
+
+  constructor(rank: 1 | 2, filters: number, kernelSize: number | number[], options: ConvOptions = {}) {
+    super(rank, kernelSize, options);
     this.filters = checkPositiveInt(filters, 'filters');
     const g = options.groups ?? 1;
     if (typeof g !== 'number' || !Number.isInteger(g) || g <= 0) throw new KerasValueError(`The number of groups must be a positive integer. Received: groups=${String(g)}.`);
     if (filters % g !== 0) throw new KerasValueError(`The number of filters must be evenly divisible by the number of groups. Received: groups=${g}, filters=${filters}.`);
     this.groups = g;
-    const w = convWindow(rank, kernelSize, options);
-    this.kernelSize = w.kernel;
-    this.strides = w.strides;
-    this.dilationRate = w.dilation;
-    this.padding = standardizePadding(options.padding ?? 'valid', rank === 1);
-    this.dataFormat = standardizeDataFormat(options.dataFormat);
     noStridedDilation(this.strides, this.dilationRate);
-    this.activation = getActivation(options.activation);
-    this.useBias = options.useBias ?? true;
     this.kernelSettings = weightSettings(options, 'kernel', 'glorot_uniform');
-    this.biasSettings = weightSettings(options, 'bias', 'zeros');
-    this.inputSpec = new InputSpec({ ndim: rank + 2 });
   }
 
   override build(inputShape: Shape): void {
@@ -150,19 +179,14 @@ export abstract class BaseConv extends Layer {
       throw new KerasValueError(`The number of input channels must be evenly divisible by the number of groups. Received groups=${this.groups}, but the input has ${c} channels (full input shape is ${shapeToString(inputShape)}).`);
     }
     this.computeOutputShape(inputShape);
-    this.inputSpec = new InputSpec({ ndim: this.rank + 2, axes: { [this.dataFormat === 'channels_last' ? -1 : 1]: c } });
+    this.buildChannels(inputShape);
     this._kernel = this.addWeight({ name: 'kernel', shape: [...this.kernelSize, c / this.groups, this.filters], ...this.kernelSettings });
     if (this.useBias) this._bias = this.addWeight({ name: 'bias', shape: [this.filters], ...this.biasSettings });
   }
 
   /** The kernel, Keras's layout [...kernelSize, in / groups, filters] (after build). */
   get kernel(): Variable {
-    if (this._kernel === null) throw new KerasValueError(`You must build the layer before accessing \`kernel\`. Layer "${this.name}" is built on its first call (or call build(inputShape)).`);
-    return this._kernel;
-  }
-  /** The [filters] bias, or null with `useBias: false`. */
-  get bias(): Variable | null {
-    return this._bias;
+    return this.afterBuild(this._kernel, '`kernel`');
   }
 
   override call(inputs: Tensor): Tensor {

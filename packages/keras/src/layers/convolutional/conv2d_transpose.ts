@@ -1,35 +1,22 @@
 /** `keras.layers.Conv2DTranspose`: the transposed 2-d convolution, kernel [kh, kw, filters, in]. */
 import { functional as CF, type Tensor } from '@duet/core';
 import { KerasValueError } from '../../errors.js';
-import { getActivation, serializeActivation, type ActivationFn, type ActivationIdentifier } from '../../activations/activations.js';
-import type { ConstraintIdentifier } from '../../constraints/constraint.js';
-import type { InitializerIdentifier } from '../../initializers/initializer.js';
-import type { RegularizerIdentifier } from '../../regularizers/regularizer.js';
+import { serializeActivation } from '../../activations/activations.js';
 import { registerSerializable } from '../../registry.js';
 import type { Shape } from '../../utils/shape.js';
-import { InputSpec } from '../input_spec.js';
-import { weightConfig, weightSettings, type WeightSettings } from '../weight_settings.js';
-import { Layer, type LayerConfig, type LayerOptions } from '../layer.js';
+import { weightConfig, weightSettings, type WeightOptions, type WeightSettings } from '../weight_settings.js';
+import type { LayerConfig } from '../layer.js';
 import type { Variable } from '../variable.js';
-import { convWindow, inputChannels, noStridedDilation } from './base_conv.js';
-import { checkPositiveInt, standardizeDataFormat, standardizePadding, standardizeTuple, transposeOutput, tupleStr, type ConvPadding, type DataFormat } from './conv_utils.js';
+import { ConvLayer, noStridedDilation, type ConvLayerOptions } from './base_conv.js';
+import { checkPositiveInt, standardizeTuple, transposeOutput, tupleStr } from './conv_utils.js';
 
-export interface Conv2DTransposeOptions extends LayerOptions {
-  strides?: number | number[];
-  /** 'valid' (default): output (in - 1) * s + k + max(s - k, 0); 'same': in * s. */
-  padding?: 'valid' | 'same';
+/**
+ * `padding` 'valid' (default) gives outputs (in - 1) * s + k + max(s - k, 0),
+ * 'same' in * s. The kernel's initializer defaults to 'glorot_uniform'.
+ */
+export interface Conv2DTransposeOptions extends ConvLayerOptions, WeightOptions<'kernel'> {
   /** Extra rows/cols at the bottom/right (each < strides), or null (default) for Keras's sizes above. */
   outputPadding?: number | number[] | null;
-  dataFormat?: DataFormat | 'channelsLast' | 'channelsFirst';
-  dilationRate?: number | number[];
-  activation?: ActivationIdentifier;
-  useBias?: boolean;
-  kernelInitializer?: InitializerIdentifier;
-  biasInitializer?: InitializerIdentifier;
-  kernelRegularizer?: RegularizerIdentifier;
-  biasRegularizer?: RegularizerIdentifier;
-  kernelConstraint?: ConstraintIdentifier;
-  biasConstraint?: ConstraintIdentifier;
 }
 
 /**
@@ -47,29 +34,15 @@ export interface Conv2DTransposeOptions extends LayerOptions {
  * up.kernel.shape;                      // [3, 3, 8, 16]
  * ```
  */
-export class Conv2DTranspose extends Layer {
+export class Conv2DTranspose extends ConvLayer {
   readonly filters: number;
-  readonly kernelSize: number[];
-  readonly strides: number[];
-  readonly padding: ConvPadding;
   readonly outputPadding: number[] | null;
-  readonly dataFormat: DataFormat;
-  readonly dilationRate: number[];
-  readonly activation: ActivationFn;
-  readonly useBias: boolean;
   readonly kernelSettings: WeightSettings;
-  readonly biasSettings: WeightSettings;
   private _kernel: Variable | null = null;
-  private _bias: Variable | null = null;
 
   constructor(filters: number, kernelSize: number | number[], options: Conv2DTransposeOptions = {}) {
-    super(options);
+    super(2, kernelSize, options);
     this.filters = checkPositiveInt(filters, 'filters');
-    const w = convWindow(2, kernelSize, options);
-    this.kernelSize = w.kernel;
-    this.strides = w.strides;
-    this.dilationRate = w.dilation;
-    this.padding = standardizePadding(options.padding ?? 'valid') as ConvPadding;
     this.outputPadding = options.outputPadding == null ? null : standardizeTuple(options.outputPadding, 2, 'output_padding', true);
     if (this.outputPadding !== null) {
       this.outputPadding.forEach((op, i) => {
@@ -80,28 +53,18 @@ export class Conv2DTranspose extends Layer {
       });
     }
     noStridedDilation(this.strides, this.dilationRate);
-    this.dataFormat = standardizeDataFormat(options.dataFormat);
-    this.activation = getActivation(options.activation);
-    this.useBias = options.useBias ?? true;
     this.kernelSettings = weightSettings(options, 'kernel', 'glorot_uniform');
-    this.biasSettings = weightSettings(options, 'bias', 'zeros');
-    this.inputSpec = new InputSpec({ ndim: 4 });
   }
 
   override build(inputShape: Shape): void {
-    const c = inputChannels(inputShape, this.dataFormat, 'Conv2DTranspose');
-    this.inputSpec = new InputSpec({ ndim: 4, axes: { [this.dataFormat === 'channels_last' ? -1 : 1]: c } });
+    const c = this.buildChannels(inputShape);
     this._kernel = this.addWeight({ name: 'kernel', shape: [...this.kernelSize, this.filters, c], ...this.kernelSettings });
     if (this.useBias) this._bias = this.addWeight({ name: 'bias', shape: [this.filters], ...this.biasSettings });
   }
 
   /** [kh, kw, filters, in] (after build). */
   get kernel(): Variable {
-    if (this._kernel === null) throw new KerasValueError(`You must build the layer before accessing \`kernel\`. Layer "${this.name}" is built on its first call.`);
-    return this._kernel;
-  }
-  get bias(): Variable | null {
-    return this._bias;
+    return this.afterBuild(this._kernel, '`kernel`');
   }
 
   override call(inputs: Tensor): Tensor {

@@ -1,35 +1,18 @@
 /** `keras.layers.DepthwiseConv2D`: each input channel convolved with its own `depthMultiplier` filters. */
 import type { Tensor } from '@duet/core';
-import { KerasValueError } from '../../errors.js';
-import { getActivation, serializeActivation, type ActivationFn, type ActivationIdentifier } from '../../activations/activations.js';
-import type { ConstraintIdentifier } from '../../constraints/constraint.js';
-import type { InitializerIdentifier } from '../../initializers/initializer.js';
-import type { RegularizerIdentifier } from '../../regularizers/regularizer.js';
+import { serializeActivation } from '../../activations/activations.js';
 import { registerSerializable } from '../../registry.js';
 import type { Shape } from '../../utils/shape.js';
-import { InputSpec } from '../input_spec.js';
-import { weightConfig, weightSettings, type WeightSettings } from '../weight_settings.js';
-import { Layer, type LayerConfig, type LayerOptions } from '../layer.js';
+import { weightConfig, weightSettings, type WeightOptions, type WeightSettings } from '../weight_settings.js';
+import type { LayerConfig } from '../layer.js';
 import type { Variable } from '../variable.js';
-import { convOutputShape, convWindow, inputChannels, runConv } from './base_conv.js';
-import { checkPositiveInt, standardizeDataFormat, standardizePadding, type ConvPadding, type DataFormat } from './conv_utils.js';
+import { ConvLayer, convOutputShape, runConv, type ConvLayerOptions } from './base_conv.js';
+import { checkPositiveInt, type ConvPadding, type DataFormat } from './conv_utils.js';
 
-export interface DepthwiseConv2DOptions extends LayerOptions {
+/** The depthwise kernel's initializer defaults to 'glorot_uniform'. */
+export interface DepthwiseConv2DOptions extends ConvLayerOptions, WeightOptions<'depthwise'> {
   /** Filters per input channel. Default 1. */
   depthMultiplier?: number;
-  strides?: number | number[];
-  padding?: 'valid' | 'same';
-  dataFormat?: DataFormat | 'channelsLast' | 'channelsFirst';
-  dilationRate?: number | number[];
-  activation?: ActivationIdentifier;
-  useBias?: boolean;
-  /** Default 'glorot_uniform'. */
-  depthwiseInitializer?: InitializerIdentifier;
-  biasInitializer?: InitializerIdentifier;
-  depthwiseRegularizer?: RegularizerIdentifier;
-  biasRegularizer?: RegularizerIdentifier;
-  depthwiseConstraint?: ConstraintIdentifier;
-  biasConstraint?: ConstraintIdentifier;
 }
 
 /**
@@ -46,51 +29,27 @@ export interface DepthwiseConv2DOptions extends LayerOptions {
  * dw.apply(randn([2, 8, 8, 4])).shape; // [2, 8, 8, 8]
  * ```
  */
-export class DepthwiseConv2D extends Layer {
-  readonly kernelSize: number[];
-  readonly strides: number[];
-  readonly padding: ConvPadding;
-  readonly dataFormat: DataFormat;
-  readonly dilationRate: number[];
+export class DepthwiseConv2D extends ConvLayer {
   readonly depthMultiplier: number;
-  readonly activation: ActivationFn;
-  readonly useBias: boolean;
   readonly depthwiseSettings: WeightSettings;
-  readonly biasSettings: WeightSettings;
   private _kernel: Variable | null = null;
-  private _bias: Variable | null = null;
 
   constructor(kernelSize: number | number[], options: DepthwiseConv2DOptions = {}) {
-    super(options);
+    super(2, kernelSize, options);
     this.depthMultiplier = checkPositiveInt(options.depthMultiplier ?? 1, 'depth_multiplier');
-    const w = convWindow(2, kernelSize, options);
-    this.kernelSize = w.kernel;
-    this.strides = w.strides;
-    this.dilationRate = w.dilation;
-    this.padding = standardizePadding(options.padding ?? 'valid') as ConvPadding;
-    this.dataFormat = standardizeDataFormat(options.dataFormat);
-    this.activation = getActivation(options.activation);
-    this.useBias = options.useBias ?? true;
     this.depthwiseSettings = weightSettings(options, 'depthwise', 'glorot_uniform');
-    this.biasSettings = weightSettings(options, 'bias', 'zeros');
-    this.inputSpec = new InputSpec({ ndim: 4 });
   }
 
   override build(inputShape: Shape): void {
-    const c = inputChannels(inputShape, this.dataFormat, 'DepthwiseConv2D');
     this.computeOutputShape(inputShape);
-    this.inputSpec = new InputSpec({ ndim: 4, axes: { [this.dataFormat === 'channels_last' ? -1 : 1]: c } });
+    const c = this.buildChannels(inputShape);
     this._kernel = this.addWeight({ name: 'kernel', shape: [...this.kernelSize, c, this.depthMultiplier], ...this.depthwiseSettings });
     if (this.useBias) this._bias = this.addWeight({ name: 'bias', shape: [c * this.depthMultiplier], ...this.biasSettings });
   }
 
   /** [kh, kw, in, depthMultiplier] (after build). */
   get kernel(): Variable {
-    if (this._kernel === null) throw new KerasValueError(`You must build the layer before accessing \`kernel\`. Layer "${this.name}" is built on its first call.`);
-    return this._kernel;
-  }
-  get bias(): Variable | null {
-    return this._bias;
+    return this.afterBuild(this._kernel, '`kernel`');
   }
 
   override call(inputs: Tensor): Tensor {

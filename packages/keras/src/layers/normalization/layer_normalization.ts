@@ -1,27 +1,20 @@
 /** `keras.layers.LayerNormalization`: normalize each example over `axis` (the features). */
 import type { Tensor } from '@duet/core';
 import { KerasValueError } from '../../errors.js';
-import { getConstraint, serializeConstraint, type Constraint, type ConstraintIdentifier } from '../../constraints/constraint.js';
-import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../../initializers/initializer.js';
-import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../../regularizers/regularizer.js';
 import { registerSerializable } from '../../registry.js';
 import { shapeToString, type Shape } from '../../utils/shape.js';
 import { Layer, type LayerConfig, type LayerOptions } from '../layer.js';
+import { weightConfigs, weightSettings, type WeightOptions, type WeightSettings } from '../weight_settings.js';
 import type { Variable } from '../variable.js';
 
-export interface LayerNormalizationOptions extends LayerOptions {
+/** `beta`'s initializer defaults to 'zeros', `gamma`'s to 'ones'. */
+export interface LayerNormalizationOptions extends LayerOptions, WeightOptions<'beta'>, WeightOptions<'gamma'> {
   /** The axis or axes normalized over (and that gamma/beta span). Default -1. */
   axis?: number | number[];
   /** Default 1e-3. */
   epsilon?: number;
   center?: boolean;
   scale?: boolean;
-  betaInitializer?: InitializerIdentifier;
-  gammaInitializer?: InitializerIdentifier;
-  betaRegularizer?: RegularizerIdentifier;
-  gammaRegularizer?: RegularizerIdentifier;
-  betaConstraint?: ConstraintIdentifier;
-  gammaConstraint?: ConstraintIdentifier;
 }
 
 /**
@@ -41,12 +34,8 @@ export class LayerNormalization extends Layer {
   readonly epsilon: number;
   readonly center: boolean;
   readonly scale: boolean;
-  readonly betaInitializer: Initializer;
-  readonly gammaInitializer: Initializer;
-  readonly betaRegularizer: Regularizer | null;
-  readonly gammaRegularizer: Regularizer | null;
-  readonly betaConstraint: Constraint | null;
-  readonly gammaConstraint: Constraint | null;
+  readonly betaSettings: WeightSettings;
+  readonly gammaSettings: WeightSettings;
   gamma: Variable | null = null;
   beta: Variable | null = null;
 
@@ -62,12 +51,8 @@ export class LayerNormalization extends Layer {
     if (typeof this.epsilon !== 'number' || !(this.epsilon >= 0)) throw new KerasValueError(`Argument \`epsilon\` must be a number >= 0. Received: epsilon=${String(options.epsilon)}`);
     this.center = options.center ?? true;
     this.scale = options.scale ?? true;
-    this.betaInitializer = getInitializer(options.betaInitializer ?? 'zeros');
-    this.gammaInitializer = getInitializer(options.gammaInitializer ?? 'ones');
-    this.betaRegularizer = getRegularizer(options.betaRegularizer);
-    this.gammaRegularizer = getRegularizer(options.gammaRegularizer);
-    this.betaConstraint = getConstraint(options.betaConstraint);
-    this.gammaConstraint = getConstraint(options.gammaConstraint);
+    this.betaSettings = weightSettings(options, 'beta', 'zeros');
+    this.gammaSettings = weightSettings(options, 'gamma', 'ones');
   }
 
   /** The axes as sorted non-negative indices for rank `ndim`. */
@@ -84,8 +69,8 @@ export class LayerNormalization extends Layer {
       if (d === null || d === undefined) throw new KerasValueError(`LayerNormalization needs a defined size on axis ${a}; received input shape ${shapeToString(inputShape)}.`);
       return d;
     });
-    if (this.scale) this.gamma = this.addWeight({ name: 'gamma', shape, initializer: this.gammaInitializer, regularizer: this.gammaRegularizer, constraint: this.gammaConstraint });
-    if (this.center) this.beta = this.addWeight({ name: 'beta', shape, initializer: this.betaInitializer, regularizer: this.betaRegularizer, constraint: this.betaConstraint });
+    if (this.scale) this.gamma = this.addWeight({ name: 'gamma', shape, ...this.gammaSettings });
+    if (this.center) this.beta = this.addWeight({ name: 'beta', shape, ...this.betaSettings });
   }
 
   override call(inputs: Tensor): Tensor {
@@ -112,9 +97,7 @@ export class LayerNormalization extends Layer {
     return {
       ...super.getConfig(),
       axis: this.axis, epsilon: this.epsilon, center: this.center, scale: this.scale,
-      betaInitializer: serializeInitializer(this.betaInitializer), gammaInitializer: serializeInitializer(this.gammaInitializer),
-      betaRegularizer: serializeRegularizer(this.betaRegularizer), gammaRegularizer: serializeRegularizer(this.gammaRegularizer),
-      betaConstraint: serializeConstraint(this.betaConstraint), gammaConstraint: serializeConstraint(this.gammaConstraint),
+      ...weightConfigs({ beta: this.betaSettings, gamma: this.gammaSettings }),
     };
   }
 }

@@ -43,11 +43,8 @@ export class Normalization extends Layer {
   readonly inputVariance: Values | null;
   private _mean: Variable | null = null;
   private _variance: Variable | null = null;
+  /** The fixed statistics (`mean` / `variance` given), kept for the layer's life (`keepCached`). */
   private _fixed: [Tensor, Tensor] | null = null;
-  protected override releaseCachedTensors(): void {
-    this._fixed?.forEach((t) => t.isDisposed || t.dispose());
-    this._fixed = null;
-  }
   private _keep: number[] = [];
   private _bshape: number[] = [];
 
@@ -86,9 +83,9 @@ export class Normalization extends Layer {
       const t = tensor(v as number[]);
       const expanded = new Array<number>(ndim).fill(1);
       t.shape.forEach((d, i) => (expanded[this._keep[this._keep.length - t.ndim + i]!] = d));
-      return (t.ndim === 0 ? t.reshape(new Array<number>(ndim).fill(1)) : t.reshape(expanded)).expand(this._bshape).clone().keep();
+      return (t.ndim === 0 ? t.reshape(new Array<number>(ndim).fill(1)) : t.reshape(expanded)).expand(this._bshape).clone();
     };
-    this._fixed = [fixed(this.inputMean), fixed(this.inputVariance!)];
+    this._fixed = [this.keepCached(fixed(this.inputMean)), this.keepCached(fixed(this.inputVariance!))];
   }
 
   /** Compute the mean and variance of `data` over every axis but `axis` (Keras's `adapt`). */
