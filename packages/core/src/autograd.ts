@@ -122,6 +122,41 @@ export interface BackwardOptions {
 
 /** `tensor.backward(gradient?)`: accumulate d(root)/d(leaf) into every leaf's `.grad`. */
 export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
+  walkBackward(root, gradient, options, (t, g) => t._accumulateGrad(owned(g, gradToLogical(g, t)))); // a leaf's .grad is logical
+}
+
+/**
+ * The gradients of `root` with respect to `sources` (leaves or intermediate
+ * tensors), as raw logical-layout tensors in `sources` order, null where
+ * `root` does not depend on a source (torch.autograd.grad). No `.grad` is
+ * touched. grad.ts wraps the results as Tensors.
+ */
+export function gradients(root: Tensor, sources: readonly Tensor[], gradient?: Tensor, options: BackwardOptions = {}): (TfTensor | null)[] {
+  const T = tf();
+  const out = new Map<Tensor, TfTensor>();
+  const want = new Set(sources);
+  const take = (t: Tensor, g: TfTensor) => {
+    if (!want.has(t)) return;
+    const logical = gradToLogical(g, t);
+    const prev = out.get(t);
+    const mine = logical === g ? T.clone(g) : logical;
+    if (prev === undefined) out.set(t, mine);
+    else {
+      out.set(t, binaryKernel('AddV2', prev, mine));
+      prev.dispose();
+      mine.dispose();
+    }
+  };
+  walkBackward(root, gradient, options, (_t, g) => g.dispose(), take);
+  return sources.map((s) => out.get(s) ?? null);
+}
+
+/**
+ * Walk the graph of `root` in reverse: `atLeaf` receives (and owns) each
+ * leaf's gradient; `visit` (optional) sees every tensor's gradient, leaves
+ * and intermediate ones, without owning it.
+ */
+function walkBackward(root: Tensor, gradient: Tensor | undefined, options: BackwardOptions, atLeaf: (t: Tensor, g: TfTensor) => void, visit?: (t: Tensor, g: TfTensor) => void): void {
   if (!root.requiresGrad) {
     throw new AutogradError('backward(): the tensor does not require grad and has no grad_fn. Create inputs with { requiresGrad: true } and do not call backward() inside noGrad().');
   }
@@ -142,9 +177,10 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
     const g = grads.get(t);
     if (g === undefined) continue;
     grads.delete(t);
+    visit?.(t, g);
     const node = t._node;
     if (node === null) {
-      t._accumulateGrad(owned(g, gradToLogical(g, t))); // a leaf's .grad is logical
+      atLeaf(t, g);
       continue;
     }
     const rule = node.backward;

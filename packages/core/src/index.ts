@@ -35,6 +35,7 @@ export {
   type AdamKernelOptions,
 } from './ops/variables.js';
 export { isGradEnabled, type BackwardOptions } from './autograd.js';
+export { grad, type GradOptions } from './grad.js';
 // noGrad / enableGrad in both forms: a callback, or `using _ = noGrad()` (installs Symbol.dispose where missing).
 export { noGrad, enableGrad, setGradEnabled, GradMode } from './grad_mode.js';
 export { scope, markStep, memory, type MemoryInfo } from './memory.js';
