@@ -28,6 +28,8 @@ export * as regularizers from './regularizers/index.js';
 export * as constraints from './constraints/index.js';
 export * as activations from './activations/index.js';
 export * as utils from './utils/index.js';
+export * as ops from './ops/index.js';
+export * as random from './random/index.js';
 export * as saving from './saving/index.js';
 export { registerSerializable, serialize, deserialize, type Serialized, type Category } from './registry.js';
 export {
@@ -35,6 +37,7 @@ export {
 } from './errors.js';
 export type { CompileOptions } from './trainers/compile.js';
 export type { FitOptions } from './trainers/fit.js';
+export type { StepData, StepLogs, ComputeLossArgs } from './trainers/train_step.js';
 export type { EvaluateOptions } from './trainers/evaluate.js';
 export type { PredictOptions } from './trainers/predict.js';
 export * as distribute from './distribute/index.js';
