@@ -4,16 +4,23 @@
  * override the ones you need. A hook may be async: the trainer awaits it
  * (and only then: callbacks that return nothing cost no await per batch).
  *
- * `logs` are Keras's: metric name -> number (`loss`, `accuracy`, `val_loss`).
+ * `logs` are Keras's: metric name -> number (`loss`, `accuracy`, `val_loss`);
+ * an empty object where Keras passes no values (`onTrainBegin`, the
+ * `*BatchBegin` hooks), and `{ outputs }` for `onPredictBatchEnd`.
  * Batch-level logs read the running metric values from the device when a
  * key is first read, so a callback that does not look at them costs no sync.
  *
  * A callback talks back to training only through its model
  * (`this.model.stopTraining = true`, the optimizer's learning rate, ...).
  */
+import type { Tensor } from '@duet/core';
 import type { Model } from '../models/model.js';
 
 export type Logs = Record<string, number>;
+/** What `onPredictBatchEnd` receives: the batch's outputs (Keras's `{"outputs": ...}`). */
+export interface PredictBatchLogs {
+  outputs: Tensor | Tensor[];
+}
 export type HookResult = void | Promise<void>;
 
 /** What `fit` / `evaluate` / `predict` tell their callbacks (Keras's `params`). */
@@ -52,5 +59,5 @@ export class Callback {
   onPredictBegin(_logs?: Logs): HookResult {}
   onPredictEnd(_logs?: Logs): HookResult {}
   onPredictBatchBegin(_batch: number, _logs?: Logs): HookResult {}
-  onPredictBatchEnd(_batch: number, _logs?: Logs): HookResult {}
+  onPredictBatchEnd(_batch: number, _logs?: PredictBatchLogs | Logs): HookResult {}
 }

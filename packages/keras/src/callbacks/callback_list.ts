@@ -7,7 +7,7 @@
  */
 import { KerasValueError } from '../errors.js';
 import type { Model } from '../models/model.js';
-import { Callback, type CallbackParams, type HookResult, type Logs } from './callback.js';
+import { Callback, type CallbackParams, type HookResult, type Logs, type PredictBatchLogs } from './callback.js';
 import { History } from './history.js';
 import { ProgbarLogger } from './progbar_logger.js';
 
@@ -61,18 +61,18 @@ export class CallbackList {
     return pending ?? undefined;
   }
 
-  onTrainBegin(logs?: Logs): HookResult { return this.fan('onTrainBegin', [logs]); }
-  onTrainEnd(logs?: Logs): HookResult { return this.fan('onTrainEnd', [logs]); }
-  onEpochBegin(epoch: number, logs?: Logs): HookResult { return this.fan('onEpochBegin', [epoch, logs]); }
-  onEpochEnd(epoch: number, logs?: Logs): HookResult { return this.fan('onEpochEnd', [epoch, logs]); }
-  onTrainBatchBegin(batch: number, logs?: Logs): HookResult { return this.fan('onTrainBatchBegin', [batch, logs]); }
-  onTrainBatchEnd(batch: number, logs?: Logs): HookResult { return this.fan('onTrainBatchEnd', [batch, logs]); }
-  onTestBegin(logs?: Logs): HookResult { return this.fan('onTestBegin', [logs]); }
-  onTestEnd(logs?: Logs): HookResult { return this.fan('onTestEnd', [logs]); }
-  onTestBatchBegin(batch: number, logs?: Logs): HookResult { return this.fan('onTestBatchBegin', [batch, logs]); }
-  onTestBatchEnd(batch: number, logs?: Logs): HookResult { return this.fan('onTestBatchEnd', [batch, logs]); }
-  onPredictBegin(logs?: Logs): HookResult { return this.fan('onPredictBegin', [logs]); }
-  onPredictEnd(logs?: Logs): HookResult { return this.fan('onPredictEnd', [logs]); }
-  onPredictBatchBegin(batch: number, logs?: Logs): HookResult { return this.fan('onPredictBatchBegin', [batch, logs]); }
-  onPredictBatchEnd(batch: number, logs?: Logs): HookResult { return this.fan('onPredictBatchEnd', [batch, logs]); }
+  onTrainBegin(logs: Logs = {}): HookResult { return this.fan('onTrainBegin', [logs]); }
+  onTrainEnd(logs: Logs = {}): HookResult { return this.fan('onTrainEnd', [logs]); }
+  onEpochBegin(epoch: number, logs: Logs = {}): HookResult { return this.fan('onEpochBegin', [epoch, logs]); }
+  onEpochEnd(epoch: number, logs: Logs = {}): HookResult { return this.fan('onEpochEnd', [epoch, logs]); }
+  onTrainBatchBegin(batch: number, logs: Logs = {}): HookResult { return this.fan('onTrainBatchBegin', [batch, logs]); }
+  onTrainBatchEnd(batch: number, logs: Logs = {}): HookResult { return this.fan('onTrainBatchEnd', [batch, logs]); }
+  onTestBegin(logs: Logs = {}): HookResult { return this.fan('onTestBegin', [logs]); }
+  onTestEnd(logs: Logs = {}): HookResult { return this.fan('onTestEnd', [logs]); }
+  onTestBatchBegin(batch: number, logs: Logs = {}): HookResult { return this.fan('onTestBatchBegin', [batch, logs]); }
+  onTestBatchEnd(batch: number, logs: Logs = {}): HookResult { return this.fan('onTestBatchEnd', [batch, logs]); }
+  onPredictBegin(logs: Logs = {}): HookResult { return this.fan('onPredictBegin', [logs]); }
+  onPredictEnd(logs: Logs = {}): HookResult { return this.fan('onPredictEnd', [logs]); }
+  onPredictBatchBegin(batch: number, logs: Logs = {}): HookResult { return this.fan('onPredictBatchBegin', [batch, logs]); }
+  onPredictBatchEnd(batch: number, logs: PredictBatchLogs | Logs = {}): HookResult { return this.fan('onPredictBatchEnd', [batch, logs]); }
 }

@@ -1,5 +1,5 @@
 /** `keras.callbacks`. */
-export { Callback, type CallbackParams, type Logs, type HookResult } from './callback.js';
+export { Callback, type CallbackParams, type Logs, type PredictBatchLogs, type HookResult } from './callback.js';
 export { CallbackList, type CallbackListOptions } from './callback_list.js';
 export { MonitorCallback, type MonitorMode } from './monitor_callback.js';
 export { ModelCheckpoint, type ModelCheckpointOptions } from './model_checkpoint.js';

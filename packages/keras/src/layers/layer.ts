@@ -440,9 +440,20 @@ export class Layer {
     return c;
   }
 
-  /** A new layer from `getConfig()`'s output. */
+  /**
+   * A new layer from `getConfig()`'s output: `new Cls(config)` (Keras's
+   * `cls(**config)`). A constructor with positional parameters
+   * (`constructor(units = 32, options = {})`) cannot take the config that
+   * way: override `fromConfig` to pass them (`new Linear(config.units, config)`).
+   * If the whole config landed in a positional parameter, that is an error.
+   */
   static fromConfig(config: LayerConfig): Layer {
-    return new (this as unknown as new (c: LayerConfig) => Layer)(config);
+    const layer = new (this as unknown as new (c: LayerConfig) => Layer)(config);
+    const field = Object.entries(layer).find(([, v]) => v === config)?.[0];
+    if (field !== undefined) {
+      throw new KerasValueError(`${this.name}.fromConfig(config) passed the whole config to the constructor, which stored it as \`${field}\`: Keras's \`cls(**config)\` cannot fill positional parameters in JavaScript. Override \`static fromConfig(config)\` in ${this.name} to pass them, e.g. \`return new ${this.name}(config.${field}, config);\`. Received: config=${JSON.stringify(config)}`);
+    }
+    return layer;
   }
 
   // ------------------------------------------------------- graph accessors

@@ -4,7 +4,7 @@
  * tensor (an `nn.Parameter`, so nn's optimizers and core's kernels take it
  * as is): `x.matmul(kernel)` works, and its value is updated in place.
  */
-import { Tensor, noGrad, tensor } from '@duet/core';
+import { Tensor, broadcastShapes, noGrad, tensor } from '@duet/core';
 import { nn } from '@duet/nn';
 import { KerasValueError } from '../errors.js';
 import type { Constraint } from '../constraints/constraint.js';
@@ -55,6 +55,30 @@ export class Variable extends nn.Parameter {
       throw new KerasValueError(`The shape of the target variable and the shape of the target value in \`variable.assign(value)\` must match. variable.shape=${shapeToString(this.shape)}, Received: value.shape=${shapeToString(v.shape)}. Target variable: ${this.path}`);
     }
     noGrad(() => this.copy_(v));
+    if (v !== value) v.dispose();
+    return this;
+  }
+
+  /** Add to the value in place (Keras's `variable.assign_add(value)`): a Tensor, number or nested arrays broadcast to the variable's shape. */
+  assignAdd(value: Tensor | number | number[] | number[][] | unknown[]): this {
+    return this._update(value, 'assign_add', (v) => this.add_(v));
+  }
+
+  /** Subtract from the value in place (Keras's `variable.assign_sub(value)`). */
+  assignSub(value: Tensor | number | number[] | number[][] | unknown[]): this {
+    return this._update(value, 'assign_sub', (v) => this.sub_(v));
+  }
+
+  private _update(value: Tensor | number | unknown[], what: string, op: (v: Tensor) => unknown): this {
+    const v = value instanceof Tensor ? value : tensor(value as number[], { dtype: this.dtype });
+    try {
+      const out = broadcastShapes([this.shape, v.shape]);
+      if (out.length !== this.shape.length || out.some((d, i) => d !== this.shape[i])) throw new Error('shape');
+    } catch {
+      if (v !== value) v.dispose();
+      throw new KerasValueError(`The shape of the value in \`variable.${what}(value)\` must broadcast to the variable's shape. variable.shape=${shapeToString(this.shape)}, Received: value.shape=${shapeToString(v.shape)}. Target variable: ${this.path}`);
+    }
+    noGrad(() => op(v));
     if (v !== value) v.dispose();
     return this;
   }

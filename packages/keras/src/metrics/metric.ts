@@ -19,7 +19,8 @@ export abstract class Metric {
   constructor(options: MetricOptions = {}) {
     this.name = options.name ?? toSnakeCase(new.target.name);
   }
-  abstract updateState(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor | null): void;
+  /** Accumulate a batch: `(yTrue, yPred, sampleWeight?)`, or `(values, sampleWeight?)` for a `Mean`. */
+  abstract updateState(yTrue: Tensor, yPred?: Tensor | null, sampleWeight?: Tensor | null): void;
   /** The current value (reads the device state: one sync). */
   abstract result(): number;
   abstract resetState(): void;
@@ -58,6 +59,8 @@ export class Mean extends Metric {
       return;
     }
     let sw = sampleWeight.dtype === 'float32' ? sampleWeight : sampleWeight.float();
+    // Keras's `squeeze_or_expand_to_same_rank`: [N, 1] weights against per-sample [N] values, and the reverse.
+    while (sw.ndim > values.ndim && sw.shape[sw.ndim - 1] === 1) sw = sw.squeeze(-1);
     while (sw.ndim < values.ndim) sw = sw.unsqueeze(-1);
     const b = sw.expandAs(values);
     this.total.add(values.float().mul(b).sum());

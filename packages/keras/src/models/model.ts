@@ -30,6 +30,9 @@ import { predictOnBatch, testOnBatch, trainOnBatch, type OnBatchOptions } from '
 import type { History } from '../callbacks/history.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { isIterableData, type BatchLike, type XData, type YData } from '../trainers/data_adapters/data_adapter.js';
+import { builtInSteps, computeLoss, defaultTestStep, defaultTrainStep, requireCompiled, type ComputeLossArgs, type StepData, type StepLogs } from '../trainers/train_step.js';
+import type { Metric } from '../metrics/metric.js';
+import type { Variable } from '../layers/variable.js';
 
 /** A plain options object (no Tensors in it), as opposed to targets by output name. */
 function isOptions(v: unknown): v is Record<string, unknown> {
@@ -59,7 +62,14 @@ export class Model extends Layer {
   private _inputStructure: unknown = null;
   private _outputStructure: unknown = null;
 
-  constructor(options: ModelOptions = {}) {
+  /** `new keras.Model({ inputs, outputs })`, or a subclass's `super(options)`. */
+  constructor(options?: ModelOptions);
+  /** Keras's positional form: `new keras.Model(inputs, outputs, { name })`. */
+  constructor(inputs: SymbolicStructure, outputs: SymbolicStructure, options?: Omit<ModelOptions, 'inputs' | 'outputs'>);
+  constructor(first: ModelOptions | SymbolicStructure = {}, outputs?: SymbolicStructure, rest: Omit<ModelOptions, 'inputs' | 'outputs'> = {}) {
+    // Two arguments: Keras's positional (inputs, outputs); one: the options object.
+    if (outputs !== undefined && !isSymbolicStructure(first)) throw new KerasValueError(`new keras.Model(inputs, outputs): \`inputs\` must be KerasTensors (from keras.Input). Received: ${String(first)}`);
+    const options: ModelOptions = outputs !== undefined ? { ...rest, inputs: first as SymbolicStructure, outputs } : (first as ModelOptions);
     const functional = options.inputs !== undefined || options.outputs !== undefined;
     super({ name: options.name ?? (functional && new.target === Model ? uniqueName('functional') : undefined), trainable: options.trainable });
     for (const k of ['graph', '_inputStructure', '_outputStructure', 'compiled', 'history']) Object.defineProperty(this, k, { enumerable: false, writable: true });
@@ -189,9 +199,51 @@ export class Model extends Layer {
   }
 
   // ------------------------------------------------------------- training
-  /** Configure training: `compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] })`. */
+  /**
+   * Configure training: `compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] })`.
+   * Without a loss the model trains on the losses its layers add (`addLoss`).
+   */
   compile(options: CompileOptions): void {
     this.compiled = compileModel(this, options);
+  }
+
+  /**
+   * One training step on `data` (`[x]`, `[x, y]` or `[x, y, sampleWeight]`),
+   * which `fit` calls for every batch; returns the logs (metric name ->
+   * value). Override it to change what `fit` does (Keras's `train_step`):
+   *
+   * ```ts
+   * override trainStep(data: keras.StepData) {
+   *   const [x, y] = data;
+   *   const yPred = this.apply(x, { training: true });
+   *   const loss = this.computeLoss({ y, yPred });
+   *   const gradients = grad(loss, this.trainableVariables);
+   *   this.optimizer!.apply(gradients, this.trainableVariables);
+   *   ...
+   * ```
+   */
+  trainStep(data: StepData<any, any>): StepLogs {
+    return defaultTrainStep(this, requireCompiled(this, 'trainStep'), data);
+  }
+  /** One evaluation step (Keras's `test_step`), which `evaluate` and validation call for every batch. */
+  testStep(data: StepData<any, any>): StepLogs {
+    return defaultTestStep(this, requireCompiled(this, 'testStep'), data);
+  }
+  /** The compiled loss of `yPred` against `y`, plus the losses the layers added (Keras's `compute_loss`). */
+  computeLoss(args: ComputeLossArgs): Tensor {
+    return computeLoss(this, args);
+  }
+  /**
+   * The metrics `fit` and `evaluate` reset at each epoch (Keras's
+   * `model.metrics`): the loss tracker (`name` 'loss') and the compiled
+   * metrics. Override the getter to list your own trackers.
+   */
+  get metrics(): Metric[] {
+    return this.compiled?.modelMetrics(this) ?? [];
+  }
+  /** The trainable weights (Keras's `trainable_variables`, the same list as `trainableWeights`). */
+  get trainableVariables(): Variable[] {
+    return this.trainableWeights;
   }
   get optimizer(): Optimizer | null {
     return this.compiled?.optimizer ?? null;
@@ -259,8 +311,9 @@ export class Model extends Layer {
     return new Model({ inputs: inputs as SymbolicStructure, outputs: outputs as SymbolicStructure, name: config.name, trainable: config.trainable });
   }
 
-  /** Reset the compiled metrics (Keras's `model.reset_metrics()`). */
+  /** Reset every metric in `metrics` and the compiled ones (Keras's `model.reset_metrics()`). */
   resetMetrics(): void {
+    for (const m of this.metrics) m.resetState();
     this.compiled?.resetMetrics();
   }
 
@@ -288,6 +341,16 @@ export class Model extends Layer {
   }
 }
 registerSerializable('layer', Model);
+builtInSteps.add(Model.prototype.trainStep).add(Model.prototype.testStep);
+
+/** KerasTensors (one, an array, or an object of them): the positional `inputs` of `new keras.Model(inputs, outputs)`. */
+function isSymbolicStructure(v: unknown): v is SymbolicStructure {
+  if (v instanceof KerasTensor) return true;
+  if (Array.isArray(v)) return v.length > 0 && v.every((e) => e instanceof KerasTensor || Array.isArray(e));
+  if (v === null || typeof v !== 'object') return false;
+  const values = Object.values(v);
+  return values.length > 0 && values.every((e) => e instanceof KerasTensor);
+}
 
 /** `values` (flat, in order) packed like `structure` (a KerasTensor, an array or an object of them). */
 export function packLike(structure: unknown, values: unknown[]): unknown {

@@ -101,14 +101,22 @@ export abstract class Optimizer {
   /** The update rule for all `variables` at once, at learning rate `lr`. Runs under noGrad. */
   protected abstract updateStep(grads: Tensor[], variables: Variable[], lr: number): void;
 
-  /** Apply `grads` to `variables` (Keras's `optimizer.apply(grads, variables)`). */
-  apply(grads: Tensor[], variables: Variable[]): void {
+  /**
+   * Apply `grads` to `variables` (Keras's `optimizer.apply(grads, variables)`).
+   * A null gradient (what `grad()` gives for a variable the loss does not
+   * use) leaves its variable unchanged, as Keras skips `None` gradients.
+   */
+  apply(grads: (Tensor | null)[], variables: Variable[]): void {
     if (grads.length !== variables.length) throw new KerasValueError(`Expected as many gradients as variables. Received ${grads.length} gradients and ${variables.length} variables.`);
+    if (grads.includes(null)) {
+      const kept = grads.map((g, i) => [g, variables[i]!] as const).filter(([g]) => g !== null);
+      return this.apply(kept.map(([g]) => g!), kept.map(([, v]) => v));
+    }
     if (variables.length === 0) return;
     noGrad(() => {
       if (!this.built || variables.some((v) => !this._known(v))) this.build(variables);
       const lr = this.learningRate;
-      const gs = this.clip(grads);
+      const gs = this.clip(grads as Tensor[]);
       if (this.weightDecay !== null && this.weightDecay > 0) for (const v of variables) v.mul_(1 - this.weightDecay * lr);
       this.updateStep(gs, variables, lr);
       this.iterations++;
@@ -117,7 +125,7 @@ export abstract class Optimizer {
   }
 
   /** Apply `[grad, variable]` pairs (Keras's `apply_gradients`). */
-  applyGradients(pairs: [Tensor, Variable][]): void {
+  applyGradients(pairs: [Tensor | null, Variable][]): void {
     this.apply(pairs.map((p) => p[0]), pairs.map((p) => p[1]));
   }
 

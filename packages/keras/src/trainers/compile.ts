@@ -4,15 +4,16 @@
  * that Keras logs as `loss`). The logs' keys are sorted, as Keras's
  * TensorFlow backend returns them (`accuracy` before `loss`).
  */
-import type { Tensor } from '@duet/core';
-import { KerasValueError } from '../errors.js';
+import { noGrad, type Tensor } from '@duet/core';
+import { KerasValueError, NotReadyError } from '../errors.js';
 import type { Model } from '../models/model.js';
-import { Mean } from '../metrics/metric.js';
-import type { Metric } from '../metrics/metric.js';
+import { Mean, Metric } from '../metrics/metric.js';
 import { get as getOptimizer, type OptimizerIdentifier } from '../optimizers/index.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { CompileLoss, type LossConfig } from './compile_loss.js';
 import { CompileMetrics, type MetricsConfig } from './compile_metrics.js';
+import { alignTargets, flattenOutputs, outputNamesOf } from './structure.js';
+import type { StepContext } from './train_step.js';
 
 export interface CompileOptions {
   /** Name (`'adam'`, `'sgd'`, ...) or instance. Default 'rmsprop' (Keras's). */
@@ -39,6 +40,8 @@ export class CompileState {
   readonly metrics: CompileMetrics;
   readonly weightedMetrics: CompileMetrics;
   readonly lossTracker = new Mean({ name: 'loss' });
+  /** What the running fit / evaluate keeps between steps (class weights, the trained variables). */
+  stepContext: StepContext = { variables: null, classWeights: null };
 
   constructor(options: CompileOptions) {
     this.optimizer = getOptimizer(options.optimizer ?? 'rmsprop');
@@ -103,6 +106,67 @@ export class CompileState {
 
   resetMetrics(): void {
     for (const [, m] of this.trackers()) m.resetState();
+  }
+
+  /**
+   * `model.metrics` (Keras 3's): the loss tracker, then the compiled
+   * metrics; until the first batch has resolved those (`'accuracy'` needs
+   * the shapes), one `compile_metrics` entry that resolves and updates them.
+   */
+  modelMetrics(model: Model): Metric[] {
+    if (!(this.metrics.built && this.weightedMetrics.built)) {
+      return this.metrics.config === null && this.weightedMetrics.config === null ? [this.lossTracker] : [this.lossTracker, new CompiledMetricsBuilder(this, model)];
+    }
+    this._views ??= [
+      ...this.metrics.metrics.map(([, m]) => new CompiledMetricView(m, false)),
+      ...this.weightedMetrics.metrics.map(([, m]) => new CompiledMetricView(m, true)),
+    ];
+    return [this.lossTracker, ...this._views];
+  }
+  private _views: Metric[] | undefined;
+}
+
+/**
+ * A compiled metric as `model.metrics` lists it: `metrics` ignore sample
+ * weights and `weightedMetrics` apply them, as Keras's `CompileMetrics`
+ * container does when a custom `trainStep` updates it.
+ */
+class CompiledMetricView extends Metric {
+  constructor(
+    private readonly inner: Metric,
+    private readonly weighted: boolean,
+  ) {
+    super({ name: inner.name });
+  }
+  override updateState(yTrue: Tensor, yPred?: Tensor | null, sampleWeight?: Tensor | null): void {
+    noGrad(() => this.inner.updateState(yTrue, yPred, this.weighted ? sampleWeight : null));
+  }
+  override result(): number {
+    return this.inner.result();
+  }
+  override resetState(): void {
+    this.inner.resetState();
+  }
+}
+
+/** The compiled metrics before their first update (Keras's `CompileMetrics` container): updating it resolves them. */
+class CompiledMetricsBuilder extends Mean {
+  constructor(
+    private readonly state: CompileState,
+    private readonly model: Model,
+  ) {
+    super({ name: 'compile_metrics' });
+  }
+  override updateState(yTrue: Tensor, yPred?: Tensor | null, sampleWeight?: Tensor | null): void {
+    if (yPred === undefined || yPred === null) throw new KerasValueError('The compiled metrics are updated with `metric.updateState(y, yPred)`: both the targets and the predictions.');
+    const preds = flattenOutputs(yPred);
+    const names = outputNamesOf(this.model, preds.length);
+    const ys = alignTargets(yTrue, names);
+    this.state.buildMetrics(ys, preds, names);
+    noGrad(() => this.state.updateMetrics(ys, preds, sampleWeight ?? null));
+  }
+  override result(): number {
+    throw new NotReadyError('The compiled metrics have no result before their first update: call `metric.updateState(y, yPred)` on each entry of `model.metrics` first.');
   }
 }
 

@@ -8,7 +8,7 @@ import type { CallbackList } from '../callbacks/callback_list.js';
 import type { Model } from '../models/model.js';
 import type { CompileState } from './compile.js';
 import type { Batch, DataAdapter } from './data_adapters/data_adapter.js';
-import { predictStep, testStep, type StepContext } from './train_step.js';
+import { builtInSteps, logsToNumbers, predictStep, testStep, type StepContext, type StepLogs } from './train_step.js';
 
 /**
  * Run `fn` on each batch of the epoch (sync adapters: inside `scope()`, so nothing outlives the step).
@@ -49,19 +49,23 @@ export async function forEachBatch(adapter: DataAdapter, fn: (b: Batch, step: nu
 
 /** The test loop (evaluate, and validation inside fit); returns the logs. */
 export async function runTestLoop(model: Model, state: CompileState, adapter: DataAdapter, callbacks: CallbackList, ctx: StepContext): Promise<Record<string, number>> {
-  state.resetMetrics();
-  let r = callbacks.onTestBegin();
+  model.resetMetrics();
+  const custom = !builtInSteps.has(model.testStep);
+  let r = callbacks.onTestBegin({});
   if (r) await r;
   adapter.beginEpoch(0);
+  let last: Record<string, number> = {};
   await forEachBatch(adapter, (batch, step) => {
-    const b = callbacks.onTestBatchBegin(step);
+    const b = callbacks.onTestBatchBegin(step, {});
     const after = () => {
-      testStep(model, state, batch, ctx);
-      return callbacks.onTestBatchEnd(step, state.lazyLogs());
+      const logs: StepLogs = testStep(model, state, batch, ctx);
+      // Read inside the step's scope: an overridden step may return Tensors.
+      if (custom) last = logsToNumbers(logs);
+      return callbacks.onTestBatchEnd(step, custom ? last : (logs as Record<string, number>));
     };
     return b instanceof Promise ? b.then(after) : after();
   }, true);
-  const logs = state.results();
+  const logs = custom ? last : state.results();
   r = callbacks.onTestEnd(logs);
   if (r) await r;
   return logs;
@@ -69,12 +73,12 @@ export async function runTestLoop(model: Model, state: CompileState, adapter: Da
 
 /** The predict loop: outputs gathered on the host batch by batch, returned as ordinary tensors (valid while you hold them; docs/design/memory.md). */
 export async function runPredictLoop(model: Model, adapter: DataAdapter, callbacks: CallbackList): Promise<Tensor[]> {
-  let r = callbacks.onPredictBegin();
+  let r = callbacks.onPredictBegin({});
   if (r) await r;
   adapter.beginEpoch(0);
   const chunks: { shape: number[]; dtype: DType; parts: (Float32Array | Int32Array | Uint8Array)[] }[] = [];
   await forEachBatch(adapter, (batch, step) => {
-    const b = callbacks.onPredictBatchBegin(step);
+    const b = callbacks.onPredictBatchBegin(step, {});
     const after = () => {
       const outs = predictStep(model, batch.x);
       outs.forEach((o, i) => {
@@ -82,11 +86,11 @@ export async function runPredictLoop(model: Model, adapter: DataAdapter, callbac
         c.parts.push(o.dataSync().slice());
         c.shape[0]! += o.shape[0] ?? 1;
       });
-      return callbacks.onPredictBatchEnd(step, {});
+      return callbacks.onPredictBatchEnd(step, { outputs: outs.length === 1 ? outs[0]! : outs });
     };
     return b instanceof Promise ? b.then(after) : after();
   }, true);
-  r = callbacks.onPredictEnd();
+  r = callbacks.onPredictEnd({});
   if (r) await r;
   return chunks.map((c) => {
     const n = c.parts.reduce((a, p) => a + p.length, 0);

@@ -6,7 +6,7 @@ import type { Model } from '../models/model.js';
 import type { ArrayData, XData, YData } from './data_adapters/data_adapter.js';
 import { runTestLoop } from './epoch_loop.js';
 import { makeAdapter } from './make_adapter.js';
-import { requireCompiled } from './train_step.js';
+import { builtInSteps, requireCompiled } from './train_step.js';
 
 export interface EvaluateOptions {
   /** Default 32 (arrays only). */
@@ -31,7 +31,8 @@ export async function evaluate(model: Model, x: XData | undefined, y: YData | un
   try {
     const logs = await runTestLoop(model, state, adapter, callbacks, { variables: null, classWeights: null });
     if (options.returnDict) return logs;
-    const values = state.resultsInOrder();
+    // An overridden `testStep` returns its own logs: their values, in its order (Keras's `_get_metrics_result_or_logs`).
+    const values = builtInSteps.has(model.testStep) ? state.resultsInOrder() : Object.values(logs);
     return values.length === 1 ? values[0]! : values;
   } finally {
     callbacks.progbar?.close();

@@ -15,7 +15,7 @@ import { splitArrays } from './data_adapters/array_data_adapter.js';
 import { isIterableData, type ArrayData, type XData, type YData } from './data_adapters/data_adapter.js';
 import { forEachBatch, runTestLoop } from './epoch_loop.js';
 import { makeAdapter } from './make_adapter.js';
-import { classWeightTensor, requireCompiled, trainStep, type StepContext } from './train_step.js';
+import { builtInSteps, classWeightTensor, logsToNumbers, requireCompiled, trainStep, type StepContext, type StepLogs } from './train_step.js';
 
 export interface FitOptions {
   /** Default 32 (arrays only). */
@@ -93,8 +93,11 @@ export async function fit(model: Model, x: XData | undefined, y: YData | undefin
     // A callback (BackupAndRestore) may resume training at a later epoch.
     const startEpoch = model.resumeFromEpoch ?? initialEpoch;
     model.resumeFromEpoch = null;
+    // An overridden `trainStep` returns its own logs: they are the epoch's (Keras's `_get_metrics_result_or_logs`).
+    const custom = !builtInSteps.has(model.trainStep);
     for (let epoch = startEpoch; epoch < epochs; epoch++) {
-      state.resetMetrics();
+      model.resetMetrics();
+      let last: StepLogs = {};
       const stepsKnown = adapter.numBatches !== null;
       adapter.beginEpoch(epoch);
       r = callbacks.onEpochBegin(epoch);
@@ -102,18 +105,18 @@ export async function fit(model: Model, x: XData | undefined, y: YData | undefin
       const steps = await forEachBatch(adapter, (batch, step) => {
         const b = callbacks.onTrainBatchBegin(step);
         const after = () => {
-          trainStep(model, state, batch, ctx);
+          last = trainStep(model, state, batch, ctx);
           adapter.touch();
           valAdapter?.touch();
-          return callbacks.onTrainBatchEnd(step, state.lazyLogs());
+          return callbacks.onTrainBatchEnd(step, custom ? logsToNumbers(last) : (last as Record<string, number>));
         };
         return b instanceof Promise ? b.then(after) : after();
       }, false, () => model.stopTraining);
       // An iterable of unknown length: after the first pass the progress bar knows its target.
       if (!stepsKnown && adapter.numBatches !== null) callbacks.setParams({ verbose, epochs, steps: adapter.numBatches });
-      logs = state.results();
+      logs = custom ? logsToNumbers(last) : state.results();
       // A non-finite loss is an error, unless a callback (TerminateOnNaN) already stopped training on it.
-      if (steps > 0 && !Number.isFinite(logs.loss!) && !model.stopTraining) {
+      if (steps > 0 && 'loss' in logs && !Number.isFinite(logs.loss!) && !model.stopTraining) {
         throw new NonFiniteLossError(`The loss became ${logs.loss} during epoch ${epoch + 1} (its mean over ${steps} batches is not finite). Lower the learning rate, check the data for NaN/Inf values, or use \`fromLogits\` / a numerically stable loss.`);
       }
       if (valAdapter !== null && shouldValidate(epoch, options.validationFreq ?? 1)) {

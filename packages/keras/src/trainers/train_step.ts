@@ -6,13 +6,16 @@
  * releases the previous step's tensors), one optimizer kernel per weight.
  * Metrics are updated on the device, without a sync.
  */
-import { Tensor, noGrad, tensor } from '@duet/core';
+import { Tensor, markStep, noGrad, tensor } from '@duet/core';
 import { KerasValueError, NotReadyError } from '../errors.js';
 import type { Variable } from '../layers/variable.js';
 import type { Model } from '../models/model.js';
 import type { CompileState } from './compile.js';
 import type { Batch } from './data_adapters/data_adapter.js';
 import { alignTargets, flattenOutputs, outputNamesOf } from './structure.js';
+
+/** The library's own `trainStep` / `testStep` (a model whose method is not in here overrides it). */
+export const builtInSteps = new WeakSet<(...args: any[]) => unknown>();
 
 /** What a fit keeps between steps. */
 export interface StepContext {
@@ -47,7 +50,7 @@ export function classWeightTensor(classWeight: Record<number, number> | null | u
   return tensor(w).keep();
 }
 
-function batchSizeOf(x: Batch['x']): number {
+export function batchSizeOf(x: Batch['x']): number {
   const t = x instanceof Tensor ? x : Array.isArray(x) ? x[0] : Object.values(x)[0];
   return t?.shape[0] ?? 1;
 }
@@ -62,26 +65,90 @@ function sampleWeights(ys: (Tensor | null)[], given: Tensor | null, ctx: StepCon
   return given === null ? w : w.mul(given.float());
 }
 
-/** Forward + loss (with the layers' regularization losses). */
-function forwardLoss(model: Model, state: CompileState, batch: Batch, ctx: StepContext, training: boolean) {
-  if (state.loss === null) throw new KerasValueError('No loss to compute. Provide a `loss` argument in `compile()`.');
-  const preds = flattenOutputs(model.apply(batch.x as Tensor, { training }));
-  const names = outputNamesOf(model, preds.length);
-  if (batch.y === null) throw new KerasValueError('Training and evaluation need targets: pass `y` (or batches of [x, y]).');
-  const ys = alignTargets(batch.y, names);
-  state.loss.build(names);
-  const sw = sampleWeights(ys, batch.sampleWeight, ctx);
-  const { total, perOutput } = state.loss.call(ys, preds, sw);
-  let loss = total;
-  for (const extra of model.losses) loss = loss.add(extra);
-  return { preds, ys, names, sw, loss, perOutput };
+/**
+ * What `trainStep(data)` and `testStep(data)` receive: `[x]`, `[x, y]` or
+ * `[x, y, sampleWeight]` (Keras's `data` tuple; `classWeight` already turned
+ * into sample weights). `x` and `y` are as given to `fit`: a Tensor, or an
+ * array / object of Tensors for several inputs or outputs (type them with
+ * `StepData<Tensor[]>`).
+ */
+export type StepData<X = Tensor, Y = Tensor> = [x: X, y: Y, sampleWeight?: Tensor];
+
+/** What a step returns: metric name -> value (numbers or 0-d Tensors). */
+export type StepLogs = Record<string, number | Tensor>;
+
+/** The batch as the `data` a step receives (Keras's `pack_x_y_sample_weight`), class weights applied. */
+export function batchToData(batch: Batch, ctx: StepContext): StepData<any, any> {
+  if (batch.y === null) return [batch.x] as unknown as StepData<any, any>;
+  // Keras applies `class_weight` to single-output models: the first target gives each sample's class.
+  const first = batch.y instanceof Tensor ? batch.y : Array.isArray(batch.y) ? batch.y[0] ?? null : Object.values(batch.y)[0] ?? null;
+  const sw = ctx.classWeights === null ? batch.sampleWeight : sampleWeights([first], batch.sampleWeight, ctx);
+  return sw === null ? [batch.x, batch.y] : [batch.x, batch.y, sw];
 }
 
-function updateTrackers(state: CompileState, r: ReturnType<typeof forwardLoss>, batch: Batch): void {
+/** Keras's `unpack_x_y_sample_weight(data)`: `[x, y, sampleWeight]` with null for what is missing. */
+export function unpackXYSampleWeight(data: unknown): [x: unknown, y: unknown, sampleWeight: Tensor | null] {
+  if (!Array.isArray(data)) return [data, null, null];
+  if (data.length < 1 || data.length > 3) throw new KerasValueError(`Data is expected to be in format \`x\`, \`[x]\`, \`[x, y]\`, or \`[x, y, sampleWeight]\`. Received an array of ${data.length} entries.`);
+  return [data[0], data[1] ?? null, (data[2] as Tensor | undefined) ?? null];
+}
+
+export interface ComputeLossArgs {
+  x?: unknown;
+  y?: unknown;
+  yPred: unknown;
+  sampleWeight?: Tensor | null;
+  training?: boolean;
+}
+
+/** The compiled loss of each output (null without a compiled loss) and their weighted total. */
+function compiledLoss(model: Model, state: CompileState, y: unknown, preds: Tensor[], names: string[], sw: Tensor | null): { total: Tensor | null; perOutput: (Tensor | null)[] } {
+  if (state.loss === null) return { total: null, perOutput: [] };
+  if (y === null || y === undefined) throw new KerasValueError(`The model "${model.name}" was compiled with a loss, which needs targets: pass \`y\` (or batches of [x, y]).`);
+  state.loss.build(names);
+  return state.loss.call(alignTargets(y, names), preds, sw);
+}
+
+/** The compiled loss plus the losses the layers added (`addLoss`, regularizers); Keras's `compute_loss`. */
+function totalLoss(model: Model, compiled: Tensor | null): Tensor {
+  let loss = compiled;
+  for (const extra of model.losses) loss = loss === null ? extra : loss.add(extra);
+  if (loss === null) throw new KerasValueError('No loss to compute. Provide a `loss` argument in `compile()`, or add losses in `call()` with `this.addLoss()`.');
+  return loss;
+}
+
+/** `model.computeLoss({ y, yPred, sampleWeight })`: Keras 3's `compute_loss`. */
+export function computeLoss(model: Model, args: ComputeLossArgs): Tensor {
+  const state = requireCompiled(model, 'computeLoss');
+  const preds = flattenOutputs(args.yPred);
+  const names = outputNamesOf(model, preds.length);
+  return totalLoss(model, compiledLoss(model, state, args.y, preds, names, args.sampleWeight ?? null).total);
+}
+
+/** Forward + loss (with the layers' losses). */
+function forwardLoss(model: Model, state: CompileState, data: StepData<any, any>, training: boolean) {
+  const [x, y, sampleWeight] = unpackXYSampleWeight(data);
+  const preds = flattenOutputs(model.apply(x as Tensor, { training }));
+  const names = outputNamesOf(model, preds.length);
+  const { total, perOutput } = compiledLoss(model, state, y, preds, names, sampleWeight);
+  const ys = y === null ? names.map(() => null) : state.loss === null ? safeAlign(y, names) : alignTargets(y, names);
+  return { preds, ys, names, sw: sampleWeight, loss: totalLoss(model, total), perOutput, batchSize: batchSizeOf(x as Batch['x']) };
+}
+
+/** Targets for the metrics when no loss checked them (a model trained by `addLoss` alone may get unrelated `y`). */
+function safeAlign(y: unknown, names: string[]): (Tensor | null)[] {
+  try {
+    return alignTargets(y, names);
+  } catch {
+    return names.map(() => null);
+  }
+}
+
+function updateTrackers(state: CompileState, r: ReturnType<typeof forwardLoss>): void {
   noGrad(() => {
-    const bs = batchSizeOf(batch.x);
+    const bs = r.batchSize;
     state.lossTracker.update(r.loss, null, bs);
-    state.loss!.trackers.forEach(([name, m]) => {
+    state.loss?.trackers.forEach(([name, m]) => {
       const i = r.names.findIndex((n) => `${n}_loss` === name);
       const v = r.perOutput[i];
       if (v !== null && v !== undefined) m.update(v, null, bs);
@@ -92,12 +159,15 @@ function updateTrackers(state: CompileState, r: ReturnType<typeof forwardLoss>, 
   });
 }
 
-/** One training step; returns the loss tensor (not synced). */
-export function trainStep(model: Model, state: CompileState, batch: Batch, ctx: StepContext): Tensor {
-  const r = forwardLoss(model, state, batch, ctx, true);
+/** Keras's default `train_step(data)`; returns the running logs (read from the device only when a key is read). */
+export function defaultTrainStep(model: Model, state: CompileState, data: StepData<any, any>): StepLogs {
+  const ctx = state.stepContext;
+  const r = forwardLoss(model, state, data, true);
   const first = ctx.variables === null;
   const vars = (ctx.variables ??= trainableVariables(model));
-  r.loss.backward();
+  // A model without trainable weights (a layer that only adds a loss) still trains, as in Keras: no update.
+  if (r.loss.requiresGrad) r.loss.backward();
+  else markStep();
   // Weights built during this first forward still required grad: drop the grads of frozen ones.
   if (first) for (const w of model.weights) if (!w.requiresGrad && w.grad !== null) w.grad = null;
   const grads: Tensor[] = [];
@@ -109,17 +179,33 @@ export function trainStep(model: Model, state: CompileState, batch: Batch, ctx: 
   }
   state.optimizer.apply(grads, withGrad);
   for (const v of withGrad) v.grad = null;
-  updateTrackers(state, r, batch);
-  return r.loss;
+  updateTrackers(state, r);
+  return state.lazyLogs();
 }
 
-/** One evaluation step (no gradients). */
-export function testStep(model: Model, state: CompileState, batch: Batch, ctx: StepContext): Tensor {
-  return noGrad(() => {
-    const r = forwardLoss(model, state, batch, ctx, false);
-    updateTrackers(state, r, batch);
-    return r.loss;
-  });
+/** Keras's default `test_step(data)` (no gradients). */
+export function defaultTestStep(model: Model, state: CompileState, data: StepData<any, any>): StepLogs {
+  noGrad(() => updateTrackers(state, forwardLoss(model, state, data, false)));
+  return state.lazyLogs();
+}
+
+/** One training step through `model.trainStep` (the default one, or the user's override). */
+export function trainStep(model: Model, state: CompileState, batch: Batch, ctx: StepContext): StepLogs {
+  state.stepContext = ctx;
+  return model.trainStep(batchToData(batch, ctx));
+}
+
+/** One evaluation step through `model.testStep`. */
+export function testStep(model: Model, state: CompileState, batch: Batch, ctx: StepContext): StepLogs {
+  state.stepContext = ctx;
+  return model.testStep(batchToData(batch, ctx));
+}
+
+/** Logs as numbers: a step's returned Tensors read once. */
+export function logsToNumbers(logs: StepLogs): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(logs)) out[k] = v instanceof Tensor ? (v.item() as number) : v;
+  return out;
 }
 
 /** One prediction step: the outputs, flat. */
