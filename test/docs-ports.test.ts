@@ -17,13 +17,20 @@ const root = new URL('..', import.meta.url).pathname;
 const sources: Record<string, string[]> = {
   'word-language-model.md': ['examples/word-language-model/data.ts', 'examples/word-language-model/model.ts', 'examples/word-language-model/main.ts'],
   'mnist.md': ['examples/nn-mnist-cnn.ts'],
+  'keras-guides.md': ['examples/keras-guides/subclassing.ts', 'examples/keras-guides/custom-train-step.ts', 'examples/keras-guides/callbacks.ts'],
 };
 
-function tsCode(markdown: string): { code: string; line: number }[] {
+/**
+ * The ```ts blocks (module-level code, type-checked), or with `statements`
+ * also the ```typescript blocks (statements from inside a port's function,
+ * only line-checked).
+ */
+function tsCode(markdown: string, statements = false): { code: string; line: number }[] {
   const blocks: { code: string; line: number }[] = [];
   const lines = markdown.split('\n');
+  const fence = statements ? /^```(ts|typescript)(\s|$)/ : /^```ts(\s|$)/;
   for (let i = 0; i < lines.length; i++) {
-    if (!/^```ts(\s|$)/.test(lines[i]!)) continue;
+    if (!fence.test(lines[i]!)) continue;
     const start = i;
     const body: string[] = [];
     for (i++; i < lines.length && lines[i] !== '```'; i++) body.push(lines[i]!);
@@ -42,7 +49,7 @@ describe('docs/ports', () => {
   it.each(pages)('%s: every line of its ```ts blocks is in the port', (page) => {
     const src = new Set(sources[page]!.flatMap((f) => readFileSync(join(root, f), 'utf8').split('\n').map((l) => l.trim())));
     const missing: string[] = [];
-    for (const b of tsCode(readFileSync(join(root, 'docs/ports', page), 'utf8'))) {
+    for (const b of tsCode(readFileSync(join(root, 'docs/ports', page), 'utf8'), true)) {
       b.code.split('\n').forEach((l, k) => {
         if (l.trim() !== '' && !l.startsWith('import ') && !src.has(l.trim())) missing.push(`docs/ports/${page}:${b.line + 1 + k}: ${l.trim()}`);
       });
@@ -66,7 +73,7 @@ describe('docs/ports', () => {
       compilerOptions: {
         noEmit: true, composite: false, declaration: false, declarationMap: false,
         typeRoots: [join(root, 'node_modules/@types')],
-        paths: { '@duet/core': src('core'), '@duet/data': src('data'), '@duet/nn': src('nn') },
+        paths: { '@duet/core': src('core'), '@duet/data': src('data'), '@duet/nn': src('nn'), '@duet/keras': src('keras') },
       },
       files,
     }));

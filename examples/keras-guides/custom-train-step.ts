@@ -261,7 +261,7 @@ export interface GuideResult {
 const epochLogs = (h: keras.callbacks.History): Record<string, number>[] =>
   h.epoch.map((_, i) => Object.fromEntries(Object.entries(h.history).map(([k, v]) => [k, v[i]!])));
 
-export async function main(options: ExampleOptions, log: (...a: unknown[]) => void = console.log): Promise<GuideResult> {
+export async function main(options: ExampleOptions, print: (...a: unknown[]) => void = console.log): Promise<GuideResult> {
   keras.utils.setRandomSeed(1337);
   const n = options.quick ? 200 : 1000;
   const histories: Record<string, number>[][] = [];
@@ -277,7 +277,8 @@ export async function main(options: ExampleOptions, log: (...a: unknown[]) => vo
   // Just use `fit` as usual
   let x = rand([n, 32]);
   let y = rand([n, 1]);
-  histories.push(epochLogs(await model.fit(x, y, { epochs: 3 })));
+  await model.fit(x, y, { epochs: 3 });
+  histories.push(epochLogs(model.history!));
 
   // ## Going lower-level
 
@@ -292,7 +293,8 @@ export async function main(options: ExampleOptions, log: (...a: unknown[]) => vo
   // Just use `fit` as usual -- you can use callbacks, etc.
   x = rand([n, 32]);
   y = rand([n, 1]);
-  histories.push(epochLogs(await model.fit(x, y, { epochs: 5 })));
+  await model.fit(x, y, { epochs: 5 });
+  histories.push(epochLogs(model.history!));
 
   // ## Supporting `sample_weight` & `class_weight`
 
@@ -306,7 +308,8 @@ export async function main(options: ExampleOptions, log: (...a: unknown[]) => vo
   x = rand([n, 32]);
   y = rand([n, 1]);
   const sw = rand([n, 1]);
-  histories.push(epochLogs(await model.fit(x, y, { sampleWeight: sw, epochs: 3 })));
+  await model.fit(x, y, { sampleWeight: sw, epochs: 3 });
+  histories.push(epochLogs(model.history!));
 
   // ## Providing your own evaluation step
 
@@ -373,10 +376,10 @@ export async function main(options: ExampleOptions, log: (...a: unknown[]) => vo
   // To limit the execution time, we only train on 100 batches. You can train on
   // the entire dataset. You will need about 20 epochs to get nice results.
   const steps = options.limit ?? (options.quick ? 3 : 100);
-  const ganHistory = await gan.fit(dataset, { epochs: 1, stepsPerEpoch: steps });
-  log('evaluate:', evaluate);
+  await gan.fit(dataset, { epochs: 1, stepsPerEpoch: steps });
+  print('evaluate:', evaluate);
   for (const t of [xTrain, xTest, allDigits]) t.dispose();
-  return { histories, evaluate, gan: epochLogs(ganHistory)[0]! };
+  return { histories, evaluate, gan: epochLogs(gan.history!)[0]! };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await runExample(USAGE, 1, main);

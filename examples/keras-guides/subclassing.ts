@@ -301,14 +301,14 @@ export interface GuideResult {
   vaeLoss: number[];
 }
 
-export async function main(options: ExampleOptions, log: (...a: unknown[]) => void = console.log): Promise<GuideResult> {
+export async function main(options: ExampleOptions, print: (...a: unknown[]) => void = console.log): Promise<GuideResult> {
   keras.utils.setRandomSeed(1337);
 
   // ## The `Layer` class: the combination of state (weights) and some computation
   let x = ops.ones([2, 2]);
   const linearLayer = new Linear(4, 2);
   let y = linearLayer.apply(x);
-  log(y);
+  print(y);
   const linearOutput = y.toArray() as number[][];
 
   assert(linearLayer.weights.length === 2 && linearLayer.weights[0] === linearLayer.w && linearLayer.weights[1] === linearLayer.b);
@@ -317,17 +317,17 @@ export async function main(options: ExampleOptions, log: (...a: unknown[]) => vo
   x = ops.ones([2, 2]);
   const mySum = new ComputeSum(2);
   y = mySum.apply(x);
-  log(y.toArray());
+  print(y.toArray());
   const sums = [y.toArray() as number[]];
   y = mySum.apply(x);
-  log(y.toArray());
+  print(y.toArray());
   sums.push(y.toArray() as number[]);
 
-  log('weights:', mySum.weights.length);
-  log('non-trainable weights:', mySum.nonTrainableWeights.length);
+  print('weights:', mySum.weights.length);
+  print('non-trainable weights:', mySum.nonTrainableWeights.length);
 
   // It's not included in the trainable weights:
-  log('trainable_weights:', mySum.trainableWeights);
+  print('trainable_weights:', mySum.trainableWeights);
   const counts: Record<string, number> = {
     weights: mySum.weights.length, nonTrainableWeights: mySum.nonTrainableWeights.length, trainableWeights: mySum.trainableWeights.length,
   };
@@ -343,8 +343,8 @@ export async function main(options: ExampleOptions, log: (...a: unknown[]) => vo
   // ## Layers are recursively composable
   const mlp = new MLPBlock();
   y = mlp.apply(ops.ones([3, 64])); // The first call to the `mlp` will create the weights
-  log('weights:', mlp.weights.length);
-  log('trainable weights:', mlp.trainableWeights.length);
+  print('weights:', mlp.weights.length);
+  print('trainable weights:', mlp.trainableWeights.length);
   counts.mlpWeights = mlp.weights.length;
   counts.mlpTrainableWeights = mlp.trainableWeights.length;
 
@@ -367,7 +367,7 @@ export async function main(options: ExampleOptions, log: (...a: unknown[]) => vo
 
   // This is `1e-3 * sum(layer.dense.kernel ** 2)`,
   // created by the `kernel_regularizer` above.
-  log(layer.losses);
+  print(layer.losses);
   const kernelRegularization = layer.losses[0]!.item();
 
   const inputs = keras.Input({ shape: [3] });
@@ -391,13 +391,13 @@ export async function main(options: ExampleOptions, log: (...a: unknown[]) => vo
   // Now you can recreate the layer from its config:
   let serializable: keras.layers.Layer = new SerializableLinear(64);
   let config = serializable.getConfig();
-  log(config);
+  print(config);
   let newLayer: keras.layers.Layer = SerializableLinear.fromConfig(config);
   const configs = [config, newLayer.getConfig()];
 
   serializable = new LinearWithKwargs(64);
   config = serializable.getConfig();
-  log(config);
+  print(config);
   newLayer = LinearWithKwargs.fromConfig(config);
   configs.push(config, newLayer.getConfig());
 
