@@ -178,3 +178,27 @@ describe('getConfig / fromConfig', () => {
     expect(() => keras.deserialize('layer', { className: 'Dense3000', config: {} })).toThrow(/Could not interpret layer identifier: "Dense3000". Known layers: .*Dense/);
   });
 });
+
+describe('losses of the last call (Keras: reset at the start of the outermost call)', () => {
+  it('a sublayer not called this time no longer contributes its old loss', () => {
+    class AddsSum extends keras.layers.Layer {
+      override call(x: Tensor) {
+        this.addLoss(x.sum());
+        return x;
+      }
+    }
+    class Sometimes extends keras.layers.Layer {
+      inner = new AddsSum();
+      useInner = true;
+      override call(x: Tensor) {
+        return this.useInner ? this.inner.apply(x) : x;
+      }
+    }
+    const outer = new Sometimes();
+    outer.apply(tensor([[1, 1]]));
+    expect(outer.losses.map((l) => l.item())).toEqual([2]);
+    outer.useInner = false;
+    outer.apply(tensor([[1, 1]]));
+    expect(outer.losses).toEqual([]);
+  });
+});

@@ -28,7 +28,7 @@ import { getInitializer, type InitializerIdentifier } from '../initializers/init
 import { getRegularizer, serializeRegularizer, type RegularizerIdentifier, type Regularizer } from '../regularizers/regularizer.js';
 import { toSnakeCase, uniqueName } from '../utils/naming.js';
 import { shapeToString, standardizeShape, type Shape } from '../utils/shape.js';
-import { withCallContext } from './call_context.js';
+import { currentContext, withCallContext } from './call_context.js';
 import { checkWeight } from './weight_check.js';
 import { InputSpec, assertInputCompatibility } from './input_spec.js';
 import { Variable } from './variable.js';
@@ -204,9 +204,12 @@ export class Layer {
     // call makes and does not hand out is freed early (docs/design/memory.md).
     // Handed out: the outputs, their masks, and the losses the call added.
     enterLibraryCall(this, 'call');
+    // As Keras, the outermost call clears the losses of every layer inside it: `losses` holds this call's only.
+    const outermost = currentContext() === null;
     let out: unknown;
     try {
       out = withCallContext(options.training, (ctx) => {
+        if (outermost) for (const l of this.flattenLayers()) l._callLosses = [];
         this._callLosses = [];
         const callOptions: CallOptions = { ...options, training: ctx.training };
         if (previousMask !== null) callOptions.mask = previousMask;

@@ -53,6 +53,23 @@ describe('trainStep / testStep overrides', () => {
     expect(seen).toHaveLength(8);
   });
 
+  it('trainOnBatch / testOnBatch return what the overridden step returned', () => {
+    class Fixed extends keras.Model {
+      override trainStep() {
+        return { a: 1, b: tensor(2) };
+      }
+      override testStep() {
+        return { c: 3 };
+      }
+    }
+    const { inputs, outputs } = functional();
+    const m = new Fixed(inputs, outputs);
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    expect(m.trainOnBatch(rand([2, 4]), rand([2, 1]), { returnDict: true })).toEqual({ a: 1, b: 2 });
+    expect(m.trainOnBatch(rand([2, 4]), rand([2, 1]))).toEqual([1, 2]);
+    expect(m.testOnBatch(rand([2, 4]), rand([2, 1]))).toBe(3);
+  });
+
   it('data is [x], [x, y] or [x, y, sampleWeight]; classWeight arrives as sample weights', async () => {
     const got: number[] = [];
     class Peek extends keras.Model {

@@ -8,7 +8,7 @@ import { NonFiniteLossError } from '../errors.js';
 import type { Model } from '../models/model.js';
 import { toStruct, flatOf } from './data_adapters/array_data_adapter.js';
 import type { ArrayData, Batch, XData, YData } from './data_adapters/data_adapter.js';
-import { classWeightTensor, predictStep, requireCompiled, testStep, trainStep } from './train_step.js';
+import { builtInSteps, classWeightTensor, logsToNumbers, predictStep, requireCompiled, testStep, trainStep } from './train_step.js';
 
 export interface OnBatchOptions {
   sampleWeight?: ArrayData | null;
@@ -26,10 +26,11 @@ function toBatch(x: XData, y: YData | undefined, sw: ArrayData | null | undefine
   return { x: pack(x as ArrayData, 'x'), y: y === undefined || y === null ? null : pack(y, 'y'), sampleWeight: swT };
 }
 
-function results(model: Model, returnDict: boolean | undefined): number | number[] | Record<string, number> {
+/** The running results; for an overridden step, the logs it returned (`stepLogs`), as Keras's `train_on_batch` returns them. */
+function results(model: Model, returnDict: boolean | undefined, stepLogs: Record<string, number> | null = null): number | number[] | Record<string, number> {
   const state = model.compiled!;
-  if (returnDict) return state.results();
-  const v = state.resultsInOrder();
+  if (returnDict) return stepLogs ?? state.results();
+  const v = stepLogs !== null ? Object.values(stepLogs) : state.resultsInOrder();
   return v.length === 1 ? v[0]! : v;
 }
 
@@ -37,25 +38,28 @@ export function trainOnBatch(model: Model, x: XData, y: YData | undefined, optio
   const state = requireCompiled(model, 'trainOnBatch');
   const owned: Tensor[] = [];
   const cw = classWeightTensor(options.classWeight);
+  let logs: Record<string, number> | null = null;
   try {
-    trainStep(model, state, toBatch(x, y, options.sampleWeight, owned), { variables: null, classWeights: cw });
+    const stepLogs = trainStep(model, state, toBatch(x, y, options.sampleWeight, owned), { variables: null, classWeights: cw });
+    if (!builtInSteps.has(model.trainStep)) logs = logsToNumbers(stepLogs);
   } finally {
     for (const t of owned) t.dispose();
     cw?.dispose();
   }
-  const out = results(model, options.returnDict);
+  const out = results(model, options.returnDict, logs);
   const loss = typeof out === 'number' ? out : Array.isArray(out) ? out[0]! : out.loss!;
-  if (!Number.isFinite(loss)) throw new NonFiniteLossError(`The loss became ${loss} in trainOnBatch. Lower the learning rate or check the batch for NaN/Inf values.`);
+  if (loss !== undefined && !Number.isFinite(loss)) throw new NonFiniteLossError(`The loss became ${loss} in trainOnBatch. Lower the learning rate or check the batch for NaN/Inf values.`);
   return out;
 }
 
 export function testOnBatch(model: Model, x: XData, y: YData | undefined, options: OnBatchOptions = {}): number | number[] | Record<string, number> {
   const state = requireCompiled(model, 'testOnBatch');
-  scope(() => {
+  const logs = scope(() => {
     const owned: Tensor[] = [];
-    testStep(model, state, toBatch(x, y, options.sampleWeight, owned), { variables: null, classWeights: null });
+    const stepLogs = testStep(model, state, toBatch(x, y, options.sampleWeight, owned), { variables: null, classWeights: null });
+    return builtInSteps.has(model.testStep) ? null : logsToNumbers(stepLogs);
   });
-  return results(model, options.returnDict);
+  return results(model, options.returnDict, logs);
 }
 
 /** The outputs for one batch (ordinary tensors: valid while you hold them, no dispose needed). */
