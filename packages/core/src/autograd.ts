@@ -147,16 +147,18 @@ export function gradients(root: Tensor, sources: readonly Tensor[], gradient?: T
       mine.dispose();
     }
   };
-  walkBackward(root, gradient, options, (_t, g) => g.dispose(), take);
+  walkBackward(root, gradient, options, (_t, g) => g.dispose(), take, want);
   return sources.map((s) => out.get(s) ?? null);
 }
 
 /**
  * Walk the graph of `root` in reverse: `atLeaf` receives (and owns) each
  * leaf's gradient; `visit` (optional) sees every tensor's gradient, leaves
- * and intermediate ones, without owning it.
+ * and intermediate ones, without owning it. With `only`, gradients flow
+ * only into the parts of the graph that lead to one of those tensors (a
+ * GAN's discriminator step stops at the generated images).
  */
-function walkBackward(root: Tensor, gradient: Tensor | undefined, options: BackwardOptions, atLeaf: (t: Tensor, g: TfTensor) => void, visit?: (t: Tensor, g: TfTensor) => void): void {
+function walkBackward(root: Tensor, gradient: Tensor | undefined, options: BackwardOptions, atLeaf: (t: Tensor, g: TfTensor) => void, visit?: (t: Tensor, g: TfTensor) => void, only?: Set<Tensor>): void {
   if (!root.requiresGrad) {
     throw new AutogradError('backward(): the tensor does not require grad and has no grad_fn. Create inputs with { requiresGrad: true } and do not call backward() inside noGrad().');
   }
@@ -168,6 +170,13 @@ function walkBackward(root: Tensor, gradient: Tensor | undefined, options: Backw
   }
   const T = tf();
   const order = topoSort(root);
+  // The tensors from which one of `only` can be reached (order lists inputs before outputs).
+  let leads: Set<Tensor> | null = null;
+  if (only !== undefined) {
+    const l = new Set<Tensor>();
+    for (const t of order) if (only.has(t) || (t._node?.inputs.some((x) => l.has(x)) ?? false)) l.add(t);
+    leads = l;
+  }
   const grads = new Map<Tensor, TfTensor>();
   const seed = gradient !== undefined ? T.clone(gradient._v()) : root.ndim === 0 ? T.clone(scalarConst(1, 'float32')) : T.ones(root.shape as number[]);
   grads.set(root, owned(seed, gradToStored(seed, root)));
@@ -217,6 +226,10 @@ function walkBackward(root: Tensor, gradient: Tensor | undefined, options: Backw
     node.inputs.forEach((x, i) => {
       const gi = inGrads[i];
       if (gi == null) return;
+      if (leads !== null && !leads.has(x)) {
+        gi.dispose();
+        return;
+      }
       const prev = grads.get(x);
       if (prev === undefined) grads.set(x, gi);
       else {

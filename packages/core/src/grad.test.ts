@@ -47,6 +47,15 @@ describe('grad(output, inputs)', () => {
     expect(dw!.toArray()).toEqual([2, 40]);
   });
 
+  it('walks only the part of the graph that leads to the inputs (a GAN\'s discriminator step stops at the generated images)', () => {
+    const g = leaf([1, 2]);
+    const generated = g.mul(2);
+    generated.sum().backward(); // frees the generator's part of the graph
+    const d = leaf([3, 4]);
+    const [dd] = grad(generated.mul(d).sum(), [d]);
+    expect(dd!.toArray()).toEqual([2, 4]);
+  });
+
   it('bad arguments are AutogradErrors that say what was received', () => {
     const w = leaf([1]);
     expect(() => grad(w.sum(), w as unknown as Tensor[])).toThrow(/expected an array of Tensors as inputs, received Tensor\(shape=\[1\]\)/);
