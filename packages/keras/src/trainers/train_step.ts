@@ -50,7 +50,7 @@ export function classWeightTensor(classWeight: Record<number, number> | null | u
   return tensor(w).keep();
 }
 
-export function batchSizeOf(x: Batch['x']): number {
+function batchSizeOf(x: Batch['x']): number {
   const t = x instanceof Tensor ? x : Array.isArray(x) ? x[0] : Object.values(x)[0];
   return t?.shape[0] ?? 1;
 }
@@ -93,9 +93,12 @@ export function unpackXYSampleWeight(data: unknown): [x: unknown, y: unknown, sa
   return [data[0], data[1] ?? null, (data[2] as Tensor | undefined) ?? null];
 }
 
+/** Keras's `compute_loss(x, y, y_pred, sample_weight, training)` arguments (`x` and `training` are accepted, as Keras's default ignores them). */
 export interface ComputeLossArgs {
   x?: unknown;
+  /** The targets (as given to `fit`); needed when a loss was compiled. */
   y?: unknown;
+  /** The model's outputs. */
   yPred: unknown;
   sampleWeight?: Tensor | null;
   training?: boolean;
