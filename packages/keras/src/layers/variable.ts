@@ -47,9 +47,9 @@ export class Variable extends nn.Parameter {
 
   /**
    * Set the value in place (Keras's `variable.assign(value)`): a Tensor or
-   * nested arrays of the variable's shape.
+   * nested arrays of the variable's shape (a number for a 0-d variable).
    */
-  assign(value: Tensor | number[] | number[][] | ArrayLike<number> | unknown[]): this {
+  assign(value: Tensor | number | number[] | number[][] | ArrayLike<number> | unknown[]): this {
     const v = value instanceof Tensor ? value : tensor(value as number[], { dtype: this.dtype });
     if (v.shape.length !== this.shape.length || v.shape.some((d, i) => d !== this.shape[i])) {
       throw new KerasValueError(`The shape of the target variable and the shape of the target value in \`variable.assign(value)\` must match. variable.shape=${shapeToString(this.shape)}, Received: value.shape=${shapeToString(v.shape)}. Target variable: ${this.path}`);

@@ -5,7 +5,9 @@
  * their state on the device (metrics/device_sum.ts) and sync only in
  * `result()`. Updates run without autograd.
  */
-import type { Tensor } from '@duet/core';
+import { noGrad, type Tensor } from '@duet/core';
+import { getInitializer, type InitializerIdentifier } from '../initializers/initializer.js';
+import { Variable } from '../layers/variable.js';
 import { registerSerializable } from '../registry.js';
 import { toSnakeCase } from '../utils/naming.js';
 import { DeviceSum } from './device_sum.js';
@@ -16,8 +18,28 @@ export interface MetricOptions {
 
 export abstract class Metric {
   name: string;
+  private readonly _variables: Variable[] = [];
   constructor(options: MetricOptions = {}) {
     this.name = options.name ?? toSnakeCase(new.target.name);
+    Object.defineProperty(this, '_variables', { enumerable: false });
+  }
+
+  /**
+   * A state variable for a metric you write (Keras's `Metric.add_variable`):
+   * not trained; update it with `assignAdd` / `assign` in `updateState` and
+   * `resetState`; `dispose()` frees it.
+   */
+  protected addVariable(options: { shape: number[]; initializer?: InitializerIdentifier; name?: string }): Variable {
+    const { shape, initializer = 'zeros', name = 'variable' } = options;
+    const value = noGrad(() => getInitializer(initializer).call([...shape], 'float32'));
+    const v = new Variable(value, { name, path: `${this.name}/${name}`, trainable: false });
+    value.dispose();
+    this._variables.push(v);
+    return v;
+  }
+  /** The variables made by `addVariable` (Keras's `metric.variables`). */
+  get variables(): Variable[] {
+    return [...this._variables];
   }
   /** Accumulate a batch: `(yTrue, yPred, sampleWeight?)`, or `(values, sampleWeight?)` for a `Mean`. */
   abstract updateState(yTrue: Tensor, yPred?: Tensor | null, sampleWeight?: Tensor | null): void;
@@ -30,9 +52,10 @@ export abstract class Metric {
   static fromConfig<T extends Metric>(this: new (config: any) => T, config: Record<string, unknown>): T {
     return new this(config);
   }
-  /** Release the device state. */
+  /** Release the device state (and the variables of `addVariable`). */
   dispose(): void {
     this.resetState();
+    for (const v of this._variables) if (!v.isDisposed) v.dispose();
   }
 }
 

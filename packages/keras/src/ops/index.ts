@@ -62,6 +62,14 @@ export const relu = (x: Tensor): Tensor => x.relu();
 /** Keras's `ops.clip(x, x_min, x_max)`. */
 export const clip = (x: Tensor, xMin: number, xMax: number): Tensor => x.clamp(xMin, xMax);
 export const where = (condition: Tensor, x1: TensorLike, x2: TensorLike): Tensor => coreWhere(condition, x1, x2);
+
+// comparisons (Python's `==`, `<`, ... on tensors; bool results)
+export const equal = (a: TensorLike, b: TensorLike): Tensor => t(a).eq(b);
+export const notEqual = (a: TensorLike, b: TensorLike): Tensor => t(a).ne(b);
+export const greater = (a: TensorLike, b: TensorLike): Tensor => t(a).gt(b);
+export const greaterEqual = (a: TensorLike, b: TensorLike): Tensor => t(a).ge(b);
+export const less = (a: TensorLike, b: TensorLike): Tensor => t(a).lt(b);
+export const lessEqual = (a: TensorLike, b: TensorLike): Tensor => t(a).le(b);
 export const softmax = (x: Tensor, options: { axis?: number } = {}): Tensor => x.softmax(options.axis ?? -1);
 
 // reductions
