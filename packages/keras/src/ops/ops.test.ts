@@ -32,6 +32,16 @@ describe('keras.ops', () => {
     expect(ops.clip(tensor([-2, 0.5, 3]), 0, 1).toArray()).toEqual([0, 0.5, 1]);
     expect(ops.convertToTensor([1, 2]).toArray()).toEqual([1, 2]);
   });
+
+  it('comparisons give bool tensors, as Python\'s operators on Keras tensors', () => {
+    const a = tensor([1, 2, 3]);
+    expect(ops.equal(a, 2).toArray()).toEqual([false, true, false]);
+    expect(ops.notEqual(a, 2).toArray()).toEqual([true, false, true]);
+    expect(ops.greater(a, 2).toArray()).toEqual([false, false, true]);
+    expect(ops.greaterEqual(a, 2).toArray()).toEqual([false, true, true]);
+    expect(ops.less(a, tensor([2, 2, 2])).toArray()).toEqual([true, false, false]);
+    expect(ops.lessEqual(a, 2).dtype).toBe('bool');
+  });
 });
 
 describe('keras.random', () => {
