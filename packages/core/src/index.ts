@@ -35,6 +35,8 @@ export {
   type AdamKernelOptions,
 } from './ops/variables.js';
 export { isGradEnabled, type BackwardOptions } from './autograd.js';
+/** `torch.autograd.Function`: `class MyOp extends autograd.Function { static forward(ctx, x) {...} static backward(ctx, g) {...} }`. */
+export * as autograd from './autograd_function.js';
 // noGrad / enableGrad in both forms: a callback, or `using _ = noGrad()` (installs Symbol.dispose where missing).
 export { noGrad, enableGrad, setGradEnabled, GradMode } from './grad_mode.js';
 export { scope, markStep, memory, type MemoryInfo } from './memory.js';
