@@ -102,6 +102,9 @@ type Grad = Tensor | null | undefined;
 export class Function {
   /** Run forward on `args` and record backward for its outputs: `MyFunction.apply(x)`. */
   static apply<F extends FunctionClass>(this: F, ...args: ApplyArgs<F>): ReturnType<F['forward']> {
+    if ((this as unknown) === undefined) {
+      throw new AutogradError('apply() was called without its class: a static method taken alone loses it in JavaScript. Wrap it: const P3 = (x: Tensor) => MyFunction.apply(x).');
+    }
     return applyFunction(this, args) as ReturnType<F['forward']>;
   }
 }

@@ -5,6 +5,7 @@ import { ArgumentError, DTypeError, OutOfMemoryError, ShapeError } from './error
 import { randomNormal, randomUniform } from './random.js';
 import { Tensor, type DType } from './tensor.js';
 import { checkInt32Range, isInt64, resolveDType, type DTypeLike } from './dtypes.js';
+import { checkDevice, type DeviceLike } from './device.js';
 
 type Nested = number | boolean | Nested[];
 export type TensorData = Nested | Float32Array | Int32Array | Uint8Array | Uint8ClampedArray | Int8Array | Int16Array | Uint16Array | Uint32Array | Float64Array;
@@ -13,6 +14,8 @@ export interface CreateOptions {
   /** float32, int32, bool; or int64 / long (stored as int32 after a range check, see dtypes.ts). */
   dtype?: DTypeLike;
   requiresGrad?: boolean;
+  /** PyTorch's `device=`: checked against the running engine (docs/core.md, "Devices"); tensors live on its one device. */
+  device?: DeviceLike;
 }
 
 function checkDType(d: string): DType {
@@ -20,6 +23,14 @@ function checkDType(d: string): DType {
 }
 
 function finish(v: TfTensor, options: CreateOptions | undefined): Tensor {
+  if (options?.device !== undefined) {
+    try {
+      checkDevice(options.device, `creating a tensor with { device: '${options.device}' }`);
+    } catch (e) {
+      v.dispose();
+      throw e;
+    }
+  }
   const t = new Tensor(v);
   if (options?.requiresGrad) t.requiresGrad_(true);
   return t;

@@ -25,7 +25,7 @@ export {
   indexSelect, clone, numel,
 } from './functions.js';
 export { Int64RangeError, type DTypeLike } from './dtypes.js';
-export { cuda, checkDevice, DeviceError, type DeviceLike } from './device.js';
+export { cuda, accelerator, setDefaultDevice, getDefaultDevice, checkDevice, DeviceError, type DeviceLike } from './device.js';
 export type { ToTarget, NewOptions } from './ops/convert.js';
 export { where, broadcastShapes } from './ops/elementwise.js';
 export { linear, softmaxCrossEntropy, useFusedKernels, fusedKernelsSupported, type LinearOptions, type Reduction } from './ops/nn/fused.js';
@@ -43,6 +43,8 @@ export { scope, markStep, memory, type MemoryInfo } from './memory.js';
 /** @internal library-call frames for @duet/nn and @duet/keras (docs/design/memory.md). */
 export { libraryCall, enterLibraryCall, exitLibraryCall, runUserCode, markUserReachable, inLibraryCall } from './memory.js';
 export { manualSeed, Generator, randomUniform, randomNormal } from './random.js';
+/** Python's `random` module (`random.randint(4, 6)`), its own seeded stream. */
+export { random } from './py_random.js';
 export { decodeImage, type DecodedImage } from './image.js';
 export { backendInfo, initBackend, countKernels, type BackendInfo, type Device, type KernelCount } from './engine.js';
 export {

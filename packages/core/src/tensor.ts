@@ -453,8 +453,14 @@ export class Tensor extends Managed {
   get T(): Tensor { return S.permute(this, [...Array(this.ndim).keys()].reverse()); }
 
   // ------------------------------------------------------------------ shape
-  reshape(shape: number[]): Tensor { return S.reshape(this, shape); }
-  view(shape: number[]): Tensor { return S.reshape(this, shape); }
+  /** `x.reshape([2, -1])`, or PyTorch's spread form `x.reshape(2, -1)`. */
+  reshape(shape: number[]): Tensor;
+  reshape(...shape: number[]): Tensor;
+  reshape(...shape: number[] | [number[]]): Tensor { return S.reshape(this, shapeArg(shape)); }
+  /** `x.view([-1, 400])`, or PyTorch's spread form `x.view(-1, 400)`. */
+  view(shape: number[]): Tensor;
+  view(...shape: number[]): Tensor;
+  view(...shape: number[] | [number[]]): Tensor { return S.reshape(this, shapeArg(shape)); }
   viewAs(other: Tensor): Tensor { return S.reshape(this, other.shape as number[]); }
   flatten(startDim = 0, endDim = -1): Tensor { return S.flatten(this, startDim, endDim); }
   unflatten(dim: number, sizes: number[]): Tensor { return S.unflatten(this, dim, sizes); }
@@ -479,6 +485,10 @@ export class Tensor extends Managed {
   oneHot(numClasses = -1): Tensor { return I.oneHot(this, numClasses); }
 }
 
+/** A shape given as one array or spread out (`view([2, 3])` / `view(2, 3)`). */
+function shapeArg(args: number[] | [number[]]): number[] {
+  return Array.isArray(args[0]) ? args[0] : (args as number[]);
+}
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
