@@ -1,6 +1,7 @@
 """Golden data for the PyTorch spellings added by issue 14: the optimizers
 Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD and LBFGS, and the pointwise ops
-custom optimizers use (addcmul, addcdiv, lerp and the in-place unary ops).
+custom optimizers use (addcmul, addcdiv, lerp and the in-place unary ops),
+and Python's number-first arithmetic (`1 - t`) with an int tensor exponent.
 
 Run from the repository root with the reference venv (torch 2.13.0+cpu):
     .venv-ref/bin/python test/golden/gen_torch_api.py
@@ -34,6 +35,15 @@ case('lerp_scalar_low', {'a': randn(3, 4), 'b': randn(3, 4)}, lambda a, b: torch
 case('lerp_scalar_high', {'a': randn(3, 4), 'b': randn(3, 4)}, lambda a, b: torch.lerp(a, b, 0.75))
 case('lerp_tensor_weight', {'a': randn(3, 4), 'b': randn(3, 4), 'c': uniform(0, 1, 3, 4)}, lambda a, b, c: torch.lerp(a, b, c))
 case('lerp_bcast', {'a': randn(3, 4), 'b': randn(4)}, lambda a, b: a.lerp(b, 0.3))
+
+# Python's number-first arithmetic (`-2.0 * (y - y_pred)` in the tutorials): Duet's function forms with the number first
+case('number_first_mul', {'a': randn(5)}, lambda a: -2.0 * a)
+case('number_first_add', {'a': randn(5)}, lambda a: 3 + a)
+case('number_first_sub', {'a': randn(5)}, lambda a: 1 - a)
+case('number_first_div', {'a': awayfrom0(5)}, lambda a: 1 / a)
+case('number_first_pow', {'a': randn(5)}, lambda a: 2 ** a)
+# a float tensor to an int tensor's powers (polynomial_nn.py's x.unsqueeze(-1).pow(torch.tensor([1, 2, 3])))
+case('pow_int_tensor_exponent', {'a': randn(5)}, lambda a: a.unsqueeze(-1).pow(torch.tensor([1, 2, 3])))
 
 # in place: forward values (Duet's in-place ops are not recorded by autograd; PyTorch's need a non-leaf)
 nograd = lambda spec: spec.nograd()
