@@ -19,7 +19,7 @@ const sources: Record<string, string[]> = {
   'mnist.md': ['examples/nn-mnist-cnn.ts'],
   'learning-pytorch-with-examples.md': [
     'polynomial_tensor', 'polynomial_autograd', 'polynomial_custom_function', 'polynomial_nn', 'polynomial_optim', 'polynomial_module', 'dynamic_net',
-    'neural_networks_tutorial',
+    'neural_networks_tutorial', 'autograd_tutorial',
   ].map((n) => `examples/pytorch-examples/${n}.ts`),
 };
 

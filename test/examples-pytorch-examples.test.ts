@@ -1,6 +1,6 @@
 /**
  * examples/pytorch-examples: PyTorch's "Learning PyTorch with Examples" and
- * the blitz's neural-network tutorial, ported line by line, run on fewer
+ * the blitz's neural-network and autograd tutorials, ported line by line, run on fewer
  * iterations (STEPS). Each prints what the Python prints, in the same format;
  * the custom-Function port, whose weights start at fixed values, prints
  * PyTorch's own losses (test/golden/autograd_function.json, from
@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { format } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { markStep, memory } from '@duet/core';
+import { expectClose, nest } from './helpers.js';
 
 const golden = JSON.parse(readFileSync(new URL('./golden/autograd_function.json', import.meta.url), 'utf8'));
 
@@ -109,6 +110,30 @@ describe('examples/pytorch-examples (Learning PyTorch with Examples)', () => {
     expect(lines.slice(6, 8)).toEqual(['conv1.bias.grad before backward', 'null']);
     expect(lines[8]).toBe('conv1.bias.grad after backward');
     expect(lines[9]).toMatch(/^tensor\(\[.*\], shape=\[6\], dtype=float32\)$/);
+  }, 60_000);
+
+  it(`autograd_tutorial: prints PyTorch ${golden.torch_version}'s values and grad_fn names`, async () => {
+    const g = golden.autograd_tutorial;
+    const { lines } = await run('autograd_tutorial', 0);
+    /** The values of a printed tensor, `tensor([...], shape=[...], ...)`. */
+    const values = (line: string) => JSON.parse(line.slice('tensor('.length, line.indexOf(', shape=')));
+    const gradFn = (line: string) => /gradFn=<(\w+)>/.exec(line)![1];
+    expect(lines[0]).toBe('tensor([[1,1],[1,1]], shape=[2, 2], dtype=float32, requiresGrad=true)');
+    expectClose(values(lines[1]!), nest(g.y.values, g.y.shape) as number[][]);
+    const [zLine, outLine] = lines[3]!.split(') tensor(');
+    expectClose(values(`${zLine})`), nest(g.z.values, g.z.shape) as number[][]);
+    expect(values(`tensor(${outLine}`)).toBeCloseTo(g.out, 5);
+    // PyTorch's node names end in a version number (AddBackward0); Duet's do not.
+    expect([gradFn(lines[1]!), lines[2], gradFn(zLine!), gradFn(outLine!)]).toEqual([g.grad_fns[0], g.grad_fns[0], g.grad_fns[1], g.grad_fns[2]].map((n: string) => n.replace(/\d+$/, '')));
+    expect(lines.slice(4, 7)).toEqual(['false', 'true', 'SumBackward']);
+    expectClose(values(lines[7]!), nest(g.x_grad.values, g.x_grad.shape) as number[][]);
+    // y = x * 2^k with |y| >= 1000, and backward(gradients) gives x.grad = gradients * 2^k.
+    const y = values(lines[8]!) as number[];
+    const grad = values(lines[9]!) as number[];
+    const k = Math.round(Math.log2(grad[1]!));
+    expect(Math.hypot(...y)).toBeGreaterThanOrEqual(1000);
+    expectClose(grad, [0.1, 1.0, 0.0001].map((v) => Math.fround(Math.fround(v) * 2 ** k)));
+    expect(lines.slice(10)).toEqual(['true', 'true', 'false']);
   }, 60_000);
 
   it('the training loops keep native memory flat (twice the steps, the same tensors left)', async () => {

@@ -81,14 +81,14 @@ console.log(params[0]!.size()); // conv1's .weight
 // Note: Expected input size to this net(LeNet) is 32x32. To use this net on
 // MNIST dataset, please resize the images from the dataset to 32x32.
 
-const input = randn([1, 1, 32, 32]);
+const input = randn(1, 1, 32, 32);
 const out = net(input);
 console.log(out);
 
 // Zero the gradient buffers of all parameters and backprops with random
 // gradients:
 net.zeroGrad();
-out.backward(randn([1, 10]));
+out.backward(randn(1, 10));
 
 // Note: `nn` only supports mini-batches: `nn.Conv2d` takes a 4D Tensor of
 // nSamples x nChannels x Height x Width. If you have a single sample, just

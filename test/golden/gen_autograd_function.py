@@ -7,6 +7,7 @@ test/golden/autograd_function.test.ts and records forward values and the
 gradients of the leaves. `legendre_training` is the tutorial
 polynomial_custom_function.py (deterministic initial weights) run for 300
 steps: the losses it prints at t = 99, 199, 299 and the final weights.
+`autograd_tutorial` is the deterministic start of blitz/autograd_tutorial.py.
 """
 import json
 import math
@@ -198,6 +199,16 @@ def case_legendre_training(steps=300):
     return {"steps": steps, "printed": printed, "weights": [a.item(), b.item(), c.item(), d.item()]}
 
 
+def case_autograd_tutorial():
+    """The deterministic part of blitz/autograd_tutorial.py (ones(2, 2) through x.grad)."""
+    x = torch.ones(2, 2, requires_grad=True)
+    y = x + 2
+    z = y * y * 3
+    out = z.mean()
+    out.backward()
+    return {"y": vals(y), "z": vals(z), "out": out.item(), "x_grad": vals(x.grad), "grad_fns": [type(t.grad_fn).__name__ for t in (y, z, out)]}
+
+
 def main():
     out = {
         "torch_version": torch.__version__,
@@ -211,6 +222,7 @@ def main():
         "grad_reverse": case_grad_reverse(),
         "mask": case_mask(),
         "legendre_training": case_legendre_training(),
+        "autograd_tutorial": case_autograd_tutorial(),
     }
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "autograd_function.json")
     with open(path, "w") as f:

@@ -185,8 +185,25 @@ export function full(shape: number[], value: number | boolean, options: CreateOp
   const dtype = checkDType(options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32'));
   return finish(tf().fill(checkShape(shape, 'full'), value as number, dtype), options);
 }
-export const zeros = (shape: number[], options: CreateOptions = {}) => full(checkShape(shape, 'zeros'), 0, options);
-export const ones = (shape: number[], options: CreateOptions = {}) => full(checkShape(shape, 'ones'), 1, options);
+/**
+ * A shape as one array with options after it (`zeros([2, 3], { dtype })`), or
+ * PyTorch's sizes spread out, options last (`torch.ones(2, 2, requires_grad=True)`
+ * is `ones(2, 2, { requiresGrad: true })`).
+ */
+export type SizeArgs = [shape: number[], options?: CreateOptions] | number[] | [...sizes: number[], options: CreateOptions];
+function sizeArgs(args: SizeArgs): [number[], CreateOptions] {
+  if (Array.isArray(args[0])) return [args[0], (args[1] as CreateOptions | undefined) ?? {}];
+  const last = args[args.length - 1];
+  return typeof last === 'object' ? [args.slice(0, -1) as number[], last as CreateOptions] : [args as number[], {}];
+}
+export function zeros(...args: SizeArgs): Tensor {
+  const [shape, options] = sizeArgs(args);
+  return full(checkShape(shape, 'zeros'), 0, options);
+}
+export function ones(...args: SizeArgs): Tensor {
+  const [shape, options] = sizeArgs(args);
+  return full(checkShape(shape, 'ones'), 1, options);
+}
 export const zerosLike = (t: Tensor, options: CreateOptions = {}) => full([...t.shape], 0, { dtype: t.dtype, ...options });
 export const onesLike = (t: Tensor, options: CreateOptions = {}) => full([...t.shape], 1, { dtype: t.dtype, ...options });
 export const fullLike = (t: Tensor, value: number, options: CreateOptions = {}) => full([...t.shape], value, { dtype: t.dtype, ...options });
@@ -226,12 +243,14 @@ function fillRandom(shape: number[], gen: () => number): Float32Array {
   return v;
 }
 
-/** Standard normal samples, seeded by `manualSeed`. */
-export function randn(shape: number[], options: CreateOptions = {}): Tensor {
+/** Standard normal samples, seeded by `manualSeed`: `randn([2, 3])` or `randn(2, 3)`. */
+export function randn(...args: SizeArgs): Tensor {
+  const [shape, options] = sizeArgs(args);
   return finish(tf().tensor(fillRandom(checkShape(shape, 'randn'), randomNormal), shape, 'float32'), options);
 }
-/** Uniform samples in [0, 1), seeded by `manualSeed`. */
-export function rand(shape: number[], options: CreateOptions = {}): Tensor {
+/** Uniform samples in [0, 1), seeded by `manualSeed`: `rand([2, 3])` or `rand(2, 3)`. */
+export function rand(...args: SizeArgs): Tensor {
+  const [shape, options] = sizeArgs(args);
   return finish(tf().tensor(fillRandom(checkShape(shape, 'rand'), randomUniform), shape, 'float32'), options);
 }
 /** Integers uniform in [low, high). */

@@ -14,7 +14,7 @@ export { Tensor, type DType, type TensorLike, type DimOptions } from './tensor.j
 export {
   tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye,
   randn, rand, randint, randnLike, randLike, randperm, fromTf, toTf,
-  type CreateOptions, type TensorData,
+  type CreateOptions, type TensorData, type SizeArgs,
 } from './creation.js';
 export { cat, stack } from './ops/shape.js';
 export {

@@ -1,12 +1,12 @@
 /**
  * PyTorch spellings the "Learning PyTorch with Examples" ports needed
  * (docs/ports/learning-pytorch-with-examples.md): `device=` in creation
- * functions, `torch.accelerator`, `torch.set_default_device`, `x.view(-1, n)`,
+ * functions, sizes spread out (`ones(2, 2, { requiresGrad: true })`), `torch.accelerator`, `torch.set_default_device`, `x.view(-1, n)`,
  * Python's `random` module, and `apply()` of a custom Function taken alone.
  */
 import { describe, expect, it } from 'vitest';
 import {
-  ArgumentError, AutogradError, DeviceError, accelerator, arange, autograd, cuda, full, getDefaultDevice, linspace, memory, randn, random,
+  ArgumentError, AutogradError, DeviceError, ShapeError, accelerator, arange, autograd, cuda, full, getDefaultDevice, linspace, memory, ones, rand, randn, random,
   setDefaultDevice, tensor, zeros, type Tensor,
 } from './index.js';
 
@@ -34,6 +34,19 @@ describe('torch.accelerator and set_default_device', () => {
     expect(getDefaultDevice()).toBe(device);
     if (!cuda.isAvailable()) expect(() => setDefaultDevice('cuda')).toThrow(DeviceError);
     expect(getDefaultDevice()).toBe('cpu');
+  });
+});
+
+describe('zeros, ones, randn, rand take the sizes spread out too', () => {
+  it('torch.ones(2, 2, requires_grad=True) is ones(2, 2, { requiresGrad: true })', () => {
+    const x = ones(2, 2, { requiresGrad: true });
+    expect([x.shape, x.requiresGrad, x.toArray()]).toEqual([[2, 2], true, ones([2, 2]).toArray()]);
+    expect(zeros(3).shape).toEqual([3]);
+    expect(zeros(2, 3, { dtype: 'int32' }).dtype).toBe('int32');
+    expect(randn(1, 1, 32, 32).shape).toEqual([1, 1, 32, 32]);
+    expect(rand(4, 5).shape).toEqual([4, 5]);
+    expect(randn([2, 3], { requiresGrad: true }).requiresGrad).toBe(true);
+    expect(() => zeros(2, -1)).toThrow(ShapeError);
   });
 });
 
