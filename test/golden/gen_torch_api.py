@@ -1,7 +1,8 @@
 """Golden data for the PyTorch spellings added by issue 14: the optimizers
 Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD and LBFGS, and the pointwise ops
 custom optimizers use (addcmul, addcdiv, lerp and the in-place unary ops),
-and Python's number-first arithmetic (`1 - t`) with an int tensor exponent.
+Python's number-first arithmetic (`1 - t`) with an int tensor exponent, and
+torch.linspace's float32 values.
 
 Run from the repository root with the reference venv (torch 2.13.0+cpu):
     .venv-ref/bin/python test/golden/gen_torch_api.py
@@ -13,6 +14,7 @@ state keys are Duet's camelCase; 0-d state tensors (NAdam's mu_product,
 ASGD's eta and mu) are stored as numbers, as Duet keeps them.
 """
 import json
+import math
 import os
 import sys
 
@@ -78,6 +80,10 @@ case('inplace_lerp_tensor_', {'a': nograd(randn(3, 4)), 'b': nograd(randn(3, 4))
      lambda a, b, c: a.clone().lerp_(b, c))
 case('inplace_adam_moment_chain', {'a': nograd(randn(3, 4)), 'b': nograd(randn(3, 4)), 'c': nograd(positive(3, 4))},
      lambda a, b, c: c.clone().mul_(0.999).addcmul_(b, b, value=0.001).sqrt_().add_(1e-8))
+
+
+# torch.linspace's float32 values (bit for bit): the tutorials' x = torch.linspace(-math.pi, math.pi, 2000)
+LINSPACE = [(-math.pi, math.pi, 2000), (0.0, 1.0, 7), (-3.0, 10.0, 1001), (1e-3, 5.5, 33), (2.0, 2.0, 4), (5.0, -5.0, 11), (0.5, 9.0, 1)]
 
 
 # -------------------------------------------------------------- optimizers
@@ -198,6 +204,7 @@ def main():
         'ops': ops,
         'optimizers': optimizer_cases(),
         'lbfgs': lbfgs_cases(),
+        'linspace': [{'start': a, 'end': b, 'steps': n, 'values': torch.linspace(a, b, n).tolist()} for a, b, n in LINSPACE],
     }
     text = json.dumps(doc, separators=(',', ':'), allow_nan=False)
     with open(OUT, 'w') as fh:

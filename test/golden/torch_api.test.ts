@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Tensor, add, div, markStep, memory, mul, noGrad, pow, scope, sub, tensor, type DType } from '@duet/core';
+import { Tensor, add, div, linspace, markStep, memory, mul, noGrad, pow, scope, sub, tensor, type DType } from '@duet/core';
 import { optim } from '@duet/nn';
 import { disposeWithGrads, expectClose, expectNoLeaks } from '../helpers.js';
 import { runCase, type GoldenCase } from './cases.js';
@@ -42,6 +42,7 @@ const golden = JSON.parse(readFileSync(new URL('./torch_api.json', import.meta.u
   ops: GoldenCase[];
   optimizers: { init: Stored[]; grads: (Stored | null)[][]; steps: number; cases: OptimCase[] };
   lbfgs: { quadratic: Record<string, Stored>; mlp: Record<string, Stored>; cases: LbfgsCase[] };
+  linspace: { start: number; end: number; steps: number; values: number[] }[];
 };
 
 const T = (s: Stored, requiresGrad = false): Tensor => {
@@ -108,6 +109,12 @@ const OPS: Record<string, (i: In) => Tensor> = {
   inplace_lerp_tensor_: ({ a, b, c }) => a.clone().lerp_(b, c),
   inplace_adam_moment_chain: ({ b, c }) => c.clone().mul_(0.999).addcmul_(b, b, { value: 0.001 }).sqrt_().add_(1e-8),
 };
+
+describe(`linspace gives PyTorch ${golden.versions.torch}'s float32 values bit for bit`, () => {
+  it.each(golden.linspace)('linspace($start, $end, $steps)', ({ start, end, steps, values }) => {
+    expect(Array.from(linspace(start, end, steps).dataSync())).toEqual(values);
+  });
+});
 
 describe(`pointwise ops match PyTorch ${golden.versions.torch}`, () => {
   it('every golden case has a Duet op and every op a golden case', () => {

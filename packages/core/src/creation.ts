@@ -224,11 +224,21 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
   return finish(tf().tensor(v, [n], dtype), options);
 }
 
+/**
+ * `steps` values from `start` to `end`, PyTorch's float32 values bit for bit:
+ * its CPU kernel computes in float32 with a fused multiply-add, the first half
+ * up from `start` and the second half down from `end` (so both ends are exact).
+ */
 export function linspace(start: number, end: number, steps: number, options: CreateOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new ArgumentError(`linspace(): steps must be a non-negative integer, received ${steps}.`);
   checkFits('linspace', [steps]);
+  const f = Math.fround;
+  const [s, e] = [f(start), f(end)];
+  const step = f(f(e - s) / (steps - 1));
+  const half = Math.floor(steps / 2);
   const v = new Float32Array(steps);
-  for (let i = 0; i < steps; i++) v[i] = steps === 1 ? start : start + ((end - start) * i) / (steps - 1);
+  // step * i is exact in a double (a float32 times an integer below 2^29), so one rounding to float32 is the FMA's.
+  for (let i = 0; i < steps; i++) v[i] = steps === 1 ? s : i < half ? s + step * i : e - step * (steps - i - 1);
   return finish(tf().tensor(v, [steps], 'float32'), options);
 }
 
