@@ -124,8 +124,12 @@ console.log(loss);
 // So, when we call `loss.backward()`, the whole graph is differentiated
 // w.r.t. the loss, and all Tensors in the graph that has `requiresGrad=true`
 // will have their `.grad` Tensor accumulated with the gradient.
+//
+// For illustration, let us follow a few steps backward:
 
 console.log(loss.gradFn); // MSELoss
+console.log(loss.gradFn!.nextFunctions[0]![0]); // Linear
+console.log(loss.gradFn!.nextFunctions[0]![0]!.nextFunctions[0]![0]); // ReLU
 
 // Backprop
 // --------

@@ -27,6 +27,8 @@ export interface Node {
   releasedBecause?: string;
   /** Set on the nodes of a multi-output op (a custom Function): output `index` of `group`. */
   group?: { of: OutputGroup; index: number };
+  /** The node as user code sees it (`tensor.gradFn`), made once. */
+  fn?: GradFn;
 }
 
 /**
@@ -41,6 +43,38 @@ export interface OutputGroup {
   pending: (TfTensor | null)[] | null;
   /** Set once the rule ran without retainGraph: a second walk through another output is an error. */
   freed: boolean;
+}
+
+/**
+ * PyTorch's `tensor.grad_fn`: the node that made a tensor, by name
+ * (`name()`, also what it prints as), and the nodes of its inputs
+ * (`nextFunctions`: `[node, 0]` per input; an `AccumulateGrad` for a leaf
+ * that requires grad, null for an input that needs no gradient). The edges
+ * go once backward() has freed the graph (PyTorch keeps them).
+ */
+export class GradFn {
+  /** @internal */
+  constructor(private readonly _name: string, private readonly _n: Node | null) {}
+  name(): string {
+    return this._name;
+  }
+  get nextFunctions(): [GradFn | null, number][] {
+    return (this._n?.inputs ?? []).map((x) => [x._node !== null ? x._gradFnNode() : x.requiresGrad ? new AccumulateGrad(x) : null, 0]);
+  }
+  toString(): string {
+    return this._name;
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `<${this._name}>`;
+  }
+}
+
+/** The node that adds a gradient into a leaf's `.grad` (PyTorch's `AccumulateGrad`); `variable` is the leaf. */
+export class AccumulateGrad extends GradFn {
+  /** @internal */
+  constructor(readonly variable: Tensor) {
+    super('AccumulateGrad', null);
+  }
 }
 
 let gradEnabled = true;

@@ -34,7 +34,7 @@ export {
   toVariable_, slotLike, adamStep_, sgdStep_, momentumStep_, adagradStep_, rmspropStep_, adadeltaStep_, kerasMomentumStep_, centeredRmspropStep_,
   type AdamKernelOptions,
 } from './ops/variables.js';
-export { isGradEnabled, type BackwardOptions } from './autograd.js';
+export { isGradEnabled, GradFn, AccumulateGrad, type BackwardOptions } from './autograd.js';
 /** `torch.autograd.Function`: `class MyOp extends autograd.Function { static forward(ctx, x) {...} static backward(ctx, g) {...} }`. */
 export * as autograd from './autograd_function.js';
 // noGrad / enableGrad in both forms: a callback, or `using _ = noGrad()` (installs Symbol.dispose where missing).

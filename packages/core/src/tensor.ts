@@ -7,7 +7,7 @@ import { tf, nodeBackend, binaryKernel, type TfTensor } from './kernels/index.js
 import { ArgumentError, AutogradError, DTypeError, TensorReleasedError } from './errors.js';
 import { adopt, release, releaseGrad, resetGrad, currentStep, inLibraryCall, noteSpill, Managed, USER, AUTO, SCOPE, GRAD } from './memory.js';
 import { Storage, type HostArray } from './storage.js';
-import { backward as runBackward, type BackwardOptions, type Node } from './autograd.js';
+import { backward as runBackward, GradFn, type BackwardOptions, type Node } from './autograd.js';
 import * as E from './ops/elementwise.js';
 import * as R from './ops/reduce.js';
 import * as S from './ops/shape.js';
@@ -200,9 +200,17 @@ export class Tensor extends Managed {
   get isDisposed(): boolean {
     return this._s.isEmpty;
   }
-  /** The name of the op that produced this tensor, like PyTorch's `grad_fn`. */
-  get gradFn(): string | null {
-    return this._node?.name ?? null;
+  /**
+   * The node that produced this tensor (PyTorch's `grad_fn`): `gradFn.name()`
+   * (`'MulBackward'`; it also prints as that), `gradFn.nextFunctions`. Null for leaves.
+   */
+  get gradFn(): GradFn | null {
+    return this._gradFnNode();
+  }
+  /** @internal */
+  _gradFnNode(): GradFn | null {
+    const n = this._node;
+    return n === null ? null : (n.fn ??= new GradFn(n.name, n));
   }
 
   get grad(): Tensor | null {
