@@ -112,7 +112,7 @@ export class Function {
 function applyFunction(cls: FunctionClass, args: unknown[]): unknown {
   const name = `${cls.name}Backward`;
   for (const m of ['forward', 'backward'] as const) {
-    if (typeof cls[m] !== 'function' || cls[m] === (Function as unknown as FunctionClass)[m]) {
+    if (typeof cls[m] !== 'function') {
       throw new AutogradError(`${cls.name}.apply(): a custom Function needs a static ${m}(ctx, ...) method; received none.`);
     }
   }
@@ -147,34 +147,48 @@ function applyFunction(cls: FunctionClass, args: unknown[]): unknown {
     seen.add(fresh);
     return fresh;
   });
-  const shapes = outs.map((o) => (o instanceof Tensor ? o.shape : null));
-  const savedSlots = (ctx._toSave ?? []).map((t) => t !== null);
-  ctx._toSave = null;
-  const group: OutputGroup = {
-    size: outs.length,
-    pending: null,
-    freed: false,
-    backward: (grads, saved) => runBackward(cls, name, ctx, grads, saved, savedSlots, shapes, args, inputArg, inputs),
+  // What backward needs of the call, without holding its tensors (their values go in `saved`).
+  const sig: Signature = {
+    name,
+    args: args.map((a) => (a instanceof Tensor ? null : describe(a))),
+    inputArg,
+    inputShapes: inputs.map((x) => x.shape),
+    outShapes: outs.map((o) => (o instanceof Tensor ? o.shape : null)),
+    savedSlots: (ctx._toSave ?? []).map((t) => t !== null),
   };
+  ctx._toSave = null;
+  const group: OutputGroup = { size: outs.length, pending: null, freed: false, backward: (grads, saved) => runBackward(cls, sig, ctx, grads, saved) };
   const diff = outs.map((o, i) => (o instanceof Tensor && o.dtype === 'float32' && !ctx._nonDiff.has(raw[i] as Tensor) ? o : null));
+  ctx._nonDiff.clear();
   recordGroup(name, diff, inputs, group, savedRaw);
   for (const s of savedRaw) s.dispose();
   return multi ? outs : outs[0];
 }
 
+/** What the rule of one apply() needs to know of it. */
+interface Signature {
+  name: string;
+  /** Per argument of apply(): null for a Tensor, else how it reads in an error. */
+  args: (string | null)[];
+  /** The argument index of each node input (the Tensor arguments). */
+  inputArg: number[];
+  inputShapes: (readonly number[])[];
+  /** Per output: its shape (for materialized zeros); null if not a Tensor. */
+  outShapes: (readonly number[] | null)[];
+  /** Per saveForBackward() argument: a tensor (its value is in the node's saved list) or null. */
+  savedSlots: boolean[];
+}
+
 /** The group's rule: wrap the gradients and saved values, call the user's backward, check and return its gradients (one per node input). */
-function runBackward(
-  cls: FunctionClass, name: string, ctx: FunctionCtx, grads: (TfTensor | null)[], saved: TfTensor[], savedSlots: boolean[],
-  shapes: (readonly number[] | null)[], args: unknown[], inputArg: number[], inputs: Tensor[],
-): (TfTensor | null)[] {
+function runBackward(cls: FunctionClass, sig: Signature, ctx: FunctionCtx, grads: (TfTensor | null)[], saved: TfTensor[]): (TfTensor | null)[] {
   let out: (TfTensor | null)[] = [];
   // Everything wrapped or computed here is freed when the scope ends; the results leave as raw clones.
   scope(() => noGrad(() => {
     let k = 0;
-    ctx._saved = savedSlots.map((has) => (has ? new Tensor(tf().clone(saved[k++]!)) : null));
+    ctx._saved = sig.savedSlots.map((has) => (has ? new Tensor(tf().clone(saved[k++]!)) : null));
     const gradOutputs = grads.map((g, i) => {
       if (g !== null) return new Tensor(tf().clone(g));
-      const shape = shapes[i];
+      const shape = sig.outShapes[i];
       return ctx._materialize && shape != null ? new Tensor(tf().zeros(shape as number[])) : null;
     });
     let r: unknown;
@@ -183,18 +197,18 @@ function runBackward(
     } finally {
       ctx._saved = null;
     }
-    const rs = checkGrads(name, (Array.isArray(r) ? r : [r]) as Grad[], args);
-    out = inputs.map((x, j) => {
-      const g = rs[inputArg[j]!];
-      if (g == null || !x.requiresGrad) return null;
-      return sumTo(name, inputArg[j]!, g, x);
+    const rs = checkGrads(sig, (Array.isArray(r) ? r : [r]) as Grad[]);
+    out = sig.inputArg.map((i, j) => {
+      const g = rs[i];
+      return g == null || !ctx.needsInputGrad[i] ? null : sumTo(sig.name, i, g, sig.inputShapes[j]!);
     });
   }));
   return out;
 }
 
 /** PyTorch's checks of what backward returned: one gradient per forward argument (trailing nulls may follow), null for non-tensors. */
-function checkGrads(name: string, rs: Grad[], args: unknown[]): Grad[] {
+function checkGrads(sig: Signature, rs: Grad[]): Grad[] {
+  const { name, args } = sig;
   let n = rs.length;
   while (n > args.length && rs[n - 1] == null) n--;
   if (n !== args.length) {
@@ -203,17 +217,17 @@ function checkGrads(name: string, rs: Grad[], args: unknown[]): Grad[] {
   rs.forEach((g, i) => {
     if (g == null || i >= args.length) return;
     if (!(g instanceof Tensor)) throw new AutogradError(`function ${name} returned an invalid gradient at index ${i}: expected a Tensor or null, received ${describe(g)}.`);
-    if (!(args[i] instanceof Tensor)) {
-      throw new AutogradError(`function ${name} returned a gradient different than null at index ${i}, but the corresponding forward argument was not a Tensor (received ${describe(args[i])}).`);
+    if (args[i] !== null) {
+      throw new AutogradError(`function ${name} returned a gradient different than null at index ${i}, but the corresponding forward argument was not a Tensor (received ${args[i]}).`);
     }
   });
   return rs;
 }
 
-/** The gradient for input `x` as a raw clone, summed over broadcast dims if its shape expands `x`'s (PyTorch's `sum_to`). */
-function sumTo(name: string, index: number, g: Tensor, x: Tensor): TfTensor {
+/** The gradient for an input of shape `xs` as a raw clone, summed over broadcast dims if its shape expands `xs` (PyTorch's `sum_to`). */
+function sumTo(name: string, index: number, g: Tensor, xs: readonly number[]): TfTensor {
   if (g.dtype !== 'float32') throw new AutogradError(`function ${name} returned an invalid gradient at index ${index}: expected dtype float32, received ${g.dtype}.`);
-  const gs = g.shape, xs = x.shape;
+  const gs = g.shape;
   const lead = gs.length - xs.length;
   const expandable = lead >= 0 && xs.every((d, i) => d === 1 || d === gs[i + lead]);
   if (!expandable) {
