@@ -43,6 +43,8 @@ export interface OutputGroup {
   pending: (TfTensor | null)[] | null;
   /** Set once the rule ran without retainGraph: a second walk through another output is an error. */
   freed: boolean;
+  /** The outputs' nodes (recordGroup fills it): freed together once the rule ran without retainGraph. */
+  members: Node[];
 }
 
 /**
@@ -134,15 +136,15 @@ export function record(out: Tensor, name: string, inputs: Tensor[], backward: Ba
  * handles of `saved` (clones share the data), so releasing one output's graph
  * (memory.ts) leaves the others' intact. `outputs[i]` null = not differentiable.
  */
-export function recordGroup(name: string, outputs: (Tensor | null)[], inputs: Tensor[], group: OutputGroup, saved: TfTensor[]): boolean {
-  if (!gradEnabled || !inputs.some((x) => x.requiresGrad)) return false;
+export function recordGroup(name: string, outputs: (Tensor | null)[], inputs: Tensor[], group: OutputGroup, saved: TfTensor[]): void {
+  if (!gradEnabled || !inputs.some((x) => x.requiresGrad)) return;
   outputs.forEach((out, index) => {
     if (out === null) return;
     out.requiresGrad = true;
     out._node = { name, inputs, backward: groupMember, saved: saved.map((s) => tf().clone(s)), layout: undefined, group: { of: group, index } };
+    group.members.push(out._node);
   });
   noteRecorded(inputs);
-  return true;
 }
 
 /** The backward of a group member's node: never called (the engine runs the group's rule); non-null while the node is live. */
@@ -215,7 +217,6 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
     const of = t._node?.group?.of;
     if (of !== undefined && !fireAt.has(of)) fireAt.set(of, k);
   });
-  const waiting: Node[] = [];
   for (let k = order.length - 1; k >= 0; k--) {
     const t = order[k]!;
     const member = t._node?.group;
@@ -239,10 +240,7 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
       const of = member.of;
       const pending = (of.pending ??= new Array<TfTensor | null>(of.size).fill(null));
       if (g !== undefined) pending[member.index] = owned(g, gradToLogical(g, t)); // group rules take logical gradients
-      if (fireAt.get(of) !== k) {
-        waiting.push(node);
-        continue;
-      }
+      if (fireAt.get(of) !== k) continue;
       of.pending = null;
       if (pending.every((x) => x === null)) continue;
       const saved = node.saved ?? [];
@@ -255,8 +253,8 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
       addInputGrads(node, inGrads, grads);
       if (!retain) {
         of.freed = true;
-        freeNode(node);
-        for (const w of waiting) if (w.group?.of === of) freeNode(w);
+        for (const m of of.members) freeNode(m);
+        of.members = [];
       }
       continue;
     }

@@ -157,7 +157,7 @@ function applyFunction(cls: FunctionClass, args: unknown[]): unknown {
     savedSlots: (ctx._toSave ?? []).map((t) => t !== null),
   };
   ctx._toSave = null;
-  const group: OutputGroup = { size: outs.length, pending: null, freed: false, backward: (grads, saved) => runBackward(cls, sig, ctx, grads, saved) };
+  const group: OutputGroup = { size: outs.length, pending: null, freed: false, members: [], backward: (grads, saved) => runBackward(cls, sig, ctx, grads, saved) };
   const diff = outs.map((o, i) => (o instanceof Tensor && o.dtype === 'float32' && !ctx._nonDiff.has(raw[i] as Tensor) ? o : null));
   ctx._nonDiff.clear();
   recordGroup(name, diff, inputs, group, savedRaw);
