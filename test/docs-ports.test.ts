@@ -18,23 +18,28 @@ const sources: Record<string, string[]> = {
   'word-language-model.md': ['examples/word-language-model/data.ts', 'examples/word-language-model/model.ts', 'examples/word-language-model/main.ts'],
   'mnist.md': ['examples/nn-mnist-cnn.ts'],
   'keras-guides.md': ['examples/keras-guides/subclassing.ts', 'examples/keras-guides/custom-train-step.ts', 'examples/keras-guides/callbacks.ts'],
+  'learning-pytorch-with-examples.md': [
+    'polynomial_tensor', 'polynomial_autograd', 'polynomial_custom_function', 'polynomial_nn', 'polynomial_optim', 'polynomial_module', 'dynamic_net',
+    'neural_networks_tutorial', 'autograd_tutorial',
+  ].map((n) => `examples/pytorch-examples/${n}.ts`),
 };
 
 /**
- * The ```ts blocks (module-level code, type-checked), or with `statements`
- * also the ```typescript blocks (statements from inside a port's function,
- * only line-checked).
+ * The ```ts blocks of a page (module-level code, type-checked), with their
+ * `group=NAME` ('' if none); with `statements` also the ```typescript blocks
+ * (statements from inside a port's function, only line-checked).
  */
-function tsCode(markdown: string, statements = false): { code: string; line: number }[] {
-  const blocks: { code: string; line: number }[] = [];
+function tsCode(markdown: string, statements = false): { code: string; line: number; group: string }[] {
+  const blocks: { code: string; line: number; group: string }[] = [];
   const lines = markdown.split('\n');
   const fence = statements ? /^```(ts|typescript)(\s|$)/ : /^```ts(\s|$)/;
   for (let i = 0; i < lines.length; i++) {
     if (!fence.test(lines[i]!)) continue;
+    const group = /group=(\S+)/.exec(lines[i]!)?.[1] ?? '';
     const start = i;
     const body: string[] = [];
     for (i++; i < lines.length && lines[i] !== '```'; i++) body.push(lines[i]!);
-    blocks.push({ code: body.join('\n'), line: start + 1 });
+    blocks.push({ code: body.join('\n'), line: start + 1, group });
   }
   return blocks;
 }
@@ -57,14 +62,17 @@ describe('docs/ports', () => {
     expect(missing).toEqual([]);
   });
 
-  it('type-check, each page as one strict module', () => {
+  it('type-check, each group of each page as one strict module (a page of several programs has a group per program)', () => {
     const dir = join(root, 'node_modules/.cache/duet-docs-ports');
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    const files = pages.map((page) => {
-      const name = page.replace(/\.md$/, '.ts');
-      writeFileSync(join(dir, name), `${tsCode(readFileSync(join(root, 'docs/ports', page), 'utf8')).map((b) => b.code).join('\n')}\nexport {};\n`);
-      return name;
+    const files = pages.flatMap((page) => {
+      const blocks = tsCode(readFileSync(join(root, 'docs/ports', page), 'utf8'));
+      return [...new Set(blocks.map((b) => b.group))].map((group) => {
+        const name = `${page.replace(/\.md$/, '')}${group === '' ? '' : `.${group}`}.ts`;
+        writeFileSync(join(dir, name), `${blocks.filter((b) => b.group === group).map((b) => b.code).join('\n')}\nexport {};\n`);
+        return name;
+      });
     });
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
     const src = (p: string) => [join(root, 'packages', p, 'src/index.ts')];

@@ -1,6 +1,8 @@
 """Golden data for the PyTorch spellings added by issue 14: the optimizers
 Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD and LBFGS, and the pointwise ops
-custom optimizers use (addcmul, addcdiv, lerp and the in-place unary ops).
+custom optimizers use (addcmul, addcdiv, lerp and the in-place unary ops),
+Python's number-first arithmetic (`1 - t`) with an int tensor exponent, and
+torch.linspace's float32 values.
 
 Run from the repository root with the reference venv (torch 2.13.0+cpu):
     .venv-ref/bin/python test/golden/gen_torch_api.py
@@ -12,6 +14,7 @@ state keys are Duet's camelCase; 0-d state tensors (NAdam's mu_product,
 ASGD's eta and mu) are stored as numbers, as Duet keeps them.
 """
 import json
+import math
 import os
 import sys
 
@@ -34,6 +37,15 @@ case('lerp_scalar_low', {'a': randn(3, 4), 'b': randn(3, 4)}, lambda a, b: torch
 case('lerp_scalar_high', {'a': randn(3, 4), 'b': randn(3, 4)}, lambda a, b: torch.lerp(a, b, 0.75))
 case('lerp_tensor_weight', {'a': randn(3, 4), 'b': randn(3, 4), 'c': uniform(0, 1, 3, 4)}, lambda a, b, c: torch.lerp(a, b, c))
 case('lerp_bcast', {'a': randn(3, 4), 'b': randn(4)}, lambda a, b: a.lerp(b, 0.3))
+
+# Python's number-first arithmetic (`-2.0 * (y - y_pred)` in the tutorials): Duet's function forms with the number first
+case('number_first_mul', {'a': randn(5)}, lambda a: -2.0 * a)
+case('number_first_add', {'a': randn(5)}, lambda a: 3 + a)
+case('number_first_sub', {'a': randn(5)}, lambda a: 1 - a)
+case('number_first_div', {'a': awayfrom0(5)}, lambda a: 1 / a)
+case('number_first_pow', {'a': randn(5)}, lambda a: 2 ** a)
+# a float tensor to an int tensor's powers (polynomial_nn.py's x.unsqueeze(-1).pow(torch.tensor([1, 2, 3])))
+case('pow_int_tensor_exponent', {'a': randn(5)}, lambda a: a.unsqueeze(-1).pow(torch.tensor([1, 2, 3])))
 
 # in place: forward values (Duet's in-place ops are not recorded by autograd; PyTorch's need a non-leaf)
 nograd = lambda spec: spec.nograd()
@@ -68,6 +80,10 @@ case('inplace_lerp_tensor_', {'a': nograd(randn(3, 4)), 'b': nograd(randn(3, 4))
      lambda a, b, c: a.clone().lerp_(b, c))
 case('inplace_adam_moment_chain', {'a': nograd(randn(3, 4)), 'b': nograd(randn(3, 4)), 'c': nograd(positive(3, 4))},
      lambda a, b, c: c.clone().mul_(0.999).addcmul_(b, b, value=0.001).sqrt_().add_(1e-8))
+
+
+# torch.linspace's float32 values (bit for bit): the tutorials' x = torch.linspace(-math.pi, math.pi, 2000)
+LINSPACE = [(-math.pi, math.pi, 2000), (0.0, 1.0, 7), (-3.0, 10.0, 1001), (1e-3, 5.5, 33), (2.0, 2.0, 4), (5.0, -5.0, 11), (0.5, 9.0, 1)]
 
 
 # -------------------------------------------------------------- optimizers
@@ -188,6 +204,7 @@ def main():
         'ops': ops,
         'optimizers': optimizer_cases(),
         'lbfgs': lbfgs_cases(),
+        'linspace': [{'start': a, 'end': b, 'steps': n, 'values': torch.linspace(a, b, n).tolist()} for a, b, n in LINSPACE],
     }
     text = json.dumps(doc, separators=(',', ':'), allow_nan=False)
     with open(OUT, 'w') as fh:

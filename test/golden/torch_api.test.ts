@@ -1,7 +1,7 @@
 /**
  * Issue 14's PyTorch spellings against PyTorch (torch_api.json, written by
- * gen_torch_api.py): the pointwise ops custom optimizers use (values and
- * gradients), the optimizers Adadelta, Adamax, NAdam, RAdam, Rprop and ASGD
+ * gen_torch_api.py): the pointwise ops custom optimizers use and Python's
+ * number-first arithmetic (values and gradients), the optimizers Adadelta, Adamax, NAdam, RAdam, Rprop and ASGD
  * (parameters and state after 5 steps of fixed gradients, and the same after
  * a stateDict round trip at step 2), and LBFGS with a closure on a quadratic
  * and a small MLP. Each op and each optimizer step also leaves the native
@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Tensor, markStep, memory, noGrad, scope, tensor, type DType } from '@duet/core';
+import { Tensor, add, div, linspace, markStep, memory, mul, noGrad, pow, scope, sub, tensor, type DType } from '@duet/core';
 import { optim } from '@duet/nn';
 import { disposeWithGrads, expectClose, expectNoLeaks } from '../helpers.js';
 import { runCase, type GoldenCase } from './cases.js';
@@ -42,6 +42,7 @@ const golden = JSON.parse(readFileSync(new URL('./torch_api.json', import.meta.u
   ops: GoldenCase[];
   optimizers: { init: Stored[]; grads: (Stored | null)[][]; steps: number; cases: OptimCase[] };
   lbfgs: { quadratic: Record<string, Stored>; mlp: Record<string, Stored>; cases: LbfgsCase[] };
+  linspace: { start: number; end: number; steps: number; values: number[] }[];
 };
 
 const T = (s: Stored, requiresGrad = false): Tensor => {
@@ -77,6 +78,12 @@ const OPS: Record<string, (i: In) => Tensor> = {
   lerp_scalar_high: ({ a, b }) => a.lerp(b, 0.75),
   lerp_tensor_weight: ({ a, b, c }) => a.lerp(b, c),
   lerp_bcast: ({ a, b }) => a.lerp(b, 0.3),
+  number_first_mul: ({ a }) => mul(-2.0, a),
+  number_first_add: ({ a }) => add(3, a),
+  number_first_sub: ({ a }) => sub(1, a),
+  number_first_div: ({ a }) => div(1, a),
+  number_first_pow: ({ a }) => pow(2, a),
+  pow_int_tensor_exponent: ({ a }) => a.unsqueeze(-1).pow(tensor([1, 2, 3])),
   inplace_sqrt_: ({ a }) => a.clone().sqrt_(),
   inplace_rsqrt_: ({ a }) => a.clone().rsqrt_(),
   inplace_exp_: ({ a }) => a.clone().exp_(),
@@ -102,6 +109,12 @@ const OPS: Record<string, (i: In) => Tensor> = {
   inplace_lerp_tensor_: ({ a, b, c }) => a.clone().lerp_(b, c),
   inplace_adam_moment_chain: ({ b, c }) => c.clone().mul_(0.999).addcmul_(b, b, { value: 0.001 }).sqrt_().add_(1e-8),
 };
+
+describe(`linspace gives PyTorch ${golden.versions.torch}'s float32 values bit for bit`, () => {
+  it.each(golden.linspace)('linspace($start, $end, $steps)', ({ start, end, steps, values }) => {
+    expect(Array.from(linspace(start, end, steps).dataSync())).toEqual(values);
+  });
+});
 
 describe(`pointwise ops match PyTorch ${golden.versions.torch}`, () => {
   it('every golden case has a Duet op and every op a golden case', () => {

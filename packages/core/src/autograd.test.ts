@@ -1,7 +1,8 @@
 /** Autograd semantics, as in PyTorch: accumulation, retainGraph, detach, noGrad, leaves. */
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
-  AutogradError, DTypeError, enableGrad, isGradEnabled, noGrad, scope, tensor,
+  AccumulateGrad, AutogradError, DTypeError, enableGrad, isGradEnabled, noGrad, scope, tensor,
 } from './index.js';
 
 const leaf = (values: number[]) => tensor(values, { requiresGrad: true });
@@ -89,7 +90,26 @@ describe('autograd', () => {
   it('enableGrad(fn) records inside noGrad', () => {
     const x = leaf([1, 2]);
     const y = noGrad(() => enableGrad(() => x.mul(2)));
-    expect(y.gradFn).toBe('MulBackward');
+    expect(y.gradFn?.name()).toBe('MulBackward');
+  });
+
+  it('gradFn.nextFunctions walks the graph as PyTorch\'s grad_fn.next_functions does', () => {
+    const w = leaf([1, 2]);
+    const c = tensor([3, 4]); // needs no gradient: a null edge
+    const h = w.mul(c);
+    const loss = h.relu().sum();
+    const fn = loss.gradFn!;
+    expect(fn).toBe(loss.gradFn); // one object per node, as `grad_fn is grad_fn` in PyTorch
+    expect(String(fn)).toBe('SumBackward');
+    const [relu, k] = fn.nextFunctions[0]!;
+    expect([relu?.name(), k]).toEqual(['ReluBackward', 0]);
+    const mul = relu!.nextFunctions[0]![0]!;
+    expect(mul).toBe(h.gradFn);
+    const [acc, none] = mul.nextFunctions.map(([node]) => node);
+    expect(acc).toBeInstanceOf(AccumulateGrad);
+    expect((acc as AccumulateGrad).variable).toBe(w);
+    expect(none).toBeNull();
+    expect(inspect(fn)).toBe('<SumBackward>');
   });
 
   it('leaves and non-leaves: isLeaf, gradFn, and .grad only on leaves', () => {
@@ -99,7 +119,7 @@ describe('autograd', () => {
     const y = x.mul(2);
     expect(y.isLeaf).toBe(false);
     expect(y.requiresGrad).toBe(true);
-    expect(y.gradFn).toBe('MulBackward');
+    expect(y.gradFn?.name()).toBe('MulBackward');
     const c = tensor([1, 2]).mul(2); // no input requires grad: a leaf, like PyTorch
     expect(c.isLeaf).toBe(true);
     expect(c.requiresGrad).toBe(false);

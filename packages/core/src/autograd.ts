@@ -25,6 +25,58 @@ export interface Node {
   layout: GradLayout | undefined;
   /** Why the graph was released before a backward() used it (memory.ts), for the error. */
   releasedBecause?: string;
+  /** Set on the nodes of a multi-output op (a custom Function): output `index` of `group`. */
+  group?: { of: OutputGroup; index: number };
+  /** The node as user code sees it (`tensor.gradFn`), made once. */
+  fn?: GradFn;
+}
+
+/**
+ * One backward rule shared by several outputs (PyTorch's multi-output Node):
+ * each output's node stashes its gradient, and the rule runs once, when the
+ * walk reaches the last of them, with a gradient per output (null = unused).
+ */
+export interface OutputGroup {
+  size: number;
+  backward: (grads: (TfTensor | null)[], saved: TfTensor[]) => (TfTensor | null)[];
+  /** Gradients stashed during one backward() walk. */
+  pending: (TfTensor | null)[] | null;
+  /** Set once the rule ran without retainGraph: a second walk through another output is an error. */
+  freed: boolean;
+  /** The outputs' nodes (recordGroup fills it): freed together once the rule ran without retainGraph. */
+  members: Node[];
+}
+
+/**
+ * PyTorch's `tensor.grad_fn`: the node that made a tensor, by name
+ * (`name()`, also what it prints as), and the nodes of its inputs
+ * (`nextFunctions`: `[node, 0]` per input; an `AccumulateGrad` for a leaf
+ * that requires grad, null for an input that needs no gradient). The edges
+ * go once backward() has freed the graph (PyTorch keeps them).
+ */
+export class GradFn {
+  /** @internal */
+  constructor(private readonly _name: string, private readonly _n: Node | null) {}
+  name(): string {
+    return this._name;
+  }
+  get nextFunctions(): [GradFn | null, number][] {
+    return (this._n?.inputs ?? []).map((x) => [x._node !== null ? x._gradFnNode() : x.requiresGrad ? new AccumulateGrad(x) : null, 0]);
+  }
+  toString(): string {
+    return this._name;
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `<${this._name}>`;
+  }
+}
+
+/** The node that adds a gradient into a leaf's `.grad` (PyTorch's `AccumulateGrad`); `variable` is the leaf. */
+export class AccumulateGrad extends GradFn {
+  /** @internal */
+  constructor(readonly variable: Tensor) {
+    super('AccumulateGrad', null);
+  }
 }
 
 let gradEnabled = true;
@@ -77,6 +129,28 @@ export function record(out: Tensor, name: string, inputs: Tensor[], backward: Ba
   if (saved !== undefined) for (const s of saved) s.dispose();
   return out;
 }
+
+/**
+ * Attach one shared rule to several outputs (a custom Function's, autograd_function.ts)
+ * if grad mode is on and any input requires grad. Each output's node holds its own
+ * handles of `saved` (clones share the data), so releasing one output's graph
+ * (memory.ts) leaves the others' intact. `outputs[i]` null = not differentiable.
+ */
+export function recordGroup(name: string, outputs: (Tensor | null)[], inputs: Tensor[], group: OutputGroup, saved: TfTensor[]): void {
+  if (!gradEnabled || !inputs.some((x) => x.requiresGrad)) return;
+  outputs.forEach((out, index) => {
+    if (out === null) return;
+    out.requiresGrad = true;
+    out._node = { name, inputs, backward: groupMember, saved: saved.map((s) => tf().clone(s)), layout: undefined, group: { of: group, index } };
+    group.members.push(out._node);
+  });
+  noteRecorded(inputs);
+}
+
+/** The backward of a group member's node: never called (the engine runs the group's rule); non-null while the node is live. */
+const groupMember: BackwardFn = () => {
+  throw new AutogradError('internal: a multi-output node was backpropagated on its own.');
+};
 
 /** Sum `g` over the dimensions that broadcasting added or expanded, back to `shape`. */
 export function unbroadcast(g: TfTensor, shape: readonly number[]): TfTensor {
@@ -174,73 +248,129 @@ function walkBackward(root: Tensor, gradient: Tensor | undefined, options: Backw
   let leads: Set<Tensor> | null = null;
   if (only !== undefined) {
     const l = new Set<Tensor>();
-    for (const t of order) if (only.has(t) || (t._node?.inputs.some((x) => l.has(x)) ?? false)) l.add(t);
+    for (const x of order) if (only.has(x) || (x._node?.inputs.some((i) => l.has(i)) ?? false)) l.add(x);
     leads = l;
   }
   const grads = new Map<Tensor, TfTensor>();
   const seed = gradient !== undefined ? T.clone(gradient._v()) : root.ndim === 0 ? T.clone(scalarConst(1, 'float32')) : T.ones(root.shape as number[]);
   grads.set(root, owned(seed, gradToStored(seed, root)));
   const retain = options.retainGraph === true;
+  // A multi-output rule runs at the first of its outputs in `order`: the walk goes backwards, so the others came before it.
+  const fireAt = new Map<OutputGroup, number>();
+  order.forEach((t, k) => {
+    const of = t._node?.group?.of;
+    if (of !== undefined && !fireAt.has(of)) fireAt.set(of, k);
+  });
   for (let k = order.length - 1; k >= 0; k--) {
     const t = order[k]!;
-    const g = grads.get(t);
-    if (g === undefined) continue;
+    const member = t._node?.group;
+    let g = grads.get(t);
+    if (g === undefined && (member === undefined || fireAt.get(member.of) !== k)) continue;
     grads.delete(t);
-    visit?.(t, g);
+    if (g !== undefined) visit?.(t, g);
     const node = t._node;
     if (node === null) {
-      atLeaf(t, g);
+      atLeaf(t, g!);
       continue;
     }
     const rule = node.backward;
-    if (rule === null) {
-      g.dispose();
+    if (rule === null || member?.of.freed === true) {
+      g?.dispose();
       for (const r of grads.values()) r.dispose();
+      discardPending(fireAt);
       if (node.releasedBecause !== undefined) throw graphReleased(node.name, node.releasedBecause);
       throw new AutogradError(`backward(): trying to backward through the graph a second time (the saved tensors of '${node.name}' were already freed). Pass { retainGraph: true } to the first backward() if you need to call it twice.`);
     }
-    // Rules may pass `g` through (or return one tensor twice): give each input its own handle.
-    // Gradients are kept in each tensor's stored layout; layout.ts converts where the rule's layout differs.
-    const layout = node.layout;
-    let inGrads: TfTensor[];
-    try {
-      inGrads = T.tidy(() => {
-        const seen = new Set<TfTensor>([g]);
-        return rule(gradForRule(g, t, layout)).map((x, i) => {
-          if (x === null) return null;
-          const input = node.inputs[i]!;
-          if (!input.requiresGrad) return null;
-          const gi = gradFromRule(x, i, layout, input);
-          if (seen.has(gi)) return T.clone(gi);
-          seen.add(gi);
-          return gi;
-        }) as TfTensor[];
-      });
-    } catch (e) {
-      g.dispose();
-      for (const r of grads.values()) r.dispose();
-      if (e instanceof TensorReleasedError) throw graphReleased(node.name, e.message);
-      throw e;
+    if (member !== undefined) {
+      const of = member.of;
+      const pending = (of.pending ??= new Array<TfTensor | null>(of.size).fill(null));
+      if (g !== undefined) pending[member.index] = owned(g, gradToLogical(g, t)); // group rules take logical gradients
+      if (fireAt.get(of) !== k) continue;
+      of.pending = null;
+      if (pending.every((x) => x === null)) continue;
+      const saved = node.saved ?? [];
+      let inGrads: (TfTensor | null)[];
+      try {
+        inGrads = runRule(node, () => of.backward(pending, saved), null, grads, fireAt, undefined);
+      } finally {
+        for (const p of pending) p?.dispose();
+      }
+      addInputGrads(node, inGrads, grads, leads);
+      if (!retain) {
+        of.freed = true;
+        for (const m of of.members) freeNode(m);
+        of.members = [];
+      }
+      continue;
     }
-    g.dispose();
-    node.inputs.forEach((x, i) => {
-      const gi = inGrads[i];
-      if (gi == null) return;
-      if (leads !== null && !leads.has(x)) {
-        gi.dispose();
-        return;
-      }
-      const prev = grads.get(x);
-      if (prev === undefined) grads.set(x, gi);
-      else {
-        grads.set(x, binaryKernel('AddV2', prev, gi));
-        prev.dispose();
-        gi.dispose();
-      }
-    });
+    const layout = node.layout;
+    const gi = g!;
+    addInputGrads(node, runRule(node, () => rule(gradForRule(gi, t, layout)), gi, grads, fireAt, layout), grads, leads);
     if (!retain) freeNode(node);
   }
   markStep();
+}
+
+/**
+ * Run one node's rule inside a tidy, disposing `g` (its gradient) after it. Rules may pass
+ * `g` through (or return one tensor twice): each input gets its own handle.
+ * Gradients are kept in each tensor's stored layout; layout.ts converts where the rule's layout differs.
+ */
+function runRule(
+  node: Node, rule: () => (TfTensor | null)[], g: TfTensor | null, grads: Map<Tensor, TfTensor>, fireAt: Map<OutputGroup, number>, layout: GradLayout | undefined,
+): (TfTensor | null)[] {
+  const T = tf();
+  let inGrads: (TfTensor | null)[];
+  try {
+    inGrads = T.tidy(() => {
+      const seen = new Set<TfTensor>(g === null ? [] : [g]);
+      return rule().map((x, i) => {
+        if (x === null) return null;
+        const input = node.inputs[i]!;
+        if (!input.requiresGrad) return null;
+        const gi = gradFromRule(x, i, layout, input);
+        if (seen.has(gi)) return T.clone(gi);
+        seen.add(gi);
+        return gi;
+      }) as TfTensor[];
+    });
+  } catch (e) {
+    g?.dispose();
+    for (const r of grads.values()) r.dispose();
+    discardPending(fireAt);
+    if (e instanceof TensorReleasedError) throw graphReleased(node.name, e.message);
+    throw e;
+  }
+  g?.dispose();
+  return inGrads;
+}
+
+/** Add a rule's results into the gradients waiting for its inputs. */
+function addInputGrads(node: Node, inGrads: (TfTensor | null)[], grads: Map<Tensor, TfTensor>, leads: Set<Tensor> | null): void {
+  node.inputs.forEach((x, i) => {
+    const gi = inGrads[i];
+    if (gi == null) return;
+    // With `only` (gradients()), inputs that lead to none of the wanted tensors get nothing.
+    if (leads !== null && !leads.has(x)) {
+      gi.dispose();
+      return;
+    }
+    const prev = grads.get(x);
+    if (prev === undefined) grads.set(x, gi);
+    else {
+      grads.set(x, binaryKernel('AddV2', prev, gi));
+      prev.dispose();
+      gi.dispose();
+    }
+  });
+}
+
+/** A failed walk drops the gradients its multi-output rules had stashed. */
+function discardPending(fireAt: Map<OutputGroup, number>): void {
+  for (const of of fireAt.keys()) {
+    for (const p of of.pending ?? []) p?.dispose();
+    of.pending = null;
+  }
 }
 
 /** The error for a graph that a step boundary released before backward() reached it. */

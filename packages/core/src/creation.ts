@@ -5,6 +5,7 @@ import { ArgumentError, DTypeError, OutOfMemoryError, ShapeError } from './error
 import { randomNormal, randomUniform } from './random.js';
 import { Tensor, type DType } from './tensor.js';
 import { checkInt32Range, isInt64, resolveDType, type DTypeLike } from './dtypes.js';
+import { checkDevice, type DeviceLike } from './device.js';
 
 type Nested = number | boolean | Nested[];
 export type TensorData = Nested | Float32Array | Int32Array | Uint8Array | Uint8ClampedArray | Int8Array | Int16Array | Uint16Array | Uint32Array | Float64Array;
@@ -13,6 +14,8 @@ export interface CreateOptions {
   /** float32, int32, bool; or int64 / long (stored as int32 after a range check, see dtypes.ts). */
   dtype?: DTypeLike;
   requiresGrad?: boolean;
+  /** PyTorch's `device=`: checked against the running engine (docs/core.md, "Devices"); tensors live on its one device. */
+  device?: DeviceLike;
 }
 
 function checkDType(d: string): DType {
@@ -20,6 +23,14 @@ function checkDType(d: string): DType {
 }
 
 function finish(v: TfTensor, options: CreateOptions | undefined): Tensor {
+  if (options?.device !== undefined) {
+    try {
+      checkDevice(options.device, `creating a tensor with { device: '${options.device}' }`);
+    } catch (e) {
+      v.dispose();
+      throw e;
+    }
+  }
   const t = new Tensor(v);
   if (options?.requiresGrad) t.requiresGrad_(true);
   return t;
@@ -174,8 +185,25 @@ export function full(shape: number[], value: number | boolean, options: CreateOp
   const dtype = checkDType(options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32'));
   return finish(tf().fill(checkShape(shape, 'full'), value as number, dtype), options);
 }
-export const zeros = (shape: number[], options: CreateOptions = {}) => full(checkShape(shape, 'zeros'), 0, options);
-export const ones = (shape: number[], options: CreateOptions = {}) => full(checkShape(shape, 'ones'), 1, options);
+/**
+ * A shape as one array with options after it (`zeros([2, 3], { dtype })`), or
+ * PyTorch's sizes spread out, options last (`torch.ones(2, 2, requires_grad=True)`
+ * is `ones(2, 2, { requiresGrad: true })`).
+ */
+export type SizeArgs = [shape: number[], options?: CreateOptions] | number[] | [...sizes: number[], options: CreateOptions];
+function sizeArgs(args: SizeArgs): [number[], CreateOptions] {
+  if (Array.isArray(args[0])) return [args[0], (args[1] as CreateOptions | undefined) ?? {}];
+  const last = args[args.length - 1];
+  return typeof last === 'object' ? [args.slice(0, -1) as number[], last as CreateOptions] : [args as number[], {}];
+}
+export function zeros(...args: SizeArgs): Tensor {
+  const [shape, options] = sizeArgs(args);
+  return full(checkShape(shape, 'zeros'), 0, options);
+}
+export function ones(...args: SizeArgs): Tensor {
+  const [shape, options] = sizeArgs(args);
+  return full(checkShape(shape, 'ones'), 1, options);
+}
 export const zerosLike = (t: Tensor, options: CreateOptions = {}) => full([...t.shape], 0, { dtype: t.dtype, ...options });
 export const onesLike = (t: Tensor, options: CreateOptions = {}) => full([...t.shape], 1, { dtype: t.dtype, ...options });
 export const fullLike = (t: Tensor, value: number, options: CreateOptions = {}) => full([...t.shape], value, { dtype: t.dtype, ...options });
@@ -196,11 +224,21 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
   return finish(tf().tensor(v, [n], dtype), options);
 }
 
+/**
+ * `steps` values from `start` to `end`, PyTorch's float32 values bit for bit:
+ * its CPU kernel computes in float32 with a fused multiply-add, the first half
+ * up from `start` and the second half down from `end` (so both ends are exact).
+ */
 export function linspace(start: number, end: number, steps: number, options: CreateOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new ArgumentError(`linspace(): steps must be a non-negative integer, received ${steps}.`);
   checkFits('linspace', [steps]);
+  const f = Math.fround;
+  const [s, e] = [f(start), f(end)];
+  const step = f(f(e - s) / (steps - 1));
+  const half = Math.floor(steps / 2);
   const v = new Float32Array(steps);
-  for (let i = 0; i < steps; i++) v[i] = steps === 1 ? start : start + ((end - start) * i) / (steps - 1);
+  // step * i is exact in a double (a float32 times an integer below 2^29), so one rounding to float32 is the FMA's.
+  for (let i = 0; i < steps; i++) v[i] = steps === 1 ? s : i < half ? s + step * i : e - step * (steps - i - 1);
   return finish(tf().tensor(v, [steps], 'float32'), options);
 }
 
@@ -215,12 +253,14 @@ function fillRandom(shape: number[], gen: () => number): Float32Array {
   return v;
 }
 
-/** Standard normal samples, seeded by `manualSeed`. */
-export function randn(shape: number[], options: CreateOptions = {}): Tensor {
+/** Standard normal samples, seeded by `manualSeed`: `randn([2, 3])` or `randn(2, 3)`. */
+export function randn(...args: SizeArgs): Tensor {
+  const [shape, options] = sizeArgs(args);
   return finish(tf().tensor(fillRandom(checkShape(shape, 'randn'), randomNormal), shape, 'float32'), options);
 }
-/** Uniform samples in [0, 1), seeded by `manualSeed`. */
-export function rand(shape: number[], options: CreateOptions = {}): Tensor {
+/** Uniform samples in [0, 1), seeded by `manualSeed`: `rand([2, 3])` or `rand(2, 3)`. */
+export function rand(...args: SizeArgs): Tensor {
+  const [shape, options] = sizeArgs(args);
   return finish(tf().tensor(fillRandom(checkShape(shape, 'rand'), randomUniform), shape, 'float32'), options);
 }
 /** Integers uniform in [low, high). */

@@ -66,3 +66,37 @@ export const cuda = {
     return cuda.isAvailable() ? 1 : 0;
   },
 };
+
+/**
+ * `torch.accelerator`: the GPU engine's device when one is in use, for
+ * `const device = accelerator.isAvailable() ? accelerator.currentAccelerator()!.type : 'cpu'`.
+ */
+export const accelerator = {
+  /** True when the running engine computes on a GPU (`torch.accelerator.is_available()`). */
+  isAvailable(): boolean {
+    return cuda.isAvailable();
+  },
+  /** `{ type: 'cuda' }` on the GPU engine, else null (`torch.accelerator.current_accelerator()`). */
+  currentAccelerator(): { type: 'cuda' } | null {
+    return cuda.isAvailable() ? { type: 'cuda' } : null;
+  },
+  /** 1 with a GPU, else 0. */
+  deviceCount(): number {
+    return cuda.deviceCount();
+  },
+};
+
+let defaultDevice: 'cpu' | 'cuda' = 'cpu';
+/**
+ * `torch.set_default_device(device)`: checks `device` against the running
+ * engine (a `DeviceError` if it cannot compute there). Every tensor lives on
+ * that engine's one device, so there is nothing else to switch;
+ * `getDefaultDevice()` reads the setting back.
+ */
+export function setDefaultDevice(device: DeviceLike): void {
+  defaultDevice = checkDevice(device, `setDefaultDevice('${device}')`) === 'gpu' ? 'cuda' : 'cpu';
+}
+/** `torch.get_default_device()`: `'cpu'` or `'cuda'`, as set by `setDefaultDevice`. */
+export function getDefaultDevice(): 'cpu' | 'cuda' {
+  return defaultDevice;
+}

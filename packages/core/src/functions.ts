@@ -10,15 +10,39 @@
  * ```
  */
 import { Tensor, type DimOptions, type TensorLike } from './tensor.js';
+import { tensor } from './creation.js';
 
 type VarOptions = DimOptions & { correction?: number; unbiased?: boolean };
 
-// elementwise
-export const add = (a: Tensor, b: TensorLike, options?: { alpha?: number }): Tensor => a.add(b, options);
-export const sub = (a: Tensor, b: TensorLike, options?: { alpha?: number }): Tensor => a.sub(b, options);
-export const mul = (a: Tensor, b: TensorLike): Tensor => a.mul(b);
-export const div = (a: Tensor, b: TensorLike): Tensor => a.div(b);
-export const pow = (a: Tensor, b: TensorLike): Tensor => a.pow(b);
+// elementwise; the arithmetic ones also take a number first, as Python's `2 * t`, `1 - t`, `1 / t`, `2 ** t` do
+export function add(a: Tensor, b: TensorLike, options?: { alpha?: number }): Tensor;
+export function add(a: number, b: Tensor, options?: { alpha?: number }): Tensor;
+export function add(a: TensorLike, b: TensorLike, options?: { alpha?: number }): Tensor {
+  if (a instanceof Tensor) return a.add(b, options);
+  const t = b as Tensor;
+  return (options?.alpha === undefined ? t : t.mul(options.alpha)).add(a);
+}
+export function sub(a: Tensor, b: TensorLike, options?: { alpha?: number }): Tensor;
+export function sub(a: number, b: Tensor, options?: { alpha?: number }): Tensor;
+export function sub(a: TensorLike, b: TensorLike, options?: { alpha?: number }): Tensor {
+  if (a instanceof Tensor) return a.sub(b, options);
+  return (b as Tensor).mul(-(options?.alpha ?? 1)).add(a);
+}
+export function mul(a: TensorLike, b: Tensor): Tensor;
+export function mul(a: Tensor, b: TensorLike): Tensor;
+export function mul(a: TensorLike, b: TensorLike): Tensor {
+  return a instanceof Tensor ? a.mul(b) : (b as Tensor).mul(a);
+}
+export function div(a: TensorLike, b: Tensor): Tensor;
+export function div(a: Tensor, b: TensorLike): Tensor;
+export function div(a: TensorLike, b: TensorLike): Tensor {
+  return (a instanceof Tensor ? a : tensor(a as number)).div(b);
+}
+export function pow(a: TensorLike, b: Tensor): Tensor;
+export function pow(a: Tensor, b: TensorLike): Tensor;
+export function pow(a: TensorLike, b: TensorLike): Tensor {
+  return (a instanceof Tensor ? a : tensor(a as number)).pow(b);
+}
 export const maximum = (a: Tensor, b: TensorLike): Tensor => a.maximum(b);
 export const minimum = (a: Tensor, b: TensorLike): Tensor => a.minimum(b);
 export const neg = (a: Tensor): Tensor => a.neg();

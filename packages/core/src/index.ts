@@ -14,7 +14,7 @@ export { Tensor, type DType, type TensorLike, type DimOptions } from './tensor.j
 export {
   tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye,
   randn, rand, randint, randnLike, randLike, randperm, fromTf, toTf,
-  type CreateOptions, type TensorData,
+  type CreateOptions, type TensorData, type SizeArgs,
 } from './creation.js';
 export { cat, stack } from './ops/shape.js';
 export {
@@ -25,7 +25,7 @@ export {
   indexSelect, clone, numel,
 } from './functions.js';
 export { Int64RangeError, type DTypeLike } from './dtypes.js';
-export { cuda, checkDevice, DeviceError, type DeviceLike } from './device.js';
+export { cuda, accelerator, setDefaultDevice, getDefaultDevice, checkDevice, DeviceError, type DeviceLike } from './device.js';
 export type { ToTarget, NewOptions } from './ops/convert.js';
 export { where, broadcastShapes } from './ops/elementwise.js';
 export { linear, softmaxCrossEntropy, useFusedKernels, fusedKernelsSupported, type LinearOptions, type Reduction } from './ops/nn/fused.js';
@@ -34,14 +34,19 @@ export {
   toVariable_, slotLike, adamStep_, sgdStep_, momentumStep_, adagradStep_, rmspropStep_, adadeltaStep_, kerasMomentumStep_, centeredRmspropStep_,
   type AdamKernelOptions,
 } from './ops/variables.js';
-export { isGradEnabled, type BackwardOptions } from './autograd.js';
+export { isGradEnabled, GradFn, AccumulateGrad, type BackwardOptions } from './autograd.js';
+/** `torch.autograd.grad`: gradients of an output with respect to inputs, without touching `.grad`. */
 export { grad, type GradOptions } from './grad.js';
+/** `torch.autograd.Function`: `class MyOp extends autograd.Function { static forward(ctx, x) {...} static backward(ctx, g) {...} }`. */
+export * as autograd from './autograd_function.js';
 // noGrad / enableGrad in both forms: a callback, or `using _ = noGrad()` (installs Symbol.dispose where missing).
 export { noGrad, enableGrad, setGradEnabled, GradMode } from './grad_mode.js';
 export { scope, markStep, memory, type MemoryInfo } from './memory.js';
 /** @internal library-call frames for @duet/nn and @duet/keras (docs/design/memory.md). */
 export { libraryCall, enterLibraryCall, exitLibraryCall, runUserCode, markUserReachable, inLibraryCall } from './memory.js';
 export { manualSeed, Generator, randomUniform, randomNormal } from './random.js';
+/** Python's `random` module (`random.randint(4, 6)`), its own seeded stream. */
+export { random } from './py_random.js';
 export { decodeImage, type DecodedImage } from './image.js';
 export { backendInfo, initBackend, countKernels, type BackendInfo, type Device, type KernelCount } from './engine.js';
 export {

@@ -7,7 +7,7 @@ import { tf, nodeBackend, binaryKernel, type TfTensor } from './kernels/index.js
 import { ArgumentError, AutogradError, DTypeError, TensorReleasedError } from './errors.js';
 import { adopt, release, releaseGrad, resetGrad, currentStep, inLibraryCall, noteSpill, Managed, USER, AUTO, SCOPE, GRAD } from './memory.js';
 import { Storage, type HostArray } from './storage.js';
-import { backward as runBackward, type BackwardOptions, type Node } from './autograd.js';
+import { backward as runBackward, GradFn, type BackwardOptions, type Node } from './autograd.js';
 import * as E from './ops/elementwise.js';
 import * as R from './ops/reduce.js';
 import * as S from './ops/shape.js';
@@ -200,9 +200,17 @@ export class Tensor extends Managed {
   get isDisposed(): boolean {
     return this._s.isEmpty;
   }
-  /** The name of the op that produced this tensor, like PyTorch's `grad_fn`. */
-  get gradFn(): string | null {
-    return this._node?.name ?? null;
+  /**
+   * The node that produced this tensor (PyTorch's `grad_fn`): `gradFn.name()`
+   * (`'MulBackward'`; it also prints as that), `gradFn.nextFunctions`. Null for leaves.
+   */
+  get gradFn(): GradFn | null {
+    return this._gradFnNode();
+  }
+  /** @internal */
+  _gradFnNode(): GradFn | null {
+    const n = this._node;
+    return n === null ? null : (n.fn ??= new GradFn(n.name, n));
   }
 
   get grad(): Tensor | null {
@@ -453,8 +461,14 @@ export class Tensor extends Managed {
   get T(): Tensor { return S.permute(this, [...Array(this.ndim).keys()].reverse()); }
 
   // ------------------------------------------------------------------ shape
-  reshape(shape: number[]): Tensor { return S.reshape(this, shape); }
-  view(shape: number[]): Tensor { return S.reshape(this, shape); }
+  /** `x.reshape([2, -1])`, or PyTorch's spread form `x.reshape(2, -1)`. */
+  reshape(shape: number[]): Tensor;
+  reshape(...shape: number[]): Tensor;
+  reshape(...shape: number[] | [number[]]): Tensor { return S.reshape(this, shapeArg(shape)); }
+  /** `x.view([-1, 400])`, or PyTorch's spread form `x.view(-1, 400)`. */
+  view(shape: number[]): Tensor;
+  view(...shape: number[]): Tensor;
+  view(...shape: number[] | [number[]]): Tensor { return S.reshape(this, shapeArg(shape)); }
   viewAs(other: Tensor): Tensor { return S.reshape(this, other.shape as number[]); }
   flatten(startDim = 0, endDim = -1): Tensor { return S.flatten(this, startDim, endDim); }
   unflatten(dim: number, sizes: number[]): Tensor { return S.unflatten(this, dim, sizes); }
@@ -479,6 +493,10 @@ export class Tensor extends Managed {
   oneHot(numClasses = -1): Tensor { return I.oneHot(this, numClasses); }
 }
 
+/** A shape given as one array or spread out (`view([2, 3])` / `view(2, 3)`). */
+function shapeArg(args: number[] | [number[]]): number[] {
+  return Array.isArray(args[0]) ? args[0] : (args as number[]);
+}
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }

@@ -27,7 +27,11 @@ function at(i: number, n: number, what: string): number {
  * Object.keys(model.stateDict()); // ['0.weight', '0.bias', '2.weight', '2.bias']
  * ```
  */
-export class Sequential extends Module {
+export class Sequential<T extends Module[] = Module[]> extends Module {
+  /** `model[0]`: the children by position, as in PyTorch (typed as any of them; `at(0)` gives the exact type). */
+  readonly [index: number]: T[number];
+  constructor(...modules: T);
+  constructor(modules: Record<string, Module>);
   constructor(...modules: Module[] | [Record<string, Module>]) {
     super();
     const first = modules[0];
@@ -45,10 +49,10 @@ export class Sequential extends Module {
   override get length(): number {
     return this.children().length;
   }
-  /** The i-th module (negative counts from the end). */
-  at(i: number): Module {
+  /** The i-th module (negative counts from the end), typed as the module passed at that position: `model.at(0).weight`. */
+  at<I extends number>(i: I): `${I}` extends `-${string}` ? T[number] : T[I] {
     const c = this.children();
-    return c[at(i, c.length, 'Sequential.at')]!;
+    return c[at(i, c.length, 'Sequential.at')]! as never;
   }
   append(module: Module): this {
     this.addModule(String(this.namedChildren().length), checkModule(module, 'Sequential.append'));

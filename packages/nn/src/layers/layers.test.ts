@@ -211,3 +211,21 @@ describe('module prints', () => {
     );
   });
 });
+
+describe('Sequential by position (model[0], model.at(0))', () => {
+  it('indexes its children as PyTorch does, with the exact type from at()', () => {
+    const model = new nn.Sequential(new nn.Linear(3, 1), new nn.Flatten(0, 1));
+    const linear = model.at(0); // typed nn.Linear: .weight and .bias need no cast
+    expect(linear).toBeInstanceOf(nn.Linear);
+    expect(linear.weight.shape).toEqual([1, 3]);
+    expect(model[0]).toBe(linear);
+    expect(model[1]).toBeInstanceOf(nn.Flatten);
+    expect(model.at(-1)).toBe(model[1]);
+    expect(model[2]).toBeUndefined();
+    expect(() => model.at(2)).toThrow(/Sequential.at: index 2 is out of range \(length 2\)/);
+    const named = new nn.Sequential({ fc: new nn.Linear(2, 2) });
+    expect(named.at(0)).toBeInstanceOf(nn.Linear);
+    const typed: nn.Sequential = model; // the generic form is still an nn.Sequential
+    expect(typed.length).toBe(2);
+  });
+});
