@@ -1,6 +1,6 @@
 /** grad(output, inputs): torch.autograd.grad's semantics, and no leak. */
 import { describe, expect, it } from 'vitest';
-import { AutogradError, grad, memory, noGrad, scope, tensor, type Tensor } from './index.js';
+import { AutogradError, autograd, grad, memory, noGrad, scope, tensor, type Tensor } from './index.js';
 
 const leaf = (values: number[]) => tensor(values, { requiresGrad: true });
 
@@ -72,5 +72,35 @@ describe('grad(output, inputs)', () => {
     const before = memory().numTensors;
     for (let i = 0; i < 3; i++) step();
     expect(memory().numTensors).toBe(before);
+  });
+});
+
+describe('grad(output, inputs) through a custom autograd.Function with two outputs', () => {
+  // y1 = 2x, y2 = x^2 from one forward; one backward call gets both outputs' gradients.
+  class TwoOut extends autograd.Function {
+    static forward(ctx: autograd.FunctionCtx, x: Tensor): [Tensor, Tensor] {
+      ctx.saveForBackward(x);
+      return [x.mul(2), x.square()];
+    }
+    static backward(ctx: autograd.FunctionCtx, g1: Tensor, g2: Tensor): Tensor {
+      const [x] = ctx.savedTensors;
+      return g1.mul(2).add(g2.mul(x!).mul(2));
+    }
+  }
+  it('runs the shared rule once, gives d(sum y1 + sum y2)/dx = 2 + 2x, and leaves .grad alone', () => {
+    const x = leaf([1, 2, 3]);
+    const [y1, y2] = TwoOut.apply(x);
+    const [dx] = grad(y1.sum().add(y2.sum()), [x]);
+    expect(dx!.toArray()).toEqual([4, 6, 8]);
+    expect(x.grad).toBeNull();
+  });
+  it('stops at the wanted tensors (only the part of the graph that leads to them runs)', () => {
+    const x = leaf([1, 2]);
+    const w = leaf([3, 4]);
+    const [y1, y2] = TwoOut.apply(x.mul(w));
+    const [dw] = grad(y1.sum().add(y2.sum()), [w]);
+    // d/dw of 2xw + (xw)^2 = 2x + 2x^2 w
+    expect(dw!.toArray()).toEqual([2 * 1 + 2 * 1 * 3, 2 * 2 + 2 * 4 * 4]);
+    expect(x.grad).toBeNull();
   });
 });
