@@ -91,6 +91,34 @@ export function biasAdd(x: TfTensor, bias: TfTensor, format: 'NHWC' | 'NCHW' = '
 export function biasAddGrad(dy: TfTensor, format: 'NHWC' | 'NCHW' = 'NHWC'): TfTensor {
   return runOp('BiasAddGrad', [f32(), stringAttr('data_format', format)], [dy]);
 }
+/**
+ * Relu(x + bias) over the last dim: Duet's one-pass DuetBiasAddRelu
+ * (native/ops/bias_relu.cc) when it is loaded, else BiasAdd and Relu.
+ */
+export function biasAddRelu(x: TfTensor, bias: TfTensor): TfTensor {
+  if (customKernel('DuetBiasAddRelu')) return runOp('DuetBiasAddRelu', [], [x, bias]);
+  const z = biasAdd(x, bias);
+  const y = relu(z);
+  z.dispose();
+  return y;
+}
+/**
+ * The gradients of `biasAddRelu` from its output `y` and output gradient
+ * `dy`: [the input's, the bias's]. One DuetBiasAddReluGrad when loaded, else
+ * ReluGrad and BiasAddGrad; the same numbers.
+ */
+export function biasAddReluGrad(dy: TfTensor, y: TfTensor): [TfTensor, TfTensor] {
+  if (customKernel('DuetBiasAddReluGrad')) return runOpN('DuetBiasAddReluGrad', [], [dy, y], 2) as [TfTensor, TfTensor];
+  const dz = reluGrad(dy, y);
+  return [dz, biasAddGrad(dz)];
+}
+export function relu(x: TfTensor): TfTensor {
+  return runOp('Relu', [f32()], [x]);
+}
+/** dy where y > 0, else 0 (y is Relu's input or output). */
+export function reluGrad(dy: TfTensor, y: TfTensor): TfTensor {
+  return runOp('ReluGrad', [f32()], [dy, y]);
+}
 
 /**
  * A dilated filter as a dense one with zeros between the taps: [kH, kW, I, O] ->
