@@ -24,10 +24,12 @@
 // explicit_paddings, data_format NHWC), so a caller passes the same ones it
 // gave MaxPool. The forward output, MaxPoolGrad's second input, is not needed.
 #include <algorithm>
+#include <limits>
 #include <cstring>
 #include <vector>
 
 #include "absl/strings/str_join.h"
+#include "tensorflow/core/framework/common_shape_fns.h"
 #include "tensorflow/core/framework/kernel_shape_util.h"
 #include "tensorflow/core/framework/op.h"
 #include "tensorflow/core/framework/op_kernel.h"
@@ -36,6 +38,18 @@
 
 namespace duet {
 using namespace tensorflow;
+
+REGISTER_OP("DuetMaxPool")
+    .Input("input: T")
+    .Output("output: T")
+    .Attr("T: {float}")
+    .Attr("ksize: list(int) >= 4")
+    .Attr("strides: list(int) >= 4")
+    .Attr("padding: {'SAME', 'VALID', 'EXPLICIT'}")
+    .Attr("explicit_paddings: list(int) = []")
+    .Attr("data_format: {'NHWC'} = 'NHWC'")
+    .SetShapeFn(shape_inference::UnknownShape)
+    .Doc("MaxPool (NHWC): the same numbers.");
 
 REGISTER_OP("DuetMaxPoolGrad")
     .Input("orig_input: T")
@@ -140,9 +154,13 @@ static void MaxPoolGradImages(const PoolShape& p, const float* __restrict in, co
  */
 constexpr int64_t kShardWork = int64_t{1} << 25;
 
-class DuetMaxPoolGradOp : public OpKernel {
+/**
+ * MaxPool's attributes (ksize, strides, padding, explicit_paddings), checked
+ * once, and the pooling geometry of an input. `name_` prefixes the errors.
+ */
+class PoolOpBase : public OpKernel {
  public:
-  explicit DuetMaxPoolGradOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+  PoolOpBase(OpKernelConstruction* ctx, const char* name) : OpKernel(ctx), name_(name) {
     OP_REQUIRES_OK(ctx, ctx->GetAttr("ksize", &ksize_));
     OP_REQUIRES_OK(ctx, ctx->GetAttr("strides", &strides_));
     std::string padding;
@@ -150,46 +168,123 @@ class DuetMaxPoolGradOp : public OpKernel {
     OP_REQUIRES_OK(ctx, GetPaddingFromString(padding, &padding_));
     OP_REQUIRES_OK(ctx, ctx->GetAttr("explicit_paddings", &explicit_));
     OP_REQUIRES(ctx, ksize_.size() == 4 && strides_.size() == 4,
-                errors::InvalidArgument("DuetMaxPoolGrad: ksize and strides must have 4 elements [1, rows, cols, 1], received ", ksize_.size(), " and ",
-                                        strides_.size()));
+                errors::InvalidArgument(name_, ": ksize and strides must have 4 elements [1, rows, cols, 1], received ", ksize_.size(), " and ", strides_.size()));
     OP_REQUIRES(ctx, ksize_[0] == 1 && ksize_[3] == 1 && strides_[0] == 1 && strides_[3] == 1,
-                errors::InvalidArgument("DuetMaxPoolGrad: pooling over the batch or channel dim is not supported; ksize and strides must be [1, rows, cols, 1], received ksize [",
+                errors::InvalidArgument(name_, ": pooling over the batch or channel dim is not supported; ksize and strides must be [1, rows, cols, 1], received ksize [",
                                         absl::StrJoin(ksize_, ", "), "], strides [", absl::StrJoin(strides_, ", "), "]"));
     OP_REQUIRES(ctx, ksize_[1] > 0 && ksize_[2] > 0 && strides_[1] > 0 && strides_[2] > 0,
-                errors::InvalidArgument("DuetMaxPoolGrad: ksize and strides must be positive, received ksize [", absl::StrJoin(ksize_, ", "), "], strides [",
+                errors::InvalidArgument(name_, ": ksize and strides must be positive, received ksize [", absl::StrJoin(ksize_, ", "), "], strides [",
                                         absl::StrJoin(strides_, ", "), "]"));
     if (padding_ == EXPLICIT) {
       OP_REQUIRES(ctx, explicit_.size() == 8 && explicit_[0] == 0 && explicit_[1] == 0 && explicit_[6] == 0 && explicit_[7] == 0,
-                  errors::InvalidArgument("DuetMaxPoolGrad: explicit_paddings must be [0, 0, top, bottom, left, right, 0, 0], received [",
-                                          absl::StrJoin(explicit_, ", "), "]"));
+                  errors::InvalidArgument(name_, ": explicit_paddings must be [0, 0, top, bottom, left, right, 0, 0], received [", absl::StrJoin(explicit_, ", "), "]"));
       for (int i = 2; i < 6; ++i) {
         OP_REQUIRES(ctx, explicit_[i] >= 0 && explicit_[i] < ksize_[i < 4 ? 1 : 2],
-                    errors::InvalidArgument("DuetMaxPoolGrad: each padding must be in [0, window size), received explicit_paddings [",
-                                            absl::StrJoin(explicit_, ", "), "] for ksize [", absl::StrJoin(ksize_, ", "), "]"));
+                    errors::InvalidArgument(name_, ": each padding must be in [0, window size), received explicit_paddings [", absl::StrJoin(explicit_, ", "),
+                                            "] for ksize [", absl::StrJoin(ksize_, ", "), "]"));
       }
     }
   }
 
+ protected:
+  /** The geometry of pooling `x` ([N, H, W, C]), as MaxPool computes it (GetWindowedOutputSizeVerbose). */
+  absl::Status Geometry(const Tensor& x, PoolShape* p) const {
+    if (x.dims() != 4) return errors::InvalidArgument(name_, ": orig_input must be [N, H, W, C], received shape ", x.shape().DebugString());
+    p->batch = x.dim_size(0), p->rows = x.dim_size(1), p->cols = x.dim_size(2), p->depth = x.dim_size(3);
+    p->k_rows = ksize_[1], p->k_cols = ksize_[2], p->s_rows = strides_[1], p->s_cols = strides_[2];
+    const bool ex = padding_ == EXPLICIT;
+    int64_t pad_bottom = ex ? explicit_[3] : 0, pad_right = ex ? explicit_[5] : 0;
+    p->pad_top = ex ? explicit_[2] : 0;
+    p->pad_left = ex ? explicit_[4] : 0;
+    TF_RETURN_IF_ERROR(GetWindowedOutputSizeVerbose(p->rows, p->k_rows, 1, p->s_rows, padding_, &p->out_rows, &p->pad_top, &pad_bottom));
+    TF_RETURN_IF_ERROR(GetWindowedOutputSizeVerbose(p->cols, p->k_cols, 1, p->s_cols, padding_, &p->out_cols, &p->pad_left, &pad_right));
+    if (p->rows * p->cols >= (int64_t{1} << 31)) return errors::InvalidArgument(name_, ": an image of ", p->rows, " x ", p->cols, " positions is over 2^31");
+    return absl::OkStatus();
+  }
+
+  const char* name_;
+
+ private:
+  std::vector<int32> ksize_, strides_;
+  std::vector<int64_t> explicit_;
+  Padding padding_;
+};
+
+/**
+ * MaxPool's forward (tensorflow/core/kernels/maxpooling_op.cc,
+ * SpatialMaxPool on the CPU): each output starts at the lowest float
+ * (-FLT_MAX) and takes an element only where the element is greater, so a NaN
+ * never enters, a window of -Infinity gives -FLT_MAX, and of a +0 and a -0 the
+ * first stays. The window's positions inside the image are visited in
+ * row-major order, as there.
+ */
+static void MaxPoolImages(const PoolShape& p, const float* __restrict in, float* __restrict out, int64_t begin, int64_t end) {
+  const int64_t depth = p.depth;
+  const int64_t image = p.rows * p.cols * depth;
+  for (int64_t b = begin; b < end; ++b) {
+    const float* x = in + b * image;
+    float* y = out + b * p.out_rows * p.out_cols * depth;
+    for (int64_t ph = 0; ph < p.out_rows; ++ph) {
+      const int64_t h0 = std::max<int64_t>(ph * p.s_rows - p.pad_top, 0);
+      const int64_t h1 = std::min(ph * p.s_rows - p.pad_top + p.k_rows, p.rows);
+      for (int64_t pw = 0; pw < p.out_cols; ++pw, y += depth) {
+        const int64_t w0 = std::max<int64_t>(pw * p.s_cols - p.pad_left, 0);
+        const int64_t w1 = std::min(pw * p.s_cols - p.pad_left + p.k_cols, p.cols);
+        std::fill(y, y + depth, std::numeric_limits<float>::lowest());
+        for (int64_t h = h0; h < h1; ++h) {
+          for (int64_t w = w0; w < w1; ++w) {
+            const float* v = x + (h * p.cols + w) * depth;
+            for (int64_t d = 0; d < depth; ++d) y[d] = v[d] > y[d] ? v[d] : y[d];
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Runs fn(begin, end) over the batch: on the calling thread below kShardWork, else one block of images per intra-op thread. */
+template <typename Fn>
+static void ForImages(OpKernelContext* ctx, const PoolShape& p, int64_t work, Fn fn) {
+  auto* workers = ctx->device()->tensorflow_cpu_worker_threads()->workers;
+  const int threads = workers == nullptr ? 1 : workers->NumThreads();
+  if (threads <= 1 || p.batch < 2 || work < kShardWork) {
+    fn(0, p.batch);
+    return;
+  }
+  const int64_t block = (p.batch + threads - 1) / threads;
+  workers->ParallelFor(p.batch, thread::ThreadPool::SchedulingParams(thread::ThreadPool::SchedulingStrategy::kFixedBlockSize, std::nullopt, block), fn);
+}
+
+class DuetMaxPoolOp : public PoolOpBase {
+ public:
+  explicit DuetMaxPoolOp(OpKernelConstruction* ctx) : PoolOpBase(ctx, "DuetMaxPool") {}
+
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& x = ctx->input(0);
+    PoolShape p;
+    OP_REQUIRES_OK(ctx, Geometry(x, &p));
+    Tensor* y = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({p.batch, p.out_rows, p.out_cols, p.depth}), &y));
+    if (y->NumElements() == 0) return;
+    const float* in = x.flat<float>().data();
+    float* out = y->flat<float>().data();
+    ForImages(ctx, p, x.NumElements() * p.k_rows * p.k_cols, [&](int64_t begin, int64_t end) { MaxPoolImages(p, in, out, begin, end); });
+  }
+};
+
+class DuetMaxPoolGradOp : public PoolOpBase {
+ public:
+  explicit DuetMaxPoolGradOp(OpKernelConstruction* ctx) : PoolOpBase(ctx, "DuetMaxPoolGrad") {}
+
   void Compute(OpKernelContext* ctx) override {
     const Tensor& x = ctx->input(0);
     const Tensor& dy = ctx->input(1);
-    OP_REQUIRES(ctx, x.dims() == 4, errors::InvalidArgument("DuetMaxPoolGrad: orig_input must be [N, H, W, C], received shape ", x.shape().DebugString()));
     PoolShape p;
-    p.batch = x.dim_size(0), p.rows = x.dim_size(1), p.cols = x.dim_size(2), p.depth = x.dim_size(3);
-    p.k_rows = ksize_[1], p.k_cols = ksize_[2], p.s_rows = strides_[1], p.s_cols = strides_[2];
-    int64_t pad_bottom = 0, pad_right = 0;
-    p.pad_top = padding_ == EXPLICIT ? explicit_[2] : 0;
-    pad_bottom = padding_ == EXPLICIT ? explicit_[3] : 0;
-    p.pad_left = padding_ == EXPLICIT ? explicit_[4] : 0;
-    pad_right = padding_ == EXPLICIT ? explicit_[5] : 0;
-    OP_REQUIRES_OK(ctx, GetWindowedOutputSizeVerbose(p.rows, p.k_rows, 1, p.s_rows, padding_, &p.out_rows, &p.pad_top, &pad_bottom));
-    OP_REQUIRES_OK(ctx, GetWindowedOutputSizeVerbose(p.cols, p.k_cols, 1, p.s_cols, padding_, &p.out_cols, &p.pad_left, &pad_right));
+    OP_REQUIRES_OK(ctx, Geometry(x, &p));
     const TensorShape expected({p.batch, p.out_rows, p.out_cols, p.depth});
     OP_REQUIRES(ctx, dy.shape() == expected,
-                errors::InvalidArgument("DuetMaxPoolGrad: grad must have the pooled output's shape ", expected.DebugString(), " for orig_input ",
-                                        x.shape().DebugString(), ", received ", dy.shape().DebugString()));
-    OP_REQUIRES(ctx, p.rows * p.cols < (int64_t{1} << 31),
-                errors::InvalidArgument("DuetMaxPoolGrad: an image of ", p.rows, " x ", p.cols, " positions is over 2^31"));
+                errors::InvalidArgument(name_, ": grad must have the pooled output's shape ", expected.DebugString(), " for orig_input ", x.shape().DebugString(),
+                                        ", received ", dy.shape().DebugString()));
     Tensor* dx = nullptr;
     OP_REQUIRES_OK(ctx, ctx->allocate_output(0, x.shape(), &dx));
     if (x.NumElements() == 0) return;
@@ -200,28 +295,15 @@ class DuetMaxPoolGradOp : public OpKernel {
     const float* in = x.flat<float>().data();
     const float* g = dy.flat<float>().data();
     float* out = dx->flat<float>().data();
-    auto run = [&](int64_t begin, int64_t end) {
+    ForImages(ctx, p, x.NumElements() * p.k_rows * p.k_cols, [&](int64_t begin, int64_t end) {
       std::vector<float> best(p.depth);
       std::vector<int32_t> arg(p.depth);
       MaxPoolGradImages(p, in, g, out, begin, end, best.data(), arg.data());
-    };
-    auto* workers = ctx->device()->tensorflow_cpu_worker_threads()->workers;
-    const int threads = workers == nullptr ? 1 : workers->NumThreads();
-    const int64_t work = x.NumElements() * p.k_rows * p.k_cols;
-    if (threads <= 1 || p.batch < 2 || work < kShardWork) {
-      run(0, p.batch);
-      return;
-    }
-    const int64_t block = (p.batch + threads - 1) / threads;
-    workers->ParallelFor(p.batch, thread::ThreadPool::SchedulingParams(thread::ThreadPool::SchedulingStrategy::kFixedBlockSize, std::nullopt, block), run);
+    });
   }
-
- private:
-  std::vector<int32> ksize_, strides_;
-  std::vector<int64_t> explicit_;
-  Padding padding_;
 };
 
+REGISTER_KERNEL_BUILDER(Name("DuetMaxPool").Device(DEVICE_CPU).TypeConstraint<float>("T"), DuetMaxPoolOp);
 REGISTER_KERNEL_BUILDER(Name("DuetMaxPoolGrad").Device(DEVICE_CPU).TypeConstraint<float>("T"), DuetMaxPoolGradOp);
 
 }  // namespace duet

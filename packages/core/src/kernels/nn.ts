@@ -142,9 +142,12 @@ export function undilateFilter(g: TfTensor, d: readonly [number, number]): TfTen
 function poolAttrs(k: readonly [number, number], w: Window): OpAttr[] {
   return [...windowAttrs(w, false), intAttr('ksize', [1, k[0], k[1], 1])];
 }
-/** MaxPool; explicit padding acts as -inf. */
+/**
+ * MaxPool; explicit padding acts as -inf. Duet's DuetMaxPool (native/ops/max_pool.cc,
+ * MaxPool's numbers) when it is loaded, else TensorFlow's MaxPool.
+ */
 export function maxPool(x: TfTensor, k: readonly [number, number], w: Window): TfTensor {
-  return runOp('MaxPool', poolAttrs(k, w), [x]);
+  return runOp(customKernel('DuetMaxPool') ? 'DuetMaxPool' : 'MaxPool', poolAttrs(k, w), [x]);
 }
 /**
  * The gradient goes to the first maximum of each window (row-major scan), as in PyTorch.

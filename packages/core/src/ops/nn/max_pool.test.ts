@@ -1,12 +1,15 @@
 /**
- * The max-pooling gradient on both paths: Duet's DuetMaxPoolGrad
- * (native/ops/max_pool.cc) when it is built, TensorFlow's MaxPoolGrad
- * otherwise or with `useCustomKernels(false)`. Both must put every window's
- * gradient on the same input element and give the same floats, bit for bit:
- * random inputs, all-equal windows, NaN, signed zeros and -Infinity, padding
- * (PyTorch's and TensorFlow's 'same', whose edge windows are partly padding),
- * overlapping windows (stride < window, where the gradients of several windows
- * add up on one element), ceil mode, NCHW inputs and 1-d pooling.
+ * Max pooling, forward and backward, on both paths: Duet's DuetMaxPool and
+ * DuetMaxPoolGrad (native/ops/max_pool.cc) when they are built, TensorFlow's
+ * MaxPool and MaxPoolGrad otherwise or with `useCustomKernels(false)`. Both
+ * must give the same floats, bit for bit: the pooled values, and every
+ * window's gradient on the same input element: random inputs, all-equal
+ * windows, NaN, signed zeros and -Infinity (MaxPool keeps NaN out and gives
+ * -FLT_MAX for a window of -Infinity; MaxPoolGrad takes a NaN that comes
+ * first), padding (PyTorch's and TensorFlow's 'same', whose edge windows are
+ * partly padding), overlapping windows (stride < window, where the gradients
+ * of several windows add up on one element), ceil mode, NCHW inputs and 1-d
+ * pooling.
  */
 import { describe, expect, it } from 'vitest';
 import { expectNoLeaks } from '../../../../../test/helpers.js';
@@ -32,15 +35,16 @@ const special = (shape: number[], seed: number) =>
 /** Upstream gradients with -0 and NaN among them (0 + -0 = +0 must come out as MaxPoolGrad gives it). */
 const upstream = (shape: number[], seed: number) => uniform(numel(shape), seed).map((u) => (u < 0.2 ? -0 : u < 0.25 ? NaN : u - 0.5));
 
-/** x's gradient through `pool` for upstream gradient `dy`, with Duet's kernels on or off; the bits of each float. */
-function gradBits(pool: Pool, xs: Float32Array, shape: number[], dyOf: (outShape: number[]) => Float32Array, custom: boolean): Uint32Array {
+/** The pooled values and x's gradient through `pool` for upstream gradient `dy`, with Duet's kernels on or off; the bits of each float. */
+function poolBits(pool: Pool, xs: Float32Array, shape: number[], dyOf: (outShape: number[]) => Float32Array, custom: boolean): { y: Uint32Array; dx: Uint32Array } {
   useCustomKernels(custom);
   try {
     return scope(() => {
       const x = tensor(xs).reshape(shape).detach().requiresGrad_();
       const y = pool(x);
       y.backward(tensor(dyOf([...y.shape])).reshape([...y.shape]));
-      return new Uint32Array(Float32Array.from(x.grad!.dataSync()).buffer);
+      const bits = (t: Tensor) => new Uint32Array(Float32Array.from(t.dataSync()).buffer);
+      return { y: bits(y), dx: bits(x.grad!) };
     });
   } finally {
     useCustomKernels(true);
@@ -58,40 +62,50 @@ const cases: [string, number[], Pool][] = [
   ['maxPool1d k 3 stride 2 padding 1', [3, 4, 11], (x) => F.maxPool1d(x, 3, { stride: 2, padding: 1 })],
 ];
 
-describe('max pooling gradient, Duet kernel and stock kernel', () => {
+describe('max pooling, Duet kernels and stock kernels', () => {
   describe.each(cases)('%s', (_, shape, pool) => {
     it.each([
       ['random', gaussian],
       ['ties', ties],
       ['all equal', (s: number[]) => new Float32Array(numel(s)).fill(1.5)],
       ['NaN, signed zeros, -Infinity', special],
-    ] as const)('%s inputs: the same bits on both paths', (_, make) => {
+    ] as const)('%s inputs: the same bits on both paths, forward and backward', (_, make) => {
       const xs = make(shape, 7);
       const dy = (s: number[]) => upstream(s, 11);
-      const stock = gradBits(pool, xs, shape, dy, false);
-      const custom = gradBits(pool, xs, shape, dy, true);
-      expect(custom).toEqual(stock);
+      const stock = poolBits(pool, xs, shape, dy, false);
+      const custom = poolBits(pool, xs, shape, dy, true);
+      expect(custom.y).toEqual(stock.y);
+      expect(custom.dx).toEqual(stock.dx);
     });
   });
 
   it('sends each window\'s gradient to the first maximum in row-major order (stock path as well)', () => {
     // One 2x2 window with ties; NaN second (does not replace 1), then 2 twice: the first 2 takes it.
     for (const custom of [true, false]) {
-      const bits = gradBits((x) => F.maxPool2d(x, 2, { dataFormat: 'NHWC' }), Float32Array.of(1, NaN, 2, 2), [1, 2, 2, 1], () => Float32Array.of(5), custom);
-      expect(Array.from(new Float32Array(bits.buffer))).toEqual([0, 0, 5, 0]);
+      const { dx } = poolBits((x) => F.maxPool2d(x, 2, { dataFormat: 'NHWC' }), Float32Array.of(1, NaN, 2, 2), [1, 2, 2, 1], () => Float32Array.of(5), custom);
+      expect(Array.from(new Float32Array(dx.buffer))).toEqual([0, 0, 5, 0]);
     }
   });
 
-  it.runIf(status.enabled)('runs DuetMaxPoolGrad instead of MaxPoolGrad, one kernel either way', () => {
+  it('keeps NaN out of the maximum and gives -FLT_MAX for a window of -Infinity, on both paths', () => {
+    // Channel 0 holds NaN, 1, -2, NaN; channel 1 only -Infinity.
+    for (const custom of [true, false]) {
+      const { y } = poolBits((x) => F.maxPool2d(x, 2, { dataFormat: 'NHWC' }), Float32Array.of(NaN, -Infinity, 1, -Infinity, -2, -Infinity, NaN, -Infinity), [1, 2, 2, 2], () => Float32Array.of(1, 1), custom);
+      expect(Array.from(new Float32Array(y.buffer))).toEqual([1, -3.4028234663852886e38]);
+    }
+  });
+
+  it.runIf(status.enabled)('runs DuetMaxPool and DuetMaxPoolGrad instead of MaxPool and MaxPoolGrad, one kernel each', () => {
     const backward = (custom: boolean) => {
       useCustomKernels(custom);
       try {
         return scope(() => {
           manualSeed(0);
           const x = randn([4, 10, 10, 8], { requiresGrad: true });
-          const y = F.maxPool2d(x, 2, { dataFormat: 'NHWC' });
-          const g = randn([...y.shape]);
-          return countKernels(() => y.backward(g));
+          const fwd = countKernels(() => F.maxPool2d(x, 2, { dataFormat: 'NHWC' }));
+          const g = randn([...fwd.result.shape]);
+          const bwd = countKernels(() => fwd.result.backward(g));
+          return { kernels: fwd.kernels + bwd.kernels, byName: { ...fwd.byName, ...bwd.byName } };
         });
       } finally {
         useCustomKernels(true);
@@ -99,9 +113,11 @@ describe('max pooling gradient, Duet kernel and stock kernel', () => {
     };
     const on = backward(true);
     const off = backward(false);
-    expect(on.byName.DuetMaxPoolGrad).toBe(1);
+    expect(on.byName).toMatchObject({ DuetMaxPool: 1, DuetMaxPoolGrad: 1 });
+    expect(on.byName.MaxPool).toBeUndefined();
     expect(on.byName.MaxPoolGrad).toBeUndefined();
-    expect(off.byName.MaxPoolGrad).toBe(1);
+    expect(off.byName).toMatchObject({ MaxPool: 1, MaxPoolGrad: 1 });
+    expect(off.byName.DuetMaxPool).toBeUndefined();
     expect(off.byName.DuetMaxPoolGrad).toBeUndefined();
     expect(on.kernels).toBe(off.kernels);
   });
@@ -114,7 +130,7 @@ describe('max pooling gradient, Duet kernel and stock kernel', () => {
   });
 });
 
-describe.runIf(status.enabled)('DuetMaxPoolGrad called directly', () => {
+describe.runIf(status.enabled)('DuetMaxPool and DuetMaxPoolGrad called directly', () => {
   const win: K.Window = { stride: [2, 2], dilation: [1, 1], pads: [0, 0, 0, 0] };
   it('rejects a gradient whose shape is not the pooled output\'s, with a typed error saying both', () => {
     const x = tf().zeros([2, 6, 6, 3]);
@@ -124,6 +140,8 @@ describe.runIf(status.enabled)('DuetMaxPoolGrad called directly', () => {
       expect(() => K.maxPoolGrad(x, x, bad, [2, 2], win)).toThrow(ArgumentError);
       expect(() => K.maxPoolGrad(x, x, bad, [2, 2], win)).toThrow(/grad must have the pooled output's shape \[2,3,3,3\] for orig_input \[2,6,6,3\], received \[2,3,4,3\]/);
       expect(() => K.maxPoolGrad(flat, flat, bad, [2, 2], win)).toThrow(/orig_input must be \[N, H, W, C\], received shape \[6,6,3\]/);
+      expect(() => K.maxPool(flat, [2, 2], win)).toThrow(ArgumentError);
+      expect(() => K.maxPool(flat, [2, 2], win)).toThrow(/DuetMaxPool: orig_input must be \[N, H, W, C\], received shape \[6,6,3\]/);
     } finally {
       for (const t of [x, bad, flat]) t.dispose();
     }
