@@ -39,15 +39,19 @@
 namespace duet {
 using namespace tensorflow;
 
+// MaxPool's attributes, which both ops take (the caller passes the ones it gives MaxPool).
+#define DUET_POOL_ATTRS                                \
+  .Attr("T: {float}")                                  \
+      .Attr("ksize: list(int) >= 4")                   \
+      .Attr("strides: list(int) >= 4")                 \
+      .Attr("padding: {'SAME', 'VALID', 'EXPLICIT'}")  \
+      .Attr("explicit_paddings: list(int) = []")       \
+      .Attr("data_format: {'NHWC'} = 'NHWC'")
+
 REGISTER_OP("DuetMaxPool")
     .Input("input: T")
     .Output("output: T")
-    .Attr("T: {float}")
-    .Attr("ksize: list(int) >= 4")
-    .Attr("strides: list(int) >= 4")
-    .Attr("padding: {'SAME', 'VALID', 'EXPLICIT'}")
-    .Attr("explicit_paddings: list(int) = []")
-    .Attr("data_format: {'NHWC'} = 'NHWC'")
+    DUET_POOL_ATTRS
     .SetShapeFn(shape_inference::UnknownShape)
     .Doc("MaxPool (NHWC): the same numbers.");
 
@@ -55,12 +59,7 @@ REGISTER_OP("DuetMaxPoolGrad")
     .Input("orig_input: T")
     .Input("grad: T")
     .Output("output: T")
-    .Attr("T: {float}")
-    .Attr("ksize: list(int) >= 4")
-    .Attr("strides: list(int) >= 4")
-    .Attr("padding: {'SAME', 'VALID', 'EXPLICIT'}")
-    .Attr("explicit_paddings: list(int) = []")
-    .Attr("data_format: {'NHWC'} = 'NHWC'")
+    DUET_POOL_ATTRS
     .SetShapeFn([](shape_inference::InferenceContext* c) {
       c->set_output(0, c->input(0));
       return absl::OkStatus();
@@ -74,6 +73,15 @@ struct PoolShape {
   int64_t k_rows, k_cols, s_rows, s_cols;
   int64_t pad_top, pad_left;
 };
+
+/** Output (ph, pw)'s window inside the image: rows [h0, h1), columns [w0, w1) (padding cut off). */
+struct WindowRange {
+  int64_t h0, h1, w0, w1;
+};
+static inline WindowRange WindowAt(const PoolShape& p, int64_t ph, int64_t pw) {
+  return {std::max<int64_t>(ph * p.s_rows - p.pad_top, 0), std::min(ph * p.s_rows - p.pad_top + p.k_rows, p.rows),
+          std::max<int64_t>(pw * p.s_cols - p.pad_left, 0), std::min(pw * p.s_cols - p.pad_left + p.k_cols, p.cols)};
+}
 
 /** One window element's gradient over the channels: 0 + gy where it is the maximum, else +0 (as bits, so that it vectorises). */
 static inline void WriteWindowElement(float* __restrict out, const float* __restrict gy, const int32_t* __restrict arg, int32_t pos, int64_t depth) {
@@ -108,11 +116,8 @@ static void MaxPoolGradImages(const PoolShape& p, const float* __restrict in, co
     float* g = dx + b * image;
     const float* gy = dy + b * p.out_rows * p.out_cols * depth;
     for (int64_t ph = 0; ph < p.out_rows; ++ph) {
-      const int64_t h0 = std::max<int64_t>(ph * p.s_rows - p.pad_top, 0);
-      const int64_t h1 = std::min(ph * p.s_rows - p.pad_top + p.k_rows, p.rows);
       for (int64_t pw = 0; pw < p.out_cols; ++pw, gy += depth) {
-        const int64_t w0 = std::max<int64_t>(pw * p.s_cols - p.pad_left, 0);
-        const int64_t w1 = std::min(pw * p.s_cols - p.pad_left + p.k_cols, p.cols);
+        const auto [h0, h1, w0, w1] = WindowAt(p, ph, pw);
         if (h0 >= h1 || w0 >= w1) continue;  // a window of padding only: MaxPool gives it no input
         const int32_t first = static_cast<int32_t>(h0 * p.cols + w0);
         std::memcpy(best, x + first * depth, sizeof(float) * depth);
@@ -225,11 +230,8 @@ static void MaxPoolImages(const PoolShape& p, const float* __restrict in, float*
     const float* x = in + b * image;
     float* y = out + b * p.out_rows * p.out_cols * depth;
     for (int64_t ph = 0; ph < p.out_rows; ++ph) {
-      const int64_t h0 = std::max<int64_t>(ph * p.s_rows - p.pad_top, 0);
-      const int64_t h1 = std::min(ph * p.s_rows - p.pad_top + p.k_rows, p.rows);
       for (int64_t pw = 0; pw < p.out_cols; ++pw, y += depth) {
-        const int64_t w0 = std::max<int64_t>(pw * p.s_cols - p.pad_left, 0);
-        const int64_t w1 = std::min(pw * p.s_cols - p.pad_left + p.k_cols, p.cols);
+        const auto [h0, h1, w0, w1] = WindowAt(p, ph, pw);
         std::fill(y, y + depth, std::numeric_limits<float>::lowest());
         for (int64_t h = h0; h < h1; ++h) {
           for (int64_t w = w0; w < w1; ++w) {
