@@ -105,19 +105,27 @@ __attribute__((target("avx512f"))) static void Gemm512(int64_t M, int64_t K, int
   for (; i < M; ++i) Rows512<1>(K, Nc, A + i * ars, ars, acs, B, ldb, C + i * ldc, ldc, acc);
 }
 
-static bool HasAvx512() {
-  static const bool has = __builtin_cpu_supports("avx512f");
-  return has;
-}
 #endif
+
+/** Whether the products use the AVX-512 kernel: where the CPU has AVX-512F, unless the op's `portable_gemm` attribute asks for Eigen's GEMM (tests run both). */
+static bool UseAvx512(bool portable) {
+#if defined(__x86_64__)
+  static const bool has = __builtin_cpu_supports("avx512f");
+  return has && !portable;
+#else
+  return false;
+#endif
+}
 
 using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using StridedA = Eigen::Map<const RowMajor, Eigen::Unaligned, Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>>;
 using ConstRows = Eigen::Map<const RowMajor, Eigen::Unaligned, Eigen::OuterStride<>>;
 using Rows = Eigen::Map<RowMajor, Eigen::Unaligned, Eigen::OuterStride<>>;
+using ConstCols = Eigen::Map<const Eigen::MatrixXf, Eigen::Unaligned, Eigen::OuterStride<>>;
 
-/** C (=, +=) A B on the calling thread. */
-static void Gemm(int64_t M, int64_t K, int64_t Nc, const float* A, int64_t ars, int64_t acs, const float* B, int64_t ldb, float* C, int64_t ldc, bool acc) {
+/** C (=, +=) A B on the calling thread; with the AVX-512 kernel when `avx512` (see UseAvx512). */
+static void Gemm(bool avx512, int64_t M, int64_t K, int64_t Nc, const float* A, int64_t ars, int64_t acs, const float* B, int64_t ldb, float* C, int64_t ldc,
+                 bool acc) {
   if (M <= 0 || Nc <= 0) return;
   if (K <= 0) {
     if (!acc)
@@ -125,18 +133,26 @@ static void Gemm(int64_t M, int64_t K, int64_t Nc, const float* A, int64_t ars, 
     return;
   }
 #if defined(__x86_64__)
-  if (HasAvx512()) {
+  if (avx512) {
     Gemm512(M, K, Nc, A, ars, acs, B, ldb, C, ldc, acc);
     return;
   }
 #endif
-  StridedA a(A, M, K, Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>(ars, acs));
   ConstRows b(B, K, Nc, Eigen::OuterStride<>(ldb));
   Rows c(C, M, Nc, Eigen::OuterStride<>(ldc));
-  if (acc)
-    c.noalias() += a * b;
+  // A with unit stride along k (row-major) or along r (a transposed view, column-major), as Eigen's GEMM takes them without a copy.
+  auto product = [&](const auto& a) {
+    if (acc)
+      c.noalias() += a * b;
+    else
+      c.noalias() = a * b;
+  };
+  if (acs == 1)
+    product(ConstRows(A, M, K, Eigen::OuterStride<>(ars)));
+  else if (ars == 1)
+    product(ConstCols(A, M, K, Eigen::OuterStride<>(acs)));
   else
-    c.noalias() = a * b;
+    product(StridedA(A, M, K, Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>(ars, acs)));
 }
 
 /**
@@ -146,18 +162,18 @@ static void Gemm(int64_t M, int64_t K, int64_t Nc, const float* A, int64_t ars, 
  */
 constexpr int64_t kPoolMacs = int64_t{8} << 20;
 
-static void GemmSharded(OpKernelContext* ctx, int64_t M, int64_t K, int64_t Nc, const float* A, int64_t ars, int64_t acs, const float* B, int64_t ldb, float* C,
+static void GemmSharded(OpKernelContext* ctx, bool avx512, int64_t M, int64_t K, int64_t Nc, const float* A, int64_t ars, int64_t acs, const float* B, int64_t ldb, float* C,
                         int64_t ldc, bool acc) {
   auto* workers = ctx->device()->tensorflow_cpu_worker_threads()->workers;
   const int threads = workers == nullptr ? 1 : workers->NumThreads();
   if (threads <= 1 || M * K * Nc < kPoolMacs || M < 8) {
-    Gemm(M, K, Nc, A, ars, acs, B, ldb, C, ldc, acc);
+    Gemm(avx512, M, K, Nc, A, ars, acs, B, ldb, C, ldc, acc);
     return;
   }
   // Blocks of whole 4-row groups, one per thread.
   const int64_t block = ((M + threads - 1) / threads + 3) / 4 * 4;
   workers->ParallelFor(M, thread::ThreadPool::SchedulingParams(thread::ThreadPool::SchedulingStrategy::kFixedBlockSize, std::nullopt, block),
-                       [&](int64_t lo, int64_t hi) { Gemm(hi - lo, K, Nc, A + lo * ars, ars, acs, B, ldb, C + lo * ldc, ldc, acc); });
+                       [&](int64_t lo, int64_t hi) { Gemm(avx512, hi - lo, K, Nc, A + lo * ars, ars, acs, B, ldb, C + lo * ldc, ldc, acc); });
 }
 
 /** dst [cols, rows] = src [rows, cols]^T, in tiles. */
@@ -221,6 +237,7 @@ REGISTER_OP("DuetLSTMSequence")
     .Output("gates: float")
     .Output("cs: float")
     .Attr("reverse: bool = false")
+    .Attr("portable_gemm: bool = false")
     .SetShapeFn([](shape_inference::InferenceContext* c) {
       using shape_inference::DimensionHandle;
       using shape_inference::ShapeHandle;
@@ -241,11 +258,17 @@ x [T, N, I], weight_ih [4H, I], weight_hh [4H, H], bias_ih and bias_hh [4H], h0 
 hc [T + 1, N, H]: h of every step in time order, then the last processed step's c.
 gates [T, N, 4H]: i, f, g, o after their activations; cs [T, N, H]: c of every step (both for the backward).
 reverse: run from the last step to the first.
+portable_gemm: use Eigen's GEMM even where the CPU has AVX-512 (the same math; for tests).
 )doc");
 
 class DuetLSTMSequenceOp : public OpKernel {
  public:
-  explicit DuetLSTMSequenceOp(OpKernelConstruction* ctx) : OpKernel(ctx) { OP_REQUIRES_OK(ctx, ctx->GetAttr("reverse", &reverse_)); }
+  explicit DuetLSTMSequenceOp(OpKernelConstruction* ctx) : OpKernel(ctx) { 
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("reverse", &reverse_));
+    bool portable;
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("portable_gemm", &portable));
+    avx512_ = UseAvx512(portable);
+  }
 
   void Compute(OpKernelContext* ctx) override {
     const char* op = "DuetLSTMSequence";
@@ -254,6 +277,7 @@ class DuetLSTMSequenceOp : public OpKernel {
     Dims d;
     OP_REQUIRES_OK(ctx, CheckInputs(op, x, w_ih, w_hh, h0, c0, &d));
     const int64_t T = d.T, N = d.N, I = d.I, H = d.H, G = 4 * H;
+    const bool avx512 = avx512_;
     OP_REQUIRES_OK(ctx, CheckShape(op, "bias_ih", b_ih, {G}));
     OP_REQUIRES_OK(ctx, CheckShape(op, "bias_hh", b_hh, {G}));
 
@@ -279,7 +303,7 @@ class DuetLSTMSequenceOp : public OpKernel {
     ConstVec b(bias.data(), G);
 
     // The input projection of every step: gates = X W_ih^T, [T N, 4H].
-    GemmSharded(ctx, T * N, I, G, x.flat<float>().data(), I, 1, w_ih_t, G, gates, G, false);
+    GemmSharded(ctx, avx512, T * N, I, G, x.flat<float>().data(), I, 1, w_ih_t, G, gates, G, false);
 
     const float* h_prev = h0.flat<float>().data();
     const float* c_prev = c0.flat<float>().data();
@@ -288,7 +312,7 @@ class DuetLSTMSequenceOp : public OpKernel {
       float* gt = gates + t * N * G;
       float* ht = hc + t * N * H;
       float* ct = cs + t * N * H;
-      Gemm(N, H, G, h_prev, H, 1, w_hh_t, G, gt, G, true);  // gates_t += h_{t-1} W_hh^T
+      Gemm(avx512, N, H, G, h_prev, H, 1, w_hh_t, G, gt, G, true);  // gates_t += h_{t-1} W_hh^T
       for (int64_t n = 0; n < N; ++n) {
         Vec g(gt + n * G, G);
         g += b;
@@ -307,6 +331,7 @@ class DuetLSTMSequenceOp : public OpKernel {
 
  private:
   bool reverse_;
+  bool avx512_;
 };
 
 REGISTER_KERNEL_BUILDER(Name("DuetLSTMSequence").Device(DEVICE_CPU), DuetLSTMSequenceOp);
@@ -331,6 +356,7 @@ REGISTER_OP("DuetLSTMSequenceGrad")
     .Output("dh0: float")
     .Output("dc0: float")
     .Attr("reverse: bool = false")
+    .Attr("portable_gemm: bool = false")
     .SetShapeFn([](shape_inference::InferenceContext* c) {
       c->set_output(0, c->input(0));
       c->set_output(1, c->input(1));
@@ -346,12 +372,17 @@ REGISTER_OP("DuetLSTMSequenceGrad")
 The gradients of DuetLSTMSequence: x, weight_ih, weight_hh, h0, c0 and hc, gates, cs are the forward's
 inputs and outputs; dhc [T + 1, N, H] is the gradient of hc (the gradient of each step's h, the last
 processed step's already including that of the final hidden state; then the final cell state's).
-dbias [4H] is the gradient of each of the two biases.
+dbias [4H] is the gradient of each of the two biases. reverse and portable_gemm as in DuetLSTMSequence.
 )doc");
 
 class DuetLSTMSequenceGradOp : public OpKernel {
  public:
-  explicit DuetLSTMSequenceGradOp(OpKernelConstruction* ctx) : OpKernel(ctx) { OP_REQUIRES_OK(ctx, ctx->GetAttr("reverse", &reverse_)); }
+  explicit DuetLSTMSequenceGradOp(OpKernelConstruction* ctx) : OpKernel(ctx) { 
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("reverse", &reverse_));
+    bool portable;
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("portable_gemm", &portable));
+    avx512_ = UseAvx512(portable);
+  }
 
   void Compute(OpKernelContext* ctx) override {
     const char* op = "DuetLSTMSequenceGrad";
@@ -360,6 +391,7 @@ class DuetLSTMSequenceGradOp : public OpKernel {
     Dims d;
     OP_REQUIRES_OK(ctx, CheckInputs(op, x, w_ih, w_hh, h0, c0, &d));
     const int64_t T = d.T, N = d.N, I = d.I, H = d.H, G = 4 * H;
+    const bool avx512 = avx512_;
     OP_REQUIRES_OK(ctx, CheckShape(op, "hc", hc_t, {T + 1, N, H}));
     OP_REQUIRES_OK(ctx, CheckShape(op, "gates", gates_t, {T, N, G}));
     OP_REQUIRES_OK(ctx, CheckShape(op, "cs", cs_t, {T, N, H}));
@@ -421,13 +453,13 @@ class DuetLSTMSequenceGradOp : public OpKernel {
         dgg = dcn * gi * (1.0f - gg * gg);
         dcn *= gf;
       }
-      Gemm(N, G, H, dgt, G, 1, w_hh_, H, dh, H, false);  // dh_{t-1} = dgates_t W_hh
+      Gemm(avx512, N, G, H, dgt, G, 1, w_hh_, H, dh, H, false);  // dh_{t-1} = dgates_t W_hh
     }
 
     // All steps at once. dx = dgates W_ih.
-    GemmSharded(ctx, T * N, G, I, dgates, G, 1, w_ih_, I, dx, I, false);
+    GemmSharded(ctx, avx512, T * N, G, I, dgates, G, 1, w_ih_, I, dx, I, false);
     // dW_ih = dgates^T X.
-    GemmSharded(ctx, G, T * N, I, dgates, 1, G, x_, I, dw_ih, I, false);
+    GemmSharded(ctx, avx512, G, T * N, I, dgates, 1, G, x_, I, dw_ih, I, false);
     // dW_hh = dgates^T H_prev: the steps after the first processed one pair with
     // h of the step before them (contiguous rows of hc), the first with h0.
     const int64_t rest = (T - 1) * N;
@@ -437,8 +469,8 @@ class DuetLSTMSequenceGradOp : public OpKernel {
     auto* workers = ctx->device()->tensorflow_cpu_worker_threads()->workers;
     const int threads = workers == nullptr ? 1 : workers->NumThreads();
     auto dw_hh_rows = [&](int64_t lo, int64_t hi) {
-      Gemm(hi - lo, rest, H, dg_rest + lo, 1, G, h_rest, H, dw_hh + lo * H, H, false);
-      Gemm(hi - lo, N, H, dg_first + lo, 1, G, h0_, H, dw_hh + lo * H, H, true);
+      Gemm(avx512, hi - lo, rest, H, dg_rest + lo, 1, G, h_rest, H, dw_hh + lo * H, H, false);
+      Gemm(avx512, hi - lo, N, H, dg_first + lo, 1, G, h0_, H, dw_hh + lo * H, H, true);
     };
     if (threads <= 1 || G * T * N * H < kPoolMacs) {
       dw_hh_rows(0, G);
@@ -454,6 +486,7 @@ class DuetLSTMSequenceGradOp : public OpKernel {
 
  private:
   bool reverse_;
+  bool avx512_;
 };
 
 REGISTER_KERNEL_BUILDER(Name("DuetLSTMSequenceGrad").Device(DEVICE_CPU), DuetLSTMSequenceGradOp);
