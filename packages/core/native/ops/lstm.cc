@@ -306,20 +306,9 @@ class DuetLSTMSequenceGradOp : public OpKernel {
     GemmSharded(ctx, avx512, T * N, G, I, dgates, G, 1, w_ih_, I, dx, I, false);
     // dW_ih = dgates^T X.
     GemmSharded(ctx, avx512, G, T * N, I, dgates, 1, G, x_, I, dw_ih, I, false);
-    // dW_hh = dgates^T H_prev: the steps after the first processed one pair with
-    // h of the step before them (contiguous rows of hc), the first with h0.
-    const int64_t rest = (T - 1) * N;
-    const float* dg_rest = reverse_ ? dgates : dgates + N * G;
-    const float* h_rest = reverse_ ? hc + N * H : hc;
-    const float* dg_first = reverse_ ? dgates + (T - 1) * N * G : dgates;
-    ForRowBlocks(ctx, G, G * T * N * H, [&](int64_t lo, int64_t hi) {
-      Gemm(avx512, hi - lo, rest, H, dg_rest + lo, 1, G, h_rest, H, dw_hh + lo * H, H, false);
-      Gemm(avx512, hi - lo, N, H, dg_first + lo, 1, G, h0_, H, dw_hh + lo * H, H, true);
-    });
-    // dbias = the column sums of dgates.
-    Vec sum(db, G);
-    sum.setZero();
-    for (int64_t r = 0; r < T * N; ++r) sum += ConstVec(dgates + r * G, G);
+    // dW_hh = dgates^T H_prev; dbias = the column sums of dgates.
+    RecurrentWeightGrad(ctx, avx512, reverse_, T, N, H, G, dgates, hc, h0_, dw_hh);
+    ColumnSums(dgates, T * N, G, db);
   }
 
  private:

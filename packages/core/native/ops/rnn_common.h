@@ -74,7 +74,8 @@ __attribute__((target("avx512f"))) static void Rows512(int64_t K, int64_t Nc, co
   switch (nv) {
     case 1: Block512<R, 1>(K, A, ars, acs, B + j, ldb, C + j, ldc, acc, last); break;
     case 2: Block512<R, 2>(K, A, ars, acs, B + j, ldb, C + j, ldc, acc, last); break;
-    default: Block512<R, 3>(K, A, ars, acs, B + j, ldb, C + j, ldc, acc, last); break;
+    case 3: Block512<R, 3>(K, A, ars, acs, B + j, ldb, C + j, ldc, acc, last); break;
+    default: Block512<R, 4>(K, A, ars, acs, B + j, ldb, C + j, ldc, acc, last); break;  // 49..63 columns
   }
 }
 
@@ -174,6 +175,31 @@ static void ForRowBlocks(OpKernelContext* ctx, int64_t M, int64_t macs, Fn fn) {
 static void GemmSharded(OpKernelContext* ctx, bool avx512, int64_t M, int64_t K, int64_t Nc, const float* A, int64_t ars, int64_t acs, const float* B, int64_t ldb,
                         float* C, int64_t ldc, bool acc) {
   ForRowBlocks(ctx, M, M * K * Nc, [&](int64_t lo, int64_t hi) { Gemm(avx512, hi - lo, K, Nc, A + lo * ars, ars, acs, B, ldb, C + lo * ldc, ldc, acc); });
+}
+
+/**
+ * The recurrent weight's gradient dW [G, H] = sum over steps of dgates_t^T h_{t-1}
+ * (dgates [T N, G], time order; hs [T, N, H] the h of every step in time order):
+ * the steps after the first processed one pair with the contiguous rows of hs
+ * before (or, with `reverse`, after) them, the first processed step with h0.
+ */
+static void RecurrentWeightGrad(OpKernelContext* ctx, bool avx512, bool reverse, int64_t T, int64_t N, int64_t H, int64_t G, const float* dgates, const float* hs,
+                                const float* h0, float* dw) {
+  const int64_t rest = (T - 1) * N;
+  const float* dg_rest = reverse ? dgates : dgates + N * G;
+  const float* h_rest = reverse ? hs + N * H : hs;
+  const float* dg_first = reverse ? dgates + (T - 1) * N * G : dgates;
+  ForRowBlocks(ctx, G, G * T * N * H, [&](int64_t lo, int64_t hi) {
+    Gemm(avx512, hi - lo, rest, H, dg_rest + lo, 1, G, h_rest, H, dw + lo * H, H, false);
+    Gemm(avx512, hi - lo, N, H, dg_first + lo, 1, G, h0, H, dw + lo * H, H, true);
+  });
+}
+
+/** sum [G] = the column sums of m [rows, G] (a bias gradient). */
+static void ColumnSums(const float* m, int64_t rows, int64_t G, float* sum) {
+  Vec s(sum, G);
+  s.setZero();
+  for (int64_t r = 0; r < rows; ++r) s += ConstVec(m + r * G, G);
 }
 
 /** An InvalidArgument naming the shape expected and the one received, unless `t` has shape `dims`. */

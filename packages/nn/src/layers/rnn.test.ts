@@ -4,7 +4,7 @@
  * training loop, and the no-grad path. Numbers against PyTorch are checked by
  * test/golden/nn_layers.test.ts.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { ShapeError, Tensor, countKernels, customKernelStatus, functional as CF, manualSeed, memory, noGrad, randn, scope, useCustomKernels } from '@duet/core';
 import { nn } from '../index.js';
 
@@ -113,7 +113,26 @@ describe('nn.LSTM on fused kernels', () => {
 });
 
 describe('nn.GRU as one op per layer and direction', () => {
-  it('launches 15 kernels per step forward (12 without grad) and 7 backward, plus a constant', () => {
+  it("launches one DuetGRUSequence per layer and direction forward and one DuetGRUSequenceGrad backward where Duet's kernels are built", () => {
+    if (!customKernelStatus().enabled) return;
+    manualSeed(5);
+    const gru = new nn.GRU(6, 8, { numLayers: 2, bidirectional: true });
+    const counts: number[] = [];
+    for (const len of [3, 30]) {
+      const x = randn([len, 4, 6], { requiresGrad: true });
+      const f = countKernels(() => gru.forward(x, randn([4, 4, 8], { requiresGrad: true })));
+      const [out, h] = f.result;
+      const b = countKernels(() => out.sum().add(h.sum()).backward());
+      expect([f.byName.DuetGRUSequence, b.byName.DuetGRUSequenceGrad, f.byName.MatMul ?? 0, b.byName.MatMul ?? 0]).toEqual([4, 4, 0, 0]);
+      counts.push(f.kernels, b.kernels);
+      gru.zeroGrad();
+    }
+    expect(counts.slice(2), 'kernel counts do not depend on the length').toEqual(counts.slice(0, 2));
+  });
+
+  it('launches 15 kernels per step forward (12 without grad) and 7 backward, plus a constant, on TensorFlow\'s kernels', () => {
+    useCustomKernels(false);
+    onTestFinished(() => useCustomKernels(true));
     manualSeed(5);
     const gru = new nn.GRU(6, 8, { numLayers: 2, bidirectional: true });
     for (const len of [3, 30]) {

@@ -174,8 +174,9 @@ function duetLstm(x: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | null, bHh: 
   const h = wHh.shape[1]!;
   const state = [n, h];
   const bias = (b: Tensor | null) => b?._v() ?? zeros([4 * h]);
+  const [wIhV, wHhV] = [wIh._v(), wHh._v()];
   const [hcV, gates, cs] = runOpN('DuetLSTMSequence', [boolAttr('reverse', reverse)], [
-    x._v(), wIh._v(), wHh._v(), bias(bIh), bias(bHh), h0?._v() ?? zeros(state), c0?._v() ?? zeros(state),
+    x._v(), wIhV, wHhV, bias(bIh), bias(bHh), h0?._v() ?? zeros(state), c0?._v() ?? zeros(state),
   ], 3) as [TfTensor, TfTensor, TfTensor];
   const outV = K.slice(hcV, [0, 0, 0], [len, n, h]);
   const hNV = K.slice(hcV, [reverse ? 0 : len - 1, 0, 0], [1, n, h]);
@@ -185,9 +186,11 @@ function duetLstm(x: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | null, bHh: 
     return { output: new Tensor(outV), hN: new Tensor(hNV), cN: new Tensor(cNV) };
   }
   const hc = new Tensor(hcV);
+  // The backward uses the forward's weights (free handle copies), whatever happens to the parameters meanwhile.
+  const kept = [tf().clone(wIhV), tf().clone(wHhV), gates, cs];
   record(hc, 'DuetLSTMBackward', inputs, (g) => {
     const [dx, dwIh, dwHh, db, dh0, dc0] = runOpN('DuetLSTMSequenceGrad', [boolAttr('reverse', reverse)], [
-      x._v(), wIh._v(), wHh._v(), h0?._v() ?? zeros(state), c0?._v() ?? zeros(state), hc._v(), gates, cs, g,
+      x._v(), kept[0]!, kept[1]!, h0?._v() ?? zeros(state), c0?._v() ?? zeros(state), hc._v(), gates, cs, g,
     ], 6) as TfTensor[];
     const out: (TfTensor | null)[] = [dx!, dwIh!, dwHh!];
     if (bIh !== null) out.push(db!, db!); // the autograd gives the second use its own copy
@@ -196,7 +199,7 @@ function duetLstm(x: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | null, bHh: 
     if (h0 === null) dh0!.dispose();
     if (c0 === null) dc0!.dispose();
     return out;
-  }, [gates, cs]);
+  }, kept);
   return viewsOf(hc, outV, hNV, cNV, reverse ? 0 : len - 1, false);
 }
 

@@ -1,12 +1,14 @@
 /**
- * nn.LSTM on Duet's own kernels (core's native/ops/lstm.cc: DuetLSTMSequence
- * forward, DuetLSTMSequenceGrad backward) against TensorFlow's BlockLSTMV2
- * path, which stays the fallback where the kernels are not built. The golden
- * tests (test/golden/nn_layers.test.ts, keras_rnn.test.ts) check both against
- * PyTorch and Keras with whichever path is on; here the two paths run on the
- * same inputs and must agree on every output and gradient.
+ * nn.LSTM and nn.GRU on Duet's own kernels (core's native/ops/lstm.cc and
+ * gru.cc: DuetLSTMSequence / DuetGRUSequence forward, their Grad ops backward)
+ * against the paths on TensorFlow's kernels (BlockLSTMV2; the GRU's
+ * hand-written step loop), which stay the fallback where Duet's kernels are not
+ * built. The golden tests (test/golden/nn_layers.test.ts, keras_rnn.test.ts)
+ * check against PyTorch and Keras with whichever path is on; here the two
+ * paths run on the same inputs and must agree on every output and gradient.
  *
- * Tolerance: the paths sum the same products in different orders. BlockLSTMV2
+ * Tolerance: the paths sum the same products in different orders (the GRU's
+ * stock path uses TensorFlow's MatMul, Duet's its own GEMM). BlockLSTMV2
  * computes each gate as one dot product of length I + H ([x_t, h_{t-1}] W),
  * DuetLSTMSequence as x_t W_ih^T (all steps in one product) plus h_{t-1}
  * W_hh^T, each blocked differently; the weight gradients add T N terms per
@@ -32,47 +34,57 @@ interface Config {
 }
 
 /** Outputs and every gradient of one forward + backward, on the path chosen. */
-function run(custom: boolean, cfg: Config, withState: boolean, [len, n, i, h]: number[], seed: number): Map<string, number[]> {
+function run(kind: 'LSTM' | 'GRU', custom: boolean, cfg: Config, withState: boolean, [len, n, i, h]: number[], seed: number): Map<string, number[]> {
   useCustomKernels(custom);
   try {
     manualSeed(seed);
-    const lstm = new nn.LSTM(i!, h!, cfg);
     const dirs = cfg.bidirectional ? 2 : 1;
     const layers = cfg.numLayers ?? 1;
     const x = randn(cfg.batchFirst ? [n!, len!, i!] : [len!, n!, i!], { requiresGrad: true });
     const h0 = randn([layers * dirs, n!, h!], { requiresGrad: true });
     const c0 = randn([layers * dirs, n!, h!], { requiresGrad: true });
-    const [out, [hN, cN]] = lstm.forward(x, withState ? [h0, c0] : null);
+    let module: nn.Module;
+    let results: [string, Tensor][];
+    if (kind === 'LSTM') {
+      const lstm = new nn.LSTM(i!, h!, cfg);
+      const [out, [hN, cN]] = lstm.forward(x, withState ? [h0, c0] : null);
+      [module, results] = [lstm, [['output', out], ['hN', hN], ['cN', cN]]];
+    } else {
+      const gru = new nn.GRU(i!, h!, cfg);
+      const [out, hN] = gru.forward(x, withState ? h0 : null);
+      [module, results] = [gru, [['output', out], ['hN', hN]]];
+    }
     // Random upstream gradients, so every element of every result matters.
-    const loss = out.mul(randn([...out.shape])).sum().add(hN.mul(randn([...hN.shape])).sum()).add(cN.mul(randn([...cN.shape])).sum());
-    loss.backward();
-    const got = new Map<string, number[]>([['output', out], ['hN', hN], ['cN', cN]].map(([k, t]) => [k as string, Array.from((t as Tensor).dataSync())]));
+    results.map(([, t]) => t.mul(randn([...t.shape])).sum()).reduce((a, b) => a.add(b)).backward();
+    const got = new Map<string, number[]>(results.map(([k, t]) => [k, Array.from(t.dataSync())]));
     got.set('dx', Array.from(x.grad!.dataSync()));
     if (withState) {
       got.set('dh0', Array.from(h0.grad!.dataSync()));
-      got.set('dc0', Array.from(c0.grad!.dataSync()));
+      if (kind === 'LSTM') got.set('dc0', Array.from(c0.grad!.dataSync()));
     }
-    for (const [name, p] of lstm.namedParameters()) got.set(`d${name}`, Array.from(p.grad!.dataSync()));
+    for (const [name, p] of module.namedParameters()) got.set(`d${name}`, Array.from(p.grad!.dataSync()));
     return got;
   } finally {
     useCustomKernels(true);
   }
 }
 
-describe.runIf(enabled)("nn.LSTM on Duet's kernels agrees with the BlockLSTMV2 path", () => {
-  it.each([
-    ['one layer, h0 and c0 given', {}, true, [6, 3, 5, 7]],
-    ['one layer, no states, no bias', { bias: false }, false, [6, 3, 5, 7]],
-    ['two layers, bidirectional, states given', { numLayers: 2, bidirectional: true }, true, [9, 4, 6, 8]],
-    ['two layers, bidirectional, batchFirst, no states', { numLayers: 2, bidirectional: true, batchFirst: true }, false, [5, 3, 4, 5]],
-    // Sizes off the GEMM's blocks (16 columns, 4 rows) and one step.
-    ['H 33, N 5, one step', {}, true, [1, 5, 17, 33]],
-    ['H 40, N 7, 12 steps, bidirectional', { bidirectional: true }, true, [12, 7, 24, 40]],
-    // The language-model bench's shapes (the AVX-512 GEMM splits its large products over the pool here).
-    ['the LM bench: 2 x 200, bptt 35, batch 20', { numLayers: 2 }, true, [35, 20, 200, 200]],
-  ] as [string, Config, boolean, number[]][])('%s', (_name, cfg, withState, dims) => {
-    const custom = run(true, cfg, withState, dims, 11);
-    const stock = run(false, cfg, withState, dims, 11);
+const CASES = [
+  ['one layer, h0 and c0 given', {}, true, [6, 3, 5, 7]],
+  ['one layer, no states, no bias', { bias: false }, false, [6, 3, 5, 7]],
+  ['two layers, bidirectional, states given', { numLayers: 2, bidirectional: true }, true, [9, 4, 6, 8]],
+  ['two layers, bidirectional, batchFirst, no states', { numLayers: 2, bidirectional: true, batchFirst: true }, false, [5, 3, 4, 5]],
+  // Sizes off the GEMM's blocks (16 columns, 4 rows) and one step.
+  ['H 33, N 5, one step', {}, true, [1, 5, 17, 33]],
+  ['H 40, N 7, 12 steps, bidirectional', { bidirectional: true }, true, [12, 7, 24, 40]],
+  // The language-model bench's shapes (the AVX-512 GEMM splits its large products over the pool here).
+  ['the LM bench: 2 x 200, bptt 35, batch 20', { numLayers: 2 }, true, [35, 20, 200, 200]],
+] as [string, Config, boolean, number[]][];
+
+describe.runIf(enabled)("nn.LSTM and nn.GRU on Duet's kernels agree with the paths on TensorFlow's kernels", () => {
+  it.each((['LSTM', 'GRU'] as const).flatMap((kind) => CASES.map(([name, ...rest]) => [kind, name, ...rest] as const)))('%s: %s', (kind, _name, cfg, withState, dims) => {
+    const custom = run(kind, true, cfg, withState, dims, 11);
+    const stock = run(kind, false, cfg, withState, dims, 11);
     expect([...custom.keys()]).toEqual([...stock.keys()]);
     for (const [name, a] of custom) {
       const b = stock.get(name)!;
@@ -84,7 +96,9 @@ describe.runIf(enabled)("nn.LSTM on Duet's kernels agrees with the BlockLSTMV2 p
       expect(worst, `${name}: largest difference ${worst}, tolerance ${tol}`).toBeLessThan(tol);
     }
   });
+});
 
+describe.runIf(enabled)("nn.LSTM on Duet's kernels", () => {
   it('launches one DuetLSTMSequence per layer and direction forward and one DuetLSTMSequenceGrad backward, whatever the length', () => {
     manualSeed(7);
     const lstm = new nn.LSTM(6, 8, { numLayers: 2, bidirectional: true });
