@@ -1,6 +1,9 @@
 /**
  * One layer and direction of PyTorch's GRU over a whole sequence, as one
- * autograd node with its own backward.
+ * autograd node with its own backward: where Duet's own kernels are built
+ * (native/ops/gru.cc), one DuetGRUSequence kernel forward and one
+ * DuetGRUSequenceGrad backward (`duetGru` below); otherwise on TensorFlow's
+ * kernels as follows.
  *
  * TensorFlow's fused GRU kernels do not fit: `GRUBlockCell` applies the reset
  * gate before the recurrent matmul, c = tanh(x W_xc + (r * h) W_hc + b_c),

@@ -1,5 +1,8 @@
 /**
- * One layer and direction of PyTorch's LSTM over a whole sequence: one
+ * One layer and direction of PyTorch's LSTM over a whole sequence. Where Duet's
+ * own kernels are built (native/ops/lstm.cc; core's kernels/custom.ts), one
+ * DuetLSTMSequence kernel forward and one DuetLSTMSequenceGrad backward
+ * (`duetLstm` below). Otherwise, TensorFlow's kernels: one
  * `BlockLSTMV2` kernel forward; backward one `BlockLSTMGradV2`, or
  * `LSTMBlockCellGrad` step by step for large weights (TensorFlow's CPU
  * kernels behind tf.raw_ops, all in TensorFlow since before 2.6, so in the
