@@ -33,17 +33,19 @@ using namespace tensorflow;
 // (so A may be a transposed view) and B is row-major [K, Nc] with row stride ldb.
 
 #if defined(__x86_64__)
-// C[rows, 64 columns] (=, +=) A x B for one block of 4 rows (or 1) and 4
-// vectors of 16 columns, the columns past the block's width masked off. The 16
-// accumulators are named variables: with an array GCC kept a copy of them on
-// the stack and stored all 16 at every k (1.6x slower).
-#define DUET_FMA_ROW(c0, c1, c2, c3, a)      \
-  {                                          \
-    const __m512 av = _mm512_set1_ps(a);     \
-    c0 = _mm512_fmadd_ps(av, b0, c0);        \
-    c1 = _mm512_fmadd_ps(av, b1, c1);        \
-    c2 = _mm512_fmadd_ps(av, b2, c2);        \
-    c3 = _mm512_fmadd_ps(av, b3, c3);        \
+// C[R rows, 16 V columns] (=, +=) A x B for one block of R = 4 rows (or 1) and
+// V <= 4 vectors of 16 columns, the last vector masked to the block's width.
+// The accumulators are named variables (unused ones compile away): with an
+// array GCC kept a copy on the stack and stored all of them at every k (1.6x
+// slower). V follows the width, so a 200-column product is 3 blocks of 64 and
+// one of 16, not 4 of 64 (28% of the multiply-adds wasted on masked lanes).
+#define DUET_FMA_ROW(c0, c1, c2, c3, a)                          \
+  {                                                              \
+    const __m512 av = _mm512_set1_ps(a);                         \
+    c0 = _mm512_fmadd_ps(av, b0, c0);                            \
+    if constexpr (V > 1) c1 = _mm512_fmadd_ps(av, b1, c1);       \
+    if constexpr (V > 2) c2 = _mm512_fmadd_ps(av, b2, c2);       \
+    if constexpr (V > 3) c3 = _mm512_fmadd_ps(av, b3, c3);       \
   }
 
 __attribute__((target("avx512f"))) static inline void Store512(float* c, __m512 x, __mmask16 m, bool acc) {
@@ -51,59 +53,56 @@ __attribute__((target("avx512f"))) static inline void Store512(float* c, __m512 
   _mm512_mask_storeu_ps(c, m, x);
 }
 
-__attribute__((target("avx512f"))) static void Block4x64(int64_t K, const float* A, int64_t ars, int64_t acs, const float* B, int64_t ldb, float* C, int64_t ldc,
-                                                        bool acc, const __mmask16 m[4]) {
+template <int R, int V>
+__attribute__((target("avx512f"))) static void Block512(int64_t K, const float* A, int64_t ars, int64_t acs, const float* B, int64_t ldb, float* C, int64_t ldc,
+                                                       bool acc, __mmask16 last) {
+  static_assert(R == 1 || R == 4, "blocks of 1 or 4 rows");
   __m512 c00 = _mm512_setzero_ps(), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
   __m512 c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
-  const __mmask16 m0 = m[0], m1 = m[1], m2 = m[2], m3 = m[3];
+  const __mmask16 full = 0xFFFF;
   for (int64_t k = 0; k < K; ++k) {
     const float* bk = B + k * ldb;
-    const __m512 b0 = _mm512_maskz_loadu_ps(m0, bk), b1 = _mm512_maskz_loadu_ps(m1, bk + 16), b2 = _mm512_maskz_loadu_ps(m2, bk + 32),
-                 b3 = _mm512_maskz_loadu_ps(m3, bk + 48);
+    const __m512 b0 = _mm512_maskz_loadu_ps(V == 1 ? last : full, bk);
+    const __m512 b1 = V > 1 ? _mm512_maskz_loadu_ps(V == 2 ? last : full, bk + 16) : b0;
+    const __m512 b2 = V > 2 ? _mm512_maskz_loadu_ps(V == 3 ? last : full, bk + 32) : b0;
+    const __m512 b3 = V > 3 ? _mm512_maskz_loadu_ps(last, bk + 48) : b0;
     const float* ak = A + k * acs;
     DUET_FMA_ROW(c00, c01, c02, c03, ak[0]);
-    DUET_FMA_ROW(c10, c11, c12, c13, ak[ars]);
-    DUET_FMA_ROW(c20, c21, c22, c23, ak[2 * ars]);
-    DUET_FMA_ROW(c30, c31, c32, c33, ak[3 * ars]);
+    if constexpr (R == 4) {
+      DUET_FMA_ROW(c10, c11, c12, c13, ak[ars]);
+      DUET_FMA_ROW(c20, c21, c22, c23, ak[2 * ars]);
+      DUET_FMA_ROW(c30, c31, c32, c33, ak[3 * ars]);
+    }
   }
   const __m512 rows[4][4] = {{c00, c01, c02, c03}, {c10, c11, c12, c13}, {c20, c21, c22, c23}, {c30, c31, c32, c33}};
-  for (int r = 0; r < 4; ++r)
-    for (int v = 0; v < 4; ++v)
-      if (m[v] != 0) Store512(C + r * ldc + 16 * v, rows[r][v], m[v], acc);
-}
-
-__attribute__((target("avx512f"))) static void Block1x64(int64_t K, const float* A, int64_t acs, const float* B, int64_t ldb, float* C, bool acc, const __mmask16 m[4]) {
-  __m512 c0 = _mm512_setzero_ps(), c1 = c0, c2 = c0, c3 = c0;
-  const __mmask16 m0 = m[0], m1 = m[1], m2 = m[2], m3 = m[3];
-  for (int64_t k = 0; k < K; ++k) {
-    const float* bk = B + k * ldb;
-    const __m512 b0 = _mm512_maskz_loadu_ps(m0, bk), b1 = _mm512_maskz_loadu_ps(m1, bk + 16), b2 = _mm512_maskz_loadu_ps(m2, bk + 32),
-                 b3 = _mm512_maskz_loadu_ps(m3, bk + 48);
-    DUET_FMA_ROW(c0, c1, c2, c3, A[k * acs]);
-  }
-  const __m512 row[4] = {c0, c1, c2, c3};
-  for (int v = 0; v < 4; ++v)
-    if (m[v] != 0) Store512(C + 16 * v, row[v], m[v], acc);
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < V; ++v) Store512(C + r * ldc + 16 * v, rows[r][v], v == V - 1 ? last : full, acc);
 }
 #undef DUET_FMA_ROW
 
+template <int R>
+__attribute__((target("avx512f"))) static void Rows512(int64_t K, int64_t Nc, const float* A, int64_t ars, int64_t acs, const float* B, int64_t ldb, float* C,
+                                                      int64_t ldc, bool acc) {
+  int64_t j = 0;
+  for (; j + 64 <= Nc; j += 64) Block512<R, 4>(K, A, ars, acs, B + j, ldb, C + j, ldc, acc, 0xFFFF);
+  const int64_t rest = Nc - j;
+  if (rest == 0) return;
+  const int nv = static_cast<int>((rest + 15) / 16);
+  const int tail = static_cast<int>(rest - 16 * (nv - 1));  // 1..16
+  const __mmask16 last = static_cast<__mmask16>(tail == 16 ? 0xFFFFu : (1u << tail) - 1u);
+  switch (nv) {
+    case 1: Block512<R, 1>(K, A, ars, acs, B + j, ldb, C + j, ldc, acc, last); break;
+    case 2: Block512<R, 2>(K, A, ars, acs, B + j, ldb, C + j, ldc, acc, last); break;
+    case 3: Block512<R, 3>(K, A, ars, acs, B + j, ldb, C + j, ldc, acc, last); break;
+    default: Block512<R, 4>(K, A, ars, acs, B + j, ldb, C + j, ldc, acc, last); break;  // 49..63 columns
+  }
+}
+
 __attribute__((target("avx512f"))) static void Gemm512(int64_t M, int64_t K, int64_t Nc, const float* A, int64_t ars, int64_t acs, const float* B, int64_t ldb,
                                                       float* C, int64_t ldc, bool acc) {
-  for (int64_t i = 0; i < M;) {
-    const bool four = i + 4 <= M;
-    for (int64_t j = 0; j < Nc; j += 64) {
-      __mmask16 m[4];
-      for (int v = 0; v < 4; ++v) {
-        const int64_t w = std::min<int64_t>(16, std::max<int64_t>(0, Nc - j - 16 * v));
-        m[v] = static_cast<__mmask16>(w == 16 ? 0xFFFFu : (1u << w) - 1u);
-      }
-      if (four)
-        Block4x64(K, A + i * ars, ars, acs, B + j, ldb, C + i * ldc + j, ldc, acc, m);
-      else
-        Block1x64(K, A + i * ars, acs, B + j, ldb, C + i * ldc + j, acc, m);
-    }
-    i += four ? 4 : 1;
-  }
+  int64_t i = 0;
+  for (; i + 4 <= M; i += 4) Rows512<4>(K, Nc, A + i * ars, ars, acs, B, ldb, C + i * ldc, ldc, acc);
+  for (; i < M; ++i) Rows512<1>(K, Nc, A + i * ars, ars, acs, B, ldb, C + i * ldc, ldc, acc);
 }
 #endif
 
