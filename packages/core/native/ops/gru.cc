@@ -114,11 +114,9 @@ class DuetGRUSequenceOp : public OpKernel {
     float* gh = gi + T * N * G;
     Transpose(w_ih.flat<float>().data(), G, I, w_ih_t);
     Transpose(w_hh.flat<float>().data(), G, H, w_hh_t);
-    GemmSharded(ctx, avx512_, T * N, I, G, x.flat<float>().data(), I, 1, w_ih_t, G, gi, G, false);
     ConstVec bi(b_ih.flat<float>().data(), G), bh(b_hh.flat<float>().data(), G);
-
     const float* h_prev = h0.flat<float>().data();
-    for (int64_t s = 0; s < T; ++s) {
+    ForwardAhead(ctx, avx512_, reverse_, T, N, I, G, x.flat<float>().data(), w_ih_t, gi, [&](int64_t s) {
       const int64_t t = reverse_ ? T - 1 - s : s;
       Gemm(avx512_, N, H, G, h_prev, H, 1, w_hh_t, G, gh, G, false);  // gh = h_{t-1} W_hh^T
       for (int64_t n = 0; n < N; ++n) {
@@ -135,7 +133,7 @@ class DuetGRUSequenceOp : public OpKernel {
         Vec(y + row * H, H) = nn + z * (ConstVec(h_prev + n * H, H) - nn);
       }
       h_prev = y + t * N * H;
-    }
+    });
   }
 
  private:
@@ -221,7 +219,9 @@ class DuetGRUSequenceGradOp : public OpKernel {
     float* dgh = dgi + T * N * G;
     std::vector<float> dh_t(H);
     std::memset(dh, 0, sizeof(float) * N * H);
-    for (int64_t s = T - 1; s >= 0; --s) {
+    const BackwardBuffers buffers{x.flat<float>().data(), w_ih.flat<float>().data(), y, h0_, dgi, dgh, dx_t->flat<float>().data(), dw_ih_t->flat<float>().data(),
+                                  dw_hh_t->flat<float>().data(), db_ih_t->flat<float>().data(), db_hh_t->flat<float>().data()};
+    BackwardBeside(ctx, avx512_, reverse_, T, N, I, H, G, buffers, [&](int64_t s) {
       const int64_t t = reverse_ ? T - 1 - s : s;
       const int64_t tp = reverse_ ? t + 1 : t - 1;
       const float* hprev = s > 0 ? y + tp * N * H : h0_;
@@ -242,16 +242,7 @@ class DuetGRUSequenceGradOp : public OpKernel {
         carry = g * z;  // the direct path to h_{t-1}; the recurrent product is added below
       }
       Gemm(avx512_, N, G, H, dgh + t * N * G, G, 1, w_hh.flat<float>().data(), H, dh, H, true);  // += dgh_t W_hh
-    }
-
-    float* dx = dx_t->flat<float>().data();
-    float* dw_ih = dw_ih_t->flat<float>().data();
-    float* dw_hh = dw_hh_t->flat<float>().data();
-    GemmSharded(ctx, avx512_, T * N, G, I, dgi, G, 1, w_ih.flat<float>().data(), I, dx, I, false);  // dx = dgi W_ih
-    GemmSharded(ctx, avx512_, G, T * N, I, dgi, 1, G, x.flat<float>().data(), I, dw_ih, I, false);  // dW_ih = dgi^T X
-    RecurrentWeightGrad(ctx, avx512_, reverse_, T, N, H, G, dgh, y, h0_, dw_hh);  // dW_hh = dgh^T H_prev
-    ColumnSums(dgi, T * N, G, db_ih_t->flat<float>().data());
-    ColumnSums(dgh, T * N, G, db_hh_t->flat<float>().data());
+    });
   }
 
  private:

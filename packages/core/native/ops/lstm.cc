@@ -7,12 +7,13 @@
 // steps) and its backward is either BlockLSTMGradV2 (slow for large weights) or
 // LSTMBlockCellGrad + MatMul per step (~3 kernel dispatches per step, each
 // MatMul waking the thread pool for a [N, 4H] x [4H, H] product). Here:
-// - forward: the input projection of every step is ONE product
-//   X [T N, I] x W_ih^T; then per step gates_t += h_{t-1} W_hh^T (on the
-//   calling thread) and the cell math, written straight into the outputs;
+// - forward: the input projection of every step X [T N, I] x W_ih^T as
+//   large products (one per chunk of 5 steps); then per step gates_t +=
+//   h_{t-1} W_hh^T (on the calling thread) and the cell math, written straight
+//   into the outputs;
 // - backward: per step the cell's gradient and dh_{t-1} = dgates_t W_hh (calling
-//   thread); then dx, dW_ih, dW_hh and the bias gradient each in ONE product or
-//   sum over all steps.
+//   thread); dx in ONE product over all steps; dW_ih, dW_hh and the bias
+//   gradient in one product or sum per chunk of steps.
 //
 // PyTorch's math and layout: gates i, f, g, o (rows of weight_ih [4H, I] and
 // weight_hh [4H, H]), two biases [4H]:
@@ -25,10 +26,12 @@
 // Products: float32 GEMM with an AVX-512 register-blocked kernel where the CPU
 // has AVX-512F (chosen at run time; measured 55 us for a [20, 200] x [200, 800]
 // step product on one core here, against 71 us for Eigen's GEMM and ~150 us
-// for an eager TensorFlow MatMul), else Eigen's GEMM. Products larger than
-// kPoolMacs multiply-adds are split by output rows over TensorFlow's intra-op
-// pool; the per-step products (3.2M multiply-adds in the benchmark) run on the
-// calling thread, since waking the pool costs tens of microseconds here.
+// for an eager TensorFlow MatMul), else Eigen's GEMM (rnn_common.h). The
+// recurrence, with its per-step products (3.2M multiply-adds in the benchmark),
+// runs on the calling thread: waking the pool costs tens of microseconds here.
+// The large products run beside it on one intra-op pool thread, chunk by chunk
+// of steps: the input projection ahead of the forward recurrence, the weight
+// gradients behind the backward one (which then computes dx).
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -148,12 +151,10 @@ class DuetLSTMSequenceOp : public OpKernel {
     Vec(bias.data(), G) = bi + bh;
     ConstVec b(bias.data(), G);
 
-    // The input projection of every step: gates = X W_ih^T, [T N, 4H].
-    GemmSharded(ctx, avx512, T * N, I, G, x.flat<float>().data(), I, 1, w_ih_t, G, gates, G, false);
-
+    // The input projection gates = X W_ih^T [T N, 4H] beside the recurrence, which adds h_{t-1} W_hh^T and runs the cell.
     const float* h_prev = h0.flat<float>().data();
     const float* c_prev = c0.flat<float>().data();
-    for (int64_t s = 0; s < T; ++s) {
+    ForwardAhead(ctx, avx512, reverse_, T, N, I, G, x.flat<float>().data(), w_ih_t, gates, [&](int64_t s) {
       const int64_t t = reverse_ ? T - 1 - s : s;
       float* gt = gates + t * N * G;
       float* ht = hc + t * N * H;
@@ -171,7 +172,7 @@ class DuetLSTMSequenceOp : public OpKernel {
       }
       h_prev = ht;
       c_prev = ct;
-    }
+    });
     std::memcpy(hc + T * N * H, c_prev, sizeof(float) * N * H);
   }
 
@@ -278,7 +279,8 @@ class DuetLSTMSequenceGradOp : public OpKernel {
 
     std::memset(dh, 0, sizeof(float) * N * H);
     std::memcpy(dc, dhc + T * N * H, sizeof(float) * N * H);
-    for (int64_t s = T - 1; s >= 0; --s) {
+    const BackwardBuffers buffers{x_, w_ih_, hc, h0_, dgates, dgates, dx, dw_ih, dw_hh, db, nullptr};
+    BackwardBeside(ctx, avx512, reverse_, T, N, I, H, G, buffers, [&](int64_t s) {
       const int64_t t = reverse_ ? T - 1 - s : s;
       const int64_t tp = reverse_ ? t + 1 : t - 1;  // the step processed before t (when s > 0)
       const float* cprev = s > 0 ? cs + tp * N * H : c0_;
@@ -300,15 +302,7 @@ class DuetLSTMSequenceGradOp : public OpKernel {
         dcn *= gf;
       }
       Gemm(avx512, N, G, H, dgt, G, 1, w_hh_, H, dh, H, false);  // dh_{t-1} = dgates_t W_hh
-    }
-
-    // All steps at once. dx = dgates W_ih.
-    GemmSharded(ctx, avx512, T * N, G, I, dgates, G, 1, w_ih_, I, dx, I, false);
-    // dW_ih = dgates^T X.
-    GemmSharded(ctx, avx512, G, T * N, I, dgates, 1, G, x_, I, dw_ih, I, false);
-    // dW_hh = dgates^T H_prev; dbias = the column sums of dgates.
-    RecurrentWeightGrad(ctx, avx512, reverse_, T, N, H, G, dgates, hc, h0_, dw_hh);
-    ColumnSums(dgates, T * N, G, db);
+    });
   }
 
  private:

@@ -13,9 +13,15 @@
 #define DUET_OPS_RNN_COMMON_H_
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <vector>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -154,14 +160,6 @@ static void Gemm(bool avx512, int64_t M, int64_t K, int64_t Nc, const float* A, 
     product(StridedA(A, M, K, Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>(ars, acs)));
 }
 
-/**
- * Above this many multiply-adds a product is split by output rows over the
- * intra-op pool (one block per thread); below, the calling thread does it all.
- * The LSTM's per-step products (N x H x 4H = 3.2M in the benchmark) stay below.
- */
-constexpr int64_t kPoolMacs = int64_t{8} << 20;
-
-
 /** dst [cols, rows] = src [rows, cols]^T, in tiles. */
 static void Transpose(const float* src, int64_t rows, int64_t cols, float* dst) {
   constexpr int64_t kTile = 32;
@@ -176,48 +174,246 @@ static void Transpose(const float* src, int64_t rows, int64_t cols, float* dst) 
 using Vec = Eigen::Map<Eigen::ArrayXf>;
 using ConstVec = Eigen::Map<const Eigen::ArrayXf>;
 
-/** Runs fn(lo, hi) over the rows [0, M) in one block of whole 4-row groups per intra-op thread, or on the calling thread below kPoolMacs multiply-adds. */
-template <typename Fn>
-static void ForRowBlocks(OpKernelContext* ctx, int64_t M, int64_t macs, Fn fn) {
-  auto* workers = ctx->device()->tensorflow_cpu_worker_threads()->workers;
-  const int threads = workers == nullptr ? 1 : workers->NumThreads();
-  if (threads <= 1 || macs < kPoolMacs || M < 8) {
-    fn(int64_t{0}, M);
-    return;
-  }
-  const int64_t block = ((M + threads - 1) / threads + 3) / 4 * 4;
-  workers->ParallelFor(M, thread::ThreadPool::SchedulingParams(thread::ThreadPool::SchedulingStrategy::kFixedBlockSize, std::nullopt, block), fn);
-}
+// ---------------------------------------------------------------------------
+// Work beside the recurrence. The recurrence is serial and runs on the calling
+// thread; the large products (the input projection forward, the weight
+// gradients backward) run on one intra-op pool thread at the same time, chunk
+// by chunk of steps. Waking the pool costs tens of microseconds, so it is woken
+// once per kernel, not per step. If no pool thread is free, the calling thread
+// does that work too (never waiting for a thread that has not started).
 
-/** C (=, +=) A B, split by rows of C over the intra-op pool when large (ForRowBlocks). */
-static void GemmSharded(OpKernelContext* ctx, bool avx512, int64_t M, int64_t K, int64_t Nc, const float* A, int64_t ars, int64_t acs, const float* B, int64_t ldb,
-                        float* C, int64_t ldc, bool acc) {
-  ForRowBlocks(ctx, M, M * K * Nc, [&](int64_t lo, int64_t hi) { Gemm(avx512, hi - lo, K, Nc, A + lo * ars, ars, acs, B, ldb, C + lo * ldc, ldc, acc); });
+/** The steps in chunks of kChunkSteps in processing order; chunk c covers the time steps [t0, t1). */
+constexpr int64_t kChunkSteps = 5;
+struct StepChunks {
+  int64_t T;
+  bool reverse;
+  int64_t count() const { return (T + kChunkSteps - 1) / kChunkSteps; }
+  void range(int64_t c, int64_t* t0, int64_t* t1) const {
+    const int64_t s0 = c * kChunkSteps, s1 = std::min(T, s0 + kChunkSteps);
+    *t0 = reverse ? T - s1 : s0;
+    *t1 = reverse ? T - s0 : s1;
+  }
+};
+
+static thread::ThreadPool* IntraOpPool(OpKernelContext* ctx) {
+  auto* workers = ctx->device()->tensorflow_cpu_worker_threads()->workers;
+  return workers != nullptr && workers->NumThreads() > 1 ? workers : nullptr;
 }
 
 /**
- * The recurrent weight's gradient dW [G, H] = sum over steps of dgates_t^T h_{t-1}
- * (dgates [T N, G], time order; hs [T, N, H] the h of every step in time order):
- * the steps after the first processed one pair with the contiguous rows of hs
- * before (or, with `reverse`, after) them, the first processed step with h0.
+ * Computes chunks 0..n-1 with compute(c), ahead of the calling thread, which
+ * consumes them in order with consume(c): one pool thread and the calling
+ * thread claim chunks in order; the calling thread waits only for a chunk the
+ * pool thread is computing.
  */
-static void RecurrentWeightGrad(OpKernelContext* ctx, bool avx512, bool reverse, int64_t T, int64_t N, int64_t H, int64_t G, const float* dgates, const float* hs,
-                                const float* h0, float* dw) {
-  const int64_t rest = (T - 1) * N;
-  const float* dg_rest = reverse ? dgates : dgates + N * G;
-  const float* h_rest = reverse ? hs + N * H : hs;
-  const float* dg_first = reverse ? dgates + (T - 1) * N * G : dgates;
-  ForRowBlocks(ctx, G, G * T * N * H, [&](int64_t lo, int64_t hi) {
-    Gemm(avx512, hi - lo, rest, H, dg_rest + lo, 1, G, h_rest, H, dw + lo * H, H, false);
-    Gemm(avx512, hi - lo, N, H, dg_first + lo, 1, G, h0, H, dw + lo * H, H, true);
+template <typename Compute, typename Consume>
+static void ComputeAhead(OpKernelContext* ctx, int64_t n, Compute compute, Consume consume) {
+  thread::ThreadPool* pool = IntraOpPool(ctx);
+  if (pool == nullptr || n <= 1) {
+    for (int64_t c = 0; c < n; ++c) {
+      compute(c);
+      consume(c);
+    }
+    return;
+  }
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::atomic<int64_t> next{0};
+    std::vector<char> ready;
+  };
+  auto st = std::make_shared<State>();
+  st->ready.assign(n, 0);
+  auto run = [st, n](const Compute& fn, int64_t c) {
+    fn(c);
+    {
+      std::lock_guard<std::mutex> lock(st->mu);
+      st->ready[c] = 1;
+    }
+    st->cv.notify_all();
+  };
+  // The pool thread touches `compute` only for a chunk it claimed, which the calling thread waits for.
+  pool->Schedule([st, n, run, &compute] {
+    for (int64_t c = st->next.fetch_add(1); c < n; c = st->next.fetch_add(1)) run(compute, c);
   });
+  for (int64_t c = 0; c < n; ++c) {
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(st->mu);
+        if (st->ready[c]) break;
+      }
+      const int64_t k = st->next.fetch_add(1);
+      if (k < n) {
+        run(compute, k);
+        continue;
+      }
+      std::unique_lock<std::mutex> lock(st->mu);  // every chunk is claimed: c is being computed beside
+      st->cv.wait(lock, [&] { return st->ready[c] != 0; });
+      break;
+    }
+    consume(c);
+  }
 }
 
-/** sum [G] = the column sums of m [rows, G] (a bias gradient). */
-static void ColumnSums(const float* m, int64_t rows, int64_t G, float* sum) {
+/**
+ * Runs main() on the calling thread and job(wait) beside it on one pool thread,
+ * where job calls wait(k) before using what main publishes with publish(k)
+ * (k counts chunks done). If the pool thread has not started job when main
+ * returns, the calling thread runs job itself (everything is published then).
+ * Returns when both are done.
+ */
+class Beside {
+ public:
+  explicit Beside(OpKernelContext* ctx) : pool_(IntraOpPool(ctx)), st_(std::make_shared<State>()) {}
+  void publish(int64_t k) {
+    {
+      std::lock_guard<std::mutex> lock(st_->mu);
+      st_->published = k;
+    }
+    st_->cv.notify_all();
+  }
+  template <typename Main, typename Job>
+  void Run(Main main, Job job) {
+    auto wait = [st = st_](int64_t k) {
+      std::unique_lock<std::mutex> lock(st->mu);
+      st->cv.wait(lock, [&] { return st->published >= k; });
+    };
+    if (pool_ != nullptr) {
+      // The pool thread touches `job` only once it has taken it, which the calling thread then waits for.
+      pool_->Schedule([st = st_, wait, &job] {
+        {
+          std::lock_guard<std::mutex> lock(st->mu);
+          if (st->job != kIdle) return;
+          st->job = kBeside;
+        }
+        job(wait);
+        {
+          std::lock_guard<std::mutex> lock(st->mu);
+          st->job = kDone;
+        }
+        st->cv.notify_all();
+      });
+    }
+    main();
+    publish(std::numeric_limits<int64_t>::max());
+    bool mine = false;
+    {
+      std::unique_lock<std::mutex> lock(st_->mu);
+      if (st_->job == kIdle) {
+        st_->job = kMine;
+        mine = true;
+      } else {
+        st_->cv.wait(lock, [&] { return st_->job == kDone; });
+      }
+    }
+    if (mine) job(wait);
+  }
+
+ private:
+  enum JobState { kIdle, kBeside, kDone, kMine };
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    int64_t published = 0;
+    JobState job = kIdle;
+  };
+  thread::ThreadPool* pool_;
+  std::shared_ptr<State> st_;
+};
+
+/**
+ * dW (=, or += when acc) the sum over time steps [t0, t1) of dgates_t^T h_prev(t)
+ * (dgates [T N, G] and hs [T, N, H] in time order): h_prev is the h of the step
+ * before (after, with `reverse`), h0 for the first processed step. dW [G, H].
+ */
+static void RecurrentWeightGrad(bool avx512, bool reverse, int64_t T, int64_t N, int64_t H, int64_t G, const float* dgates, const float* hs, const float* h0,
+                                int64_t t0, int64_t t1, float* dw, bool acc) {
+  const int64_t first = reverse ? T - 1 : 0;  // the step whose h_prev is h0
+  if (first >= t0 && first < t1) {
+    Gemm(avx512, G, N, H, dgates + first * N * G, 1, G, h0, H, dw, H, acc);
+    acc = true;
+    if (reverse) t1 = T - 1;
+    else t0 = 1;
+  }
+  if (t0 >= t1) return;
+  const float* h_prev = hs + (reverse ? t0 + 1 : t0 - 1) * N * H;
+  Gemm(avx512, G, (t1 - t0) * N, H, dgates + t0 * N * G, 1, G, h_prev, H, dw, H, acc);
+}
+
+/** sum (=, or += when acc) the column sums of m [rows, G] (a bias gradient). */
+static void ColumnSums(const float* m, int64_t rows, int64_t G, float* sum, bool acc) {
   Vec s(sum, G);
-  s.setZero();
+  if (!acc) s.setZero();
   for (int64_t r = 0; r < rows; ++r) s += ConstVec(m + r * G, G);
+}
+
+/**
+ * The forward of a recurrent layer: proj [T N, G] = X [T N, I] W_ih^T (w_ih_t
+ * = W_ih^T, [I, G]), chunk by chunk beside the calling thread, which runs
+ * step(s) for the processing steps s = 0 .. T-1 as their chunks are ready.
+ */
+template <typename Step>
+static void ForwardAhead(OpKernelContext* ctx, bool avx512, bool reverse, int64_t T, int64_t N, int64_t I, int64_t G, const float* x, const float* w_ih_t, float* proj,
+                         Step step) {
+  const StepChunks chunks{T, reverse};
+  auto project = [&](int64_t c) {
+    int64_t t0, t1;
+    chunks.range(c, &t0, &t1);
+    Gemm(avx512, (t1 - t0) * N, I, G, x + t0 * N * I, I, 1, w_ih_t, G, proj + t0 * N * G, G, false);
+  };
+  auto recur = [&](int64_t c) {
+    for (int64_t s = c * kChunkSteps; s < std::min(T, (c + 1) * kChunkSteps); ++s) step(s);
+  };
+  ComputeAhead(ctx, chunks.count(), project, recur);
+}
+
+/** Where the backward of a recurrent layer reads and writes (time order throughout). */
+struct BackwardBuffers {
+  const float* x;     // [T N, I]
+  const float* w_ih;  // [G, I]
+  const float* hs;    // [T, N, H]: h of every step
+  const float* h0;    // [N, H]
+  const float* dgi;   // [T N, G]: the gradient of x W_ih^T (+ b_ih) of every step
+  const float* dgh;   // [T N, G]: the gradient of h W_hh^T (+ b_hh) of every step (dgi for the LSTM)
+  float* dx;          // [T N, I]
+  float* dw_ih;       // [G, I]
+  float* dw_hh;       // [G, H]
+  float* db_ih;       // [G]
+  float* db_hh;       // [G], or null when it is db_ih (the LSTM)
+};
+
+/**
+ * The backward of a recurrent layer: step(s) for the processing steps
+ * s = T-1 .. 0 on the calling thread (each fills dgi and dgh of its step), then
+ * dx = dgi W_ih; beside it, chunk by chunk as the steps finish them,
+ * dW_ih = dgi^T X, dW_hh = dgh^T H_prev and the bias gradients.
+ */
+template <typename Step>
+static void BackwardBeside(OpKernelContext* ctx, bool avx512, bool reverse, int64_t T, int64_t N, int64_t I, int64_t H, int64_t G, const BackwardBuffers& b,
+                           Step step) {
+  const StepChunks chunks{T, reverse};
+  const int64_t n = chunks.count();
+  Beside beside(ctx);
+  auto recurrence = [&] {
+    for (int64_t s = T - 1; s >= 0; --s) {
+      step(s);
+      if (s % kChunkSteps == 0) beside.publish(n - s / kChunkSteps);  // chunk s / kChunkSteps is done: the (n - s / kChunkSteps)th
+    }
+    Gemm(avx512, T * N, G, I, b.dgi, G, 1, b.w_ih, I, b.dx, I, false);
+  };
+  auto weights = [&](const auto& wait) {
+    for (int64_t k = 0; k < n; ++k) {
+      wait(k + 1);
+      int64_t t0, t1;
+      chunks.range(n - 1 - k, &t0, &t1);
+      const int64_t rows = (t1 - t0) * N;
+      Gemm(avx512, G, rows, I, b.dgi + t0 * N * G, 1, G, b.x + t0 * N * I, I, b.dw_ih, I, k > 0);
+      RecurrentWeightGrad(avx512, reverse, T, N, H, G, b.dgh, b.hs, b.h0, t0, t1, b.dw_hh, k > 0);
+      ColumnSums(b.dgi + t0 * N * G, rows, G, b.db_ih, k > 0);
+      if (b.db_hh != nullptr) ColumnSums(b.dgh + t0 * N * G, rows, G, b.db_hh, k > 0);
+    }
+  };
+  beside.Run(recurrence, weights);
 }
 
 /** An InvalidArgument naming the shape expected and the one received, unless `t` has shape `dims`. */
