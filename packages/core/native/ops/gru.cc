@@ -32,27 +32,6 @@
 namespace duet {
 using namespace tensorflow;
 
-namespace {
-
-struct GruDims {
-  int64_t T, N, I, H;
-};
-
-absl::Status CheckGruInputs(const char* op, const Tensor& x, const Tensor& w_ih, const Tensor& w_hh, const Tensor& h0, GruDims* d) {
-  if (x.dims() != 3) return errors::InvalidArgument(op, ": expected x of shape [T, N, I], received ", x.shape().DebugString());
-  if (w_hh.dims() != 2 || w_hh.dim_size(0) != 3 * w_hh.dim_size(1))
-    return errors::InvalidArgument(op, ": expected weight_hh of shape [3H, H], received ", w_hh.shape().DebugString());
-  d->T = x.dim_size(0);
-  d->N = x.dim_size(1);
-  d->I = x.dim_size(2);
-  d->H = w_hh.dim_size(1);
-  if (d->T < 1) return errors::InvalidArgument(op, ": expected at least one step, received x of shape ", x.shape().DebugString());
-  TF_RETURN_IF_ERROR(CheckShape(op, "weight_ih", w_ih, {3 * d->H, d->I}));
-  return CheckShape(op, "h0", h0, {d->N, d->H});
-}
-
-}  // namespace
-
 REGISTER_OP("DuetGRUSequence")
     .Input("x: float")
     .Input("weight_ih: float")
@@ -81,20 +60,15 @@ y [T, N, H]: h of every step in time order. saved [T, N, 4H]: r, z, n and h W_hn
 reverse: run from the last step to the first. portable_gemm: use Eigen's GEMM even where the CPU has AVX-512 (for tests).
 )doc");
 
-class DuetGRUSequenceOp : public OpKernel {
+class DuetGRUSequenceOp : public RecurrentOpKernel {
  public:
-  explicit DuetGRUSequenceOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
-    OP_REQUIRES_OK(ctx, ctx->GetAttr("reverse", &reverse_));
-    bool portable;
-    OP_REQUIRES_OK(ctx, ctx->GetAttr("portable_gemm", &portable));
-    avx512_ = UseAvx512(portable);
-  }
+  using RecurrentOpKernel::RecurrentOpKernel;
 
   void Compute(OpKernelContext* ctx) override {
     const char* op = "DuetGRUSequence";
     const Tensor &x = ctx->input(0), &w_ih = ctx->input(1), &w_hh = ctx->input(2), &b_ih = ctx->input(3), &b_hh = ctx->input(4), &h0 = ctx->input(5);
-    GruDims d;
-    OP_REQUIRES_OK(ctx, CheckGruInputs(op, x, w_ih, w_hh, h0, &d));
+    SequenceDims d;
+    OP_REQUIRES_OK(ctx, CheckSequenceInputs(op, 3, x, w_ih, w_hh, {&h0}, &d));
     const int64_t T = d.T, N = d.N, I = d.I, H = d.H, G = 3 * H;
     OP_REQUIRES_OK(ctx, CheckShape(op, "bias_ih", b_ih, {G}));
     OP_REQUIRES_OK(ctx, CheckShape(op, "bias_hh", b_hh, {G}));
@@ -136,9 +110,6 @@ class DuetGRUSequenceOp : public OpKernel {
     });
   }
 
- private:
-  bool reverse_;
-  bool avx512_;
 };
 
 REGISTER_KERNEL_BUILDER(Name("DuetGRUSequence").Device(DEVICE_CPU), DuetGRUSequenceOp);
@@ -159,38 +130,23 @@ REGISTER_OP("DuetGRUSequenceGrad")
     .Output("dh0: float")
     .Attr("reverse: bool = false")
     .Attr("portable_gemm: bool = false")
-    .SetShapeFn([](shape_inference::InferenceContext* c) {
-      c->set_output(0, c->input(0));
-      c->set_output(1, c->input(1));
-      c->set_output(2, c->input(2));
-      shape_inference::ShapeHandle w_hh;
-      TF_RETURN_IF_ERROR(c->WithRank(c->input(2), 2, &w_hh));
-      c->set_output(3, c->Vector(c->Dim(w_hh, 0)));
-      c->set_output(4, c->Vector(c->Dim(w_hh, 0)));
-      c->set_output(5, c->input(3));
-      return absl::OkStatus();
-    })
+    .SetShapeFn([](shape_inference::InferenceContext* c) { return SequenceGradShape(c, 2, 1); })
     .Doc(R"doc(
 The gradients of DuetGRUSequence: x, weight_ih, weight_hh, h0 and y, saved are the forward's inputs and
 outputs; dy [T, N, H] is the gradient of y (the final state's included in its step). reverse and
 portable_gemm as in DuetGRUSequence.
 )doc");
 
-class DuetGRUSequenceGradOp : public OpKernel {
+class DuetGRUSequenceGradOp : public RecurrentOpKernel {
  public:
-  explicit DuetGRUSequenceGradOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
-    OP_REQUIRES_OK(ctx, ctx->GetAttr("reverse", &reverse_));
-    bool portable;
-    OP_REQUIRES_OK(ctx, ctx->GetAttr("portable_gemm", &portable));
-    avx512_ = UseAvx512(portable);
-  }
+  using RecurrentOpKernel::RecurrentOpKernel;
 
   void Compute(OpKernelContext* ctx) override {
     const char* op = "DuetGRUSequenceGrad";
     const Tensor &x = ctx->input(0), &w_ih = ctx->input(1), &w_hh = ctx->input(2), &h0 = ctx->input(3), &y_t = ctx->input(4), &saved_t = ctx->input(5),
                  &dy_t = ctx->input(6);
-    GruDims d;
-    OP_REQUIRES_OK(ctx, CheckGruInputs(op, x, w_ih, w_hh, h0, &d));
+    SequenceDims d;
+    OP_REQUIRES_OK(ctx, CheckSequenceInputs(op, 3, x, w_ih, w_hh, {&h0}, &d));
     const int64_t T = d.T, N = d.N, I = d.I, H = d.H, G = 3 * H;
     OP_REQUIRES_OK(ctx, CheckShape(op, "y", y_t, {T, N, H}));
     OP_REQUIRES_OK(ctx, CheckShape(op, "saved", saved_t, {T, N, 4 * H}));
@@ -245,9 +201,6 @@ class DuetGRUSequenceGradOp : public OpKernel {
     });
   }
 
- private:
-  bool reverse_;
-  bool avx512_;
 };
 
 REGISTER_KERNEL_BUILDER(Name("DuetGRUSequenceGrad").Device(DEVICE_CPU), DuetGRUSequenceGradOp);

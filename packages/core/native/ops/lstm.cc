@@ -48,29 +48,6 @@ using namespace tensorflow;
 // ---------------------------------------------------------------------------
 // Shapes and checks shared by both ops.
 
-struct Dims {
-  int64_t T, N, I, H;
-};
-
-static absl::Status CheckInputs(const char* op, const Tensor& x, const Tensor& w_ih, const Tensor& w_hh, const Tensor& h0, const Tensor& c0, Dims* d) {
-  if (x.dims() != 3) return errors::InvalidArgument(op, ": expected x of shape [T, N, I], received ", x.shape().DebugString());
-  if (w_hh.dims() != 2 || w_hh.dim_size(0) != 4 * w_hh.dim_size(1))
-    return errors::InvalidArgument(op, ": expected weight_hh of shape [4H, H], received ", w_hh.shape().DebugString());
-  d->T = x.dim_size(0);
-  d->N = x.dim_size(1);
-  d->I = x.dim_size(2);
-  d->H = w_hh.dim_size(1);
-  if (d->T < 1) return errors::InvalidArgument(op, ": expected at least one step, received x of shape ", x.shape().DebugString());
-  if (w_ih.dims() != 2 || w_ih.dim_size(0) != 4 * d->H || w_ih.dim_size(1) != d->I)
-    return errors::InvalidArgument(op, ": expected weight_ih of shape [", 4 * d->H, ", ", d->I, "], received ", w_ih.shape().DebugString());
-  for (const Tensor* s : {&h0, &c0})
-    if (s->dims() != 2 || s->dim_size(0) != d->N || s->dim_size(1) != d->H)
-      return errors::InvalidArgument(op, ": expected h0 and c0 of shape [", d->N, ", ", d->H, "], received ", h0.shape().DebugString(), " and ",
-                                     c0.shape().DebugString());
-  return absl::OkStatus();
-}
-
-
 // ---------------------------------------------------------------------------
 // Forward.
 
@@ -110,21 +87,16 @@ reverse: run from the last step to the first.
 portable_gemm: use Eigen's GEMM even where the CPU has AVX-512 (the same math; for tests).
 )doc");
 
-class DuetLSTMSequenceOp : public OpKernel {
+class DuetLSTMSequenceOp : public RecurrentOpKernel {
  public:
-  explicit DuetLSTMSequenceOp(OpKernelConstruction* ctx) : OpKernel(ctx) { 
-    OP_REQUIRES_OK(ctx, ctx->GetAttr("reverse", &reverse_));
-    bool portable;
-    OP_REQUIRES_OK(ctx, ctx->GetAttr("portable_gemm", &portable));
-    avx512_ = UseAvx512(portable);
-  }
+  using RecurrentOpKernel::RecurrentOpKernel;
 
   void Compute(OpKernelContext* ctx) override {
     const char* op = "DuetLSTMSequence";
     const Tensor &x = ctx->input(0), &w_ih = ctx->input(1), &w_hh = ctx->input(2), &b_ih = ctx->input(3), &b_hh = ctx->input(4), &h0 = ctx->input(5),
                  &c0 = ctx->input(6);
-    Dims d;
-    OP_REQUIRES_OK(ctx, CheckInputs(op, x, w_ih, w_hh, h0, c0, &d));
+    SequenceDims d;
+    OP_REQUIRES_OK(ctx, CheckSequenceInputs(op, 4, x, w_ih, w_hh, {&h0, &c0}, &d));
     const int64_t T = d.T, N = d.N, I = d.I, H = d.H, G = 4 * H;
     const bool avx512 = avx512_;
     OP_REQUIRES_OK(ctx, CheckShape(op, "bias_ih", b_ih, {G}));
@@ -176,9 +148,6 @@ class DuetLSTMSequenceOp : public OpKernel {
     std::memcpy(hc + T * N * H, c_prev, sizeof(float) * N * H);
   }
 
- private:
-  bool reverse_;
-  bool avx512_;
 };
 
 REGISTER_KERNEL_BUILDER(Name("DuetLSTMSequence").Device(DEVICE_CPU), DuetLSTMSequenceOp);
@@ -204,17 +173,7 @@ REGISTER_OP("DuetLSTMSequenceGrad")
     .Output("dc0: float")
     .Attr("reverse: bool = false")
     .Attr("portable_gemm: bool = false")
-    .SetShapeFn([](shape_inference::InferenceContext* c) {
-      c->set_output(0, c->input(0));
-      c->set_output(1, c->input(1));
-      c->set_output(2, c->input(2));
-      shape_inference::ShapeHandle w_hh;
-      TF_RETURN_IF_ERROR(c->WithRank(c->input(2), 2, &w_hh));
-      c->set_output(3, c->Vector(c->Dim(w_hh, 0)));
-      c->set_output(4, c->input(3));
-      c->set_output(5, c->input(4));
-      return absl::OkStatus();
-    })
+    .SetShapeFn([](shape_inference::InferenceContext* c) { return SequenceGradShape(c, 1, 2); })
     .Doc(R"doc(
 The gradients of DuetLSTMSequence: x, weight_ih, weight_hh, h0, c0 and hc, gates, cs are the forward's
 inputs and outputs; dhc [T + 1, N, H] is the gradient of hc (the gradient of each step's h, the last
@@ -222,21 +181,16 @@ processed step's already including that of the final hidden state; then the fina
 dbias [4H] is the gradient of each of the two biases. reverse and portable_gemm as in DuetLSTMSequence.
 )doc");
 
-class DuetLSTMSequenceGradOp : public OpKernel {
+class DuetLSTMSequenceGradOp : public RecurrentOpKernel {
  public:
-  explicit DuetLSTMSequenceGradOp(OpKernelConstruction* ctx) : OpKernel(ctx) { 
-    OP_REQUIRES_OK(ctx, ctx->GetAttr("reverse", &reverse_));
-    bool portable;
-    OP_REQUIRES_OK(ctx, ctx->GetAttr("portable_gemm", &portable));
-    avx512_ = UseAvx512(portable);
-  }
+  using RecurrentOpKernel::RecurrentOpKernel;
 
   void Compute(OpKernelContext* ctx) override {
     const char* op = "DuetLSTMSequenceGrad";
     const Tensor &x = ctx->input(0), &w_ih = ctx->input(1), &w_hh = ctx->input(2), &h0 = ctx->input(3), &c0 = ctx->input(4), &hc_t = ctx->input(5),
                  &gates_t = ctx->input(6), &cs_t = ctx->input(7), &dhc_t = ctx->input(8);
-    Dims d;
-    OP_REQUIRES_OK(ctx, CheckInputs(op, x, w_ih, w_hh, h0, c0, &d));
+    SequenceDims d;
+    OP_REQUIRES_OK(ctx, CheckSequenceInputs(op, 4, x, w_ih, w_hh, {&h0, &c0}, &d));
     const int64_t T = d.T, N = d.N, I = d.I, H = d.H, G = 4 * H;
     const bool avx512 = avx512_;
     OP_REQUIRES_OK(ctx, CheckShape(op, "hc", hc_t, {T + 1, N, H}));
@@ -305,9 +259,6 @@ class DuetLSTMSequenceGradOp : public OpKernel {
     });
   }
 
- private:
-  bool reverse_;
-  bool avx512_;
 };
 
 REGISTER_KERNEL_BUILDER(Name("DuetLSTMSequenceGrad").Device(DEVICE_CPU), DuetLSTMSequenceGradOp);

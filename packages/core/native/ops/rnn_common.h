@@ -29,6 +29,7 @@
 
 #include "Eigen/Core"
 #include "tensorflow/core/framework/op_kernel.h"
+#include "tensorflow/core/framework/shape_inference.h"
 #include "tensorflow/core/framework/tensor.h"
 
 namespace duet {
@@ -415,6 +416,60 @@ static void BackwardBeside(OpKernelContext* ctx, bool avx512, bool reverse, int6
   };
   beside.Run(recurrence, weights);
 }
+
+/** The sizes of a recurrent op's sequence: T steps, batch N, input size I, hidden size H. */
+struct SequenceDims {
+  int64_t T, N, I, H;
+};
+
+static absl::Status CheckShape(const char* op, const char* what, const Tensor& t, std::initializer_list<int64_t> dims);
+
+/**
+ * Checks x [T, N, I], weight_hh [gates H, H], weight_ih [gates H, I] and the
+ * initial states [N, H] of a recurrent op and reads the sizes into d.
+ */
+static absl::Status CheckSequenceInputs(const char* op, int gates, const Tensor& x, const Tensor& w_ih, const Tensor& w_hh, std::initializer_list<const Tensor*> states,
+                                        SequenceDims* d) {
+  if (x.dims() != 3) return errors::InvalidArgument(op, ": expected x of shape [T, N, I], received ", x.shape().DebugString());
+  if (w_hh.dims() != 2 || w_hh.dim_size(0) != gates * w_hh.dim_size(1))
+    return errors::InvalidArgument(op, ": expected weight_hh of shape [", gates, "H, H], received ", w_hh.shape().DebugString());
+  *d = SequenceDims{x.dim_size(0), x.dim_size(1), x.dim_size(2), w_hh.dim_size(1)};
+  if (d->T < 1) return errors::InvalidArgument(op, ": expected at least one step, received x of shape ", x.shape().DebugString());
+  TF_RETURN_IF_ERROR(CheckShape(op, "weight_ih", w_ih, {gates * d->H, d->I}));
+  const char* names[] = {"h0", "c0"};
+  int k = 0;
+  for (const Tensor* s : states) TF_RETURN_IF_ERROR(CheckShape(op, names[k++], *s, {d->N, d->H}));
+  return absl::OkStatus();
+}
+
+/**
+ * The shape function of a recurrent op's gradient (inputs x, weight_ih,
+ * weight_hh, then the initial states): dx, dweight_ih, dweight_hh like their
+ * inputs, then `biases` bias gradients [gates H], then one gradient per initial state.
+ */
+static absl::Status SequenceGradShape(shape_inference::InferenceContext* c, int biases, int states) {
+  for (int i = 0; i < 3; ++i) c->set_output(i, c->input(i));
+  shape_inference::ShapeHandle w_hh;
+  TF_RETURN_IF_ERROR(c->WithRank(c->input(2), 2, &w_hh));
+  for (int i = 0; i < biases; ++i) c->set_output(3 + i, c->Vector(c->Dim(w_hh, 0)));
+  for (int i = 0; i < states; ++i) c->set_output(3 + biases + i, c->input(3 + i));
+  return absl::OkStatus();
+}
+
+/** The attributes every recurrent op takes: `reverse` and `portable_gemm` (Eigen's GEMM even with AVX-512). */
+class RecurrentOpKernel : public OpKernel {
+ public:
+  explicit RecurrentOpKernel(OpKernelConstruction* ctx) : OpKernel(ctx) {
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("reverse", &reverse_));
+    bool portable;
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("portable_gemm", &portable));
+    avx512_ = UseAvx512(portable);
+  }
+
+ protected:
+  bool reverse_ = false;
+  bool avx512_ = false;
+};
 
 /** An InvalidArgument naming the shape expected and the one received, unless `t` has shape `dims`. */
 static absl::Status CheckShape(const char* op, const char* what, const Tensor& t, std::initializer_list<int64_t> dims) {

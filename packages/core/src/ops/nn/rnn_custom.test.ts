@@ -72,9 +72,9 @@ describe.runIf(enabled)("The recurrent kernels' argument checks", () => {
   it('names what it expected and what it received', () => {
     expect(() => fwd([5, 2], [16, 3], [16, 4], [16], [2, 4])).toThrow(/expected x of shape \[T, N, I\], received \[5,2\]/);
     expect(() => fwd([5, 2, 3], [16, 3], [15, 4], [16], [2, 4])).toThrow(/expected weight_hh of shape \[4H, H\], received \[15,4\]/);
-    expect(() => fwd([5, 2, 3], [16, 4], [16, 4], [16], [2, 4])).toThrow(/expected weight_ih of shape \[16, 3\], received \[16,4\]/);
+    expect(() => fwd([5, 2, 3], [16, 4], [16, 4], [16], [2, 4])).toThrow(/expected weight_ih of shape \[16,3\], received \[16,4\]/);
     expect(() => fwd([5, 2, 3], [16, 3], [16, 4], [12], [2, 4])).toThrow(/expected bias_ih of shape \[16\], received \[12\]/);
-    expect(() => fwd([5, 2, 3], [16, 3], [16, 4], [16], [3, 4])).toThrow(/expected h0 and c0 of shape \[2, 4\]/);
+    expect(() => fwd([5, 2, 3], [16, 3], [16, 4], [16], [3, 4])).toThrow(/expected h0 of shape \[2,4\], received \[3,4\]/);
     expect(() => fwd([0, 2, 3], [16, 3], [16, 4], [16], [2, 4])).toThrow(/at least one step/);
     const g = () =>
       t().tidy(() => runKernelN('DuetLSTMSequenceGrad', [], [z([5, 2, 3]), z([16, 3]), z([16, 4]), z([2, 4]), z([2, 4]), z([6, 2, 4]), z([5, 2, 16]), z([5, 2, 4]), z([5, 2, 4])], 6));
