@@ -109,7 +109,6 @@ class DuetGRUSequenceOp : public RecurrentOpKernel {
       h_prev = y + t * N * H;
     });
   }
-
 };
 
 REGISTER_KERNEL_BUILDER(Name("DuetGRUSequence").Device(DEVICE_CPU), DuetGRUSequenceOp);
@@ -200,7 +199,6 @@ class DuetGRUSequenceGradOp : public RecurrentOpKernel {
       Gemm(avx512_, N, G, H, dgh + t * N * G, G, 1, w_hh.flat<float>().data(), H, dh, H, true);  // += dgh_t W_hh
     });
   }
-
 };
 
 REGISTER_KERNEL_BUILDER(Name("DuetGRUSequenceGrad").Device(DEVICE_CPU), DuetGRUSequenceGradOp);

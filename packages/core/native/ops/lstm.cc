@@ -147,7 +147,6 @@ class DuetLSTMSequenceOp : public RecurrentOpKernel {
     });
     std::memcpy(hc + T * N * H, c_prev, sizeof(float) * N * H);
   }
-
 };
 
 REGISTER_KERNEL_BUILDER(Name("DuetLSTMSequence").Device(DEVICE_CPU), DuetLSTMSequenceOp);
@@ -258,7 +257,6 @@ class DuetLSTMSequenceGradOp : public RecurrentOpKernel {
       Gemm(avx512, N, G, H, dgt, G, 1, w_hh_, H, dh, H, false);  // dh_{t-1} = dgates_t W_hh
     });
   }
-
 };
 
 REGISTER_KERNEL_BUILDER(Name("DuetLSTMSequenceGrad").Device(DEVICE_CPU), DuetLSTMSequenceGradOp);
