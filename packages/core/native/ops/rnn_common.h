@@ -1,14 +1,16 @@
 // Shared pieces of Duet's recurrent kernels (lstm.cc, gru.cc): a float32 GEMM
 // for the recurrences' products (an AVX-512 register-blocked kernel where the
-// CPU has AVX-512F, chosen at run time, else Eigen's GEMM), its split over
-// TensorFlow's intra-op pool for large products, a tiled transpose, and a
-// shape check with TensorFlow's error style.
+// CPU has AVX-512F, chosen at run time, else Eigen's GEMM); running the large
+// products beside the serial recurrence on one intra-op pool thread
+// (ForwardAhead, BackwardBeside); the recurrent weight's and the biases'
+// gradients; input checks, the gradient ops' shape function and the ops'
+// common attributes.
 //
-// Measured on the LM bench's shapes (one core, 2026-12-01): a [20, 200] x
-// [200, 800] product took 55 us with the AVX-512 kernel, 71 us with Eigen's
-// GEMM, 120-180 us with Eigen's Tensor contraction and ~150 us as an eager
-// TensorFlow MatMul (oneDNN, with its dispatch); [700, 200] x [200, 800] took
-// ~2.1 ms on one core, Eigen's Tensor contraction 4.1 ms on two.
+// Measured on the LM bench's shapes (one core, min of 15-100, 2026-12-01): a
+// [20, 200] x [200, 800] product took 36-49 us with the AVX-512 kernel, 71 us
+// with Eigen's GEMM, 120-180 us with Eigen's Tensor contraction and 94-150 us
+// as an eager TensorFlow MatMul (oneDNN, with its dispatch); [700, 200] x
+// [200, 800] took 1.7 ms on one core, Eigen's Tensor contraction 4.1 ms on two.
 #ifndef DUET_OPS_RNN_COMMON_H_
 #define DUET_OPS_RNN_COMMON_H_
 
@@ -426,12 +428,18 @@ static void BackwardBeside(OpKernelContext* ctx, bool avx512, bool reverse, int6
   beside.Run(recurrence, weights);
 }
 
+/** An InvalidArgument naming the shape expected and the one received, unless `t` has shape `dims`. */
+static absl::Status CheckShape(const char* op, const char* what, const Tensor& t, std::initializer_list<int64_t> dims) {
+  TensorShape want;
+  for (int64_t v : dims) want.AddDim(v);
+  if (t.shape() != want) return errors::InvalidArgument(op, ": expected ", what, " of shape ", want.DebugString(), ", received ", t.shape().DebugString());
+  return absl::OkStatus();
+}
+
 /** The sizes of a recurrent op's sequence: T steps, batch N, input size I, hidden size H. */
 struct SequenceDims {
   int64_t T, N, I, H;
 };
-
-static absl::Status CheckShape(const char* op, const char* what, const Tensor& t, std::initializer_list<int64_t> dims);
 
 /**
  * Checks x [T, N, I], weight_hh [gates H, H], weight_ih [gates H, I] and the
@@ -479,14 +487,6 @@ class RecurrentOpKernel : public OpKernel {
   bool reverse_ = false;
   bool avx512_ = false;
 };
-
-/** An InvalidArgument naming the shape expected and the one received, unless `t` has shape `dims`. */
-static absl::Status CheckShape(const char* op, const char* what, const Tensor& t, std::initializer_list<int64_t> dims) {
-  TensorShape want;
-  for (int64_t v : dims) want.AddDim(v);
-  if (t.shape() != want) return errors::InvalidArgument(op, ": expected ", what, " of shape ", want.DebugString(), ", received ", t.shape().DebugString());
-  return absl::OkStatus();
-}
 
 }  // namespace duet
 
