@@ -7,7 +7,8 @@
  * read from one file. The same with a GRU and a tanh RNN (nn.RNN). Hidden states are carried across
  * batches, detached, as the example does.
  *
- * Reports ms per training batch (mean over BATCHES after WARMUP, median over
+ * Prints the load average and whether Duet's own kernels are on (DUET_CUSTOM_KERNELS=0
+ * turns them off, for the stock-kernel path). Reports ms per training batch (mean over BATCHES after WARMUP, median over
  * REPS runs alternating with PyTorch, default 3), the process CPU time per
  * batch (user + system over all threads; the machine's other load moves it
  * less than wall time, though PyTorch's OpenMP threads spin while waiting),
@@ -20,9 +21,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Tensor, backendInfo, countKernels, manualSeed, tensor } from '@duet/core';
+import { Tensor, backendInfo, countKernels, customKernelStatus, manualSeed, tensor } from '@duet/core';
 import { nn, optim } from '@duet/nn';
 
 const VOCAB = 100;
@@ -127,6 +128,7 @@ function train(kind: Kind): Run {
 }
 
 const info = backendInfo();
+const loadBefore = loadavg()[0]!;
 const py = new URL('../../.venv-ref/bin/python', import.meta.url).pathname;
 const runTorch = process.env.SKIP_TORCH !== '1' && existsSync(py);
 const duet: Record<Kind, Run[]> = { LSTM: [], GRU: [], RNN: [] };
@@ -142,7 +144,10 @@ for (let r = 0; r < REPS; r++) {
   }
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const load = [loadBefore, loadavg()[0]!].map((l) => l.toFixed(1)).join(' -> ');
+const custom = customKernelStatus();
 console.log(`Duet on TensorFlow ${info.tfVersion} vs PyTorch ${torch[0]?.torch ?? '(not run)'}; ms per training batch (bptt ${BPTT}, batch ${BATCH}, ${LAYERS} x ${HID}), median of ${REPS} alternating runs`);
+console.log(`Duet's own kernels: ${custom.enabled ? 'on' : `off (${custom.reason})`}; load average (1 min) ${load}: ratios mean little above ~2 on this 2-core machine`);
 const table = KINDS.map((kind) => {
   const d = median(duet[kind].map((x) => x.ms));
   const t = runTorch ? median(torch.map((x) => torchMs(x, kind))) : undefined;
@@ -166,4 +171,4 @@ for (const kind of KINDS) {
   console.log(`${kind} kernels per step by time (one counted step): ${top.map(([n, us]) => `${n} x${k.byName[n]} ${(us / 1000).toFixed(1)} ms`).join(', ')}`);
 }
 mkdirSync(new URL('../../.bench-out/', import.meta.url), { recursive: true });
-writeFileSync(new URL('../../.bench-out/nn-lstm-lm.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), tf: info.tfVersion, duet, torch, table }, null, 2));
+writeFileSync(new URL('../../.bench-out/nn-lstm-lm.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), tf: info.tfVersion, customKernels: custom.enabled, load, duet, torch, table }, null, 2));

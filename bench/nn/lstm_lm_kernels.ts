@@ -1,13 +1,15 @@
 /**
  * Kernel-level timings behind bench/nn/lstm_lm.ts: one LSTM layer of the
  * language model (T 35, N 20, I = H = 200) run different ways on the raw
- * TensorFlow binding, to choose how lstmLayer and gruLayer run (issue 14).
- * Prints the median ms of REPS runs of each variant; run it with
+ * TensorFlow binding, to choose how lstmLayer and gruLayer run (issue 14);
+ * last, Duet's own DuetLSTMSequence / DuetGRUSequence kernels where built.
+ * Prints the median (and the minimum) ms of REPS runs of each variant; run it with
  * DUET_NUM_THREADS=1 and without to see the thread count's effect.
  *
  *   pnpm exec tsx --conditions=source bench/nn/lstm_lm_kernels.ts
  */
 import { runOp, runOpN, typeAttr, boolAttr, floatAttr, intAttr, tf, backendInfo, type TfTensor } from '../../packages/core/src/engine.js';
+import { customKernelStatus } from '../../packages/core/src/kernels/custom.js';
 
 const T = Number(process.env.T ?? 35);
 const N = Number(process.env.N ?? 20);
@@ -49,7 +51,7 @@ function time(name: string, fn: () => void): void {
     if (r >= 3) ms.push(performance.now() - t0);
   }
   ms.sort((p, q) => p - q);
-  console.log(`${name.padEnd(72)} ${ms[Math.floor(ms.length / 2)]!.toFixed(2)} ms`);
+  console.log(`${name.padEnd(72)} ${ms[Math.floor(ms.length / 2)]!.toFixed(2)} ms (min ${ms[0]!.toFixed(2)})`);
 }
 
 function blockForward() {
@@ -140,3 +142,27 @@ time('gate order back to PyTorch: 3 row Gathers (dW_ih, dW_hh, db)', () => {
   gather(b, 0);
 });
 time('gate order back to PyTorch: 1 column Gather of dgates [T N, 4H]', () => gather(dgRand, 1));
+
+// Duet's own kernels (core's native/ops/lstm.cc, gru.cc), where built: the whole layer in one kernel each way.
+if (customKernelStatus().enabled) {
+  const duetForward = (portable: boolean) =>
+    runOpN('DuetLSTMSequence', [boolAttr('reverse', false), boolAttr('portable_gemm', portable)], [x, wIh, wHh, b, b, zNH, zNH], 3);
+  const dhc = rnd([T + 1, N, H]);
+  const duetBoth = (portable: boolean) => {
+    const [hc, gates, cs] = duetForward(portable);
+    runOpN('DuetLSTMSequenceGrad', [boolAttr('reverse', false), boolAttr('portable_gemm', portable)], [x, wIh, wHh, zNH, zNH, hc!, gates!, cs!, dhc], 6);
+  };
+  for (const portable of [false, true]) {
+    const gemm = portable ? "Eigen's GEMM" : 'AVX-512 GEMM where the CPU has it';
+    time(`DuetLSTMSequence forward (${gemm})`, () => duetForward(portable));
+    time(`DuetLSTMSequence forward + DuetLSTMSequenceGrad (${gemm})`, () => duetBoth(portable));
+  }
+  const [gIh, gHh, gb] = [rnd([3 * H, I]), rnd([3 * H, H]), rnd([3 * H])];
+  const dy = rnd([T, N, H]);
+  const gruForward = () => runOpN('DuetGRUSequence', [], [x, gIh, gHh, gb, gb, zNH], 2);
+  time('DuetGRUSequence forward', () => gruForward());
+  time('DuetGRUSequence forward + DuetGRUSequenceGrad', () => {
+    const [y, saved] = gruForward();
+    runOpN('DuetGRUSequenceGrad', [], [x, gIh, gHh, zNH, y!, saved!, dy], 6);
+  });
+}

@@ -4,28 +4,49 @@
  * training loop, and the no-grad path. Numbers against PyTorch are checked by
  * test/golden/nn_layers.test.ts.
  */
-import { describe, expect, it } from 'vitest';
-import { ShapeError, Tensor, countKernels, functional as CF, manualSeed, memory, noGrad, randn, scope } from '@duet/core';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { ShapeError, Tensor, countKernels, customKernelStatus, functional as CF, manualSeed, memory, noGrad, randn, scope, useCustomKernels } from '@duet/core';
 import { nn } from '../index.js';
 
+/**
+ * The LSTM's two paths: TensorFlow's BlockLSTMV2 family (always there) and
+ * Duet's DuetLSTMSequence kernels (native/ops/lstm.cc, where they are built);
+ * lstm_custom.test.ts compares the two. Runs `fn` on each path with its fused
+ * forward and backward kernel names.
+ */
+function eachLstmPath(fn: (fwd: string, bwd: string) => void): void {
+  const paths: [boolean, string, string][] = [[false, 'BlockLSTMV2', 'BlockLSTMGradV2']];
+  if (customKernelStatus().enabled) paths.push([true, 'DuetLSTMSequence', 'DuetLSTMSequenceGrad']);
+  for (const [custom, fwd, bwd] of paths) {
+    useCustomKernels(custom);
+    try {
+      fn(fwd, bwd);
+    } finally {
+      useCustomKernels(true);
+    }
+  }
+}
+
 describe('nn.LSTM on fused kernels', () => {
-  it('runs one BlockLSTMV2 per layer and direction forward and one BlockLSTMGradV2 backward, whatever the length', () => {
+  it('runs one fused kernel per layer and direction forward and one backward, whatever the length (BlockLSTMV2 / BlockLSTMGradV2, or Duet\'s)', () => {
     manualSeed(0);
     const lstm = new nn.LSTM(6, 8, { numLayers: 2, bidirectional: true });
-    for (const len of [3, 30]) {
-      const x = randn([len, 4, 6], { requiresGrad: true });
-      const f = countKernels(() => lstm.forward(x));
-      const [out, [h, c]] = f.result;
-      const b = countKernels(() => out.sum().add(h.sum()).add(c.sum()).backward());
-      expect(f.byName.BlockLSTMV2).toBe(4);
-      expect(b.byName.BlockLSTMGradV2).toBe(4); // small weights: the one-kernel backward
-      expect(f.byName.MatMul ?? 0).toBe(0);
-      expect(b.byName.MatMul ?? 0).toBe(0);
-      // Independent of the length: at most 12 kernels per layer and direction forward, 16 backward (with the cat and state gradients).
-      expect(f.kernels).toBeLessThanOrEqual(4 * 12);
-      expect(b.kernels, JSON.stringify(b.byName)).toBeLessThanOrEqual(4 * 16);
-      lstm.zeroGrad();
-    }
+    eachLstmPath((fwdKernel, bwdKernel) => {
+      for (const len of [3, 30]) {
+        const x = randn([len, 4, 6], { requiresGrad: true });
+        const f = countKernels(() => lstm.forward(x));
+        const [out, [h, c]] = f.result;
+        const b = countKernels(() => out.sum().add(h.sum()).add(c.sum()).backward());
+        expect(f.byName[fwdKernel]).toBe(4);
+        expect(b.byName[bwdKernel]).toBe(4); // small weights: the one-kernel backward on the stock path too
+        expect(f.byName.MatMul ?? 0).toBe(0);
+        expect(b.byName.MatMul ?? 0).toBe(0);
+        // Independent of the length: at most 12 kernels per layer and direction forward, 16 backward (with the cat and state gradients).
+        expect(f.kernels).toBeLessThanOrEqual(4 * 12);
+        expect(b.kernels, JSON.stringify(b.byName)).toBeLessThanOrEqual(4 * 16);
+        lstm.zeroGrad();
+      }
+    });
   });
 
   it('keeps the native tensor count flat over a training loop (forward, backward, step)', () => {
@@ -75,22 +96,43 @@ describe('nn.LSTM on fused kernels', () => {
     manualSeed(3);
     const lstm = new nn.LSTM(3, 4, { numLayers: 2, bidirectional: true });
     const x = randn([6, 2, 3]);
-    scope(() => {
-      const [a, [ha, ca]] = lstm.forward(x);
-      const k = countKernels(() => noGrad(() => lstm.forward(x)));
-      const [b, [hb, cb]] = k.result;
-      expect(b.gradFn).toBeNull();
-      for (const [p, q] of [[a, b], [ha, hb], [ca, cb]] as const) expect(Array.from(q.dataSync())).toEqual(Array.from(p.dataSync()));
-      expect(k.byName.BlockLSTMV2).toBe(4);
+    eachLstmPath((fwdKernel) => {
+      scope(() => {
+        const [a, [ha, ca]] = lstm.forward(x);
+        const k = countKernels(() => noGrad(() => lstm.forward(x)));
+        const [b, [hb, cb]] = k.result;
+        expect(b.gradFn).toBeNull();
+        for (const [p, q] of [[a, b], [ha, hb], [ca, cb]] as const) expect(Array.from(q.dataSync())).toEqual(Array.from(p.dataSync()));
+        expect(k.byName[fwdKernel]).toBe(4);
+      });
+      const before = memory().numTensors;
+      scope(() => void noGrad(() => lstm.forward(x)));
+      expect(memory().numTensors).toBe(before);
     });
-    const before = memory().numTensors;
-    scope(() => void noGrad(() => lstm.forward(x)));
-    expect(memory().numTensors).toBe(before);
   });
 });
 
 describe('nn.GRU as one op per layer and direction', () => {
-  it('launches 15 kernels per step forward (12 without grad) and 7 backward, plus a constant', () => {
+  it("launches one DuetGRUSequence per layer and direction forward and one DuetGRUSequenceGrad backward where Duet's kernels are built", () => {
+    if (!customKernelStatus().enabled) return;
+    manualSeed(5);
+    const gru = new nn.GRU(6, 8, { numLayers: 2, bidirectional: true });
+    const counts: number[] = [];
+    for (const len of [3, 30]) {
+      const x = randn([len, 4, 6], { requiresGrad: true });
+      const f = countKernels(() => gru.forward(x, randn([4, 4, 8], { requiresGrad: true })));
+      const [out, h] = f.result;
+      const b = countKernels(() => out.sum().add(h.sum()).backward());
+      expect([f.byName.DuetGRUSequence, b.byName.DuetGRUSequenceGrad, f.byName.MatMul ?? 0, b.byName.MatMul ?? 0]).toEqual([4, 4, 0, 0]);
+      counts.push(f.kernels, b.kernels);
+      gru.zeroGrad();
+    }
+    expect(counts.slice(2), 'kernel counts do not depend on the length').toEqual(counts.slice(0, 2));
+  });
+
+  it('launches 15 kernels per step forward (12 without grad) and 7 backward, plus a constant, on TensorFlow\'s kernels', () => {
+    useCustomKernels(false);
+    onTestFinished(() => useCustomKernels(true));
     manualSeed(5);
     const gru = new nn.GRU(6, 8, { numLayers: 2, bidirectional: true });
     for (const len of [3, 30]) {
@@ -262,13 +304,16 @@ describe('functional.lstmLayer backward: one BlockLSTMGradV2 or step by step, sa
     }
   });
 
-  it("'auto' goes step by step for large weights (the LM bench's 200 x 200), in one kernel for small ones", () => {
-    for (const [h, kernel] of [[8, 'BlockLSTMGradV2'], [200, 'LSTMBlockCellGrad']] as const) {
-      const x = randn([4, 2, h]);
-      const wIh = randn([4 * h, h], { requiresGrad: true });
-      const k = scope(() => countKernels(() => CF.lstmLayer(x, wIh, randn([4 * h, h]), null, null).output.sum().backward()));
-      expect(k.byName[kernel], `H = ${h}`).toBeGreaterThan(0);
-    }
+  it("'auto' runs Duet's kernels where built; else step by step for large weights (the LM bench's 200 x 200), in one kernel for small ones", () => {
+    eachLstmPath((fwdKernel, bwdKernel) => {
+      const custom = fwdKernel === 'DuetLSTMSequence';
+      for (const [h, kernel] of [[8, custom ? bwdKernel : 'BlockLSTMGradV2'], [200, custom ? bwdKernel : 'LSTMBlockCellGrad']] as const) {
+        const x = randn([4, 2, h]);
+        const wIh = randn([4 * h, h], { requiresGrad: true });
+        const k = scope(() => countKernels(() => CF.lstmLayer(x, wIh, randn([4 * h, h]), null, null).output.sum().backward()));
+        expect(k.byName[kernel], `H = ${h}`).toBe(kernel === 'LSTMBlockCellGrad' ? 4 : 1); // one per step (4), or one for the sequence
+      }
+    });
   });
 });
 

@@ -1,11 +1,12 @@
 /**
  * `nn.RNN`, `nn.LSTM`, `nn.GRU`: PyTorch's equations, gate order, weight
  * names (`weight_ih_l0`, `bias_hh_l1_reverse`), defaults and init.
- * LSTM: each layer and direction is one fused TensorFlow kernel over the whole
- * sequence (core's `functional.lstmLayer`: BlockLSTMV2, with its backward).
- * GRU: each layer and direction is one autograd op with a hand-written
- * backward (core's `functional.gruLayer`; TF's GRUBlockCell computes another
- * GRU variant). RNN: likewise one autograd op per layer and direction (core's
+ * LSTM and GRU: each layer and direction is one fused kernel over the whole
+ * sequence each way (core's `functional.lstmLayer` / `gruLayer`: Duet's own
+ * DuetLSTMSequence / DuetGRUSequence kernels where they are built, else
+ * TensorFlow's BlockLSTMV2 with its backward, and for the GRU one autograd op
+ * on plain kernels with a hand-written backward; TF's GRUBlockCell computes
+ * another GRU variant). RNN: likewise one autograd op per layer and direction (core's
  * `functional.rnnLayer`): the input projection of every step in one matmul,
  * then 3 kernels per step each way.
  */

@@ -1,6 +1,9 @@
 /**
  * One layer and direction of PyTorch's GRU over a whole sequence, as one
- * autograd node with its own backward.
+ * autograd node with its own backward: where Duet's own kernels are built
+ * (native/ops/gru.cc), one DuetGRUSequence kernel forward and one
+ * DuetGRUSequenceGrad backward (`duetGru` below); otherwise on TensorFlow's
+ * kernels as follows.
  *
  * TensorFlow's fused GRU kernels do not fit: `GRUBlockCell` applies the reset
  * gate before the recurrent matmul, c = tanh(x W_xc + (r * h) W_hc + b_c),
@@ -22,7 +25,7 @@
  * recorded op by op, and from 24 before m and AddN (measured in
  * bench/README.md).
  */
-import { runKernel as runOp, runKernelN as runOpN, typeAttr, intAttr, boolAttr, tf, unaryKernel as k1, binaryKernel as k2, type TfTensor } from '../../kernels/index.js';
+import { runKernel as runOp, runKernelN as runOpN, typeAttr, intAttr, boolAttr, tf, customKernel, unaryKernel as k1, binaryKernel as k2, type TfTensor } from '../../kernels/index.js';
 import { ShapeError } from '../../errors.js';
 import { isGradEnabled, record } from '../../autograd.js';
 import { Tensor } from '../../tensor.js';
@@ -74,6 +77,7 @@ export function gruLayer(x: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | null
   const reverse = options.reverse === true;
   const inputs = [x, wIh, wHh, ...(bIh !== null && bHh !== null ? [bIh, bHh] : []), ...(h0 !== null ? [h0] : [])];
   const grad = isGradEnabled() && inputs.some((t) => t.requiresGrad);
+  if (customKernel('DuetGRUSequence') && customKernel('DuetGRUSequenceGrad')) return duetGru(x, wIh, wHh, bIh, bHh, h0, inputs, grad, reverse);
   // Read every value before the tidy (a variable-backed parameter's re-read must outlive it).
   const [xv, wIhV, wHhV, bIhV, bHhV, h0V] = [x, wIh, wHh, bIh, bHh, h0].map((v) => v?._v() ?? null);
 
@@ -149,6 +153,38 @@ export function gruLayer(x: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | null
     if (h0 !== null) grads.push(k2('AddV2', ...dhRec!));
     return grads;
   }, saved);
+}
+
+/**
+ * The layer on Duet's own kernels (native/ops/gru.cc): DuetGRUSequence forward
+ * (the input projection of all steps in one product, then the recurrence in
+ * C++), DuetGRUSequenceGrad backward (gate gradients step by step, then every
+ * weight, bias and input gradient in one product or sum). One kernel each way.
+ */
+function duetGru(x: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | null, bHh: Tensor | null, h0: Tensor | null, inputs: Tensor[], grad: boolean, reverse: boolean): Tensor {
+  const [, n] = x.shape as [number, number];
+  const h = wHh.shape[1]!;
+  const attrs = [boolAttr('reverse', reverse)];
+  const [wIhV, wHhV] = [wIh._v(), wHh._v()];
+  const bias = (b: Tensor | null) => b?._v() ?? zeros([3 * h]);
+  const [y, saved] = runOpN('DuetGRUSequence', attrs, [x._v(), wIhV, wHhV, bias(bIh), bias(bHh), h0?._v() ?? zeros([n, h])], 2) as [TfTensor, TfTensor];
+  const output = new Tensor(y);
+  if (!grad) {
+    saved.dispose();
+    return output;
+  }
+  // The backward uses the forward's weights and output (free handle copies), whatever happens to them meanwhile.
+  const kept = [tf().clone(wIhV), tf().clone(wHhV), tf().clone(y), saved];
+  return record(output, 'DuetGRUBackward', inputs, (g) => {
+    const [wIhF, wHhF, yF] = kept as [TfTensor, TfTensor, TfTensor];
+    const [dx, dwIh, dwHh, dbIh, dbHh, dh0] = runOpN('DuetGRUSequenceGrad', attrs, [x._v(), wIhF, wHhF, h0?._v() ?? zeros([n, h]), yF, saved, g], 6) as TfTensor[];
+    const out: (TfTensor | null)[] = [dx!, dwIh!, dwHh!];
+    if (bIh !== null) out.push(dbIh!, dbHh!);
+    else for (const v of [dbIh!, dbHh!]) v.dispose();
+    if (h0 !== null) out.push(dh0!);
+    else dh0!.dispose();
+    return out;
+  }, kept);
 }
 
 /** What one forward step keeps for the backward. */

@@ -42,7 +42,9 @@
  * | batchNorm2d                     | 2   | 3   | Transpose x (none if stored NHWC), FusedBatchNormV3; FusedBatchNormGradV3 |
  * | dropout, dropout2d (training)   | 4   | 1   | StatelessRandomUniform, GreaterEqual, SelectV2, Mul (in the stored layout) |
  * | embedding                       | 1   | 1-2 | GatherV2; UnsortedSegmentSum (+ Mul for paddingIdx) |
+ * | gruLayer, Duet's kernels        | 1   | 1   | DuetGRUSequence; DuetGRUSequenceGrad (native/ops/gru.cc, where built; else the row below) |
  * | gruLayer (whole sequence)      | 5 + 15 T (12 T no grad) | 12 + 7 T | MatMul + BiasAdd of every step's input, then per step MatMul, BiasAdd, SplitV, AddV2, Sigmoid, Split, Mul, AddV2, Tanh, Sub, Mul, AddV2 (+ ConcatV2, SigmoidGrad, ConcatV2 of the backward's factors when recording); bwd per step AddN, Mul, Sub, TanhGrad, ConcatV2, Mul, MatMul; weight grads in 2 MatMuls |
+ * | lstmLayer, Duet's kernels       | 4   | 1   | DuetLSTMSequence, Slice output, hN, cN; DuetLSTMSequenceGrad (native/ops/lstm.cc, where built; else the row below) + ConcatV2 of the output's gradient, + Pad per final state used |
  * | lstmLayer (whole sequence)      | 6-7 | 6 or 3 T + 20 | ConcatV2 + Transpose of the weights, AddV2 biases, BlockLSTMV2, Slice hN, cN, ConcatV2 [h; c] (+ Gather of the weights for 'steps'); bwd 'sequence': SplitV, Pad, BlockLSTMGradV2, Transpose + SplitV dw, ConcatV2; 'steps' (large weights): LSTMBlockCellGrad + MatMul + AddV2 per step, then 3 MatMuls; + Pad per final state used, + ReverseV2 x2 for reverse |
  * | rnnLayer (whole sequence)       | 6 + 3 T | 8 + 3 T | Reshape, MatMul, AddV2 + BiasAdd of both biases over every step's input, Unpack; per step MatMul, AddV2, Tanh/Relu; Pack. bwd per step AddV2, TanhGrad/ReluGrad, MatMul; weight grads in 2 MatMuls, dx in 1 |
  *

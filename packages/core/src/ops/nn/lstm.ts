@@ -1,5 +1,8 @@
 /**
- * One layer and direction of PyTorch's LSTM over a whole sequence: one
+ * One layer and direction of PyTorch's LSTM over a whole sequence. Where Duet's
+ * own kernels are built (native/ops/lstm.cc; core's kernels/custom.ts), one
+ * DuetLSTMSequence kernel forward and one DuetLSTMSequenceGrad backward
+ * (`duetLstm` below). Otherwise, TensorFlow's kernels: one
  * `BlockLSTMV2` kernel forward; backward one `BlockLSTMGradV2`, or
  * `LSTMBlockCellGrad` step by step for large weights (TensorFlow's CPU
  * kernels behind tf.raw_ops, all in TensorFlow since before 2.6, so in the
@@ -31,7 +34,7 @@
  * output's ConcatV2); 'steps': 3 per step + ~20; + a Pad per final state used,
  * + ReverseV2 for the reverse direction.
  */
-import { runKernel as runOp, runKernelN as runOpN, typeAttr, intAttr, boolAttr, floatAttr, tf, type TfTensor } from '../../kernels/index.js';
+import { runKernel as runOp, runKernelN as runOpN, typeAttr, intAttr, boolAttr, floatAttr, tf, customKernel, type TfTensor } from '../../kernels/index.js';
 import { ShapeError } from '../../errors.js';
 import { isGradEnabled, record } from '../../autograd.js';
 import { Tensor } from '../../tensor.js';
@@ -48,10 +51,14 @@ export interface LstmLayerOptions {
   /** Run from the last step to the first (the reverse direction of a bidirectional LSTM); the output stays in time order. */
   reverse?: boolean;
   /**
-   * How the backward runs: 'sequence' = one BlockLSTMGradV2 kernel; 'steps' =
-   * LSTMBlockCellGrad + MatMul per step, then the weight gradients of all steps
-   * in three MatMuls; 'auto' (default) = 'steps' for large weights, where it is
-   * faster (measured, see STEPWISE_MIN_WEIGHTS). Both give PyTorch's gradients.
+   * How it runs: 'auto' (default) = Duet's own DuetLSTMSequence /
+   * DuetLSTMSequenceGrad kernels when they are built and on (core's
+   * kernels/custom.ts), else TensorFlow's BlockLSTMV2 forward with the backward
+   * 'steps' for large weights (measured, see STEPWISE_MIN_WEIGHTS), 'sequence'
+   * below. 'sequence' and 'steps' always run BlockLSTMV2: 'sequence' = one
+   * BlockLSTMGradV2 kernel backward; 'steps' = LSTMBlockCellGrad + MatMul per
+   * step, then the weight gradients of all steps in three MatMuls. All give
+   * PyTorch's gradients.
    */
   backward?: 'auto' | 'sequence' | 'steps';
 }
@@ -106,6 +113,9 @@ export function lstmLayer(x: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | nul
   const inputs = [x, wIh, wHh, ...(bIh !== null && bHh !== null ? [bIh, bHh] : []), ...(h0 !== null ? [h0] : []), ...(c0 !== null ? [c0] : [])];
   const grad = isGradEnabled() && inputs.some((t) => t.requiresGrad);
   const state = [n, h];
+  if ((options.backward ?? 'auto') === 'auto' && customKernel('DuetLSTMSequence') && customKernel('DuetLSTMSequenceGrad')) {
+    return duetLstm(x, wIh, wHh, bIh, bHh, h0, c0, inputs, grad, reverse);
+  }
   const t = tf();
   // Read every value before the tidy: a variable-backed parameter re-reads its
   // value on first use after an optimizer step, and that read must outlive the tidy.
@@ -150,9 +160,58 @@ export function lstmLayer(x: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | nul
     return out;
   }, saved);
 
-  // The three results, each a view of hc with a one-kernel rule into hc's gradient.
-  const output = record(new Tensor(outV), 'LSTMOutputBackward', [hc], (g) => [K.concat([reverse ? reverseTime(g) : g, zeros([1, n, h])], 0)]);
-  const hN = record(new Tensor(hNV), 'LSTMStateBackward', [hc], (g) => [K.pad(g, [[len - 1, 1], [0, 0], [0, 0]])]);
+  return viewsOf(hc, outV, hNV, cNV, len - 1, reverse);
+}
+
+/**
+ * The layer on Duet's own kernels (native/ops/lstm.cc): DuetLSTMSequence
+ * forward (the input projection of all steps in one product, then the
+ * recurrence in C++) and DuetLSTMSequenceGrad backward. The kernel writes
+ * `hc` = [h_1 .. h_T in time order, c of the last processed step] directly,
+ * the autograd node sits on it as on the stock path's, and its gradient is the
+ * backward kernel's input as it is (no SplitV). Kernels: forward 1 + 3 Slices
+ * (output, hN, cN); backward 1 + the one-kernel rules of the views used.
+ */
+function duetLstm(x: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | null, bHh: Tensor | null, h0: Tensor | null, c0: Tensor | null, inputs: Tensor[], grad: boolean, reverse: boolean): LstmLayerResult {
+  const [len, n] = x.shape as [number, number];
+  const h = wHh.shape[1]!;
+  const state = [n, h];
+  const bias = (b: Tensor | null) => b?._v() ?? zeros([4 * h]);
+  const [wIhV, wHhV] = [wIh._v(), wHh._v()];
+  const [hcV, gates, cs] = runOpN('DuetLSTMSequence', [boolAttr('reverse', reverse)], [
+    x._v(), wIhV, wHhV, bias(bIh), bias(bHh), h0?._v() ?? zeros(state), c0?._v() ?? zeros(state),
+  ], 3) as [TfTensor, TfTensor, TfTensor];
+  const outV = K.slice(hcV, [0, 0, 0], [len, n, h]);
+  const hNV = K.slice(hcV, [reverse ? 0 : len - 1, 0, 0], [1, n, h]);
+  const cNV = K.slice(hcV, [len, 0, 0], [1, n, h]);
+  if (!grad) {
+    for (const v of [hcV, gates, cs]) v.dispose();
+    return { output: new Tensor(outV), hN: new Tensor(hNV), cN: new Tensor(cNV) };
+  }
+  const hc = new Tensor(hcV);
+  // The backward uses the forward's weights (free handle copies), whatever happens to the parameters meanwhile.
+  const kept = [tf().clone(wIhV), tf().clone(wHhV), gates, cs];
+  record(hc, 'DuetLSTMBackward', inputs, (g) => {
+    const [dx, dwIh, dwHh, db, dh0, dc0] = runOpN('DuetLSTMSequenceGrad', [boolAttr('reverse', reverse)], [
+      x._v(), kept[0]!, kept[1]!, h0?._v() ?? zeros(state), c0?._v() ?? zeros(state), hc._v(), gates, cs, g,
+    ], 6) as TfTensor[];
+    const out: (TfTensor | null)[] = [dx!, dwIh!, dwHh!];
+    if (bIh !== null) out.push(db!, db!); // the autograd gives the second use its own copy
+    else db!.dispose();
+    out.push(...(h0 !== null ? [dh0!] : []), ...(c0 !== null ? [dc0!] : []));
+    if (h0 === null) dh0!.dispose();
+    if (c0 === null) dc0!.dispose();
+    return out;
+  }, kept);
+  return viewsOf(hc, outV, hNV, cNV, reverse ? 0 : len - 1, false);
+}
+
+/** The layer's three results, each a view of hc ([h_1 .. h_T, c_T]) with a one-kernel rule into hc's gradient. */
+function viewsOf(hc: Tensor, outV: TfTensor, hNV: TfTensor, cNV: TfTensor, hNRow: number, reverseOutGrad: boolean): LstmLayerResult {
+  const [len1, n, h] = hc.shape as [number, number, number];
+  const len = len1 - 1;
+  const output = record(new Tensor(outV), 'LSTMOutputBackward', [hc], (g) => [K.concat([reverseOutGrad ? reverseTime(g) : g, zeros([1, n, h])], 0)]);
+  const hN = record(new Tensor(hNV), 'LSTMStateBackward', [hc], (g) => [K.pad(g, [[hNRow, len - hNRow], [0, 0], [0, 0]])]);
   const cN = record(new Tensor(cNV), 'LSTMStateBackward', [hc], (g) => [K.pad(g, [[len, 0], [0, 0], [0, 0]])]);
   return { output, hN, cN };
 }

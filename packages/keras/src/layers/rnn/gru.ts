@@ -27,7 +27,7 @@ export interface GRUOptions extends RecurrentOptions {
  * of r, z, n and the kernels transposed. So with `resetAfter`, the default
  * activations, no mask (and no recurrent dropout in training) the whole
  * sequence (also with a right- or left-padded mask from a zero state) is one autograd op, the same as `nn.GRU` (core's
- * `functional.gruLayer`: 15 kernels per step forward, 7 backward), after the gate
+ * `functional.gruLayer`: one DuetGRUSequence kernel each way where Duet's kernels are built, else 15 kernels per step forward, 7 backward), after the gate
  * columns are reordered (a few kernels per call). Otherwise (`resetAfter:
  * false`, other activations, masks) it runs step by step on autograd ops:
  * same numbers, more kernels.

@@ -33,9 +33,10 @@ class UnitForgetBias extends Initializer {
  * `[in, 4 units]`, recurrent kernel `[units, 4 units]`, bias `[4 units]`.
  *
  * With the default activations and no mask (and no recurrent dropout in
- * training) the whole sequence is one fused TensorFlow kernel each way,
- * the same as `nn.LSTM` (core's `functional.lstmLayer`: BlockLSTMV2 /
- * BlockLSTMGradV2; Keras's gate order i, f, c, o is that kernel's). A
+ * training) the whole sequence is one fused kernel each way, the same as
+ * `nn.LSTM` (core's `functional.lstmLayer`: Duet's DuetLSTMSequence where
+ * built, else BlockLSTMV2 / BlockLSTMGradV2; Keras's gate order i, f, c, o is
+ * PyTorch's and those kernels'). A
  * right-padded or left-padded mask (Embedding(maskZero) on padded batches;
  * Keras's `pad_sequences` pads on the left by default) from zero states runs
  * fused as well (also with `goBackwards`), unless `returnState` (the kernel
