@@ -362,7 +362,6 @@ export class Layer {
     for (const l of [this as Layer, ...this.flattenLayers()]) {
       for (const t of l._cached) if (!t.isDisposed) t.dispose();
       l._cached = [];
-      l.releaseCachedTensors();
     }
   }
 
@@ -376,13 +375,6 @@ export class Layer {
     this._cached.push(t.keep());
     return t;
   }
-
-  /**
-   * @deprecated Use `keepCached`. The LSTM (layers/rnn/lstm.ts, its zero
-   * second bias) still frees its cached tensor here; it goes when that file
-   * moves to `keepCached`.
-   */
-  protected releaseCachedTensors(): void {}
 
   /**
    * Copies of the weights' values, in `weights` order. They are yours (kept

@@ -90,13 +90,9 @@ export class LSTM extends Recurrent {
   }
 
   private _zeroBias: Tensor | null = null;
-  protected override releaseCachedTensors(): void {
-    if (this._zeroBias !== null && !this._zeroBias.isDisposed) this._zeroBias.dispose();
-    this._zeroBias = null;
-  }
-  /** A constant [4u] of zeros, made once and kept for the layer's life. */
+  /** A constant [4u] of zeros (the kernel's second bias), made once and kept for the layer's life (`keepCached`: `dispose()` frees it). */
   private zeroBias(): Tensor {
-    if (this._zeroBias === null || this._zeroBias.isDisposed) this._zeroBias = zeros([4 * this.units]).keep();
+    this._zeroBias ??= this.keepCached(zeros([4 * this.units]));
     return this._zeroBias;
   }
 
