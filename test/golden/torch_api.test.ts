@@ -243,7 +243,8 @@ describe(`LBFGS matches PyTorch ${golden.versions.torch}`, () => {
         expect(l.item(), `loss returned by step ${s}`).toBeCloseTo(c.losses[s]!, 4);
         params.forEach((p, i) => expectClose(p, shaped(c.params[s]![i]!), { atol: 1e-4, rtol: 1e-3, message: `step ${s} param ${i}` }));
       }
-      expect(loss().item()).toBeCloseTo(c.finalLoss, 5);
+      // The steps' tolerance: LBFGS's line search carries float32 rounding of the products (whose order differs between kernels) from step to step.
+      expect(loss().item()).toBeCloseTo(c.finalLoss, 4);
       const st = opt.stateDict().state[0]!;
       expect(st.func_evals, 'func_evals').toBe(c.funcEvals);
       expect(st.n_iter, 'n_iter').toBe(c.nIter);

@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { adamStep_, customKernelStatus, memory, randn, tensor, useCustomKernels, type Tensor } from './index.js';
+import { Tensor, adamStep_, customKernelStatus, memory, randn, tensor, useCustomKernels } from './index.js';
+import { boolAttr, matMulKernel, runKernel, typeAttr } from './kernels/index.js';
+import { expectClose, expectNoLeaks } from '../../../test/helpers.js';
 
 /** The staged engine's provenance record (written by the postinstall step). */
 function provenance(): { source?: string; tfVersion?: string } {
@@ -106,5 +108,42 @@ describe.runIf(status.enabled)('DuetApplyAdam', () => {
     const before = memory().numTensors;
     for (let s = 2; s < 12; s++) adamStep_(ps, gs, m, v, { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, step: s, epsMode: 'torch' });
     expect(memory().numTensors).toBe(before);
+  });
+});
+
+describe.runIf(status.enabled)('DuetMatMul', () => {
+  const attrs = (ta: boolean, tb: boolean) => [boolAttr('transpose_a', ta), boolAttr('transpose_b', tb)];
+  it.each([
+    [[32, 784], [784, 128], false, false],
+    [[32, 784], [32, 128], true, false],
+    [[32, 10], [128, 10], false, true],
+    [[10, 32], [128, 10], true, true],
+    [[1, 1], [1, 1], false, false],
+    [[3, 0], [0, 4], false, false],
+  ] as const)('gives MatMul\'s product to float rounding: %j x %j (transposed %s, %s)', (as, bs, ta, tb) => {
+    const a = randn([...as]).keep();
+    const b = randn([...bs]).keep();
+    const mine = new Tensor(runKernel('DuetMatMul', attrs(ta, tb), [a._v(), b._v()]));
+    const stock = new Tensor(runKernel('MatMul', [typeAttr('T', 'float32'), ...attrs(ta, tb)], [a._v(), b._v()]));
+    expect(mine.shape).toEqual(stock.shape);
+    const k = ta ? as[0] : as[1];
+    // Each entry is a sum of k products: a different order of the sum moves it by a few ulp of the largest partial sums.
+    expectClose(mine, stock, { atol: 1e-6 * Math.max(1, k), rtol: 1e-5 });
+  });
+
+  it('says what it expected and received', () => {
+    const a = randn([2, 3]);
+    expect(() => runKernel('DuetMatMul', attrs(false, false), [a._v(), randn([4, 5])._v()])).toThrow(/DuetMatMul: inner dimensions differ: a \[2,3\] and b \[4,5\]/);
+    expect(() => runKernel('DuetMatMul', attrs(false, false), [randn([2])._v(), a._v()])).toThrow(/must be rank 2|expected two matrices/);
+  });
+
+  it('is what matMul2d runs for small products, and leaks nothing', () => {
+    expect(matMulKernel(32 * 10 * 128)).toBe('DuetMatMul');
+    // With oneDNN, TensorFlow's MatMul is kept above 2^16 multiply-adds; without, above 2^22.
+    expect(matMulKernel(2 ** 23)).toBe('MatMul');
+    expect(matMulKernel(32 * 784 * 128)).toBe(status.onednn === false ? 'DuetMatMul' : 'MatMul');
+    const a = randn([8, 5]).keep();
+    const b = randn([5, 3]).keep();
+    expectNoLeaks(() => runKernel('DuetMatMul', attrs(false, false), [a._v(), b._v()]).dispose());
   });
 });

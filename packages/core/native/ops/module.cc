@@ -4,13 +4,15 @@
 // which put the ops into the process's one TensorFlow op and kernel
 // registries; tfjs-node's binding then runs them by name like any other op.
 // The module exports `ops`: the names of the registered ops that start
-// with "Duet", read back from TensorFlow's registry.
+// with "Duet", read back from TensorFlow's registry; and `onednn`: whether
+// TensorFlow runs its oneDNN kernels in this process.
 #include <node_api.h>
 
 #include <string>
 #include <vector>
 
 #include "tensorflow/core/framework/op.h"
+#include "tensorflow/core/util/util.h"
 
 static napi_value RegisteredDuetOps(napi_env env) {
   std::vector<tensorflow::OpDef> defs;
@@ -30,5 +32,9 @@ static napi_value RegisteredDuetOps(napi_env env) {
 
 NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "ops", RegisteredDuetOps(env));
+  // Whether TensorFlow runs its oneDNN kernels (TF_ENABLE_ONEDNN_OPTS, else its CPU default): some Duet kernels only pay off without.
+  napi_value onednn;
+  napi_get_boolean(env, tensorflow::IsMKLEnabled(), &onednn);
+  napi_set_named_property(env, exports, "onednn", onednn);
   return exports;
 }

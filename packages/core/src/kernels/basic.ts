@@ -7,6 +7,7 @@
  */
 import { runOp, runOpN, typeAttr, boolAttr, type TfTensor, type OpAttr } from '../engine.js';
 import { intConst } from './constants.js';
+import { customKernel, oneDnnEnabled } from './custom.js';
 
 /** Run the TensorFlow kernel `name` on `inputs` (one kernel, one output). */
 export function runKernel(name: string, attrs: OpAttr[], inputs: TfTensor[]): TfTensor {
@@ -37,9 +38,27 @@ export function binaryKernel(op: string, x: TfTensor, y: TfTensor): TfTensor {
   return runOp(op, tAttr(x.dtype), [x, y]);
 }
 
-/** `a @ b` for 2-d float32 operands: one MatMul kernel. */
+/**
+ * `a @ b` for 2-d float32 operands: one kernel. TensorFlow's MatMul, except
+ * for small products, which run in Duet's DuetMatMul on the calling thread
+ * (native/ops/matmul.cc) when it is built: up to 2^22 multiply-adds when
+ * TensorFlow runs without oneDNN (its Eigen MatMul wakes the thread pool for
+ * them), up to 2^16 with oneDNN (below that, only the dispatch differs).
+ * Measured per shape in bench/README.md ("Duet's own kernels on the seed MLP").
+ */
 export function matMul2d(a: TfTensor, b: TfTensor, transposeA = false, transposeB = false): TfTensor {
+  if (matMulKernel(a.shape[0]! * a.shape[1]! * b.shape[transposeB ? 0 : 1]!) === 'DuetMatMul') {
+    return runOp('DuetMatMul', [boolAttr('transpose_a', transposeA), boolAttr('transpose_b', transposeB)], [a, b]);
+  }
   return runOp('MatMul', [typeAttr('T', 'float32'), boolAttr('transpose_a', transposeA), boolAttr('transpose_b', transposeB)], [a, b]);
+}
+/** The kernel `matMul2d` runs for a product of `macs` multiply-adds (for tests and benchmarks that count kernels). */
+export function matMulKernel(macs: number): 'DuetMatMul' | 'MatMul' {
+  return macs <= smallMatMulLimit() && customKernel('DuetMatMul') ? 'DuetMatMul' : 'MatMul';
+}
+let smallLimit: number | undefined;
+function smallMatMulLimit(): number {
+  return (smallLimit ??= oneDnnEnabled() === false ? 2 ** 22 : 2 ** 16);
 }
 
 /** `x + bias` over the last dim: one BiasAdd kernel. */

@@ -23,10 +23,13 @@ export interface CustomKernelStatus {
   reason?: string;
   /** Where the module is (or would be). */
   path: string;
+  /** Whether TensorFlow runs its oneDNN kernels, as TensorFlow reports it (absent when the module is not loaded). */
+  onednn?: boolean;
 }
 
 const MODULE_PATH = fileURLToPath(new URL('../../build/duet_ops.node', import.meta.url));
 let loadedOps: Set<string> | undefined;
+let onednn: boolean | undefined;
 let loadError: string | undefined;
 let userOff = false;
 
@@ -46,8 +49,9 @@ function load(): Set<string> {
   } else {
     tf(); // the binding first: it loads libtensorflow, which the kernels register into
     try {
-      const mod = createRequire(import.meta.url)(MODULE_PATH) as { ops: string[] };
+      const mod = createRequire(import.meta.url)(MODULE_PATH) as { ops: string[]; onednn: boolean };
       loadedOps = new Set(mod.ops);
+      onednn = mod.onednn;
     } catch (e) {
       loadError = `${MODULE_PATH} did not load: ${(e as Error).message}`;
     }
@@ -60,6 +64,12 @@ export function customKernel(name: string): boolean {
   return !userOff && load().has(name);
 }
 
+/** Whether TensorFlow runs its oneDNN kernels (TensorFlow's own answer, read by the module); undefined when the module is not loaded. */
+export function oneDnnEnabled(): boolean | undefined {
+  load();
+  return onednn;
+}
+
 /** Turn Duet's own kernels off (TensorFlow's stock kernels only) or back on; for comparisons and tests. */
 export function useCustomKernels(on: boolean): void {
   userOff = !on;
@@ -69,5 +79,5 @@ export function useCustomKernels(on: boolean): void {
 export function customKernelStatus(): CustomKernelStatus {
   const ops = [...load()];
   const reason = userOff ? 'turned off by useCustomKernels(false)' : loadError;
-  return { enabled: reason === undefined && ops.length > 0, ops, path: MODULE_PATH, ...(reason === undefined ? {} : { reason }) };
+  return { enabled: reason === undefined && ops.length > 0, ops, path: MODULE_PATH, ...(reason === undefined ? {} : { reason }), ...(onednn === undefined ? {} : { onednn }) };
 }

@@ -17,8 +17,8 @@
  * `runKernel`, so engine.ts's typed errors and `countKernels` see them too.
  */
 export { tf, nodeBackend, typeAttr, boolAttr, intAttr, floatAttr, shapeAttr, stringAttr, type TfTensor, type OpAttr } from '../engine.js';
-export { runKernel, runKernelN, unaryKernel, binaryKernel, matMul2d, biasAdd, biasAddGrad, reduceKernel, reshapeKernel, transposeKernel } from './basic.js';
+export { runKernel, runKernelN, unaryKernel, binaryKernel, matMul2d, matMulKernel, biasAdd, biasAddGrad, reduceKernel, reshapeKernel, transposeKernel } from './basic.js';
 export { ConstSection, scalarConst, slotScalar, intConst, floatConst, constantCount } from './constants.js';
 export { toNHWC, toNCHW, convertLayout } from './layout.js';
 export { newVariable, readVariable, assignVariable } from './variables.js';
-export { customKernel, useCustomKernels, customKernelStatus, type CustomKernelStatus } from './custom.js';
+export { customKernel, useCustomKernels, customKernelStatus, oneDnnEnabled, type CustomKernelStatus } from './custom.js';
