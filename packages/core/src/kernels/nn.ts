@@ -8,6 +8,7 @@
  */
 import { runOp, runOpN, typeAttr, intAttr, stringAttr, boolAttr, tf, type OpAttr, type TfTensor } from '../engine.js';
 import { intConst } from './constants.js';
+import { unaryKernel, binaryKernel } from './basic.js';
 import { customKernel } from './custom.js';
 
 // Callers use this file as a namespace (`K.conv2d`, `K.reshape`): the shared constants and layout kernels are part of it.
@@ -98,7 +99,7 @@ export function biasAddGrad(dy: TfTensor, format: 'NHWC' | 'NCHW' = 'NHWC'): TfT
 export function biasAddRelu(x: TfTensor, bias: TfTensor): TfTensor {
   if (customKernel('DuetBiasAddRelu')) return runOp('DuetBiasAddRelu', [], [x, bias]);
   const z = biasAdd(x, bias);
-  const y = relu(z);
+  const y = unaryKernel('Relu', z);
   z.dispose();
   return y;
 }
@@ -109,15 +110,8 @@ export function biasAddRelu(x: TfTensor, bias: TfTensor): TfTensor {
  */
 export function biasAddReluGrad(dy: TfTensor, y: TfTensor): [TfTensor, TfTensor] {
   if (customKernel('DuetBiasAddReluGrad')) return runOpN('DuetBiasAddReluGrad', [], [dy, y], 2) as [TfTensor, TfTensor];
-  const dz = reluGrad(dy, y);
+  const dz = binaryKernel('ReluGrad', dy, y);
   return [dz, biasAddGrad(dz)];
-}
-export function relu(x: TfTensor): TfTensor {
-  return runOp('Relu', [f32()], [x]);
-}
-/** dy where y > 0, else 0 (y is Relu's input or output). */
-export function reluGrad(dy: TfTensor, y: TfTensor): TfTensor {
-  return runOp('ReluGrad', [f32()], [dy, y]);
 }
 
 /**

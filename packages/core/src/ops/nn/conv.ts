@@ -10,7 +10,7 @@
  * kernels, other groups run one backprop kernel per group. A 1x1 conv of a
  * logical NCHW input is a batched matmul instead (pointwise.ts): no transposes.
  */
-import { tf, type TfTensor } from '../../kernels/index.js';
+import { tf, unaryKernel, binaryKernel, type TfTensor } from '../../kernels/index.js';
 import { ArgumentError, ShapeError } from '../../errors.js';
 import { record } from '../../autograd.js';
 import { Tensor } from '../../tensor.js';
@@ -145,7 +145,7 @@ function convForward(op: string, x: Tensor, weight: Tensor, bias: Tensor | null,
     const wH = nchw ? K.transpose(weight._v(), OIHW_TO_HWIO) : weight._v();
     let y = forwardRaw(xValue(), wH, plan);
     if (bias !== null) y = relu ? K.biasAddRelu(y, bias._v()) : K.biasAdd(y, bias._v());
-    else if (relu) y = K.relu(y);
+    else if (relu) y = unaryKernel('Relu', y);
     return { y, wH };
   });
   const inputs = bias !== null ? [x, weight, bias] : [x, weight];
@@ -155,7 +155,7 @@ function convForward(op: string, x: Tensor, weight: Tensor, bias: Tensor | null,
     let gN = gOut;
     let gBias: TfTensor | null = null;
     if (relu && bias !== null) [gN, gBias] = K.biasAddReluGrad(gOut, valueIn(l, result));
-    else if (relu) gN = K.reluGrad(gOut, valueIn(l, result));
+    else if (relu) gN = binaryKernel('ReluGrad', gOut, valueIn(l, result));
     const wv = nchw ? wH : weight._v();
     let parts: TfTensor[] | undefined; // gN split by group, shared by both gradients
     const gParts = () => (parts ??= K.split(gN, plan.groups, 3));

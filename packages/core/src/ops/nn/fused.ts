@@ -18,6 +18,7 @@ import { ArgumentError, DTypeError, IndexError, ShapeError } from '../../errors.
 import { isGradEnabled, record } from '../../autograd.js';
 import { Tensor } from '../../tensor.js';
 import { requireFloat, shapeStr } from '../util.js';
+import * as K from '../../kernels/nn.js';
 
 
 let fusedProbe: boolean | undefined;
@@ -110,18 +111,11 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   if (fused) y = fusedMatMul(x2, weight._v(), bias._v(), false, !keras, relu);
   else {
     const mm = matMul2d(x2, weight._v(), false, !keras);
-    y = mm;
-    if (bias != null) {
-      y = biasAdd(mm, bias._v());
-      mm.dispose();
-    }
+    // The bias and ReLU in one pass when Duet's kernel is loaded (the conv's path too: kernels/nn.ts).
+    y = bias == null ? (relu ? unaryKernel('Relu', mm) : mm) : relu ? K.biasAddRelu(mm, bias._v()) : biasAdd(mm, bias._v());
+    if (y !== mm) mm.dispose();
   }
   if (x2 !== xv) x2.dispose();
-  if (relu && !fused) {
-    const r = unaryKernel('Relu', y);
-    y.dispose();
-    y = r;
-  }
   if (x.ndim !== 2) {
     const r = t.reshape(y, [...x.shape.slice(0, -1), outF]);
     y.dispose();
@@ -131,13 +125,14 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   const inputs = bias != null ? [x, weight, bias] : [x, weight];
   return record(out, relu ? 'LinearReluBackward' : 'LinearBackward', inputs, (g) => {
     const flat = x.ndim === 2;
-    const g0 = relu ? binaryKernel('ReluGrad', g, out._v()) : g;
+    // ReLU's and the bias's gradients in one pass when Duet's kernel is loaded (kernels/nn.ts; any rank [..., out]).
+    const [g0, gbRelu] = relu && bias != null && bias.requiresGrad ? K.biasAddReluGrad(g, out._v()) : [relu ? binaryKernel('ReluGrad', g, out._v()) : g, null];
     const g2 = flat ? g0 : reshapeKernel(g0, [-1, outF]);
     const xs = flat ? x._v() : reshapeKernel(x._v(), [-1, inF]);
     const gx2 = x.requiresGrad ? matMul2d(g2, weight._v(), false, keras) : null;
     const gx = gx2 === null || flat ? gx2 : reshapeKernel(gx2, x.shape);
     const gw = weight.requiresGrad ? (keras ? matMul2d(xs, g2, true, false) : matMul2d(g2, xs, true, false)) : null;
-    const gb = bias != null && bias.requiresGrad ? biasAddGrad(g2) : null;
+    const gb = gbRelu ?? (bias != null && bias.requiresGrad ? biasAddGrad(g2) : null);
     return bias != null ? [gx, gw, gb] : [gx, gw];
   });
 }

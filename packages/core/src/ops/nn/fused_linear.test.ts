@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Tensor, countKernels, fusedKernelsSupported, linear, manualSeed, randn, useFusedKernels } from '../../index.js';
+import { Tensor, countKernels, customKernelStatus, fusedKernelsSupported, linear, manualSeed, randn, useFusedKernels } from '../../index.js';
 import { FUSED_MATMUL_MAX_MACS } from './fused.js';
 import { matMulKernel } from '../../kernels/index.js';
 import { MARKER } from '../../../scripts/patches/tfjs-node-string-list-attr.mjs';
@@ -79,8 +79,11 @@ describe('linear on _FusedMatMul', () => {
       return { fwd: f.byName, bwd: g.byName };
     };
     const plain = counts(false);
-    // The product is TensorFlow's MatMul, or Duet's DuetMatMul for a small one (kernels/basic.ts).
-    expect(plain.fwd).toEqual({ [matMulKernel(32 * 128 * 10)]: 1, BiasAdd: 1, Relu: 1 });
+    // The product is TensorFlow's MatMul, or Duet's DuetMatMul for a small one (kernels/basic.ts);
+    // the bias and ReLU one DuetBiasAddRelu when Duet's kernels are loaded.
+    const biasRelu = customKernelStatus().enabled ? { DuetBiasAddRelu: 1 } : { BiasAdd: 1, Relu: 1 };
+    expect(plain.fwd).toEqual({ [matMulKernel(32 * 128 * 10)]: 1, ...biasRelu });
+    expect(plain.bwd[customKernelStatus().enabled ? 'DuetBiasAddReluGrad' : 'ReluGrad']).toBe(1);
     const fused = counts(true);
     expect(fused.fwd).toEqual(fusedKernelsSupported() ? { _FusedMatMul: 1 } : plain.fwd);
     expect(fused.bwd).toEqual(plain.bwd);
