@@ -477,7 +477,10 @@ function collectTensors(v: unknown, out: Set<Managed>, depthLeft: number): void 
   }
   if (Array.isArray(v)) for (const x of v) collectTensors(x, out, depthLeft + 1);
   else if (v instanceof Map || v instanceof Set) for (const x of v.values()) collectTensors(x, out, depthLeft + 1);
-  else if (!ArrayBuffer.isView(v) && !(v instanceof Promise)) for (const x of Object.values(v)) collectTensors(x, out, depthLeft + 1);
+  else if (!ArrayBuffer.isView(v) && !(v instanceof Promise)) {
+    // Data properties only: a getter (lazy logs, a computed property) is not called here.
+    for (const d of Object.values(Object.getOwnPropertyDescriptors(v))) if ('value' in d) collectTensors(d.value, out, depthLeft + 1);
+  }
 }
 
 export interface MemoryInfo {

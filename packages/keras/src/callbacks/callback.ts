@@ -50,8 +50,18 @@ export class Callback {
   onEpochBegin(_epoch: number, _logs?: Logs): HookResult {}
   /** `logs` has the epoch's metrics, then the validation metrics (`val_*`) when validating. */
   onEpochEnd(_epoch: number, _logs?: Logs): HookResult {}
-  onTrainBatchBegin(_batch: number, _logs?: Logs): HookResult {}
-  onTrainBatchEnd(_batch: number, _logs?: Logs): HookResult {}
+  /** By default calls `onBatchBegin` (Keras's alias, kept for older code). */
+  onTrainBatchBegin(batch: number, logs?: Logs): HookResult {
+    return this.onBatchBegin(batch, logs);
+  }
+  /** By default calls `onBatchEnd` (Keras's alias, kept for older code). */
+  onTrainBatchEnd(batch: number, logs?: Logs): HookResult {
+    return this.onBatchEnd(batch, logs);
+  }
+  /** Keras's backwards-compatible alias of `onTrainBatchBegin` (what the default `onTrainBatchBegin` calls). */
+  onBatchBegin(_batch: number, _logs?: Logs): HookResult {}
+  /** Keras's backwards-compatible alias of `onTrainBatchEnd` (what the default `onTrainBatchEnd` calls). */
+  onBatchEnd(_batch: number, _logs?: Logs): HookResult {}
   onTestBegin(_logs?: Logs): HookResult {}
   onTestEnd(_logs?: Logs): HookResult {}
   onTestBatchBegin(_batch: number, _logs?: Logs): HookResult {}

@@ -27,6 +27,29 @@ describe('LambdaCallback', () => {
     expect(memory().numTensors).toBe(before);
   });
 
+  it('onBatchBegin / onBatchEnd are Keras\'s aliases of the training-batch hooks (used unless onTrainBatch* is given)', async () => {
+    const m = new keras.Sequential([keras.Input({ shape: [2] }), new keras.layers.Dense(1)]);
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    const x = tensor([[1, 2], [3, 4], [5, 6]]);
+    const y = tensor([[1], [2], [3]]);
+    const events: string[] = [];
+    const alias = new LambdaCallback({ onBatchBegin: (b) => void events.push(`begin${b}`), onBatchEnd: (b, logs) => void events.push(`end${b}:${typeof logs?.loss}`) });
+    await m.fit(x, y, { epochs: 1, batchSize: 2, verbose: 0, callbacks: [alias] });
+    expect(events).toEqual(['begin0', 'end0:number', 'begin1', 'end1:number']);
+    events.length = 0;
+    const both = new LambdaCallback({ onBatchEnd: () => void events.push('alias'), onTrainBatchEnd: () => void events.push('train') });
+    await m.evaluate(x, y, { verbose: 0, callbacks: [alias] }); // evaluation batches are not training batches
+    await m.fit(x, y, { epochs: 1, batchSize: 3, verbose: 0, callbacks: [both] });
+    expect(events).toEqual(['train']);
+    class Sub extends keras.callbacks.Callback {
+      override onBatchEnd(batch: number): void {
+        events.push(`sub${batch}`);
+      }
+    }
+    await m.fit(x, y, { epochs: 1, batchSize: 3, verbose: 0, callbacks: [new Sub()] });
+    expect(events).toEqual(['train', 'sub0']);
+  });
+
   it('rejects unknown hooks and non-functions', () => {
     expect(() => new LambdaCallback({ on_epoch_end: () => {} } as never)).toThrow(/Unrecognized LambdaCallback hook\(s\): on_epoch_end/);
     expect(() => new LambdaCallback({ onEpochEnd: 3 } as never)).toThrow(/must be a function/);

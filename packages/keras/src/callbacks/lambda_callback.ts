@@ -21,6 +21,10 @@ export interface LambdaCallbackOptions {
   onTrainEnd?: LogsHook;
   onTrainBatchBegin?: BatchHook;
   onTrainBatchEnd?: BatchHook;
+  /** Keras's alias: called for each training batch unless `onTrainBatchBegin` is given. */
+  onBatchBegin?: BatchHook;
+  /** Keras's alias: called for each training batch unless `onTrainBatchEnd` is given. */
+  onBatchEnd?: BatchHook;
   onTestBegin?: LogsHook;
   onTestEnd?: LogsHook;
   onTestBatchBegin?: BatchHook;
@@ -31,7 +35,7 @@ export interface LambdaCallbackOptions {
   onPredictBatchEnd?: BatchHook;
 }
 
-const HOOKS = ['onEpochBegin', 'onEpochEnd', 'onTrainBegin', 'onTrainEnd', 'onTrainBatchBegin', 'onTrainBatchEnd', 'onTestBegin', 'onTestEnd', 'onTestBatchBegin', 'onTestBatchEnd', 'onPredictBegin', 'onPredictEnd', 'onPredictBatchBegin', 'onPredictBatchEnd'] as const;
+const HOOKS = ['onEpochBegin', 'onEpochEnd', 'onTrainBegin', 'onTrainEnd', 'onTrainBatchBegin', 'onTrainBatchEnd', 'onBatchBegin', 'onBatchEnd', 'onTestBegin', 'onTestEnd', 'onTestBatchBegin', 'onTestBatchEnd', 'onPredictBegin', 'onPredictEnd', 'onPredictBatchBegin', 'onPredictBatchEnd'] as const;
 
 export class LambdaCallback extends Callback {
   constructor(hooks: LambdaCallbackOptions = {}) {

@@ -8,7 +8,7 @@
  * `reduce: 'batch'` values of one shape are summed elementwise (AUC's
  * per-threshold counts). Memory stays bounded by the flush size.
  */
-import { Tensor, cat, noGrad, stack } from '@duet/core';
+import { Tensor, cat, libraryCall, noGrad, stack } from '@duet/core';
 
 const FLUSH_EVERY = 32;
 
@@ -31,7 +31,8 @@ export class DeviceSum {
 
   private flush(): void {
     if (this.n === 0) return;
-    noGrad(() => {
+    // A library call: the partial sums are freed when it returns (only the kept total survives).
+    libraryCall('metrics', 'flush', () => noGrad(() => {
       let total = this.total;
       for (const { weight, ts } of this.pending.values()) {
         let s: Tensor;
@@ -50,7 +51,7 @@ export class DeviceSum {
         this.total?.dispose();
         this.total = total;
       }
-    });
+    }));
     this.pending.clear();
     this.n = 0;
   }

@@ -106,6 +106,8 @@ export async function fit(model: Model, x: XData | undefined, y: YData | undefin
         const b = callbacks.onTrainBatchBegin(step);
         const after = () => {
           last = trainStep(model, state, batch, ctx);
+          // The built-in step keeps nothing of the batch: free its rows now (a custom step may have stored them).
+          if (!custom) adapter.releaseBatch();
           adapter.touch();
           valAdapter?.touch();
           return callbacks.onTrainBatchEnd(step, custom ? logsToNumbers(last) : (last as Record<string, number>));

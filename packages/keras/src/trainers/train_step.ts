@@ -6,7 +6,7 @@
  * releases the previous step's tensors), one optimizer kernel per weight.
  * Metrics are updated on the device, without a sync.
  */
-import { Tensor, markStep, noGrad, tensor } from '@duet/core';
+import { Tensor, libraryCall, markStep, noGrad, tensor } from '@duet/core';
 import { KerasValueError, NotReadyError } from '../errors.js';
 import type { Variable } from '../layers/variable.js';
 import type { Model } from '../models/model.js';
@@ -162,8 +162,19 @@ function updateTrackers(state: CompileState, r: ReturnType<typeof forwardLoss>):
   });
 }
 
-/** Keras's default `train_step(data)`; returns the running logs (read from the device only when a key is read). */
+/**
+ * Keras's default `train_step(data)`; returns the running logs (read from
+ * the device only when a key is read). It is one library call (core's
+ * memory rules): what the step makes and does not keep (outputs, loss,
+ * gradients, metric temporaries) is freed when it returns, as the nn seed
+ * loop's are, instead of being copied to JavaScript memory two steps later.
+ */
 export function defaultTrainStep(model: Model, state: CompileState, data: StepData<any, any>): StepLogs {
+  libraryCall(model, 'trainStep', () => trainStepInner(model, state, data));
+  return state.lazyLogs();
+}
+
+function trainStepInner(model: Model, state: CompileState, data: StepData<any, any>): void {
   const ctx = state.stepContext;
   const r = forwardLoss(model, state, data, true);
   const first = ctx.variables === null;
@@ -183,12 +194,11 @@ export function defaultTrainStep(model: Model, state: CompileState, data: StepDa
   state.optimizer.apply(grads, withGrad);
   for (const v of withGrad) v.grad = null;
   updateTrackers(state, r);
-  return state.lazyLogs();
 }
 
 /** Keras's default `test_step(data)` (no gradients). */
 export function defaultTestStep(model: Model, state: CompileState, data: StepData<any, any>): StepLogs {
-  noGrad(() => updateTrackers(state, forwardLoss(model, state, data, false)));
+  libraryCall(model, 'testStep', () => noGrad(() => updateTrackers(state, forwardLoss(model, state, data, false))));
   return state.lazyLogs();
 }
 

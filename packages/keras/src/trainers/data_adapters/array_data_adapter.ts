@@ -58,6 +58,11 @@ export function checkCardinality(parts: [string, Tensor[]][]): number {
   return [...all][0]!;
 }
 
+function mark(made: Tensor[], t: Tensor): Tensor {
+  made.push(t);
+  return t;
+}
+
 export class ArrayDataAdapter implements DataAdapter {
   readonly numSamples: number;
   readonly numBatches: number;
@@ -73,6 +78,8 @@ export class ArrayDataAdapter implements DataAdapter {
   private cursor = 0;
   private stepInEpoch = 0;
   private readonly owned: Tensor[];
+  /** The tensors made for the last batch (releaseBatch). */
+  private readonly made: Tensor[] = [];
 
   constructor(x: ArrayData, y: ArrayData | null | undefined, sampleWeight: ArrayData | null | undefined, options: ArrayAdapterOptions, owned: Tensor[] = []) {
     this.owned = owned;
@@ -143,16 +150,23 @@ export class ArrayDataAdapter implements DataAdapter {
     this.cursor += len;
     this.stepInEpoch++;
     let take: (t: Tensor) => Tensor;
-    if (this.order === null) take = (t) => (start === 0 && len === t.shape[0] ? t : t.narrow(0, start, len));
+    const made = this.made;
+    made.length = 0;
+    if (this.order === null) take = (t) => (start === 0 && len === t.shape[0] ? t : mark(made, t.narrow(0, start, len)));
     else {
-      const idx = tensor(this.order.subarray(start, start + len), { dtype: 'int32' });
-      take = (t) => t.indexSelect(0, idx);
+      const idx = mark(made, tensor(this.order.subarray(start, start + len), { dtype: 'int32' }));
+      take = (t) => mark(made, t.indexSelect(0, idx));
     }
     return {
       x: rebuild(this.xs, flatOf(this.xs).map(take)),
       y: this.ys === null ? null : rebuild(this.ys, flatOf(this.ys).map(take)),
       sampleWeight: this.sw === null ? null : take(this.sw),
     };
+  }
+
+  releaseBatch(): void {
+    for (const t of this.made) if (!t.isDisposed) t.dispose();
+    this.made.length = 0;
   }
 
   touch(): void {

@@ -39,6 +39,12 @@ export interface DataAdapter {
   readonly exhausted: boolean;
   /** Mark the adapter's tensors as used now (keeps data given after training started alive between epochs). */
   touch(): void;
+  /**
+   * Free the tensors the adapter made for the last batch (gathered rows,
+   * their indices), once the library's own step is done with them; tensors
+   * the caller gave are never freed.
+   */
+  releaseBatch(): void;
   /** Release what the adapter created. */
   dispose(): void;
 }

@@ -110,5 +110,7 @@ export class IterableDataAdapter implements DataAdapter {
   }
 
   touch(): void {}
+  // Batches from an iterable are the iterable's (a DataLoader's are released at its own step boundaries).
+  releaseBatch(): void {}
   dispose(): void {}
 }
