@@ -6,9 +6,9 @@
  * packages/core/src/ops/nn_ops.ts); dropout's statistics.
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ArgumentError, DTypeError, ShapeError, Tensor, countKernels, functional as F, manualSeed, ones, randn, scope, tensor,
+  ArgumentError, DTypeError, ShapeError, Tensor, countKernels, functional as F, manualSeed, ones, randn, scope, tensor, useFusedConv, useOneDnnPooling,
 } from '@duet/core';
 import { disposeWithGrads, expectClose, expectNoLeaks } from '../helpers.js';
 
@@ -120,6 +120,16 @@ function kernels(make: () => Tensor[], op: (...t: Tensor[]) => Tensor): { fwd: n
 }
 
 describe('native kernels per call (nn_ops.ts header)', () => {
+  // The table counts the kernels every machine runs: oneDNN's fused convolution and workspace pooling,
+  // used where TensorFlow runs oneDNN (kernels/nn.ts), are counted in their own tests (ops/nn/fused_conv.test.ts, max_pool.test.ts).
+  beforeAll(() => {
+    useFusedConv(false);
+    useOneDnnPooling(false);
+  });
+  afterAll(() => {
+    useFusedConv(true);
+    useOneDnnPooling(true);
+  });
   const g = (shape: number[]) => () => randn(shape, { requiresGrad: true });
   const make = (...fs: (() => Tensor)[]) => () => fs.map((f) => f());
   const x = g([2, 4, 8, 8]);

@@ -9,6 +9,7 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { ProvisionError, buildErrorSummary, formatDuration, isToolchainFailure } from './provision-lib.mjs';
 import { heartbeat, lastLines, log, run } from './provision-io.mjs';
 import { patchStringListAttr } from './patches/tfjs-node-string-list-attr.mjs';
+import { patchTypeListAttr } from './patches/tfjs-node-type-list-attr.mjs';
 
 /**
  * The child-process check: loads the package, requires the native
@@ -105,7 +106,7 @@ export function findNodePreGyp(pkgDir) {
 export async function buildBinding({ pkgDir, logFile }) {
   const nodePreGyp = findNodePreGyp(pkgDir);
   const patch = patchBindingSource(pkgDir);
-  if (patch.status === 'patched') log('Patched the binding source: list(string) op attributes (for TensorFlow\'s fused kernels).');
+  if (patch.status === 'patched') log('Patched the binding source: list(string) and list(type) op attributes (for TensorFlow\'s fused kernels).');
   else if (patch.status === 'unknown') log(`Note: the binding source was not patched (${patch.reason}); Duet will use its unfused kernels.`);
   const flag = '--build-from-source';
   const env = buildEnv(pkgDir);
@@ -130,11 +131,13 @@ export async function buildBinding({ pkgDir, logFile }) {
 }
 
 /**
- * Applies patches/tfjs-node-string-list-attr.mjs to binding/tfjs_backend.cc
- * (list(string) op attributes, for _FusedMatMul / _FusedConv2D; issue 8).
+ * Applies patches/tfjs-node-string-list-attr.mjs and tfjs-node-type-list-attr.mjs
+ * to binding/tfjs_backend.cc (list(string) and list(type) op attributes, for
+ * TensorFlow's fused kernels _FusedMatMul / _FusedConv2D; issues 8 and 9).
  * Writes a temp file then renames it: under pnpm the file is a hard link into
  * the store, and a rename replaces the link instead of writing through it.
- * Never fatal: an unknown source is left as it is (Duet detects at run time).
+ * Never fatal: a source a patch does not recognise is left as it is for that
+ * patch (Duet detects what the binding can do at run time).
  * @returns {{ status: 'patched' | 'already' } | { status: 'unknown', reason: string }}
  */
 export function patchBindingSource(pkgDir) {
@@ -145,17 +148,25 @@ export function patchBindingSource(pkgDir) {
   } catch (err) {
     return { status: 'unknown', reason: `cannot read ${file}: ${err.message}` };
   }
-  const res = patchStringListAttr(source);
-  if (res.status !== 'patched') return res;
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, res.text);
-    renameSync(tmp, file);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    return { status: 'unknown', reason: `cannot write ${file}: ${err.message}` };
+  let text = source;
+  const unknown = [];
+  for (const patch of [patchStringListAttr, patchTypeListAttr]) {
+    const res = patch(text);
+    if (res.status === 'patched') text = res.text;
+    else if (res.status === 'unknown') unknown.push(res.reason);
   }
-  return { status: 'patched' };
+  if (text !== source) {
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      writeFileSync(tmp, text);
+      renameSync(tmp, file);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      return { status: 'unknown', reason: `cannot write ${file}: ${err.message}` };
+    }
+  }
+  if (unknown.length > 0) return { status: 'unknown', reason: unknown.join('; ') };
+  return { status: text !== source ? 'patched' : 'already' };
 }
 
 /**

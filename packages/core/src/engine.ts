@@ -284,11 +284,18 @@ const TF_RESOURCE_EXHAUSTED = 8;
 const TF_DTYPE: Record<string, number> = { float32: 1, int32: 3, bool: 10, string: 7, complex64: 8 };
 const ATTR = { INT: 1, FLOAT: 2, BOOL: 3, TYPE: 4, SHAPE: 5, STRING: 0 } as const;
 
-/** A `type` attribute (e.g. `T`) for the dtype of a tensor or a dtype name. */
-export function typeAttr(name: string, dtype: string): OpAttr {
-  const v = TF_DTYPE[dtype];
-  if (v === undefined) throw new NativeEngineError(`No TensorFlow dtype for '${dtype}'.`);
-  return { name, type: nodeAttrCode('TYPE'), value: v };
+/**
+ * A `type` attribute (e.g. `T`) for a dtype name, or a `list(type)` one
+ * (e.g. `_FusedConv2D`'s `TArgs`) for several; a list needs the binding
+ * patch of scripts/patches/tfjs-node-type-list-attr.mjs.
+ */
+export function typeAttr(name: string, dtype: string | readonly string[]): OpAttr {
+  const code = (d: string) => {
+    const v = TF_DTYPE[d];
+    if (v === undefined) throw new NativeEngineError(`No TensorFlow dtype for '${d}'.`);
+    return v;
+  };
+  return { name, type: nodeAttrCode('TYPE'), value: typeof dtype === 'string' ? code(dtype) : dtype.map(code) };
 }
 export function boolAttr(name: string, value: boolean): OpAttr {
   return { name, type: nodeAttrCode('BOOL'), value };

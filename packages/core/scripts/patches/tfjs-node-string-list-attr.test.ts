@@ -4,16 +4,17 @@ import { existsSync, linkSync, mkdirSync, readFileSync, writeFileSync } from 'no
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { FIND, MARKER, REPLACE, patchStringListAttr } from './tfjs-node-string-list-attr.mjs';
+import * as typeList from './tfjs-node-type-list-attr.mjs';
 import { patchBindingSource } from '../provision-build.mjs';
 import { useTempDir } from '../provision-fixtures.js';
 
 const tmp = useTempDir();
 
-/** tfjs-node's binding source as it ships (undoing the patch if this install already has it). */
+/** tfjs-node's binding source as it ships (undoing the patches if this install already has them). */
 function shippedSource(): string {
   const req = createRequire(new URL('../../package.json', import.meta.url));
   const pkgDir = dirname(req.resolve('@tensorflow/tfjs-node/package.json'));
-  return readFileSync(join(pkgDir, 'binding', 'tfjs_backend.cc'), 'utf8').replace(REPLACE, FIND);
+  return readFileSync(join(pkgDir, 'binding', 'tfjs_backend.cc'), 'utf8').replace(REPLACE, FIND).replace(typeList.REPLACE, typeList.FIND);
 }
 
 describe('patchStringListAttr', () => {
@@ -46,6 +47,7 @@ describe('patchBindingSource', () => {
     linkSync(store, file);
     expect(patchBindingSource(join(tmp.path, 'pkg'))).toEqual({ status: 'patched' });
     expect(readFileSync(file, 'utf8')).toContain(MARKER);
+    expect(readFileSync(file, 'utf8')).toContain(typeList.MARKER);
     expect(readFileSync(store, 'utf8')).toBe(shipped);
     expect(patchBindingSource(join(tmp.path, 'pkg'))).toEqual({ status: 'already' });
   });

@@ -6,10 +6,10 @@
  * layout. Error messages from TF are opaque (`Invalid TF_Status: 3`), so the
  * callers validate every shape before they get here.
  */
-import { runOp, runOpN, typeAttr, intAttr, stringAttr, boolAttr, tf, type OpAttr, type TfTensor } from '../engine.js';
+import { runOp, runOpN, typeAttr, intAttr, floatAttr, stringAttr, boolAttr, tf, type OpAttr, type TfTensor } from '../engine.js';
 import { intConst } from './constants.js';
 import { unaryKernel, binaryKernel } from './basic.js';
-import { customKernel } from './custom.js';
+import { customKernel, oneDnnEnabled } from './custom.js';
 
 // Callers use this file as a namespace (`K.conv2d`, `K.reshape`): the shared constants and layout kernels are part of it.
 export { intConst, floatConst } from './constants.js';
@@ -65,6 +65,72 @@ const convAttrs = (w: Window) => [...windowAttrs(w, true), boolAttr('use_cudnn_o
 /** Conv2D: x [N, H, W, C], filter [kH, kW, C / groups, O] (TF runs groups natively when C / groups < C). */
 export function conv2d(x: TfTensor, filter: TfTensor, w: Window): TfTensor {
   return runOp('Conv2D', convAttrs(w), [x, filter]);
+}
+/**
+ * oneDNN's fused convolution, `_MklNativeFusedConv2D`: Conv2D + BiasAdd (+
+ * Relu) in one kernel, the bias and ReLU applied as the convolution writes
+ * its output. It is what TensorFlow's graph rewrite gives Keras's compiled
+ * steps when oneDNN is on; eager execution runs it only by name, with the
+ * kernel label it is registered under. Its numbers are Conv2D's + BiasAdd's +
+ * Relu's, bit for bit (tests). TensorFlow's own `_FusedConv2D` (Eigen) was
+ * slower than Conv2D + DuetBiasAddRelu on the Keras CNN's first conv and is
+ * not used. Its `TArgs: list(type)` attribute needs the binding patch of
+ * scripts/patches/tfjs-node-type-list-attr.mjs, so the first call probes once
+ * and `conv2d` keeps Conv2D + DuetBiasAddRelu when it cannot run. At
+ * [64, 28, 28, 1] x [3, 3, 1, 32] it took ~0.5 ms against ~1.0 ms, at
+ * [64, 13, 13, 32] x [3, 3, 32, 64] ~1.05 against ~1.25 ms (bench/README.md).
+ */
+let fusedConvProbe: boolean | undefined;
+let fusedConvWanted = true;
+const fusedConvAttrCache = new Map<string, OpAttr[]>();
+function fusedConvAttrs(w: Window, relu: boolean): OpAttr[] {
+  const key = `${w.stride}|${w.dilation}|${w.pads}|${relu}`;
+  let a = fusedConvAttrCache.get(key);
+  if (a === undefined) {
+    const [t, b, l, r] = w.pads;
+    const explicit = t !== 0 || b !== 0 || l !== 0 || r !== 0;
+    a = [
+      f32(), typeAttr('TArgs', ['float32']), intAttr('num_args', 1), intAttr('num_host_args', 0),
+      intAttr('strides', [1, w.stride[0], w.stride[1], 1]), stringAttr('padding', explicit ? 'EXPLICIT' : 'VALID'),
+      intAttr('explicit_paddings', explicit ? [0, 0, t, b, l, r, 0, 0] : []), stringAttr('data_format', 'NHWC'), stringAttr('filter_format', 'HWIO'),
+      intAttr('dilations', [1, w.dilation[0], w.dilation[1], 1]), boolAttr('use_cudnn_on_gpu', true),
+      stringAttr('fused_ops', relu ? ['BiasAdd', 'Relu'] : ['BiasAdd']), floatAttr('epsilon', 0.0001), floatAttr('leakyrelu_alpha', 0.2),
+      stringAttr('_kernel', 'MklNameChangeOp'),
+    ];
+    fusedConvAttrCache.set(key, a);
+  }
+  return a;
+}
+/** Whether TensorFlow runs oneDNN's fused convolution here (oneDNN on, the binding passes list(type) attributes, the probe's numbers right); probed once per process. */
+export function fusedConvSupported(): boolean {
+  if (fusedConvProbe === undefined) {
+    fusedConvProbe = false;
+    if (oneDnnEnabled() === true) {
+      const t = tf();
+      const x = t.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
+      const w = t.tensor4d([1, -1], [1, 1, 1, 2]);
+      const b = t.tensor1d([0.5, 2]);
+      try {
+        const y = runOp('_MklNativeFusedConv2D', fusedConvAttrs({ stride: [1, 1], dilation: [1, 1], pads: [0, 0, 0, 0] }, true), [x, w, b]);
+        // relu(x + 0.5) and relu(2 - x) per pixel: checks the bias and the Relu ran.
+        fusedConvProbe = Array.from(y.dataSync()).join() === '1.5,1,2.5,0,3.5,0,4.5,0';
+        y.dispose();
+      } catch {
+        fusedConvProbe = false;
+      }
+      for (const h of [x, w, b]) h.dispose();
+    }
+  }
+  return fusedConvProbe;
+}
+/** Use oneDNN's fused convolution for a dense conv with a bias where TensorFlow has it (the default); false forces Conv2D + bias (+ ReLU) kernels. Returns whether it is used now. */
+export function useFusedConv(enabled?: boolean): boolean {
+  if (enabled !== undefined) fusedConvWanted = enabled;
+  return fusedConvWanted && fusedConvSupported();
+}
+/** Conv2D + BiasAdd (+ Relu) as one oneDNN kernel (check `useFusedConv()` first). */
+export function fusedConv2d(x: TfTensor, filter: TfTensor, bias: TfTensor, w: Window, relu: boolean): TfTensor {
+  return runOp('_MklNativeFusedConv2D', fusedConvAttrs(w, relu), [x, filter, bias]);
 }
 /** Gradient of Conv2D w.r.t. its input (no groups, no dilation on the CPU). Also the forward of a transposed conv. */
 export function conv2dBackpropInput(inShape: readonly number[], filter: TfTensor, dy: TfTensor, w: Window): TfTensor {
@@ -153,6 +219,79 @@ export function maxPoolGrad(x: TfTensor, y: TfTensor, dy: TfTensor, k: readonly 
   if (customKernel('DuetMaxPoolGrad')) return runOp('DuetMaxPoolGrad', poolAttrs(k, w), [x, dy]);
   return runOp('MaxPoolGrad', poolAttrs(k, w), [x, y, dy]);
 }
+/**
+ * oneDNN's max pooling with a workspace: TensorFlow's `_MklNativeMaxPool`
+ * (the output and, per output element, the offset of its window's maximum)
+ * and `_MklNativeMaxPoolGrad`, which scatters the gradient through those
+ * offsets instead of searching every window again. These are the kernels
+ * TensorFlow's graph rewrite gives Keras's compiled steps when oneDNN is on;
+ * eager execution picks them only by name, with the kernel label they are
+ * registered under. Forward numbers are MaxPool's; the gradient goes to the
+ * first maximum of each window, as MaxPoolGrad's (a window holding a NaN
+ * differs: TensorFlow's kernel sends it to the NaN, oneDNN's to the first
+ * number; docs/design/custom-ops.md). At [64, 26, 26, 32] under a 2x2 window
+ * the gradient took ~0.34 ms against DuetMaxPoolGrad's ~0.8 ms and
+ * MaxPoolGrad's ~3 ms (bench/README.md).
+ */
+let mklPool: boolean | undefined;
+let mklPoolWanted = true;
+const mklPoolAttrs = new Map<string, OpAttr[]>();
+function mklAttrs(k: readonly [number, number], s: readonly [number, number]): OpAttr[] {
+  const key = `${k}|${s}`;
+  let a = mklPoolAttrs.get(key);
+  if (a === undefined) {
+    a = [f32(), intAttr('ksize', [1, k[0], k[1], 1]), intAttr('strides', [1, s[0], s[1], 1]), stringAttr('padding', 'VALID'), stringAttr('data_format', 'NHWC'),
+      boolAttr('workspace_enabled', true), stringAttr('_kernel', 'MklNameChangeOp')];
+    mklPoolAttrs.set(key, a);
+  }
+  return a;
+}
+/** Whether this TensorFlow runs the workspace kernels (oneDNN on, and the probe's numbers are MaxPool's); probed once per process. */
+export function oneDnnPoolingSupported(): boolean {
+  if (mklPool === undefined) {
+    mklPool = false;
+    if (oneDnnEnabled() === true) {
+      const t = tf();
+      const x = t.tensor4d([1, 5, 2, 3], [1, 2, 2, 1]);
+      const dy = t.tensor4d([7], [1, 1, 1, 1]);
+      try {
+        const [y, ws] = runOpN('_MklNativeMaxPool', mklAttrs([2, 2], [2, 2]), [x], 2);
+        const g = runOp('_MklNativeMaxPoolGrad', mklAttrs([2, 2], [2, 2]), [x, y!, dy, ws!]);
+        const gv = Array.from(g.dataSync());
+        mklPool = y!.dataSync()[0] === 5 && gv.join() === '0,7,0,0';
+        for (const h of [y!, ws!, g]) h.dispose();
+      } catch {
+        mklPool = false;
+      }
+      x.dispose();
+      dy.dispose();
+    }
+  }
+  return mklPool;
+}
+/**
+ * Use oneDNN's workspace pooling for max pooling with gradients when
+ * TensorFlow has it (the default); `useOneDnnPooling(false)` keeps Duet's /
+ * TensorFlow's MaxPool kernels (for comparisons and tests). Returns whether it is used now.
+ */
+export function useOneDnnPooling(enabled?: boolean): boolean {
+  if (enabled !== undefined) mklPoolWanted = enabled;
+  return mklPoolWanted && oneDnnPoolingSupported();
+}
+/** True when a max pool with this window runs on oneDNN's workspace kernels (no padding: TensorFlow's 'VALID'). */
+export function workspacePooling(w: Window): boolean {
+  const [t, b, l, r] = w.pads;
+  return t === 0 && b === 0 && l === 0 && r === 0 && useOneDnnPooling();
+}
+/** `_MklNativeMaxPool`: [output, workspace] (the workspace only feeds `maxPoolGradWorkspace`). */
+export function maxPoolWorkspace(x: TfTensor, k: readonly [number, number], w: Window): [TfTensor, TfTensor] {
+  return runOpN('_MklNativeMaxPool', mklAttrs(k, w.stride), [x], 2) as [TfTensor, TfTensor];
+}
+/** `_MklNativeMaxPoolGrad` from the forward's input, output and workspace. */
+export function maxPoolGradWorkspace(x: TfTensor, y: TfTensor, dy: TfTensor, ws: TfTensor, k: readonly [number, number], w: Window): TfTensor {
+  return runOp('_MklNativeMaxPoolGrad', mklAttrs(k, w.stride), [x, y, dy, ws]);
+}
+
 /** AvgPool without padding (TF's AvgPool has no explicit padding): divides by kH * kW. */
 export function avgPool(x: TfTensor, k: readonly [number, number], w: Window): TfTensor {
   return runOp('AvgPool', poolAttrs(k, w), [x]);

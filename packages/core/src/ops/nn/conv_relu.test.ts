@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { expectNoLeaks } from '../../../../../test/helpers.js';
-import { ArgumentError, countKernels, customKernelStatus, functional as F, manualSeed, rand, randn, scope, tensor, useCustomKernels, type Tensor } from '../../index.js';
+import { ArgumentError, countKernels, customKernelStatus, functional as F, manualSeed, rand, randn, scope, tensor, useCustomKernels, useFusedConv, type Tensor } from '../../index.js';
 import { runOp, stringAttr, tf, typeAttr, type TfTensor } from '../../engine.js';
 import * as K from '../../kernels/nn.js';
 
@@ -26,13 +26,15 @@ const uniform = (n: number, seed: number): Float32Array => scope(() => {
   return Float32Array.from(rand([n]).dataSync());
 });
 
-/** Runs `fn` with Duet's kernels on or off. */
+/** Runs `fn` with Duet's kernels on or off (and oneDNN's fused convolution off: fused_conv.test.ts covers it). */
 function withKernels<T>(on: boolean, fn: () => T): T {
   useCustomKernels(on);
+  useFusedConv(false);
   try {
     return fn();
   } finally {
     useCustomKernels(true);
+    useFusedConv(true);
   }
 }
 

@@ -19,7 +19,11 @@
  * nothing between the ops; a layout-unaware op (flatten, sum, toArray) reads
  * the logical value, converted once and cached.
  *
- * Native kernels per call (counted by test/golden/core_nn.test.ts; NCHW input
+ * Native kernels per call (counted by test/golden/core_nn.test.ts, with
+ * oneDNN's fused convolution and workspace pooling off: where TensorFlow runs
+ * oneDNN, a dense conv with a bias runs one kernel fewer forward
+ * (`_MklNativeFusedConv2D`), and an unpadded max pool with gradients runs
+ * `_MklNativeMaxPool` / `_MklNativeMaxPoolGrad`; kernels/nn.ts; NCHW input
  * stored logically unless said; "bwd" = all inputs require grad, upstream
  * gradient and input leaves logical, so it includes the Transpose of the
  * gradient in and of dx out, which an NHWC-stored neighbour does not pay):

@@ -13,7 +13,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { expectNoLeaks } from '../../../../../test/helpers.js';
-import { ArgumentError, countKernels, customKernelStatus, functional as F, manualSeed, rand, randn, scope, tensor, useCustomKernels, type Tensor } from '../../index.js';
+import { ArgumentError, countKernels, customKernelStatus, functional as F, manualSeed, oneDnnPoolingSupported, rand, randn, scope, tensor, useCustomKernels, useOneDnnPooling, type Tensor } from '../../index.js';
+import { oneDnnEnabled } from '../../kernels/custom.js';
 import { tf } from '../../engine.js';
 import * as K from '../../kernels/nn.js';
 
@@ -35,9 +36,18 @@ const special = (shape: number[], seed: number) =>
 /** Upstream gradients with -0 and NaN among them (0 + -0 = +0 must come out as MaxPoolGrad gives it). */
 const upstream = (shape: number[], seed: number) => uniform(numel(shape), seed).map((u) => (u < 0.2 ? -0 : u < 0.25 ? NaN : u - 0.5));
 
-/** The pooled values and x's gradient through `pool` for upstream gradient `dy`, with Duet's kernels on or off; the bits of each float. */
-function poolBits(pool: Pool, xs: Float32Array, shape: number[], dyOf: (outShape: number[]) => Float32Array, custom: boolean): { y: Uint32Array; dx: Uint32Array } {
-  useCustomKernels(custom);
+/**
+ * The kernels a path runs: 'duet' = Duet's DuetMaxPool / DuetMaxPoolGrad,
+ * 'stock' = TensorFlow's MaxPool / MaxPoolGrad, 'onednn' = oneDNN's
+ * workspace kernels where they apply (unpadded windows), else Duet's.
+ */
+type Path = 'duet' | 'stock' | 'onednn';
+
+/** The pooled values and x's gradient through `pool` for upstream gradient `dy` on `path` (true = 'duet', false = 'stock'); the bits of each float. */
+function poolBits(pool: Pool, xs: Float32Array, shape: number[], dyOf: (outShape: number[]) => Float32Array, path: Path | boolean): { y: Uint32Array; dx: Uint32Array } {
+  const p: Path = path === true ? 'duet' : path === false ? 'stock' : path;
+  useCustomKernels(p !== 'stock');
+  useOneDnnPooling(p === 'onednn');
   try {
     return scope(() => {
       const x = tensor(xs).reshape(shape).detach().requiresGrad_();
@@ -48,6 +58,7 @@ function poolBits(pool: Pool, xs: Float32Array, shape: number[], dyOf: (outShape
     });
   } finally {
     useCustomKernels(true);
+    useOneDnnPooling(true);
   }
 }
 
@@ -98,6 +109,7 @@ describe('max pooling, Duet kernels and stock kernels', () => {
   it.runIf(status.enabled)('runs DuetMaxPool and DuetMaxPoolGrad instead of MaxPool and MaxPoolGrad, one kernel each', () => {
     const backward = (custom: boolean) => {
       useCustomKernels(custom);
+      useOneDnnPooling(false);
       try {
         return scope(() => {
           manualSeed(0);
@@ -109,6 +121,7 @@ describe('max pooling, Duet kernels and stock kernels', () => {
         });
       } finally {
         useCustomKernels(true);
+        useOneDnnPooling(true);
       }
     };
     const on = backward(true);
@@ -126,6 +139,62 @@ describe('max pooling, Duet kernels and stock kernels', () => {
     expectNoLeaks(() => {
       const x = randn([2, 9, 9, 4], { requiresGrad: true });
       F.maxPool2d(x, 3, { stride: 2, padding: 'same', dataFormat: 'NHWC' }).sum().backward();
+    });
+  });
+});
+
+describe('max pooling on oneDNN\'s workspace kernels (_MklNativeMaxPool / _MklNativeMaxPoolGrad)', () => {
+  it('is available whenever TensorFlow runs oneDNN (a failed probe cannot hide behind the fallback)', () => {
+    expect(oneDnnPoolingSupported()).toBe(oneDnnEnabled() === true);
+  });
+
+  describe.runIf(oneDnnPoolingSupported()).each(cases)('%s', (_, shape, pool) => {
+    it.each([
+      ['random', gaussian],
+      ['ties', ties],
+      ['all equal', (s: number[]) => new Float32Array(numel(s)).fill(1.5)],
+      ['signed zeros and -Infinity', (s: number[], seed: number) => special(s, seed).map((v) => (Number.isNaN(v) ? 0.25 : v))],
+    ] as const)('%s inputs: the stock kernels\' bits, forward and backward', (_, make) => {
+      const xs = make(shape, 7);
+      const dy = (s: number[]) => upstream(s, 11);
+      const stock = poolBits(pool, xs, shape, dy, 'stock');
+      const onednn = poolBits(pool, xs, shape, dy, 'onednn');
+      expect(onednn.y).toEqual(stock.y);
+      expect(onednn.dx).toEqual(stock.dx);
+    });
+  });
+
+  it.runIf(oneDnnPoolingSupported())('keeps NaN out of the maximum as MaxPool does, and sends the gradient to that maximum (MaxPoolGrad sends it to a NaN that comes first)', () => {
+    const pool = (x: Tensor) => F.maxPool2d(x, 2, { dataFormat: 'NHWC' });
+    const xs = Float32Array.of(NaN, 3, 1, 2);
+    const onednn = poolBits(pool, xs, [1, 2, 2, 1], () => Float32Array.of(5), 'onednn');
+    const stock = poolBits(pool, xs, [1, 2, 2, 1], () => Float32Array.of(5), 'stock');
+    expect(Array.from(new Float32Array(onednn.y.buffer))).toEqual([3]);
+    expect(onednn.y).toEqual(stock.y);
+    expect(Array.from(new Float32Array(onednn.dx.buffer))).toEqual([0, 5, 0, 0]);
+    expect(Array.from(new Float32Array(stock.dx.buffer))).toEqual([5, 0, 0, 0]);
+  });
+
+  it.runIf(oneDnnPoolingSupported())('runs one oneDNN kernel each way when training, and Duet\'s or TensorFlow\'s kernels without gradients or with padding', () => {
+    const kernels = (fn: () => void) => scope(() => countKernels(fn).byName);
+    manualSeed(0);
+    const x = randn([4, 10, 10, 8], { requiresGrad: true });
+    const train = kernels(() => F.maxPool2d(x, 2, { dataFormat: 'NHWC' }).sum().backward());
+    expect(train).toMatchObject({ _MklNativeMaxPool: 1, _MklNativeMaxPoolGrad: 1 });
+    const infer = kernels(() => void F.maxPool2d(x.detach(), 2, { dataFormat: 'NHWC' }));
+    expect(infer._MklNativeMaxPool).toBeUndefined();
+    const padded = kernels(() => F.maxPool2d(x, 3, { stride: 2, padding: 'same', dataFormat: 'NHWC' }).sum().backward());
+    expect(padded._MklNativeMaxPool).toBeUndefined();
+    expect(padded._MklNativeMaxPoolGrad).toBeUndefined();
+    x.dispose();
+  });
+
+  it('leaks no native tensor: the workspace is freed with the graph, after backward() or without one', () => {
+    expectNoLeaks(() => {
+      const x = randn([2, 8, 8, 4], { requiresGrad: true });
+      F.maxPool2d(x, 2, { dataFormat: 'NHWC' }).sum().backward();
+      scope(() => void F.maxPool2d(x, 2, { dataFormat: 'NHWC' }));
+      x.dispose();
     });
   });
 });

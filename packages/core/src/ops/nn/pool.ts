@@ -9,7 +9,7 @@
  */
 import { tf, scalarConst, type TfTensor } from '../../kernels/index.js';
 import { ArgumentError } from '../../errors.js';
-import { record } from '../../autograd.js';
+import { isGradEnabled, record } from '../../autograd.js';
 import { Tensor } from '../../tensor.js';
 import { shapeStr } from '../util.js';
 import * as K from '../../kernels/nn.js';
@@ -112,6 +112,12 @@ export function maxPool2d(x: Tensor, kernelSize: IntPair, options: MaxPool2dOpti
     const p = plan(op, xb, fmt, kernelSize, options.stride, options.padding, options.ceilMode);
     // NCHW tensors go in and come out stored as NHWC (docs/design/layout.md).
     const l = opLayout('nhwcKernel', xb, fmt);
+    // Training: oneDNN's kernels keep each window's argmax for the backward (kernels/nn.ts), where TensorFlow has them.
+    if (xb.requiresGrad && isGradEnabled() && K.workspacePooling(p.win)) {
+      const [y, ws] = K.maxPoolWorkspace(valueIn(l, xb), p.k, p.win);
+      const out = new Tensor(y, l.nhwc);
+      return record(out, 'MaxPool2DWithIndicesBackward', [xb], (g) => [K.maxPoolGradWorkspace(valueIn(l, xb), valueIn(l, out), g, ws, p.k, p.win)], [ws], l.grad);
+    }
     const out = new Tensor(K.maxPool(valueIn(l, xb), p.k, p.win), l.nhwc);
     return record(out, 'MaxPool2DWithIndicesBackward', [xb], (g) => [K.maxPoolGrad(valueIn(l, xb), valueIn(l, out), g, p.k, p.win)], undefined, l.grad);
   });

@@ -2,11 +2,11 @@
  * The Keras CNN (Conv2D relu -> MaxPooling2D -> Conv2D relu -> MaxPooling2D
  * -> Flatten -> Dense relu -> Dense softmax, Adam) trained with Duet's own
  * kernels (DuetBiasAddRelu / DuetBiasAddReluGrad for the convs' bias and ReLU,
- * DuetMaxPool / DuetMaxPoolGrad, DuetApplyAdam) and with TensorFlow's stock kernels only:
+ * DuetMaxPool / DuetMaxPoolGrad or oneDNN's workspace pooling, DuetApplyAdam) and with TensorFlow's stock kernels only:
  * the same weights, bit for bit, after a few steps.
  */
 import { describe, expect, it } from 'vitest';
-import { countKernels, customKernelStatus, manualSeed, randint, randn, scope, useCustomKernels } from '@duet/core';
+import { countKernels, customKernelStatus, fusedConvSupported, manualSeed, oneDnnPoolingSupported, randint, randn, scope, useCustomKernels } from '@duet/core';
 import * as keras from '../../index.js';
 
 const L = keras.layers;
@@ -58,7 +58,12 @@ describe('the Keras CNN with and without Duet\'s kernels', () => {
     scope(() => m.trainOnBatch(x, y));
     const { byName } = countKernels(() => scope(() => m.trainOnBatch(x, y)));
     // The Dense(16, relu) forward is one _FusedMatMul; its backward shares the convs' one-pass ReLU + bias gradient: 3.
-    expect(byName).toMatchObject({ DuetBiasAddRelu: 2, DuetBiasAddReluGrad: 3, DuetMaxPool: 2, DuetMaxPoolGrad: 2, DuetApplyAdam: 1 });
+    expect(byName).toMatchObject({ DuetBiasAddReluGrad: 3, DuetApplyAdam: 1 });
+    // The convs' forward: oneDNN's fused convolution where TensorFlow has it, else Conv2D + DuetBiasAddRelu.
+    expect(byName).toMatchObject(fusedConvSupported() ? { _MklNativeFusedConv2D: 2 } : { Conv2D: 2, DuetBiasAddRelu: 2 });
+    // The unpadded pool trains on oneDNN's workspace kernels where TensorFlow has them (core's kernels/nn.ts); the 'same' one on Duet's.
+    if (oneDnnPoolingSupported()) expect(byName).toMatchObject({ _MklNativeMaxPool: 1, _MklNativeMaxPoolGrad: 1, DuetMaxPool: 1, DuetMaxPoolGrad: 1 });
+    else expect(byName).toMatchObject({ DuetMaxPool: 2, DuetMaxPoolGrad: 2 });
     expect(byName.ReluGrad).toBeUndefined();
     for (const k of ['MaxPool', 'MaxPoolGrad', 'ResourceApplyAdam']) expect(byName[k]).toBeUndefined();
     x.dispose();
