@@ -31,10 +31,15 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <node_api.h>
+#ifdef __linux__
+#include <sys/auxv.h> /* getauxval(AT_MINSIGSTKSZ) */
+#endif
+#ifndef MAP_STACK
+#define MAP_STACK 0
+#endif
 
 static napi_value mute(napi_env env, napi_callback_info info) {
   (void)info;
@@ -90,7 +95,7 @@ static napi_value signal_stack(napi_env env, napi_callback_info info) {
     if (!in_place) {
       size_t page = (size_t)sysconf(_SC_PAGESIZE);
       size_t size = ALT_STACK_BYTES;
-#ifdef AT_MINSIGSTKSZ
+#if defined(__linux__) && defined(AT_MINSIGSTKSZ)
       size_t min = (size_t)getauxval(AT_MINSIGSTKSZ);
       if (size < 8 * min) size = (8 * min + page - 1) / page * page;
 #endif
