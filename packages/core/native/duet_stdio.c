@@ -8,11 +8,38 @@
  *
  * mute()      -> a saved copy of fd 2 (a number), with fd 2 now /dev/null
  * restore(fd) -> fd 2 is the saved descriptor again; the copy is closed
+ *
+ * It also gives the calling thread an alternate signal stack (issue: profiling
+ * crashed a training loop with "corrupted size vs. prev_size"; docs/design/
+ * performance.md "Profiling"). TensorFlow's matrix products run oneDNN's JIT
+ * sgemm kernels (jit_avx512_common_gemm_f32, jit_avx_gemm_f32), which point
+ * the stack pointer (rsp) at a workspace buffer on the heap while they run
+ * (oneDNN issue 4845, fixed in oneDNN 3.11.2 by PR 4855; TensorFlow 2.21 ships
+ * an older oneDNN). A signal delivered to the thread then has its frame (the
+ * saved registers, ~3 KB with AVX-512 state, more with AMX) written by the
+ * kernel below that rsp: over the heap. V8's CPU profiler (`--cpu-prof`,
+ * `--prof`, the inspector) sends SIGPROF to the JavaScript thread about every
+ * millisecond, so a training loop's heap is soon corrupt. V8 installs its
+ * handler with SA_ONSTACK: with an alternate stack in place the kernel writes
+ * the frame there instead, whatever rsp points at.
+ *
+ * signalStack() -> true when the calling thread has an alternate signal
+ *                  stack (this call's, or one that was already there)
  */
 #include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <node_api.h>
+#ifdef __linux__
+#include <sys/auxv.h> /* getauxval(AT_MINSIGSTKSZ) */
+#endif
+#ifndef MAP_STACK
+#define MAP_STACK 0
+#endif
 
 static napi_value mute(napi_env env, napi_callback_info info) {
   (void)info;
@@ -40,12 +67,68 @@ static napi_value restore(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* 256 KiB for the handlers (V8's sampler walks the stack from there), at least
+ * 8 times the kernel's minimum frame size (AT_MINSIGSTKSZ: it counts the
+ * CPU's full register state, AMX tiles included), below a guard page. */
+#define ALT_STACK_BYTES (256 * 1024)
+
+struct alt_stack {
+  void *map;
+  size_t map_size;
+};
+
+/* The environment is going away (its thread ends): switch the alternate stack
+ * off before unmapping it, so that no later signal can land in freed memory. */
+static void free_alt_stack(void *arg) {
+  struct alt_stack *a = arg;
+  stack_t off = {.ss_sp = NULL, .ss_flags = SS_DISABLE, .ss_size = 0};
+  if (sigaltstack(&off, NULL) == 0) munmap(a->map, a->map_size);
+  free(a);
+}
+
+static napi_value signal_stack(napi_env env, napi_callback_info info) {
+  (void)info;
+  bool in_place = false;
+  stack_t cur;
+  if (sigaltstack(NULL, &cur) == 0) {
+    in_place = !(cur.ss_flags & SS_DISABLE);
+    if (!in_place) {
+      size_t page = (size_t)sysconf(_SC_PAGESIZE);
+      size_t size = ALT_STACK_BYTES;
+#if defined(__linux__) && defined(AT_MINSIGSTKSZ)
+      size_t min = (size_t)getauxval(AT_MINSIGSTKSZ);
+      if (size < 8 * min) size = (8 * min + page - 1) / page * page;
+#endif
+      struct alt_stack *a = malloc(sizeof *a);
+      void *map = MAP_FAILED;
+      if (a != NULL) map = mmap(NULL, size + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+      if (map != MAP_FAILED && mprotect(map, page, PROT_NONE) == 0) {
+        stack_t ss = {.ss_sp = (char *)map + page, .ss_flags = 0, .ss_size = size};
+        if (sigaltstack(&ss, NULL) == 0) {
+          a->map = map;
+          a->map_size = size + page;
+          napi_add_env_cleanup_hook(env, free_alt_stack, a);
+          in_place = true;
+        }
+      }
+      if (!in_place) {
+        if (map != MAP_FAILED) munmap(map, size + page);
+        free(a);
+      }
+    }
+  }
+  napi_value result;
+  napi_get_boolean(env, in_place, &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"mute", NULL, mute, NULL, NULL, NULL, napi_default, NULL},
     {"restore", NULL, restore, NULL, NULL, NULL, napi_default, NULL},
+    {"signalStack", NULL, signal_stack, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 2, props);
+  napi_define_properties(env, exports, 3, props);
   return exports;
 }
 

@@ -174,8 +174,8 @@ async function main() {
   if (warning) log(warning);
   if (!(await provisionCpu(ctx))) return 1;
   const stdio = await buildStdioAddon(coreDir, { force: ctx.force });
-  if (!stdio.ok) log(`Note: TensorFlow's start-up lines will show on stderr (the small addon that mutes them did not build: ${stdio.error}).`);
-  else if (stdio.built) log("Built Duet's stdio addon (keeps TensorFlow's start-up lines off stderr).");
+  if (!stdio.ok) log(`Note: TensorFlow's start-up lines will show on stderr, and profiling (node --cpu-prof) can crash a training loop (the small addon that mutes them and gives the engine an alternate signal stack did not build: ${stdio.error}).`);
+  else if (stdio.built) log("Built Duet's stdio addon (keeps TensorFlow's start-up lines off stderr; an alternate signal stack so that profilers can sample TensorFlow's matrix products).");
   const dist = await buildDistAddon(coreDir, pkgDir, { force: ctx.force });
   if (!dist.ok) log(`Note: distributed training (distributed.init) is unavailable: its addon did not build: ${dist.error}`);
   else if (dist.built) log("Built Duet's distributed addon (TensorFlow's collective ops).");

@@ -94,6 +94,8 @@ function load(): Loaded {
   const threads = requestedThreads ?? envThreads();
   if (threads !== undefined) process.env.TF_NUM_INTRAOP_THREADS = String(threads);
   const packageName = PACKAGES[device];
+  // This thread's alternate signal stack, so that a profiler's SIGPROF during a matrix product does not write over the heap (see processAddon).
+  processAddon()?.signalStack?.();
   let tf: TfModule;
   try {
     tf = quietly(() => require(packageName) as TfModule);
@@ -116,10 +118,25 @@ function load(): Loaded {
   return loaded;
 }
 
-/** Duet's small addon that mutes fd 2 (native/duet_stdio.c), built by the postinstall step; absent -> undefined. */
-function stdioAddon(): { mute(): number; restore(fd: number): void } | undefined {
+interface ProcessAddon {
+  mute(): number;
+  restore(fd: number): void;
+  /** Absent from a build older than the source (the next `pnpm install` rebuilds it). */
+  signalStack?(): boolean;
+}
+
+/**
+ * Duet's small process addon (native/duet_stdio.c), built by the postinstall
+ * step; absent -> undefined. It mutes fd 2 while TensorFlow loads, and gives
+ * the thread that loads the engine an alternate signal stack: TensorFlow's
+ * oneDNN sgemm kernels point the stack pointer at the heap while they run, so
+ * without one a profiler's SIGPROF (`node --cpu-prof`, `--prof`, the
+ * inspector) writes its signal frame over heap memory and the process aborts
+ * ("corrupted size vs. prev_size"; docs/design/performance.md "Profiling").
+ */
+function processAddon(): ProcessAddon | undefined {
   try {
-    return require(fileURLToPath(new URL('../build/duet_stdio.node', import.meta.url))) as { mute(): number; restore(fd: number): void };
+    return require(fileURLToPath(new URL('../build/duet_stdio.node', import.meta.url))) as ProcessAddon;
   } catch {
     return undefined;
   }
@@ -134,7 +151,7 @@ function stdioAddon(): { mute(): number; restore(fd: number): void } | undefined
  */
 function quietly<T>(load: () => T): T {
   const level = Number(process.env.TF_CPP_MIN_LOG_LEVEL);
-  const addon = level >= 2 ? stdioAddon() : undefined;
+  const addon = level >= 2 ? processAddon() : undefined;
   const saved = addon?.mute();
   try {
     return load();
