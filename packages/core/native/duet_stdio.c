@@ -25,6 +25,17 @@
  *
  * signalStack() -> true when the calling thread has an alternate signal
  *                  stack (this call's, or one that was already there)
+ *
+ * Node's own signal handlers (libuv's, installed for `process.on('SIGTERM')`
+ * and the like) are installed without SA_ONSTACK, so a SIGTERM or SIGINT that
+ * arrives during a matrix product would still have its frame written over
+ * the heap:
+ *
+ * handlersOnStack() -> the number of installed handlers of asynchronous
+ *                  signals (not SIG_DFL or SIG_IGN; fault signals such as
+ *                  SIGSEGV are left alone) it re-installed with SA_ONSTACK added; nothing
+ *                  else about them changes (the handler, its mask and other
+ *                  flags are the ones read back).
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -122,13 +133,34 @@ static napi_value signal_stack(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value handlers_on_stack(napi_env env, napi_callback_info info) {
+  (void)info;
+  int changed = 0;
+#ifdef SA_ONSTACK
+  for (int sig = 1; sig < NSIG; ++sig) {
+    // Asynchronous signals only: a fault's handler (SIGSEGV: V8's WebAssembly trap handler, crash reporters) is left as it is.
+    if (sig == SIGKILL || sig == SIGSTOP || sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP || sig == SIGSYS) continue;
+    struct sigaction sa;
+    if (sigaction(sig, NULL, &sa) != 0) continue;
+    if ((sa.sa_flags & SA_SIGINFO) == 0 && (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)) continue;
+    if (sa.sa_flags & SA_ONSTACK) continue;
+    sa.sa_flags |= SA_ONSTACK;
+    if (sigaction(sig, &sa, NULL) == 0) ++changed;
+  }
+#endif
+  napi_value result;
+  napi_create_int32(env, changed, &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"mute", NULL, mute, NULL, NULL, NULL, napi_default, NULL},
     {"restore", NULL, restore, NULL, NULL, NULL, napi_default, NULL},
     {"signalStack", NULL, signal_stack, NULL, NULL, NULL, napi_default, NULL},
+    {"handlersOnStack", NULL, handlers_on_stack, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 3, props);
+  napi_define_properties(env, exports, 4, props);
   return exports;
 }
 

@@ -95,7 +95,7 @@ function load(): Loaded {
   if (threads !== undefined) process.env.TF_NUM_INTRAOP_THREADS = String(threads);
   const packageName = PACKAGES[device];
   // This thread's alternate signal stack, so that a profiler's SIGPROF during a matrix product does not write over the heap (see processAddon).
-  processAddon()?.signalStack?.();
+  signalsOnAltStack(processAddon());
   let tf: TfModule;
   try {
     tf = quietly(() => require(packageName) as TfModule);
@@ -123,6 +123,26 @@ interface ProcessAddon {
   restore(fd: number): void;
   /** Absent from a build older than the source (the next `pnpm install` rebuilds it). */
   signalStack?(): boolean;
+  handlersOnStack?(): number;
+}
+
+/**
+ * The alternate signal stack for this thread, and SA_ONSTACK for the signal
+ * handlers Node installs (libuv installs them without it, when a
+ * `process.on('SIGTERM' | 'SIGINT' | ...)` listener is added): a SIGTERM that
+ * arrives during a matrix product must not write its frame over the heap
+ * either (a server's graceful shutdown). Node installs its handler in its own
+ * 'newListener' listener, which runs before this one.
+ */
+let signalHook = false;
+function signalsOnAltStack(addon: ProcessAddon | undefined): void {
+  if (addon?.signalStack?.() !== true || addon.handlersOnStack === undefined) return;
+  addon.handlersOnStack();
+  if (signalHook) return;
+  signalHook = true;
+  process.on('newListener', (event) => {
+    if (typeof event === 'string' && event.startsWith('SIG')) addon.handlersOnStack!();
+  });
 }
 
 /**
