@@ -63,6 +63,19 @@ describe('fit / evaluate / predict: data', () => {
     expect(Object.keys(h.history)).toEqual(['accuracy', 'loss', 'val_accuracy', 'val_loss']);
   });
 
+  it('per-output loss keys only when two or more outputs have a loss (Keras 3 counts the losses given)', async () => {
+    const inputs = keras.Input({ shape: [3] });
+    const m = new keras.Model(inputs, [new Dense(1, { name: 'a' }).apply(inputs), new Dense(2, { name: 'b' }).apply(inputs)]);
+    const x = randn([4, 3]);
+    const ys = [randn([4, 1]), randn([4, 2])];
+    m.compile({ optimizer: 'sgd', loss: [null, 'mse'] });
+    expect(Object.keys((await m.fit(x, ys, { verbose: 0 })).history)).toEqual(['loss']);
+    m.compile({ optimizer: 'sgd', loss: { b: 'mse' } });
+    expect(Object.keys((await m.fit(x, ys, { verbose: 0 })).history)).toEqual(['loss']);
+    m.compile({ optimizer: 'sgd', loss: ['mse', 'mse'] });
+    expect(Object.keys((await m.fit(x, ys, { verbose: 0 })).history)).toEqual(['a_loss', 'b_loss', 'loss']);
+  });
+
   it('evaluate returns [loss, ...metrics], a number without metrics, or a dict', async () => {
     const [x, y] = data();
     const m = classifier();
