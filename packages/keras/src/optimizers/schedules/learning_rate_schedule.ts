@@ -71,7 +71,8 @@ abstract class StepRatioDecay extends LearningRateSchedule {
 /** `initialLearningRate * decayRate ^ (step / decaySteps)` (floored exponent with `staircase`). */
 export class ExponentialDecay extends StepRatioDecay {
   call(step: number): number {
-    return f(this.initialLearningRate * f(Math.pow(this.decayRate, this.ratio(step))));
+    // Keras casts the rates to float32 first: 0.96 ** 10 from float32's 0.96 is 2 ulps below the float64 power's rounding.
+    return f(f(this.initialLearningRate) * f(Math.pow(f(this.decayRate), this.ratio(step))));
   }
 }
 
@@ -139,7 +140,7 @@ export class CosineDecay extends LearningRateSchedule {
 /** `initialLearningRate / (1 + decayRate * step / decaySteps)` (floored ratio with `staircase`). */
 export class InverseTimeDecay extends StepRatioDecay {
   call(step: number): number {
-    return f(this.initialLearningRate / f(1 + f(this.decayRate * this.ratio(step))));
+    return f(f(this.initialLearningRate) / f(1 + f(f(this.decayRate) * this.ratio(step))));
   }
 }
 
