@@ -7,7 +7,7 @@
  * compute from one integer pattern, give Keras's logs.
  */
 import { describe, expect, it } from 'vitest';
-import { memory, tensor, type Tensor } from '@duet/core';
+import { memory, randint, randn, scope, tensor, type Tensor } from '@duet/core';
 import { DataLoader, TensorDataset } from '@duet/data';
 import * as keras from '@duet/keras';
 import { layers, ops } from '@duet/keras';
@@ -202,5 +202,43 @@ describe('Training & evaluation with the built-in methods (Keras 3.15)', () => {
     await m.fit(xTrain, yTrain, { ...fitArgs, epochs: 2, validationSplit: 0.2 });
     await m.fit(xTrain, yTrain, { ...fitArgs, epochs: 2, validationSplit: 0.2 });
     expect(memory().numTensors).toBe(before);
+  });
+});
+
+// The guide's metric, on its own (it needed Metric.addVariable, ops.equal and variable.assign).
+describe('Metric.addVariable: the guide\'s CategoricalTruePositives, with its own state', () => {
+  it('counts, resets, and is a compiled metric like any other', async () => {
+    const yTrue = randint(0, 3, [20, 1]);
+    const yPred = randn([20, 3]);
+    const m = new CategoricalTruePositives();
+    m.updateState(yTrue, yPred);
+    const labels = yTrue.reshape([-1]).toArray() as number[];
+    const argmax = yPred.argmax(1).toArray() as number[];
+    const want = labels.filter((l, i) => l === argmax[i]).length;
+    expect(m.result()).toBe(want);
+    m.updateState(yTrue, yPred);
+    expect(m.result()).toBe(2 * want);
+    m.resetState();
+    expect(m.result()).toBe(0);
+    expect(m.variables.map((v) => v.path)).toEqual(['categorical_true_positives/ctp']);
+
+    const model = new keras.Sequential([keras.Input({ shape: [4] }), new keras.layers.Dense(3)]);
+    model.compile({ optimizer: 'sgd', loss: new keras.losses.SparseCategoricalCrossentropy({ fromLogits: true }), metrics: [new CategoricalTruePositives()] });
+    const h = await model.fit(randn([16, 4]), randint(0, 3, [16, 1]), { batchSize: 8, verbose: 0, epochs: 2 });
+    expect(h.history.categorical_true_positives).toHaveLength(2);
+    for (const v of h.history.categorical_true_positives!) expect(Number.isInteger(v) && v >= 0 && v <= 16).toBe(true);
+  });
+
+  it('dispose frees the variables; updates leak nothing', () => {
+    const m = new CategoricalTruePositives();
+    const yTrue = randint(0, 3, [8, 1]);
+    const yPred = randn([8, 3]);
+    scope(() => m.updateState(yTrue, yPred));
+    const before = memory().numTensors;
+    scope(() => m.updateState(yTrue, yPred));
+    m.resetState();
+    expect(memory().numTensors).toBe(before);
+    m.dispose();
+    expect(m.truePositives.isDisposed).toBe(true);
   });
 });
