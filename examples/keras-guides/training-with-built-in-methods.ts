@@ -164,6 +164,27 @@ export class ExampleTorchDataset extends Dataset<[Tensor, Tensor]> {
 
 // ## Passing data to multi-input, multi-output models
 
+export function getMultiInputMultiOutputModel(): keras.Model {
+  const imageInput = keras.Input({ shape: [32, 32, 3], name: 'img_input' });
+  const timeseriesInput = keras.Input({ shape: [null, 10], name: 'ts_input' });
+
+  let x1 = new layers.Conv2D(3, 3).apply(imageInput);
+  x1 = new layers.GlobalMaxPooling2D().apply(x1);
+
+  let x2 = new layers.Conv1D(3, 3).apply(timeseriesInput);
+  x2 = new layers.GlobalMaxPooling1D().apply(x2);
+
+  const x = layers.concatenate([x1, x2]);
+
+  const scoreOutput = new layers.Dense(1, { name: 'score_output' }).apply(x);
+  const classOutput = new layers.Dense(5, { name: 'class_output' }).apply(x);
+
+  const model = new keras.Model({
+    inputs: [imageInput, timeseriesInput], outputs: [scoreOutput, classOutput],
+  });
+  return model;
+}
+
 type Structure = Tensor | Structure[] | { [name: string]: Structure };
 
 /**
@@ -503,23 +524,7 @@ export async function main(options: ExampleOptions, print: (...a: unknown[]) => 
 
   // ## Passing data to multi-input, multi-output models
 
-  const imageInput = keras.Input({ shape: [32, 32, 3], name: 'img_input' });
-  const timeseriesInput = keras.Input({ shape: [null, 10], name: 'ts_input' });
-
-  let x1 = new layers.Conv2D(3, 3).apply(imageInput);
-  x1 = new layers.GlobalMaxPooling2D().apply(x1);
-
-  let x2 = new layers.Conv1D(3, 3).apply(timeseriesInput);
-  x2 = new layers.GlobalMaxPooling1D().apply(x2);
-
-  x = layers.concatenate([x1, x2]);
-
-  const scoreOutput = new layers.Dense(1, { name: 'score_output' }).apply(x);
-  const classOutput = new layers.Dense(5, { name: 'class_output' }).apply(x);
-
-  model = new keras.Model({
-    inputs: [imageInput, timeseriesInput], outputs: [scoreOutput, classOutput],
-  });
+  model = getMultiInputMultiOutputModel();
 
   model.compile({
     optimizer: new keras.optimizers.RMSprop({ learningRate: 1e-3 }),

@@ -12,7 +12,7 @@ import { DataLoader, TensorDataset } from '@duet/data';
 import * as keras from '@duet/keras';
 import { layers, ops } from '@duet/keras';
 import {
-  ActivityRegularizationLayer, CategoricalTruePositives, CustomMSE, LogisticEndpoint, customMeanSquaredError, getCompiledModel, getUncompiledModel,
+  ActivityRegularizationLayer, CategoricalTruePositives, CustomMSE, LogisticEndpoint, customMeanSquaredError, getCompiledModel, getMultiInputMultiOutputModel, getUncompiledModel,
 } from '../../examples/keras-guides/training-with-built-in-methods.js';
 import { readFixture } from './keras_fixtures.js';
 
@@ -141,16 +141,7 @@ describe('Training & evaluation with the built-in methods (Keras 3.15)', () => {
 
   it('multi-input, multi-output: losses and metrics as lists and dicts, lossWeights, a null loss, fit on lists and dicts', async () => {
     const multiModel = (): keras.Model => {
-      const imageInput = keras.Input({ shape: [32, 32, 3], name: 'img_input' });
-      const timeseriesInput = keras.Input({ shape: [null, 10], name: 'ts_input' });
-      let x1 = new layers.Conv2D(3, 3).apply(imageInput);
-      x1 = new layers.GlobalMaxPooling2D().apply(x1);
-      let x2 = new layers.Conv1D(3, 3).apply(timeseriesInput);
-      x2 = new layers.GlobalMaxPooling1D().apply(x2);
-      const x = layers.concatenate([x1, x2]);
-      const scoreOutput = new layers.Dense(1, { name: 'score_output' }).apply(x);
-      const classOutput = new layers.Dense(5, { name: 'class_output' }).apply(x);
-      const m = new keras.Model({ inputs: [imageInput, timeseriesInput], outputs: [scoreOutput, classOutput] });
+      const m = getMultiInputMultiOutputModel();
       m.setWeights(m.getWeights().map((w, i) => pattern([...w.shape], 30 + i, -0.3, 0.3)));
       return m;
     };
