@@ -17,7 +17,7 @@ const root = new URL('..', import.meta.url).pathname;
 const sources: Record<string, string[]> = {
   'word-language-model.md': ['examples/word-language-model/data.ts', 'examples/word-language-model/model.ts', 'examples/word-language-model/main.ts'],
   'mnist.md': ['examples/nn-mnist-cnn.ts'],
-  'keras-guides.md': ['examples/keras-guides/subclassing.ts', 'examples/keras-guides/custom-train-step.ts', 'examples/keras-guides/callbacks.ts'],
+  'keras-guides.md': ['examples/keras-guides/subclassing.ts', 'examples/keras-guides/custom-train-step.ts', 'examples/keras-guides/callbacks.ts', 'examples/keras-guides/training-with-built-in-methods.ts'],
   'learning-pytorch-with-examples.md': [
     'polynomial_tensor', 'polynomial_autograd', 'polynomial_custom_function', 'polynomial_nn', 'polynomial_optim', 'polynomial_module', 'dynamic_net',
     'neural_networks_tutorial', 'autograd_tutorial',

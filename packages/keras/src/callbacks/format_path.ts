@@ -16,7 +16,12 @@ function formatOne(value: unknown, spec: string, name: string): string {
   if (typeof value === 'number') {
     const p = precision === undefined ? undefined : Number(precision);
     const abs = Math.abs(value);
-    switch (type) {
+    switch (Number.isFinite(value) || type === 'd' ? type : 'nonfinite') {
+      case 'nonfinite':
+        // Python writes inf and nan (INF, NAN with E, F, G), whatever the precision.
+        body = (Number.isNaN(value) ? 'nan' : 'inf') + (type === '%' ? '%' : '');
+        if (type === 'E' || type === 'G') body = body.toUpperCase();
+        break;
       case 'd':
         if (!Number.isInteger(value)) throw new KerasValueError(`Format '{${name}:${spec}}' needs an integer; ${name}=${value}.`);
         body = String(abs);
@@ -62,6 +67,11 @@ function pad(s: string, width: number, fill: string, align: string): string {
 }
 
 /** `template` with each `{key[:spec]}` replaced by `values[key]`; a missing key is an error naming the known ones. */
+/** Python's `f"{value:.{precision}f}"` (`inf`, `-inf` and `nan` as Python writes them), for the callbacks' messages. */
+export function formatFixed(value: number, precision: number): string {
+  return formatOne(value, `.${precision}f`, 'value');
+}
+
 export function formatPath(template: string, values: Record<string, unknown>): string {
   return template.replace(/\{\{|\}\}|\{([^{}:]+)(?::([^{}]*))?\}/g, (all, key: string | undefined, spec: string | undefined) => {
     if (all === '{{') return '{';

@@ -1,11 +1,11 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { manualSeed, memory, tensor, type Tensor } from '@duet/core';
 import * as keras from '../index.js';
 import { ModelCheckpoint } from './model_checkpoint.js';
-import { formatPath } from './format_path.js';
+import { formatFixed, formatPath } from './format_path.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'duet-ckpt-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,6 +26,13 @@ describe('formatPath (Python str.format)', () => {
     expect(formatPath('{loss:.3e}|{epoch:>4d}|{{x}}', { epoch: 7, loss: 0.00012345 })).toBe('1.234e-04|   7|{x}');
     expect(() => formatPath('{nope}.keras', { epoch: 1 })).toThrow(/missing key 'nope'/);
   });
+
+  it('writes infinities and NaN as Python does (the verbose messages start from best = inf)', () => {
+    const v = { a: Infinity, b: -Infinity, c: NaN };
+    expect(formatPath('{a:.5f}|{b:.2f}|{c:.2f}|{a:.2E}|{a:.1%}|{a:8.2f}|{a:g}', v)).toBe('inf|-inf|nan|INF|inf%|     inf|inf');
+    expect(formatFixed(Infinity, 5)).toBe('inf');
+    expect(formatFixed(0.123456, 5)).toBe('0.12346');
+  });
 });
 
 describe('ModelCheckpoint', () => {
@@ -45,6 +52,18 @@ describe('ModelCheckpoint', () => {
     const last = await keras.models.loadModel(join(sub, expected[2]!));
     const p = async (mm: keras.Model) => Array.from(((await mm.predict(x, { verbose: 0 })) as Tensor).dataSync());
     expect(await p(last)).toEqual(await p(m));
+  });
+
+  it('verbose: Keras\'s message, the first improvement from inf', async () => {
+    const { m, x, y } = setup();
+    const spy = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      const ckpt = new ModelCheckpoint(join(dir, 'verbose-{epoch}.keras'), { monitor: 'loss', saveBestOnly: true, verbose: 1 });
+      const h = await m.fit(x, y, { epochs: 1, verbose: 0, callbacks: [ckpt] });
+      expect(spy.mock.calls[0]![0]).toBe(`\nEpoch 1: loss improved from inf to ${h.history.loss![0]!.toFixed(5)}, saving model to ${join(dir, 'verbose-1.keras')}`);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('saveBestOnly saves only improvements of the monitored metric (mode min)', async () => {

@@ -16,7 +16,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { KerasValueError } from '../errors.js';
 import type { Logs } from './callback.js';
-import { formatPath } from './format_path.js';
+import { formatFixed, formatPath } from './format_path.js';
 import { MonitorCallback, type MonitorMode } from './monitor_callback.js';
 
 export interface ModelCheckpointOptions {
@@ -103,10 +103,10 @@ export class ModelCheckpoint extends MonitorCallback {
         return;
       }
       if (!this.isImprovement(current, this.best)) {
-        if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: ${this.monitor} did not improve from ${this.best.toFixed(5)}`);
+        if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: ${this.monitor} did not improve from ${formatFixed(this.best, 5)}`);
         return;
       }
-      if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: ${this.monitor} improved from ${this.best.toFixed(5)} to ${current.toFixed(5)}, saving model to ${path}`);
+      if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: ${this.monitor} improved from ${formatFixed(this.best, 5)} to ${formatFixed(current, 5)}, saving model to ${path}`);
       this.best = current;
     } else if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: saving model to ${path}`);
     const dir = dirname(path);

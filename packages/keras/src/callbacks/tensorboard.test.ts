@@ -135,4 +135,9 @@ describe('TensorBoard callback', () => {
     expect(train.filter((e) => e.values.some((v) => v.tag === 'batch_loss')).map((e) => e.step)).toEqual([2, 4, 6, 8]);
     expect(() => new TensorBoard({ updateFreq: 0 })).toThrow(/update_freq/);
   });
+
+  it('takes the guide\'s embeddingsFreq: 0 (Keras\'s default); a projector frequency it cannot honour is an error', () => {
+    expect(new TensorBoard({ logDir: join(dir, 'e'), histogramFreq: 0, embeddingsFreq: 0, updateFreq: 'epoch' }).embeddingsFreq).toBe(0);
+    expect(() => new TensorBoard({ embeddingsFreq: 1 })).toThrow(/embeddings_freq.*not supported/);
+  });
 });

@@ -27,12 +27,19 @@ export interface TensorBoardOptions {
   histogramFreq?: number;
   /** 'epoch' (default), 'batch' (every batch), or every this many batches. */
   updateFreq?: 'epoch' | 'batch' | number;
+  /**
+   * Keras's embedding-projector snapshots every this many epochs. Only 0
+   * (Keras's default: none) is supported; Duet writes no projector data, so
+   * any other value is an error rather than silently nothing.
+   */
+  embeddingsFreq?: number;
 }
 
 export class TensorBoard extends Callback {
   readonly logDir: string;
   readonly histogramFreq: number;
   readonly updateFreq: 'epoch' | number;
+  readonly embeddingsFreq: number;
   private train: EventFileWriter | null = null;
   private val: EventFileWriter | null = null;
   private trainStep = 0;
@@ -46,6 +53,10 @@ export class TensorBoard extends Callback {
     this.updateFreq = u === 'batch' ? 1 : u;
     if (!(Number.isInteger(this.histogramFreq) && this.histogramFreq >= 0)) throw new KerasValueError(`\`histogram_freq\` must be a non-negative integer. Received: histogramFreq=${String(options.histogramFreq)}`);
     if (this.updateFreq !== 'epoch' && !(Number.isInteger(this.updateFreq) && this.updateFreq > 0)) throw new KerasValueError(`\`update_freq\` must be 'epoch', 'batch' or a positive integer. Received: updateFreq=${String(u)}`);
+    this.embeddingsFreq = options.embeddingsFreq ?? 0;
+    if (this.embeddingsFreq !== 0) {
+      throw new KerasValueError(`\`embeddings_freq\` > 0 (embedding projector snapshots) is not supported: Duet's TensorBoard callback writes scalars and histograms only. Received: embeddingsFreq=${String(options.embeddingsFreq)}; pass 0 (Keras's default).`);
+    }
   }
 
   /** Where the train and validation event files go. */

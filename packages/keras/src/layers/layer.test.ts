@@ -139,6 +139,26 @@ describe('Layer lifecycle', () => {
     expect(new Dense(2).apply(new Flatten().apply(ids)).dtype).toBe('float32');
   });
 
+  it('the merge layers\' functional forms (layers.concatenate([x1, x2]), layers.add, layers.dot) build and apply the layer', () => {
+    const a = keras.Input({ shape: [3] });
+    const b = keras.Input({ shape: [2] });
+    const c = keras.layers.concatenate([a, b]);
+    expect(c.shape).toEqual([null, 5]);
+    expect(c.kerasHistory!.layer).toBeInstanceOf(keras.layers.Concatenate);
+    const m = new keras.Model([a, b], keras.layers.concatenate([a, b], { axis: 1, name: 'joined' }));
+    expect(m.getLayer('joined')).toBeInstanceOf(keras.layers.Concatenate);
+    const x = tensor([[1, 2]]);
+    const y = tensor([[3, 4]]);
+    expect(keras.layers.add([x, y]).toArray()).toEqual([[4, 6]]);
+    expect(keras.layers.subtract([x, y]).toArray()).toEqual([[-2, -2]]);
+    expect(keras.layers.multiply([x, y]).toArray()).toEqual([[3, 8]]);
+    expect(keras.layers.average([x, y]).toArray()).toEqual([[2, 3]]);
+    expect(keras.layers.maximum([x, y]).toArray()).toEqual([[3, 4]]);
+    expect(keras.layers.minimum([x, y]).toArray()).toEqual([[1, 2]]);
+    expect(keras.layers.dot([x, y]).toArray()).toEqual([[11]]);
+    expect(keras.layers.concatenate([x, y]).toArray()).toEqual([[1, 2, 3, 4]]);
+  });
+
   it('layers in training mode (Dropout, noiseShape) and Lambda leak nothing', () => {
     const x = randn([4, 5, 6]);
     const layers: keras.Layer[] = [new Dropout(0.5), new Dropout(0.3, { noiseShape: [null, 1, null] }), new keras.layers.Lambda((t: Tensor) => t.square().sum(-1))];

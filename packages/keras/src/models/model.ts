@@ -335,9 +335,14 @@ export class Model extends Layer {
     super.dispose();
   }
 
-  /** Names of the values `evaluate` returns, in order (after the first step, when metrics are built). */
+  /**
+   * Names of the values `evaluate` returns, in their order (after the first
+   * step, when the metrics are built). Keras 3 lists its top-level trackers
+   * here (`['loss', 'compile_metrics']`), which do not name `evaluate`'s
+   * values; Duet names each value.
+   */
   get metricsNames(): string[] {
-    return this.compiled?.trackers().map(([n]) => n) ?? [];
+    return this.compiled?.namesInOrder() ?? [];
   }
 }
 registerSerializable('layer', Model);

@@ -12,7 +12,7 @@
  * ops.matmul(inputs, this.w).add(this.b); // ops.matmul(inputs, self.w) + self.b
  * ```
  */
-import { Tensor, cat, ones as coreOnes, stack as coreStack, tensor, where as coreWhere, zeros as coreZeros, type TensorLike } from '@duet/core';
+import { Tensor, arange, cat, ones as coreOnes, stack as coreStack, tensor, where as coreWhere, zeros as coreZeros, type TensorLike } from '@duet/core';
 import { KerasValueError } from '../errors.js';
 
 /** Keras's `axis` argument (one axis, several, or null for all). */
@@ -104,5 +104,24 @@ export const expandDims = (x: Tensor, axis: number): Tensor => x.unsqueeze(axis)
 export const squeeze = (x: Tensor, options: { axis?: number | null } = {}): Tensor => (options.axis === undefined || options.axis === null ? x.squeeze() : x.squeeze(options.axis));
 /** Keras's `ops.transpose(x, axes=None)` (reverses the axes by default). */
 export const transpose = (x: Tensor, options: { axes?: number[] | null } = {}): Tensor => x.permute(options.axes ?? x.shape.map((_, i) => x.ndim - 1 - i));
+/**
+ * Keras's `ops.one_hot(x, num_classes, axis=-1)`: class indices (integer or
+ * float, as the guide's float32 labels) to float32 one-hot rows, the new
+ * axis at `axis`. An index outside `[0, numClasses)` gives a row of zeros,
+ * as Keras (TensorFlow's `one_hot`) does.
+ */
+export function oneHot(x: Tensor, numClasses: number, options: { axis?: number; dtype?: 'float32' | 'int32' | 'bool' } = {}): Tensor {
+  if (!Number.isInteger(numClasses) || numClasses < 1) throw new KerasValueError(`\`num_classes\` must be a positive integer. Received: num_classes=${String(numClasses)}`);
+  const axis = options.axis ?? -1;
+  const rank = x.ndim + 1;
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) throw new KerasValueError(`\`axis\` must be an integer in [${-rank}, ${rank}) for an input of rank ${x.ndim}. Received: axis=${String(axis)}`);
+  const idx = x.dtype === 'int32' ? x : x.to('int32');
+  let out = idx.unsqueeze(-1).eq(arange(0, numClasses, 1, { dtype: 'int32' })).to(options.dtype ?? 'float32');
+  const at = axis < 0 ? rank + axis : axis;
+  if (at === rank - 1) return out;
+  const dims = [...Array(rank - 1).keys()];
+  dims.splice(at, 0, rank - 1);
+  return out.permute(dims);
+}
 /** Keras's `ops.cast(x, dtype)`. */
 export const cast = (x: Tensor, dtype: 'float32' | 'int32' | 'bool'): Tensor => x.to(dtype);

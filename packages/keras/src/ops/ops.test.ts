@@ -42,6 +42,19 @@ describe('keras.ops', () => {
     expect(ops.less(a, tensor([2, 2, 2])).toArray()).toEqual([true, false, false]);
     expect(ops.lessEqual(a, 2).dtype).toBe('bool');
   });
+
+  it('oneHot takes float labels (the guide\'s y_train.astype("float32")), zero rows out of range, and an axis', () => {
+    const y = ops.oneHot(tensor([0, 2, 5, -1]), 3);
+    expect(y.dtype).toBe('float32');
+    expect(y.toArray()).toEqual([[1, 0, 0], [0, 0, 1], [0, 0, 0], [0, 0, 0]]);
+    expect(ops.oneHot(tensor([1, 0], { dtype: 'int32' }), 2, { axis: 0 }).toArray()).toEqual([[0, 1], [1, 0]]);
+    expect(ops.oneHot(tensor([[1, 0]], { dtype: 'int32' }), 3, { axis: 1 }).shape).toEqual([1, 3, 2]);
+    expect(() => ops.oneHot(tensor([1]), 0)).toThrow(keras.KerasValueError);
+    expect(() => ops.oneHot(tensor([1]), 2, { axis: 2 })).toThrow(keras.KerasValueError);
+    const before = memory().numTensors;
+    scope(() => { ops.oneHot(tensor([1, 2]), 4); });
+    expect(memory().numTensors).toBe(before);
+  });
 });
 
 describe('keras.random', () => {

@@ -32,6 +32,17 @@ describe('optimizers', () => {
     expect(() => new O.schedules.PiecewiseConstantDecay({ boundaries: [1, 2], values: [1] })).toThrow('The length of boundaries should be 1 less than the length of values');
   });
 
+  it('ExponentialDecay / InverseTimeDecay take the initial rate positionally, as the guide writes ExponentialDecay(0.1, decay_steps=..., ...)', () => {
+    const a = new O.schedules.ExponentialDecay(0.1, { decaySteps: 100000, decayRate: 0.96, staircase: true });
+    const b = new O.schedules.ExponentialDecay(0.1, 100000, 0.96, { staircase: true });
+    const c = new O.schedules.ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 100000, decayRate: 0.96, staircase: true });
+    for (const s of [a, b]) expect(s.getConfig()).toEqual(c.getConfig());
+    expect(new O.schedules.InverseTimeDecay(0.1, { decaySteps: 10, decayRate: 0.5 }).getConfig()).toMatchObject({ initialLearningRate: 0.1, decaySteps: 10 });
+    expect(() => new O.schedules.ExponentialDecay(0.1, 10, undefined as unknown as number)).toThrow('Argument `decay_rate` must be a number');
+    expect(() => new O.schedules.ExponentialDecay(0.1, { decaySteps: 0, decayRate: 0.5 })).toThrow('Argument `decay_steps` must be > 0');
+    expect(() => new (O.schedules.ExponentialDecay as unknown as new (a: number) => unknown)(0.1)).toThrow(keras.KerasValueError);
+  });
+
   it('round-trip their config, schedules included', () => {
     const o = new O.SGD({ learningRate: new O.schedules.ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.5 }), momentum: 0.9, nesterov: true });
     const back = O.get(keras.serialize('optimizer', o));

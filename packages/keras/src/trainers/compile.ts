@@ -90,10 +90,15 @@ export class CompileState {
    */
   resultsInOrder(): number[] {
     const logs = this.results();
+    return this.namesInOrder(Object.keys(logs)).map((k) => logs[k]!);
+  }
+
+  /** The log keys in `resultsInOrder`'s order (what `model.metricsNames` lists). */
+  namesInOrder(keys: string[] = this.logKeys()): string[] {
     const names = ['loss', ...[...this.metrics.metrics, ...this.weightedMetrics.metrics].map(([, m]) => m.name), ...(this.loss?.trackers.map(([n]) => n) ?? [])];
-    const out = names.filter((n) => n in logs).map((n) => logs[n]!);
-    for (const k of Object.keys(logs).sort()) if (!names.includes(k)) out.push(logs[k]!);
-    return out;
+    // A name listed twice (a metric in both `metrics` and `weightedMetrics`) gives its value twice, as Keras's `_flatten_metrics_in_order`.
+    const listed = names.filter((n) => keys.includes(n));
+    return [...listed, ...[...keys].sort().filter((k) => !names.includes(k))];
   }
 
   /** Logs whose values are read from the device only when a key is read. */

@@ -2,7 +2,8 @@
  * The compiled loss (Keras 3's `CompileLoss`): one Loss per output (from a
  * single identifier, an array, or an object by output name), the outputs'
  * weights (`lossWeights`), and per-output trackers (`<output>_loss` in the
- * logs) when the model has several outputs.
+ * logs) when more than one output has a loss (`loss: [null, cce]` logs only
+ * `loss`, as Keras 3 does).
  */
 import { Tensor } from '@duet/core';
 import { KerasValueError } from '../errors.js';
@@ -44,7 +45,8 @@ export class CompileLoss {
       if (w.length !== names.length) throw new KerasValueError(`\`loss_weights\` should have ${names.length} entries (one per output). Received ${w.length}.`);
       this.weights = [...w];
     } else this.weights = names.map((n) => w[n] ?? 1);
-    if (names.length > 1) names.forEach((n, i) => this.losses[i] !== null && this.trackers.push([`${n}_loss`, new Mean({ name: `${n}_loss` })]));
+    // Keras counts the losses given, not the outputs: a per-output tracker only when two or more outputs have a loss.
+    if (this.losses.filter((l) => l !== null).length > 1) names.forEach((n, i) => this.losses[i] !== null && this.trackers.push([`${n}_loss`, new Mean({ name: `${n}_loss` })]));
     this.built = true;
   }
 

@@ -63,6 +63,33 @@ describe('fit / evaluate / predict: data', () => {
     expect(Object.keys(h.history)).toEqual(['accuracy', 'loss', 'val_accuracy', 'val_loss']);
   });
 
+  it('per-output loss keys only when two or more outputs have a loss (Keras 3 counts the losses given)', async () => {
+    const inputs = keras.Input({ shape: [3] });
+    const m = new keras.Model(inputs, [new Dense(1, { name: 'a' }).apply(inputs), new Dense(2, { name: 'b' }).apply(inputs)]);
+    const x = randn([4, 3]);
+    const ys = [randn([4, 1]), randn([4, 2])];
+    m.compile({ optimizer: 'sgd', loss: [null, 'mse'] });
+    expect(Object.keys((await m.fit(x, ys, { verbose: 0 })).history)).toEqual(['loss']);
+    m.compile({ optimizer: 'sgd', loss: { b: 'mse' } });
+    expect(Object.keys((await m.fit(x, ys, { verbose: 0 })).history)).toEqual(['loss']);
+    m.compile({ optimizer: 'sgd', loss: ['mse', 'mse'] });
+    expect(Object.keys((await m.fit(x, ys, { verbose: 0 })).history)).toEqual(['a_loss', 'b_loss', 'loss']);
+  });
+
+  it('metricsNames names the values evaluate returns, in their order (the guide\'s dict(zip(model.metrics_names, result)))', async () => {
+    const inputs = keras.Input({ shape: [3] });
+    const m = new keras.Model(inputs, [new Dense(1, { name: 'a' }).apply(inputs), new Dense(2, { name: 'b' }).apply(inputs)]);
+    m.compile({ optimizer: 'sgd', loss: ['mse', 'mse'], metrics: [['mae'], ['mse']] });
+    const x = randn([4, 3]);
+    const ys = [randn([4, 1]), randn([4, 2])];
+    const values = await m.evaluate(x, ys, { verbose: 0 }) as number[];
+    const byName = await m.evaluate(x, ys, { verbose: 0, returnDict: true }) as Record<string, number>;
+    expect(m.metricsNames).toHaveLength(values.length);
+    expect(m.metricsNames.map((n) => byName[n])).toEqual(values);
+    expect(m.metricsNames[0]).toBe('loss');
+    expect(new keras.Sequential([keras.Input({ shape: [2] }), new Dense(1)]).metricsNames).toEqual([]);
+  });
+
   it('evaluate returns [loss, ...metrics], a number without metrics, or a dict', async () => {
     const [x, y] = data();
     const m = classifier();

@@ -3,6 +3,7 @@ import { Tensor, manualSeed, noGrad, tensor } from '@duet/core';
 import { KerasValueError } from '../errors.js';
 import { resetUniqueNames } from './naming.js';
 export { Progbar } from './progbar.js';
+export { PyDataset, type PyDatasetOptions } from './py_dataset.js';
 
 /** Reset Keras's global state: the automatic layer names start again at `dense`, `dense_1`, ... */
 export function clearSession(): void {

@@ -28,14 +28,31 @@ export interface ExponentialDecayConfig {
   decayRate: number;
   staircase?: boolean;
 }
-/** The config and the (optionally floored) `step / decaySteps` both time-based decays share. */
+/**
+ * The config and the (optionally floored) `step / decaySteps` both time-based
+ * decays share. Built as Keras's `ExponentialDecay(0.1, decay_steps=100000,
+ * decay_rate=0.96, staircase=True)` reads: `new ExponentialDecay(0.1, {
+ * decaySteps: 100000, decayRate: 0.96, staircase: true })`, or with the
+ * required arguments positional (`new ExponentialDecay(0.1, 100000, 0.96)`),
+ * or from one config object.
+ */
 abstract class StepRatioDecay extends LearningRateSchedule {
   readonly initialLearningRate: number;
   readonly decaySteps: number;
   readonly decayRate: number;
   readonly staircase: boolean;
-  constructor(config: ExponentialDecayConfig) {
+  constructor(config: ExponentialDecayConfig);
+  constructor(initialLearningRate: number, options: Omit<ExponentialDecayConfig, 'initialLearningRate'>);
+  constructor(initialLearningRate: number, decaySteps: number, decayRate: number, options?: { staircase?: boolean });
+  constructor(first: number | ExponentialDecayConfig, second?: number | Omit<ExponentialDecayConfig, 'initialLearningRate'>, decayRate?: number, options: { staircase?: boolean } = {}) {
     super();
+    let config: ExponentialDecayConfig;
+    if (typeof first !== 'number') config = first;
+    else if (typeof second === 'number') config = { initialLearningRate: first, decaySteps: second, decayRate: decayRate as number, staircase: options.staircase };
+    else if (second !== null && typeof second === 'object') config = { initialLearningRate: first, ...second };
+    else throw new KerasValueError(`${new.target.name}(initialLearningRate, { decaySteps, decayRate }) needs \`decay_steps\` and \`decay_rate\`. Received: ${String(second)}`);
+    if (typeof config.initialLearningRate !== 'number') throw new KerasValueError(`Argument \`initial_learning_rate\` must be a number. Received: initial_learning_rate=${String(config.initialLearningRate)}`);
+    if (typeof config.decayRate !== 'number') throw new KerasValueError(`Argument \`decay_rate\` must be a number. Received: decay_rate=${String(config.decayRate)}`);
     this.initialLearningRate = config.initialLearningRate;
     this.decaySteps = positive('decay_steps', config.decaySteps);
     this.decayRate = config.decayRate;
@@ -54,7 +71,8 @@ abstract class StepRatioDecay extends LearningRateSchedule {
 /** `initialLearningRate * decayRate ^ (step / decaySteps)` (floored exponent with `staircase`). */
 export class ExponentialDecay extends StepRatioDecay {
   call(step: number): number {
-    return f(this.initialLearningRate * f(Math.pow(this.decayRate, this.ratio(step))));
+    // Keras casts the rates to float32 first: 0.96 ** 10 from float32's 0.96 is 2 ulps below the float64 power's rounding.
+    return f(f(this.initialLearningRate) * f(Math.pow(f(this.decayRate), this.ratio(step))));
   }
 }
 
@@ -122,7 +140,7 @@ export class CosineDecay extends LearningRateSchedule {
 /** `initialLearningRate / (1 + decayRate * step / decaySteps)` (floored ratio with `staircase`). */
 export class InverseTimeDecay extends StepRatioDecay {
   call(step: number): number {
-    return f(this.initialLearningRate / f(1 + f(this.decayRate * this.ratio(step))));
+    return f(f(this.initialLearningRate) / f(1 + f(f(this.decayRate) * this.ratio(step))));
   }
 }
 
