@@ -16,6 +16,8 @@
  * kernels (docs/design/performance.md).
  */
 
+import { patchOnce } from './patch-once.mjs';
+
 /** Present in a patched file: makes the patch idempotent. */
 export const MARKER = 'DUET_PATCH(string-list-attr)';
 
@@ -60,9 +62,5 @@ export const REPLACE = `    case TF_ATTR_STRING: {
  * @returns {{ status: 'patched', text: string } | { status: 'already' } | { status: 'unknown', reason: string }}
  */
 export function patchStringListAttr(source) {
-  if (source.includes(MARKER)) return { status: 'already' };
-  const at = source.indexOf(FIND);
-  if (at < 0) return { status: 'unknown', reason: "the TF_ATTR_STRING case of AssignOpAttr is not the one tfjs-node 4.22 ships" };
-  if (source.indexOf(FIND, at + 1) >= 0) return { status: 'unknown', reason: 'the TF_ATTR_STRING case occurs twice' };
-  return { status: 'patched', text: source.slice(0, at) + REPLACE + source.slice(at + FIND.length) };
+  return patchOnce(source, { marker: MARKER, find: FIND, replace: REPLACE, what: 'the TF_ATTR_STRING case' });
 }
