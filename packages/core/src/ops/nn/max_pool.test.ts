@@ -70,6 +70,8 @@ const cases: [string, number[], Pool][] = [
   ['3x3 stride 1 padding 1 NCHW (overlapping windows)', [2, 3, 7, 9], (x) => F.maxPool2d(x, 3, { stride: 1, padding: 1 })],
   ['3x2 stride [2, 1] padding [1, 0] ceil mode NCHW', [2, 4, 8, 7], (x) => F.maxPool2d(x, [3, 2], { stride: [2, 1], padding: [1, 0], ceilMode: true })],
   ['2x2 stride 3 NCHW (gaps between windows)', [1, 2, 8, 8], (x) => F.maxPool2d(x, 2, { stride: 3 })],
+  ['3x3 stride 2 unpadded NHWC (overlapping windows, no padding)', [2, 9, 8, 3], (x) => F.maxPool2d(x, 3, { stride: 2, dataFormat: 'NHWC' })],
+  ['3x2 stride [1, 2] unpadded NHWC (overlapping rows)', [2, 6, 7, 4], (x) => F.maxPool2d(x, [3, 2], { stride: [1, 2], dataFormat: 'NHWC' })],
   ['maxPool1d k 3 stride 2 padding 1', [3, 4, 11], (x) => F.maxPool1d(x, 3, { stride: 2, padding: 1 })],
 ];
 
