@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Tensor, arange, tensor } from '@duet/core';
+import { Tensor, arange, countKernels, tensor } from '@duet/core';
 import { DataLoader } from './dataloader.js';
 import { Dataset, IterableDataset, TensorDataset } from './dataset.js';
 import { DataOptionError } from './errors.js';
@@ -186,5 +186,33 @@ describe('DataLoader: one epoch generator behind for...of and for await', () => 
     for (const _ of loader) void _;
     for await (const _ of loader) void _;
     expect(closed).toEqual(['return', 'return']);
+  });
+});
+
+describe("DataLoader over PyTorch's per-sample Dataset idiom (get(i) returns rows of tensors)", () => {
+  class Rows extends Dataset<[Tensor, Tensor]> {
+    constructor(readonly x: Tensor, readonly y: Tensor) {
+      super();
+    }
+    get length(): number {
+      return this.x.shape[0]!;
+    }
+    get(i: number): [Tensor, Tensor] {
+      return [this.x.select(0, i), this.y.select(0, i)];
+    }
+  }
+
+  it("gives TensorDataset's batches, with one StridedSlice per row and field and one Pack per field (was Slice + Reshape per row, a Reshape per row to stack, a ConcatV2)", () => {
+    const x = arange(0, 40).float().reshape([10, 4]).keep();
+    const y = arange(0, 10).int().keep();
+    const rows = [...new DataLoader(new Rows(x, y), { batchSize: 4 })].map(([a, b]) => [a.toArray(), b.toArray()]);
+    const ref = [...new DataLoader(new TensorDataset(x, y), { batchSize: 4 })].map(([a, b]) => [a.toArray(), b.toArray()]);
+    expect(rows).toEqual(ref);
+    const it = new DataLoader(new Rows(x, y), { batchSize: 4 })[Symbol.iterator]();
+    const k = countKernels(() => void it.next());
+    it.return?.();
+    expect(k.byName).toEqual({ StridedSlice: 8, Pack: 2 });
+    x.dispose();
+    y.dispose();
   });
 });

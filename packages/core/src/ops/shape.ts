@@ -1,5 +1,5 @@
 /** Shape ops: views, transposes, joins and splits, slicing. */
-import { tf, runKernelN, intAttr, typeAttr, intConst, reshapeKernel, type TfTensor } from '../kernels/index.js';
+import { tf, runKernel, runKernelN, intAttr, typeAttr, intConst, reshapeKernel, type TfTensor } from '../kernels/index.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { record, unbroadcast } from '../autograd.js';
 import { Tensor } from '../tensor.js';
@@ -108,6 +108,15 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
       throw new ShapeError(`cat: sizes of tensors must match except in dim ${d}: expected ${shapeStr(first.shape)}-like, received ${shapeStr(t.shape)}.`);
     }
   }
+  const [vs, temps] = promotedValues(tensors);
+  const out = new Tensor(tf().concat(vs, d));
+  for (const c of temps) c.dispose();
+  const sizes = tensors.map((t) => t.shape[d]!);
+  return record(out, 'CatBackward', tensors, (g) => tf().split(g, sizes, d));
+}
+
+/** The tensors' values in their common dtype (float32 > int32 > bool), and the casts made for it (to dispose). */
+function promotedValues(tensors: Tensor[]): [TfTensor[], TfTensor[]] {
   const dt = tensors.some((t) => t.dtype === 'float32') ? 'float32' : tensors.some((t) => t.dtype === 'int32') ? 'int32' : 'bool';
   const temps: TfTensor[] = [];
   const vs = tensors.map((t) => {
@@ -117,10 +126,7 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
     temps.push(c);
     return c;
   });
-  const out = new Tensor(tf().concat(vs, d));
-  for (const c of temps) c.dispose();
-  const sizes = tensors.map((t) => t.shape[d]!);
-  return record(out, 'CatBackward', tensors, (g) => tf().split(g, sizes, d));
+  return [vs, temps];
 }
 
 export function stack(tensors: Tensor[], dim = 0): Tensor {
@@ -132,7 +138,12 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
       throw new ShapeError(`stack: expects each tensor to be equal size, but got ${shapeStr(first.shape)} and ${shapeStr(t.shape)}.`);
     }
   }
-  return cat(tensors.map((t) => unsqueeze(t, d)), d); // checked first: nothing is made when a shape is wrong
+  // One Pack kernel (a DataLoader batch of 32 samples was 32 Reshapes and a ConcatV2); backward one Unpack.
+  const [vs, temps] = promotedValues(tensors);
+  const n = tensors.length;
+  const out = new Tensor(runKernel('Pack', [typeAttr('T', vs[0]!.dtype), intAttr('N', n), intAttr('axis', d)], vs));
+  for (const c of temps) c.dispose();
+  return record(out, 'StackBackward', tensors, (g) => runKernelN('Unpack', [typeAttr('T', g.dtype), intAttr('num', n), intAttr('axis', d)], [g], n));
 }
 
 export function narrow(a: Tensor, dim: number, start: number, length: number): Tensor {
@@ -171,7 +182,24 @@ export function select(a: Tensor, dim: number, index: number): Tensor {
   const d = normDim(dim, a.ndim);
   const n = a.shape[d]!;
   if (index < -n || index >= n) throw new ArgumentError(`select: index ${index} is out of bounds for dim ${d} with size ${n}.`);
-  return squeeze(narrow(a, d, index < 0 ? index + n : index, 1), d);
+  const i = index < 0 ? index + n : index;
+  // One StridedSlice that drops the dim (was Slice + Reshape: a Dataset's get(i) returning x.select(0, i) paid both per sample).
+  const begin = a.shape.map((_, k) => (k === d ? i : 0));
+  const end = a.shape.map((sz, k) => (k === d ? i + 1 : sz));
+  const attrs = [typeAttr('T', a.dtype), typeAttr('Index', 'int32'), intAttr('begin_mask', 0), intAttr('end_mask', 0), intAttr('ellipsis_mask', 0), intAttr('new_axis_mask', 0), intAttr('shrink_axis_mask', 1 << d)];
+  // begin / end change with the index: fresh int32 inputs, not the bounded constant cache (a dataset has as many indices as rows).
+  const b = tf().tensor1d(begin, 'int32');
+  const e = tf().tensor1d(end, 'int32');
+  const out = new Tensor(runKernel('StridedSlice', attrs, [a._v(), b, e, intConst(a.shape.map(() => 1))]));
+  b.dispose();
+  e.dispose();
+  return record(out, 'SelectBackward', [a], (g) => {
+    const pad = a.shape.map((sz, k): [number, number] => (k === d ? [i, sz - i - 1] : [0, 0]));
+    const g1 = reshapeKernel(g, a.shape.map((sz, k) => (k === d ? 1 : sz)));
+    const r = tf().pad(g1, pad);
+    g1.dispose();
+    return [r];
+  });
 }
 
 export function split(a: Tensor, sizeOrSections: number | number[], dim = 0): Tensor[] {
