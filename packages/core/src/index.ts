@@ -16,7 +16,7 @@ export {
   randn, rand, randint, randnLike, randLike, randperm, fromTf, toTf,
   type CreateOptions, type TensorData, type SizeArgs,
 } from './creation.js';
-export { cat, stack } from './ops/shape.js';
+export { cat, stack, lazyRows } from './ops/shape.js';
 export {
   add, sub, mul, div, pow, maximum, minimum, neg, abs, exp, log, log1p, sqrt, rsqrt, square, reciprocal, sin, cos, sign,
   floor, ceil, round, clamp, addcmul, addcdiv, lerp, maskedFill, relu, sigmoid, tanh, softmax, logSoftmax,

@@ -255,6 +255,8 @@ export function adopt(t: Managed): void {
     frameTensors.push(t);
     return;
   }
+  // A lazy row (no native value yet) joins the automatic list when it is made (release()).
+  if (t._tf === null) return;
   toAuto(t);
   maybeAutoBoundary();
 }

@@ -30,8 +30,14 @@ export class Storage {
   host: HostArray | null = null;
   /** Bumped by every in-place change of the values (PyTorch's `_version`). */
   version = 0;
+  /**
+   * A value not computed yet: a row of another tensor taken while a
+   * DataLoader fetched samples (ops/shape.ts `select`), made on first use;
+   * `tf` is null until then. It holds no native memory.
+   */
+  lazy: (() => TfTensor) | null = null;
 
-  constructor(value: TfTensor, nhwc: boolean) {
+  constructor(value: TfTensor | null, nhwc: boolean) {
     this.tf = value;
     this.nhwc = nhwc;
   }
@@ -108,6 +114,10 @@ export class Storage {
 
   /** Release every native handle and the JavaScript copy; false if it was already released. */
   free(): boolean {
+    if (this.lazy !== null) {
+      this.lazy = null;
+      return true;
+    }
     if (this.res !== null) {
       this.res.dispose();
       this.res = null;
@@ -128,6 +138,6 @@ export class Storage {
 
   /** Nothing left: no native value, no variable to re-read, no JavaScript copy. */
   get isEmpty(): boolean {
-    return this.tf === null && !this.stale && this.host === null;
+    return this.tf === null && !this.stale && this.host === null && this.lazy === null;
   }
 }

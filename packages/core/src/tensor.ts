@@ -49,14 +49,16 @@ export class Tensor extends Managed {
    * @internal Use `tensor()`, the creation functions or ops to make tensors.
    * `nhwc`: `value` is [N, H, W, C], the physical form of a logical [N, C, H, W] tensor.
    */
-  constructor(value: TfTensor, nhwc = false) {
+  constructor(value: TfTensor | LazyValue, nhwc = false) {
     super();
-    this._s = new Storage(value, nhwc);
+    const lazy = 'make' in value ? value : null;
+    this._s = new Storage(lazy === null ? (value as TfTensor) : null, nhwc);
+    if (lazy !== null) this._s.lazy = lazy.make;
     const s = value.shape;
     this.shape = nhwc ? [s[0]!, s[3]!, s[1]!, s[2]!] : s;
     this.dtype = value.dtype as DType;
     adopt(this);
-    if (this._owner === AUTO && !this._internal) this._s.host = pendingUpload(value, this._bytes());
+    if (lazy === null && this._owner === AUTO && !this._internal) this._s.host = pendingUpload(value as TfTensor, this._bytes());
   }
 
   // The storage's fields under the names the rest of Duet (and its tests) use.
@@ -87,8 +89,19 @@ export class Tensor extends Managed {
   _stored(): TfTensor {
     const s = this._s;
     if (s.stale) s.refresh(this.dtype);
-    const v = s.tf ?? this._unspill();
+    const v = s.tf ?? (s.lazy !== null ? this._materialize() : this._unspill());
     this._lastUsed = currentStep();
+    return v;
+  }
+
+  /** The value of a lazy row (storage.ts `lazy`), made now; from here on it is an ordinary tensor. */
+  private _materialize(): TfTensor {
+    const s = this._s;
+    // keep(): a first use inside tf.tidy (autograd's rules) must not dispose it.
+    const v = tf().keep(s.lazy!());
+    s.tf = v;
+    s.lazy = null;
+    if (this._owner === AUTO) release(this);
     return v;
   }
 
@@ -510,6 +523,13 @@ function pendingUpload(v: TfTensor, bytes: number): HostArray | null {
   const map = (nodeBackend() as unknown as { tensorMap: { get(id: object): { values?: unknown } | undefined } }).tensorMap;
   const values = map.get(v.dataId as object)?.values;
   return ArrayBuffer.isView(values) ? (values as HostArray) : null;
+}
+
+/** @internal A value made on first use (ops/shape.ts `select` under `lazyRows`): its shape, dtype and how to make it. */
+export interface LazyValue {
+  shape: number[];
+  dtype: string;
+  make: () => TfTensor;
 }
 
 /** @internal wrap a fresh native tensor. */

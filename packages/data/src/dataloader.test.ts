@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Tensor, arange, countKernels, tensor } from '@duet/core';
+import { ArgumentError, Tensor, arange, countKernels, markStep, memory, tensor } from '@duet/core';
 import { DataLoader } from './dataloader.js';
 import { Dataset, IterableDataset, TensorDataset } from './dataset.js';
 import { DataOptionError } from './errors.js';
@@ -202,16 +202,80 @@ describe("DataLoader over PyTorch's per-sample Dataset idiom (get(i) returns row
     }
   }
 
-  it("gives TensorDataset's batches, with one StridedSlice per row and field and one Pack per field (was Slice + Reshape per row, a Reshape per row to stack, a ConcatV2)", () => {
+  it("gives TensorDataset's batches with one GatherV2 per field and batch (the rows are read only by the collate)", () => {
     const x = arange(0, 40).float().reshape([10, 4]).keep();
     const y = arange(0, 10).int().keep();
     const rows = [...new DataLoader(new Rows(x, y), { batchSize: 4 })].map(([a, b]) => [a.toArray(), b.toArray()]);
     const ref = [...new DataLoader(new TensorDataset(x, y), { batchSize: 4 })].map(([a, b]) => [a.toArray(), b.toArray()]);
     expect(rows).toEqual(ref);
-    const it = new DataLoader(new Rows(x, y), { batchSize: 4 })[Symbol.iterator]();
+    const it = new DataLoader(new Rows(x, y), { batchSize: 4, shuffle: true })[Symbol.iterator]();
     const k = countKernels(() => void it.next());
     it.return?.();
-    expect(k.byName).toEqual({ StridedSlice: 8, Pack: 2 });
+    expect(k.byName).toEqual({ GatherV2: 2 });
+    x.dispose();
+    y.dispose();
+  });
+
+  it('hands out rows that read correctly on their own (batchSize null, a custom collateFn, a row kept by the dataset and read an epoch later)', () => {
+    const x = arange(0, 12).float().reshape([6, 2]).keep();
+    const y = arange(0, 6).int().keep();
+    const single = [...new DataLoader(new Rows(x, y), { batchSize: null })].map(([a, b]) => [a.toArray(), b.item()]);
+    expect(single).toEqual([0, 1, 2, 3, 4, 5].map((i) => [[2 * i, 2 * i + 1], i]));
+    const sums = [...new DataLoader(new Rows(x, y), { batchSize: 3, collateFn: (s: [Tensor, Tensor][]) => s.map(([a]) => a.sum().item()) })];
+    expect(sums).toEqual([[1, 5, 9], [13, 17, 21]]);
+    class Cached extends Rows {
+      cache = new Map<number, [Tensor, Tensor]>();
+      override get(i: number): [Tensor, Tensor] {
+        let r = this.cache.get(i);
+        if (r === undefined) this.cache.set(i, (r = super.get(i).map((t) => t.keep()) as [Tensor, Tensor]));
+        return r;
+      }
+    }
+    const ds = new Cached(x, y);
+    const first = [...new DataLoader(ds, { batchSize: 2 })].map(([a]) => a.toArray());
+    expect([...new DataLoader(ds, { batchSize: 2 })].map(([a]) => a.toArray())).toEqual(first);
+    expect(ds.cache.get(5)![0].toArray()).toEqual([10, 11]);
+    for (const [a, b] of ds.cache.values()) {
+      a.dispose();
+      b.dispose();
+    }
+    x.dispose();
+    y.dispose();
+  });
+
+  it('keeps copy semantics: a row read after its tensor changed in place throws a typed error instead of showing the new values', () => {
+    const x = arange(0, 6).float().reshape([3, 2]).keep();
+    const y = arange(0, 3).int().keep();
+    const [row] = new DataLoader(new Rows(x, y), { batchSize: null })[Symbol.iterator]().next().value as [Tensor, Tensor];
+    x.mul_(2);
+    expect(() => row.toArray()).toThrow(ArgumentError);
+    expect(() => row.toArray()).toThrow(/read after that tensor was changed in place .* \.clone\(\)/);
+    x.dispose();
+    y.dispose();
+  });
+
+  it('records gradients as before when the rows come from a tensor that requires grad', () => {
+    const w = arange(0, 8).float().reshape([4, 2]).detach().requiresGrad_();
+    const y = arange(0, 4).int().keep();
+    for (const [a] of new DataLoader(new Rows(w, y), { batchSize: 2 })) a.sum().backward();
+    expect(w.grad!.toArray()).toEqual([[1, 1], [1, 1], [1, 1], [1, 1]]);
+    w.dispose();
+    y.dispose();
+  });
+
+  it('leaks no native tensor over epochs', () => {
+    const x = arange(0, 400).float().reshape([100, 4]).keep();
+    const y = arange(0, 100).int().keep();
+    const loader = new DataLoader(new Rows(x, y), { batchSize: 8, shuffle: true });
+    const epoch = () => {
+      for (const [a] of loader) a.sum();
+      markStep();
+      markStep();
+    };
+    epoch();
+    const before = memory().numTensors;
+    for (let e = 0; e < 3; e++) epoch();
+    expect(memory().numTensors).toBe(before);
     x.dispose();
     y.dispose();
   });

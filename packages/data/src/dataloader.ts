@@ -5,7 +5,7 @@
  * previous batches and what the loop computed from them are released without
  * user code, also in loops with no `backward()`.
  */
-import { Generator, markStep } from '@duet/core';
+import { Generator, lazyRows, markStep } from '@duet/core';
 import { defaultCollate, defaultConvert, materialize, type CollateFn } from './collate.js';
 import { isIterableDataset, type IterableDataset, type MapDataset } from './dataset.js';
 import { DataOptionError } from './errors.js';
@@ -181,7 +181,7 @@ export class DataLoader<T = any, B = any> implements Iterable<B>, AsyncIterable<
           const n = source!.next();
           sourceDone = n.done === true;
           answer = n;
-        } else answer = op.indices.map(getSync);
+        } else answer = lazyRows(() => op.indices.map(getSync)); // rows the samples take are gathered per batch (core's select / stack)
       }
     } finally {
       run.return?.();
@@ -214,7 +214,7 @@ export class DataLoader<T = any, B = any> implements Iterable<B>, AsyncIterable<
           const n = await source!.next();
           sourceDone = n.done === true;
           answer = n;
-        } else answer = await Promise.all(op.indices.map((i) => ds.get(i)));
+        } else answer = await Promise.all(lazyRows(() => op.indices.map((i) => ds.get(i))));
       }
     } finally {
       run.return?.();

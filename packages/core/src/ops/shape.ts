@@ -1,7 +1,8 @@
 /** Shape ops: views, transposes, joins and splits, slicing. */
 import { tf, runKernel, runKernelN, intAttr, typeAttr, intConst, reshapeKernel, type TfTensor } from '../kernels/index.js';
 import { ArgumentError, ShapeError } from '../errors.js';
-import { record, unbroadcast } from '../autograd.js';
+import { isGradEnabled, record, unbroadcast } from '../autograd.js';
+import { inLibraryCall } from '../memory.js';
 import { Tensor } from '../tensor.js';
 import { broadcastTo, normDim, shapeStr, sizeOf } from './util.js';
 import { indexSelect } from './index_ops.js';
@@ -138,6 +139,8 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
       throw new ShapeError(`stack: expects each tensor to be equal size, but got ${shapeStr(first.shape)} and ${shapeStr(t.shape)}.`);
     }
   }
+  const rows = d === 0 ? gatherRows(tensors) : null;
+  if (rows !== null) return rows;
   // One Pack kernel (a DataLoader batch of 32 samples was 32 Reshapes and a ConcatV2); backward one Unpack.
   const [vs, temps] = promotedValues(tensors);
   const n = tensors.length;
@@ -178,21 +181,73 @@ export function slice(a: Tensor, dim: number, start?: number, end?: number, step
   return out;
 }
 
+/**
+ * Rows made on first use: inside `lazyRows(fn)` (the DataLoader's sample
+ * fetch), `select(0, i)` of a tensor that needs no gradient returns a row
+ * that runs no kernel until it is read, and `stack` of rows of one tensor
+ * is one GatherV2. PyTorch's per-sample idiom (`get(i)` returning
+ * `[this.x.select(0, i), this.y.select(0, i)]`) then costs one kernel per
+ * batch and field. A row keeps its copy semantics: read after its tensor
+ * was changed in place, it throws instead of showing the new values.
+ */
+let lazyDepth = 0;
+/** @internal see above. */
+export function lazyRows<T>(fn: () => T): T {
+  lazyDepth++;
+  try {
+    return fn();
+  } finally {
+    lazyDepth--;
+  }
+}
+interface RowOf {
+  base: Tensor;
+  index: number;
+  version: number;
+}
+const rowOf = new WeakMap<Tensor, RowOf>();
+
+function staleRow(a: Tensor): ArgumentError {
+  return new ArgumentError(`select: a row of a ${shapeStr(a.shape)} tensor was read after that tensor was changed in place (rows taken while a DataLoader fetched samples are read when they are first used); take it with .clone() if the tensor changes afterwards.`);
+}
+
+/** One GatherV2 for rows of one tensor that were not read yet (same base, unchanged, no gradient); null otherwise. */
+function gatherRows(tensors: Tensor[]): Tensor | null {
+  const r0 = rowOf.get(tensors[0]!);
+  if (r0 === undefined || tensors.length < 2 || r0.base.isDisposed || r0.base._version !== r0.version) return null;
+  const idx: number[] = [];
+  for (const t of tensors) {
+    const r = rowOf.get(t);
+    if (r === undefined || r.base !== r0.base || t.requiresGrad || t.isDisposed) return null;
+    idx.push(r.index);
+  }
+  const ix = tf().tensor1d(idx, 'int32');
+  const attrs = [typeAttr('Tparams', r0.base.dtype), typeAttr('Tindices', 'int32'), typeAttr('Taxis', 'int32'), intAttr('batch_dims', 0)];
+  const out = new Tensor(runKernel('GatherV2', attrs, [r0.base._v(), ix, intConst(0)]));
+  ix.dispose();
+  return out;
+}
+
 export function select(a: Tensor, dim: number, index: number): Tensor {
   const d = normDim(dim, a.ndim);
   const n = a.shape[d]!;
   if (index < -n || index >= n) throw new ArgumentError(`select: index ${index} is out of bounds for dim ${d} with size ${n}.`);
   const i = index < 0 ? index + n : index;
+  if (lazyDepth > 0 && d === 0 && !a._nhwc && !(a.requiresGrad && isGradEnabled()) && !inLibraryCall()) {
+    const version = a._version;
+    const row = new Tensor({
+      shape: a.shape.slice(1),
+      dtype: a.dtype,
+      make: () => {
+        if (a._version !== version) throw staleRow(a);
+        return stridedRow(a._v(), a.shape, 0, i, a.dtype);
+      },
+    });
+    rowOf.set(row, { base: a, index: i, version });
+    return row;
+  }
   // One StridedSlice that drops the dim (was Slice + Reshape: a Dataset's get(i) returning x.select(0, i) paid both per sample).
-  const begin = a.shape.map((_, k) => (k === d ? i : 0));
-  const end = a.shape.map((sz, k) => (k === d ? i + 1 : sz));
-  const attrs = [typeAttr('T', a.dtype), typeAttr('Index', 'int32'), intAttr('begin_mask', 0), intAttr('end_mask', 0), intAttr('ellipsis_mask', 0), intAttr('new_axis_mask', 0), intAttr('shrink_axis_mask', 1 << d)];
-  // begin / end change with the index: fresh int32 inputs, not the bounded constant cache (a dataset has as many indices as rows).
-  const b = tf().tensor1d(begin, 'int32');
-  const e = tf().tensor1d(end, 'int32');
-  const out = new Tensor(runKernel('StridedSlice', attrs, [a._v(), b, e, intConst(a.shape.map(() => 1))]));
-  b.dispose();
-  e.dispose();
+  const out = new Tensor(stridedRow(a._v(), a.shape, d, i, a.dtype));
   return record(out, 'SelectBackward', [a], (g) => {
     const pad = a.shape.map((sz, k): [number, number] => (k === d ? [i, sz - i - 1] : [0, 0]));
     const g1 = reshapeKernel(g, a.shape.map((sz, k) => (k === d ? 1 : sz)));
@@ -200,6 +255,18 @@ export function select(a: Tensor, dim: number, index: number): Tensor {
     g1.dispose();
     return [r];
   });
+}
+
+/** Index `i` of dim `d` of `v` (shape `shape`), the dim dropped: one StridedSlice. */
+function stridedRow(v: TfTensor, shape: readonly number[], d: number, i: number, dtype: string): TfTensor {
+  const attrs = [typeAttr('T', dtype), typeAttr('Index', 'int32'), intAttr('begin_mask', 0), intAttr('end_mask', 0), intAttr('ellipsis_mask', 0), intAttr('new_axis_mask', 0), intAttr('shrink_axis_mask', 1 << d)];
+  // begin / end change with the index: fresh int32 inputs, not the bounded constant cache (a dataset has as many indices as rows).
+  const b = tf().tensor1d(shape.map((_, k) => (k === d ? i : 0)), 'int32');
+  const e = tf().tensor1d(shape.map((sz, k) => (k === d ? i + 1 : sz)), 'int32');
+  const out = runKernel('StridedSlice', attrs, [v, b, e, intConst(shape.map(() => 1))]);
+  b.dispose();
+  e.dispose();
+  return out;
 }
 
 export function split(a: Tensor, sizeOrSections: number | number[], dim = 0): Tensor[] {

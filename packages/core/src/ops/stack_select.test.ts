@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { expectNoLeaks } from '../../../../test/helpers.js';
-import { cat, countKernels, functional as F, manualSeed, randn, scope, stack, tensor, type Tensor } from '../index.js';
+import { cat, countKernels, functional as F, lazyRows, manualSeed, randn, scope, stack, tensor, type Tensor } from '../index.js';
 
 const arr = (t: Tensor) => Array.from(t.dataSync());
 
@@ -85,6 +85,34 @@ describe('select', () => {
       const x = randn([50, 6], { requiresGrad: true });
       stack([0, 7, 49].map((i) => x.select(0, i))).sum().backward();
       for (let i = 0; i < 50; i++) scope(() => void x.detach().select(0, i));
+    });
+  });
+});
+
+describe('lazyRows (the DataLoader\'s sample fetch)', () => {
+  it('select(0, i) of a tensor without gradient runs no kernel until read; stack of such rows is one GatherV2', () => {
+    scope(() => {
+      const x = tensor([[1, 2], [3, 4], [5, 6]]);
+      const k = countKernels(() => lazyRows(() => [x.select(0, 2), x.select(0, 0)]));
+      expect(k.kernels).toBe(0);
+      const [a, b] = k.result;
+      expect(countKernels(() => stack([a!, b!])).byName).toEqual({ GatherV2: 1 });
+      expect(stack([a!, b!]).toArray()).toEqual([[5, 6], [1, 2]]);
+      expect(a!.toArray()).toEqual([5, 6]); // read on its own: one StridedSlice, then an ordinary tensor
+      expect(stack([a!, b!]).toArray()).toEqual([[5, 6], [1, 2]]);
+    });
+  });
+
+  it('a row disposed before it was read is released like any tensor; rows of other dims, of NHWC-stored or grad-requiring tensors are made at once', () => {
+    scope(() => {
+      const x = tensor([[1, 2], [3, 4]]);
+      const r = lazyRows(() => x.select(0, 1));
+      r.dispose();
+      expect(r.isDisposed).toBe(true);
+      expect(() => r.toArray()).toThrow(/can no longer be used: dispose\(\) was called on it/);
+      expect(countKernels(() => lazyRows(() => x.select(1, 0))).kernels).toBe(1);
+      const w = tensor([[1, 2], [3, 4]]).requiresGrad_();
+      expect(countKernels(() => lazyRows(() => w.select(0, 0))).kernels).toBe(1);
     });
   });
 });
