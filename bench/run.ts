@@ -35,6 +35,7 @@ const BENCHES: Record<string, [string, string[], Record<string, string>]> = {
   keras_tfjs_layers: ['keras/tfjs_layers.ts', [], {}],
   mnist_loader: ['data/mnist_loader.ts', ['--compare'], {}],
   image_folder_loader: ['data/image_folder_loader.ts', [], {}],
+  per_sample_loader: ['data/per_sample_loader.ts', [], {}],
   serve: ['serve/load.ts', [], {}],
   compress_mnist: ['compress/mnist.ts', [], {}],
   tuner_hyperband: ['tuner/hyperband_vs_grid.ts', [], {}],

@@ -254,6 +254,22 @@ describe("DataLoader over PyTorch's per-sample Dataset idiom (get(i) returns row
     y.dispose();
   });
 
+  it('a row the dataset changes in place is batched with its change (not gathered from the unchanged tensor)', () => {
+    const x = arange(0, 8).float().reshape([4, 2]).keep();
+    const y = arange(0, 4).int().keep();
+    class Doubled extends Rows {
+      override get(i: number): [Tensor, Tensor] {
+        const [a, b] = super.get(i);
+        return [i === 1 ? a.mul_(10) : a, b];
+      }
+    }
+    const [first] = [...new DataLoader(new Doubled(x, y), { batchSize: 4 })];
+    expect(first![0].toArray()).toEqual([[0, 1], [20, 30], [4, 5], [6, 7]]);
+    expect(x.toArray()).toEqual([[0, 1], [2, 3], [4, 5], [6, 7]]);
+    x.dispose();
+    y.dispose();
+  });
+
   it('records gradients as before when the rows come from a tensor that requires grad', () => {
     const w = arange(0, 8).float().reshape([4, 2]).detach().requiresGrad_();
     const y = arange(0, 4).int().keep();

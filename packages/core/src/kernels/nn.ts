@@ -10,6 +10,7 @@ import { runOp, runOpN, typeAttr, intAttr, floatAttr, stringAttr, boolAttr, tf, 
 import { intConst } from './constants.js';
 import { unaryKernel, binaryKernel } from './basic.js';
 import { customKernel, oneDnnEnabled } from './custom.js';
+import { probedPath } from './probe.js';
 
 // Callers use this file as a namespace (`K.conv2d`, `K.reshape`): the shared constants and layout kernels are part of it.
 export { intConst, floatConst } from './constants.js';
@@ -80,8 +81,6 @@ export function conv2d(x: TfTensor, filter: TfTensor, w: Window): TfTensor {
  * [64, 28, 28, 1] x [3, 3, 1, 32] it took ~0.5 ms against ~1.0 ms, at
  * [64, 13, 13, 32] x [3, 3, 32, 64] ~1.05 against ~1.25 ms (bench/README.md).
  */
-let fusedConvProbe: boolean | undefined;
-let fusedConvWanted = true;
 const fusedConvAttrCache = new Map<string, OpAttr[]>();
 function fusedConvAttrs(w: Window, relu: boolean): OpAttr[] {
   const key = `${w.stride}|${w.dilation}|${w.pads}|${relu}`;
@@ -101,32 +100,23 @@ function fusedConvAttrs(w: Window, relu: boolean): OpAttr[] {
   }
   return a;
 }
+const fusedConvPath = probedPath(() => {
+  if (oneDnnEnabled() !== true) return false;
+  const t = tf();
+  const x = t.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
+  const w = t.tensor4d([1, -1], [1, 1, 1, 2]);
+  const b = t.tensor1d([0.5, 2]);
+  const y = runOp('_MklNativeFusedConv2D', fusedConvAttrs({ stride: [1, 1], dilation: [1, 1], pads: [0, 0, 0, 0] }, true), [x, w, b]);
+  // relu(x + 0.5) and relu(2 - x) per pixel: checks the bias and the Relu ran.
+  return Array.from(y.dataSync()).join() === '1.5,1,2.5,0,3.5,0,4.5,0';
+});
 /** Whether TensorFlow runs oneDNN's fused convolution here (oneDNN on, the binding passes list(type) attributes, the probe's numbers right); probed once per process. */
 export function fusedConvSupported(): boolean {
-  if (fusedConvProbe === undefined) {
-    fusedConvProbe = false;
-    if (oneDnnEnabled() === true) {
-      const t = tf();
-      const x = t.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
-      const w = t.tensor4d([1, -1], [1, 1, 1, 2]);
-      const b = t.tensor1d([0.5, 2]);
-      try {
-        const y = runOp('_MklNativeFusedConv2D', fusedConvAttrs({ stride: [1, 1], dilation: [1, 1], pads: [0, 0, 0, 0] }, true), [x, w, b]);
-        // relu(x + 0.5) and relu(2 - x) per pixel: checks the bias and the Relu ran.
-        fusedConvProbe = Array.from(y.dataSync()).join() === '1.5,1,2.5,0,3.5,0,4.5,0';
-        y.dispose();
-      } catch {
-        fusedConvProbe = false;
-      }
-      for (const h of [x, w, b]) h.dispose();
-    }
-  }
-  return fusedConvProbe;
+  return fusedConvPath.supported();
 }
 /** Use oneDNN's fused convolution for a dense conv with a bias where TensorFlow has it (the default); false forces Conv2D + bias (+ ReLU) kernels. Returns whether it is used now. */
 export function useFusedConv(enabled?: boolean): boolean {
-  if (enabled !== undefined) fusedConvWanted = enabled;
-  return fusedConvWanted && fusedConvSupported();
+  return fusedConvPath.use(enabled);
 }
 /** Conv2D + BiasAdd (+ Relu) as one oneDNN kernel (check `useFusedConv()` first). */
 export function fusedConv2d(x: TfTensor, filter: TfTensor, bias: TfTensor, w: Window, relu: boolean): TfTensor {
@@ -233,8 +223,6 @@ export function maxPoolGrad(x: TfTensor, y: TfTensor, dy: TfTensor, k: readonly 
  * the gradient took ~0.34 ms against DuetMaxPoolGrad's ~0.8 ms and
  * MaxPoolGrad's ~3 ms (bench/README.md).
  */
-let mklPool: boolean | undefined;
-let mklPoolWanted = true;
 const mklPoolAttrs = new Map<string, OpAttr[]>();
 function mklAttrs(k: readonly [number, number], s: readonly [number, number]): OpAttr[] {
   const key = `${k}|${s}`;
@@ -246,28 +234,17 @@ function mklAttrs(k: readonly [number, number], s: readonly [number, number]): O
   }
   return a;
 }
+const poolingPath = probedPath(() => {
+  if (oneDnnEnabled() !== true) return false;
+  const t = tf();
+  const x = t.tensor4d([1, 5, 2, 3], [1, 2, 2, 1]);
+  const [y, ws] = runOpN('_MklNativeMaxPool', mklAttrs([2, 2], [2, 2]), [x], 2);
+  const g = runOp('_MklNativeMaxPoolGrad', mklAttrs([2, 2], [2, 2]), [x, y!, t.tensor4d([7], [1, 1, 1, 1]), ws!]);
+  return y!.dataSync()[0] === 5 && Array.from(g.dataSync()).join() === '0,7,0,0';
+});
 /** Whether this TensorFlow runs the workspace kernels (oneDNN on, and the probe's numbers are MaxPool's); probed once per process. */
 export function oneDnnPoolingSupported(): boolean {
-  if (mklPool === undefined) {
-    mklPool = false;
-    if (oneDnnEnabled() === true) {
-      const t = tf();
-      const x = t.tensor4d([1, 5, 2, 3], [1, 2, 2, 1]);
-      const dy = t.tensor4d([7], [1, 1, 1, 1]);
-      try {
-        const [y, ws] = runOpN('_MklNativeMaxPool', mklAttrs([2, 2], [2, 2]), [x], 2);
-        const g = runOp('_MklNativeMaxPoolGrad', mklAttrs([2, 2], [2, 2]), [x, y!, dy, ws!]);
-        const gv = Array.from(g.dataSync());
-        mklPool = y!.dataSync()[0] === 5 && gv.join() === '0,7,0,0';
-        for (const h of [y!, ws!, g]) h.dispose();
-      } catch {
-        mklPool = false;
-      }
-      x.dispose();
-      dy.dispose();
-    }
-  }
-  return mklPool;
+  return poolingPath.supported();
 }
 /**
  * Use oneDNN's workspace pooling for max pooling with gradients when
@@ -275,8 +252,7 @@ export function oneDnnPoolingSupported(): boolean {
  * TensorFlow's MaxPool kernels (for comparisons and tests). Returns whether it is used now.
  */
 export function useOneDnnPooling(enabled?: boolean): boolean {
-  if (enabled !== undefined) mklPoolWanted = enabled;
-  return mklPoolWanted && oneDnnPoolingSupported();
+  return poolingPath.use(enabled);
 }
 /** True when a max pool with this window runs on oneDNN's workspace kernels (no padding: TensorFlow's 'VALID'). */
 export function workspacePooling(w: Window): boolean {

@@ -211,14 +211,25 @@ function staleRow(a: Tensor): ArgumentError {
   return new ArgumentError(`select: a row of a ${shapeStr(a.shape)} tensor was read after that tensor was changed in place (rows taken while a DataLoader fetched samples are read when they are first used); take it with .clone() if the tensor changes afterwards.`);
 }
 
-/** One GatherV2 for rows of one tensor that were not read yet (same base, unchanged, no gradient); null otherwise. */
+/** A lazy row's value: index `index` of `base`, unless `base` changed in place since the row was taken. */
+function makeRow(r: RowOf): TfTensor {
+  if (r.base._version !== r.version) throw staleRow(r.base);
+  return stridedRow(r.base._v(), r.base.shape, 0, r.index, r.base.dtype);
+}
+
+/**
+ * One GatherV2 for rows of one tensor that were never read (same base,
+ * unchanged since, no gradient); null otherwise. A row that was read is an
+ * ordinary tensor from then on (it may have been changed in place), so its
+ * batch takes the Pack path.
+ */
 function gatherRows(tensors: Tensor[]): Tensor | null {
   const r0 = rowOf.get(tensors[0]!);
   if (r0 === undefined || tensors.length < 2 || r0.base.isDisposed || r0.base._version !== r0.version) return null;
   const idx: number[] = [];
   for (const t of tensors) {
     const r = rowOf.get(t);
-    if (r === undefined || r.base !== r0.base || t.requiresGrad || t.isDisposed) return null;
+    if (r === undefined || r.base !== r0.base || t.requiresGrad || t._s.lazy === null) return null;
     idx.push(r.index);
   }
   const ix = tf().tensor1d(idx, 'int32');
@@ -234,16 +245,9 @@ export function select(a: Tensor, dim: number, index: number): Tensor {
   if (index < -n || index >= n) throw new ArgumentError(`select: index ${index} is out of bounds for dim ${d} with size ${n}.`);
   const i = index < 0 ? index + n : index;
   if (lazyDepth > 0 && d === 0 && !a._nhwc && !(a.requiresGrad && isGradEnabled()) && !inLibraryCall()) {
-    const version = a._version;
-    const row = new Tensor({
-      shape: a.shape.slice(1),
-      dtype: a.dtype,
-      make: () => {
-        if (a._version !== version) throw staleRow(a);
-        return stridedRow(a._v(), a.shape, 0, i, a.dtype);
-      },
-    });
-    rowOf.set(row, { base: a, index: i, version });
+    const r: RowOf = { base: a, index: i, version: a._version };
+    const row = new Tensor({ shape: a.shape.slice(1), dtype: a.dtype, make: () => makeRow(r) });
+    rowOf.set(row, r);
     return row;
   }
   // One StridedSlice that drops the dim (was Slice + Reshape: a Dataset's get(i) returning x.select(0, i) paid both per sample).

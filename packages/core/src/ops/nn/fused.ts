@@ -19,31 +19,18 @@ import { isGradEnabled, record } from '../../autograd.js';
 import { Tensor } from '../../tensor.js';
 import { requireFloat, shapeStr } from '../util.js';
 import * as K from '../../kernels/nn.js';
+import { probedPath } from '../../kernels/probe.js';
 
-
-let fusedProbe: boolean | undefined;
-let fusedWanted = true;
 
 /** Does this binding run `_FusedMatMul` (it passes list(string) attributes)? Probed once per process. */
+const fusedMatMulPath = probedPath(() => {
+  const t = tf();
+  const y = fusedMatMul(t.tensor2d([[1, 2]]), t.tensor2d([[3, 4]]), t.tensor1d([-20]), false, true, true);
+  // relu(1*3 + 2*4 - 20) = relu(-9) = 0: checks that the Relu ran too.
+  return y.shape.length === 2 && y.dataSync()[0] === 0;
+});
 export function fusedKernelsSupported(): boolean {
-  if (fusedProbe === undefined) {
-    const t = tf();
-    const x = t.tensor2d([[1, 2]]);
-    const w = t.tensor2d([[3, 4]]);
-    const b = t.tensor1d([-20]);
-    try {
-      const y = fusedMatMul(x, w, b, false, true, true);
-      // relu(1*3 + 2*4 - 20) = relu(-9) = 0: checks that the Relu ran too.
-      fusedProbe = y.shape.length === 2 && y.dataSync()[0] === 0;
-      y.dispose();
-    } catch {
-      fusedProbe = false;
-    }
-    x.dispose();
-    w.dispose();
-    b.dispose();
-  }
-  return fusedProbe;
+  return fusedMatMulPath.supported();
 }
 
 /**
@@ -52,8 +39,7 @@ export function fusedKernelsSupported(): boolean {
  * benchmarks and tests that compare the two). Returns whether they are used now.
  */
 export function useFusedKernels(enabled?: boolean): boolean {
-  if (enabled !== undefined) fusedWanted = enabled;
-  return fusedWanted && fusedKernelsSupported();
+  return fusedMatMulPath.use(enabled);
 }
 
 /**
