@@ -34,18 +34,18 @@ class Rows extends Dataset<[Tensor, Tensor]> {
 const x = randn([ROWS, 784]).keep();
 const y = randint(0, 10, [ROWS]).keep();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-function epochs(ds: Dataset<[Tensor, Tensor]>): number[] {
+function epochs(ds: Dataset<Tensor[]>): number[] {
   const out: number[] = [];
   for (let r = 0; r < REPS; r++) {
     const t0 = performance.now();
     let n = 0;
-    for (const [xb] of new DataLoader(ds, { batchSize: 32, shuffle: true })) n += xb.shape[0]!;
+    for (const [xb] of new DataLoader(ds, { batchSize: 32, shuffle: true })) n += xb!.shape[0]!;
     if (n !== ROWS) throw new Error(`expected ${ROWS} rows, got ${n}`);
     out.push((performance.now() - t0) / 1000);
   }
   return out;
 }
-const kernelsOf = (ds: Dataset<[Tensor, Tensor]>) =>
+const kernelsOf = (ds: Dataset<Tensor[]>) =>
   countKernels(() => scope(() => {
     const it = new DataLoader(ds, { batchSize: 32, shuffle: true })[Symbol.iterator]();
     it.next();
