@@ -152,6 +152,44 @@ const groupMember: BackwardFn = () => {
   throw new AutogradError('internal: a multi-output node was backpropagated on its own.');
 };
 
+/**
+ * Backward-time fusion (docs/design/autograd.md, "Fusion across nodes"): a
+ * rule may hand a second result, with the gradient it returns for an input,
+ * to the rule of the node that made that input (`passAlong`). Max pooling of
+ * a conv + ReLU output returns its gradient already through the ReLU, with
+ * the bias's gradient (pool.ts, conv.ts). The producer's rule takes it
+ * (`takeAlong`) only when it receives that very tensor: a gradient added to
+ * another one, or converted to another layout, loses it, and the producer
+ * computes it itself (a ReLU's mask applied twice is the mask). What no rule
+ * takes is disposed after the rule that received it, or at the walk's end.
+ */
+const along = new Map<TfTensor, TfTensor>();
+/** Tensors whose gradients a `gradients()` walk returns: their gradient must be the true one, so no fusion may change it. */
+let observed: Set<Tensor> | null = null;
+let walkDepth = 0;
+
+/** Hand `extra` (owned by the walk from now on) to the rule of the node that made the input `g` is the gradient of. */
+export function passAlong(g: TfTensor, extra: TfTensor): void {
+  tf().keep(extra);
+  along.set(g, extra);
+}
+/** What the rule that made `g` passed along with it (the caller owns it), or undefined. */
+export function takeAlong(g: TfTensor): TfTensor | undefined {
+  const e = along.get(g);
+  if (e !== undefined) along.delete(g);
+  return e;
+}
+function dropAlong(g: TfTensor): void {
+  const e = along.get(g);
+  if (e === undefined) return;
+  along.delete(g);
+  e.dispose();
+}
+/** True when a `gradients()` walk in progress returns `t`'s gradient (a rule must then give `t` its true gradient). */
+export function gradObserved(t: Tensor): boolean {
+  return observed?.has(t) ?? false;
+}
+
 /** Sum `g` over the dimensions that broadcasting added or expanded, back to `shape`. */
 export function unbroadcast(g: TfTensor, shape: readonly number[]): TfTensor {
   const gs = g.shape;
@@ -261,6 +299,22 @@ function walkBackward(root: Tensor, gradient: Tensor | undefined, options: Backw
     const of = t._node?.group?.of;
     if (of !== undefined && !fireAt.has(of)) fireAt.set(of, k);
   });
+  const outerObserved = observed;
+  observed = visit !== undefined ? (only ?? null) : null;
+  walkDepth++;
+  try {
+    walkNodes(order, grads, fireAt, retain, atLeaf, visit, leads);
+  } finally {
+    observed = outerObserved;
+    if (--walkDepth === 0) {
+      for (const e of along.values()) e.dispose();
+      along.clear();
+    }
+  }
+  markStep();
+}
+
+function walkNodes(order: Tensor[], grads: Map<Tensor, TfTensor>, fireAt: Map<OutputGroup, number>, retain: boolean, atLeaf: (t: Tensor, g: TfTensor) => void, visit: ((t: Tensor, g: TfTensor) => void) | undefined, leads: Set<Tensor> | null): void {
   for (let k = order.length - 1; k >= 0; k--) {
     const t = order[k]!;
     const member = t._node?.group;
@@ -306,9 +360,9 @@ function walkBackward(root: Tensor, gradient: Tensor | undefined, options: Backw
     const layout = node.layout;
     const gi = g!;
     addInputGrads(node, runRule(node, () => rule(gradForRule(gi, t, layout)), gi, grads, fireAt, layout), grads, leads);
+    dropAlong(gi);
     if (!retain) freeNode(node);
   }
-  markStep();
 }
 
 /**
@@ -352,12 +406,16 @@ function addInputGrads(node: Node, inGrads: (TfTensor | null)[], grads: Map<Tens
     if (gi == null) return;
     // With `only` (gradients()), inputs that lead to none of the wanted tensors get nothing.
     if (leads !== null && !leads.has(x)) {
+      dropAlong(gi);
       gi.dispose();
       return;
     }
     const prev = grads.get(x);
     if (prev === undefined) grads.set(x, gi);
     else {
+      // A sum is not the gradient anything was passed along with.
+      dropAlong(prev);
+      dropAlong(gi);
       grads.set(x, binaryKernel('AddV2', prev, gi));
       prev.dispose();
       gi.dispose();

@@ -210,6 +210,40 @@ export function maxPoolGrad(x: TfTensor, y: TfTensor, dy: TfTensor, k: readonly 
   return runOp('MaxPoolGrad', poolAttrs(k, w), [x, y, dy]);
 }
 /**
+ * Duet's max pooling for training with the argmax kept (native/ops/max_pool.cc):
+ * DuetMaxPoolArgmax gives MaxPool's output and, per output element, a byte
+ * saying where MaxPoolGrad would send its gradient and whether that input is
+ * > 0; DuetMaxPoolGradArgmax scatters the gradient through it, with `relu`
+ * also through the ReLU that made the pooled input (ReluGrad's numbers), and
+ * returns the sum of the result per channel (the gradient of that ReLU's
+ * bias). Used when the pooled tensor is a conv + ReLU output (pool.ts,
+ * conv.ts): one pass instead of MaxPoolGrad, ReluGrad and BiasAddGrad.
+ * Windows of at most 126 positions.
+ */
+export function argmaxPooling(k: readonly [number, number]): boolean {
+  return argmaxOn && k[0] * k[1] <= 126 && customKernel('DuetMaxPoolArgmax');
+}
+let argmaxOn = true;
+/**
+ * Run max pooling of a conv + ReLU output, in training, on Duet's argmax
+ * kernels, its gradient through the ReLU and the bias in one pass (the
+ * default when Duet's kernels are loaded); `useArgmaxPooling(false)` keeps
+ * the separate kernels (for comparisons and tests). Returns whether it is used now.
+ */
+export function useArgmaxPooling(enabled?: boolean): boolean {
+  if (enabled !== undefined) argmaxOn = enabled;
+  return argmaxOn && customKernel('DuetMaxPoolArgmax');
+}
+/** DuetMaxPoolArgmax: [MaxPool's output, the uint8 argmax]. */
+export function maxPoolArgmax(x: TfTensor, k: readonly [number, number], w: Window): [TfTensor, TfTensor] {
+  return runOpN('DuetMaxPoolArgmax', poolAttrs(k, w), [x], 2) as [TfTensor, TfTensor];
+}
+/** DuetMaxPoolGradArgmax: [the pooled input's gradient (through the ReLU with `relu`), its sum per channel]. */
+export function maxPoolGradArgmax(argmax: TfTensor, dy: TfTensor, inShape: readonly number[], k: readonly [number, number], w: Window, relu: boolean): [TfTensor, TfTensor] {
+  return runOpN('DuetMaxPoolGradArgmax', [...poolAttrs(k, w), boolAttr('relu', relu)], [argmax, dy, intConst(inShape)], 2) as [TfTensor, TfTensor];
+}
+
+/**
  * oneDNN's max pooling with a workspace: TensorFlow's `_MklNativeMaxPool`
  * (the output and, per output element, the offset of its window's maximum)
  * and `_MklNativeMaxPoolGrad`, which scatters the gradient through those

@@ -12,7 +12,7 @@
  */
 import { tf, unaryKernel, binaryKernel, type TfTensor } from '../../kernels/index.js';
 import { ArgumentError, ShapeError } from '../../errors.js';
-import { record } from '../../autograd.js';
+import { record, takeAlong } from '../../autograd.js';
 import { Tensor } from '../../tensor.js';
 import { shapeStr } from '../util.js';
 import * as K from '../../kernels/nn.js';
@@ -156,7 +156,12 @@ function convForward(op: string, x: Tensor, weight: Tensor, bias: Tensor | null,
     // Through the ReLU first: the bias's gradient comes with it (one kernel with Duet's kernels).
     let gN = gOut;
     let gBias: TfTensor | null = null;
-    if (relu && bias !== null) [gN, gBias] = K.biasAddReluGrad(gOut, valueIn(l, result));
+    // Max pooling of this output may have sent its gradient through the ReLU already, with the bias's (pool.ts).
+    const along = relu ? takeAlong(gOut) : undefined;
+    if (along !== undefined) {
+      if (bias?.requiresGrad === true) gBias = along;
+      else along.dispose();
+    } else if (relu && bias !== null) [gN, gBias] = K.biasAddReluGrad(gOut, valueIn(l, result));
     else if (relu) gN = binaryKernel('ReluGrad', gOut, valueIn(l, result));
     const wv = nchw ? wH : weight._v();
     let parts: TfTensor[] | undefined; // gN split by group, shared by both gradients

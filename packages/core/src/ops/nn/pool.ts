@@ -9,7 +9,7 @@
  */
 import { tf, scalarConst, type TfTensor } from '../../kernels/index.js';
 import { ArgumentError } from '../../errors.js';
-import { isGradEnabled, record } from '../../autograd.js';
+import { gradObserved, isGradEnabled, passAlong, record } from '../../autograd.js';
 import { Tensor } from '../../tensor.js';
 import { shapeStr } from '../util.js';
 import * as K from '../../kernels/nn.js';
@@ -112,8 +112,22 @@ export function maxPool2d(x: Tensor, kernelSize: IntPair, options: MaxPool2dOpti
     const p = plan(op, xb, fmt, kernelSize, options.stride, options.padding, options.ceilMode);
     // NCHW tensors go in and come out stored as NHWC (docs/design/layout.md).
     const l = opLayout('nhwcKernel', xb, fmt);
+    const training = xb.requiresGrad && isGradEnabled();
+    // Training on a conv + ReLU output: keep each window's argmax, and send the gradient back through the ReLU too,
+    // with the bias's gradient, in one kernel (kernels/nn.ts); the conv's rule takes both (conv.ts).
+    if (training && xb._node?.name === 'ConvolutionReluBackward' && K.argmaxPooling(p.k)) {
+      const [y, argmax] = K.maxPoolArgmax(valueIn(l, xb), p.k, p.win);
+      const out = new Tensor(y, l.nhwc);
+      return record(out, 'MaxPool2DWithIndicesBackward', [xb], (g) => {
+        // A gradients() call that returns the conv's output gets its true gradient (not through the ReLU).
+        const relu = !gradObserved(xb);
+        const [dx, db] = K.maxPoolGradArgmax(argmax, g, p.shape, p.k, p.win, relu);
+        if (relu) passAlong(dx, db);
+        return [dx];
+      }, [argmax], l.grad);
+    }
     // Training: oneDNN's kernels keep each window's argmax for the backward (kernels/nn.ts), where TensorFlow has them.
-    if (xb.requiresGrad && isGradEnabled() && K.workspacePooling(p.win)) {
+    if (training && K.workspacePooling(p.win)) {
       const [y, ws] = K.maxPoolWorkspace(valueIn(l, xb), p.k, p.win);
       const out = new Tensor(y, l.nhwc);
       return record(out, 'MaxPool2DWithIndicesBackward', [xb], (g) => [K.maxPoolGradWorkspace(valueIn(l, xb), valueIn(l, out), g, ws, p.k, p.win)], [ws], l.grad);
