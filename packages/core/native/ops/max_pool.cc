@@ -486,11 +486,13 @@ static void MaxPoolGradArgmaxImages(const PoolShape& p, const uint8_t* __restric
       // Decode one output row: the position each gradient goes to (-1: a window of padding only), and what it adds
       // there: 0 + the gradient (MaxPoolGrad's onto zeros); with relu, times 0 where the maximum is <= 0 (ReluGrad
       // multiplies by the mask: a NaN stays, a negative gradient gives -0).
+      // (Arithmetic rather than branches, so that GCC vectorises it: times 1 leaves a float as it is.)
+      const int32_t keep_all = relu ? 0 : 1;
       for (int64_t q = 0; q < row_outputs; ++q) {
-        const int32_t at = c[q] & kPositionMask;
-        pos[q] = at != kNoInput ? at : -1;
-        const float v = 0.0f + gy[q];
-        g0[q] = (relu && (c[q] & kPositive) == 0) ? v * 0.0f : v;
+        const int32_t cq = c[q];
+        const int32_t at = cq & kPositionMask;
+        pos[q] = at == kNoInput ? -1 : at;
+        g0[q] = (0.0f + gy[q]) * static_cast<float>(((cq >> 7) | keep_all) & 1);
       }
       for (int64_t pw = 0; pw < p.out_cols; ++pw) {
         const int32_t* ps = pos + pw * depth;
@@ -506,7 +508,10 @@ static void MaxPoolGradArgmaxImages(const PoolShape& p, const uint8_t* __restric
             for (int64_t j = 0; j < p.k_cols; ++j) {
               const int32_t here = static_cast<int32_t>(i * p.k_cols + j);
               float* o = row + (pw * p.k_cols + j) * depth;
-              for (int64_t d = 0; d < depth; ++d) o[d] = ps[d] == here ? gs[d] : 0.0f;
+              for (int64_t d = 0; d < depth; ++d) {
+                const float v = gs[d];  // read unconditionally: a blend, not a masked load
+                o[d] = ps[d] == here ? v : 0.0f;
+              }
             }
           }
           std::memset(row + p.out_cols * p.k_cols * depth, 0, sizeof(float) * (p.cols - p.out_cols * p.k_cols) * depth);
