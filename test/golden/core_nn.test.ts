@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ArgumentError, DTypeError, ShapeError, Tensor, countKernels, functional as F, manualSeed, ones, randn, scope, tensor, useFusedConv, useOneDnnPooling,
+  ArgumentError, DTypeError, ShapeError, Tensor, countKernels, functional as F, manualSeed, ones, randn, scope, tensor, useArgmaxPooling, useFusedConv, useOneDnnPooling,
 } from '@duet/core';
 import { disposeWithGrads, expectClose, expectNoLeaks } from '../helpers.js';
 
@@ -121,14 +121,17 @@ function kernels(make: () => Tensor[], op: (...t: Tensor[]) => Tensor): { fwd: n
 
 describe('native kernels per call (nn_ops.ts header)', () => {
   // The table counts the kernels every machine runs: oneDNN's fused convolution and workspace pooling,
-  // used where TensorFlow runs oneDNN (kernels/nn.ts), are counted in their own tests (ops/nn/fused_conv.test.ts, max_pool.test.ts).
+  // used where TensorFlow runs oneDNN (kernels/nn.ts), and Duet's pooling through the ReLU, where Duet's kernels
+  // are built, are counted in their own tests (ops/nn/fused_conv.test.ts, max_pool.test.ts, max_pool_relu.test.ts).
   beforeAll(() => {
     useFusedConv(false);
     useOneDnnPooling(false);
+    useArgmaxPooling(false);
   });
   afterAll(() => {
     useFusedConv(true);
     useOneDnnPooling(true);
+    useArgmaxPooling(true);
   });
   const g = (shape: number[]) => () => randn(shape, { requiresGrad: true });
   const make = (...fs: (() => Tensor)[]) => () => fs.map((f) => f());

@@ -4,7 +4,7 @@
  */
 import { tf, unaryKernel, binaryKernel, scalarConst, type TfTensor } from '../kernels/index.js';
 import { ArgumentError, AutogradError, DTypeError, ShapeError } from '../errors.js';
-import { isGradEnabled, noGrad, record, unbroadcast } from '../autograd.js';
+import { isGradEnabled, noGrad, passAlong, record, takeAlong, unbroadcast } from '../autograd.js';
 import { opLayout, valueIn, LOGICAL, type OpLayout } from '../layout.js';
 import { Tensor, type DType, type TensorLike } from '../tensor.js';
 import { broadcastTo, normDim, normDims, prep, resultType, requireFloat, shapeStr } from './util.js';
@@ -172,7 +172,22 @@ export function clamp(a: Tensor, min?: number, max?: number): Tensor {
 }
 
 // ReluGrad / SigmoidGrad / TanhGrad: TF's one-kernel backward rules.
-export const relu = (a: Tensor) => unary('ReluBackward', a, (x) => (x.dtype === 'float32' ? unaryKernel('Relu', x) : tf().relu(x)), (g, _x, o) => binaryKernel('ReluGrad', g, o), false);
+export const relu = (a: Tensor) => unary('ReluBackward', a, (x) => (x.dtype === 'float32' ? unaryKernel('Relu', x) : tf().relu(x)), (g, _x, o) => reluGrad(a, g, o), false);
+
+/**
+ * ReluGrad, unless max pooling of this ReLU's output already sent `g` through
+ * it (pool.ts; autograd.ts, "passAlong"): then `g` as it is, and the sum per
+ * channel that came with it goes on to a conv without activation that made
+ * our input, as its bias's gradient (conv.ts).
+ */
+function reluGrad(a: Tensor, g: TfTensor, o: TfTensor): TfTensor {
+  const along = takeAlong(g);
+  if (along === undefined) return binaryKernel('ReluGrad', g, o);
+  const out = tf().clone(g); // a new handle on the same data (no kernel), which the along can be attached to
+  if (a._node?.name === 'ConvolutionBackward') passAlong(out, along);
+  else along.dispose();
+  return out;
+}
 export const leakyRelu = (a: Tensor, slope: number) =>
   unary('LeakyReluBackward', a, (x) => tf().leakyRelu(x, slope), (g, x) => tf().where(tf().greater(x, f(0)), g, tf().mul(g, f(slope))));
 export const elu = (a: Tensor, alpha: number) =>

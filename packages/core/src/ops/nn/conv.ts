@@ -156,8 +156,9 @@ function convForward(op: string, x: Tensor, weight: Tensor, bias: Tensor | null,
     // Through the ReLU first: the bias's gradient comes with it (one kernel with Duet's kernels).
     let gN = gOut;
     let gBias: TfTensor | null = null;
-    // Max pooling of this output may have sent its gradient through the ReLU already, with the bias's (pool.ts).
-    const along = relu ? takeAlong(gOut) : undefined;
+    // Max pooling of this output may have sent its gradient through the ReLU already, with the bias's (pool.ts);
+    // without activation, a relu() of this output may pass the bias's on (elementwise.ts).
+    const along = takeAlong(gOut);
     if (along !== undefined) {
       if (bias?.requiresGrad === true) gBias = along;
       else along.dispose();

@@ -23,7 +23,11 @@
  * oneDNN's fused convolution and workspace pooling off: where TensorFlow runs
  * oneDNN, a dense conv with a bias runs one kernel fewer forward
  * (`_MklNativeFusedConv2D`), and an unpadded max pool with gradients runs
- * `_MklNativeMaxPool` / `_MklNativeMaxPoolGrad`; kernels/nn.ts; NCHW input
+ * `_MklNativeMaxPool` / `_MklNativeMaxPoolGrad`; kernels/nn.ts; and with
+ * Duet's pooling through the ReLU off: where Duet's kernels are built, a max
+ * pool of a ReLU's output sends its gradient through the ReLU and the conv's
+ * bias in one DuetMaxPoolGradArgmax, 2 kernels fewer backward in the
+ * conv2d, relu, maxPool2d chain, max_pool_relu.test.ts; NCHW input
  * stored logically unless said; "bwd" = all inputs require grad, upstream
  * gradient and input leaves logical, so it includes the Transpose of the
  * gradient in and of dx out, which an NHWC-stored neighbour does not pay):

@@ -127,8 +127,8 @@ interface Grads {
  * conv2d (+ bias) with ReLU, then 2x2 max pooling, then `head` to a scalar;
  * the gradients of x, the filter and the bias, with the fusion on or off.
  */
-function convReluPool(fused: boolean, opts: { nchw?: boolean; bias?: boolean; biasGrad?: boolean; head?: (conv: Tensor, pooled: Tensor) => Tensor } = {}): Grads {
-  const { nchw = false, bias = true, biasGrad = true } = opts;
+function convReluPool(fused: boolean, opts: { nchw?: boolean; bias?: boolean; biasGrad?: boolean; separateRelu?: boolean; head?: (conv: Tensor, pooled: Tensor) => Tensor } = {}): Grads {
+  const { nchw = false, bias = true, biasGrad = true, separateRelu = false } = opts;
   useArgmaxPooling(fused);
   try {
     return scope(() => {
@@ -138,7 +138,9 @@ function convReluPool(fused: boolean, opts: { nchw?: boolean; bias?: boolean; bi
       const b = bias ? randn([8]).mul(0.5).detach().requiresGrad_(biasGrad) : null;
       const up = randn(nchw ? [4, 8, 5, 5] : [4, 5, 5, 8]);
       const { byName } = countKernels(() => {
-        const conv = F.conv2d(x, w, b, { activation: 'relu', dataFormat: nchw ? 'NCHW' : 'NHWC' });
+        const dataFormat = nchw ? 'NCHW' : 'NHWC';
+        // PyTorch's spelling, F.relu(F.conv2d(...)), or Keras's Conv2D(..., { activation: 'relu' }).
+        const conv = separateRelu ? F.conv2d(x, w, b, { dataFormat }).relu() : F.conv2d(x, w, b, { activation: 'relu', dataFormat });
         const pooled = F.maxPool2d(conv, 2, { dataFormat: nchw ? 'NCHW' : 'NHWC' });
         const loss = opts.head ? opts.head(conv, pooled) : pooled.mul(up).sum();
         loss.backward();
@@ -176,6 +178,39 @@ describe.runIf(status.enabled)('conv + ReLU -> max pool: the gradient through po
     expectSameGrads(convReluPool(true, { nchw: true }), convReluPool(false, { nchw: true }));
     expectSameGrads(convReluPool(true, { bias: false }), convReluPool(false, { bias: false }));
     expectSameGrads(convReluPool(true, { biasGrad: false }), convReluPool(false, { biasGrad: false }));
+  });
+
+  it('also for a separate relu() of the conv (PyTorch\'s spelling): ReluGrad and BiasAddGrad are left out', () => {
+    for (const nchw of [true, false]) {
+      convReluPool(true, { separateRelu: true, nchw });
+      const fused = convReluPool(true, { separateRelu: true, nchw });
+      const separate = convReluPool(false, { separateRelu: true, nchw });
+      expectSameGrads(fused, separate);
+      expect(fused.kernels).toMatchObject({ DuetMaxPoolArgmax: 1, DuetMaxPoolGradArgmax: 1 });
+      for (const k of ['ReluGrad', 'BiasAddGrad', 'DuetBiasAddReluGrad']) expect(fused.kernels[k]).toBeUndefined();
+      expect(separate.kernels).toMatchObject({ ReluGrad: 1, BiasAddGrad: 1 });
+    }
+    expectSameGrads(convReluPool(true, { separateRelu: true, bias: false }), convReluPool(false, { separateRelu: true, bias: false }));
+    const head = (conv: Tensor, pooled: Tensor) => pooled.sum().add(conv.mul(conv).sum().mul(0.1));
+    expectSameGrads(convReluPool(true, { separateRelu: true, head }), convReluPool(false, { separateRelu: true, head }));
+  });
+
+  it('also for relu() of something else than a conv (the sum per channel is dropped)', () => {
+    const run = (fused: boolean) => {
+      useArgmaxPooling(fused);
+      try {
+        return scope(() => {
+          manualSeed(5);
+          const x = randn([2, 6, 6, 3], { requiresGrad: true });
+          F.maxPool2d(x.mul(2).sub(0.5).relu(), 2, { dataFormat: 'NHWC' }).mul(randn([2, 3, 3, 3])).sum().backward();
+          return Float32Array.from(x.grad!.dataSync());
+        });
+      } finally {
+        useArgmaxPooling(true);
+      }
+    };
+    expect(run(true)).toEqual(run(false));
+    expectNoLeaks(() => void run(true));
   });
 
   it('is right when the conv\'s output is used elsewhere too (the gradients add up before the ReLU\'s)', () => {
@@ -230,6 +265,7 @@ describe.runIf(status.enabled)('conv + ReLU -> max pool: the gradient through po
     expectNoLeaks(() => void convReluPool(true));
     expectNoLeaks(() => void convReluPool(true, { head: (conv, pooled) => pooled.sum().add(conv.sum()) }));
     expectNoLeaks(() => void convReluPool(true, { biasGrad: false }));
+    expectNoLeaks(() => void convReluPool(true, { separateRelu: true, nchw: true }));
     expectNoLeaks(() => {
       const x = randn([2, 6, 6, 2]);
       const w = randn([3, 3, 2, 4], { requiresGrad: true });

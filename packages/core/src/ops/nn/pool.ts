@@ -113,9 +113,11 @@ export function maxPool2d(x: Tensor, kernelSize: IntPair, options: MaxPool2dOpti
     // NCHW tensors go in and come out stored as NHWC (docs/design/layout.md).
     const l = opLayout('nhwcKernel', xb, fmt);
     const training = xb.requiresGrad && isGradEnabled();
-    // Training on a conv + ReLU output: keep each window's argmax, and send the gradient back through the ReLU too,
-    // with the bias's gradient, in one kernel (kernels/nn.ts); the conv's rule takes both (conv.ts).
-    if (training && xb._node?.name === 'ConvolutionReluBackward' && K.argmaxPooling(p.k)) {
+    // Training on a ReLU's output (a conv's with activation 'relu', or relu()'s): keep each window's argmax, and send
+    // the gradient back through the ReLU too, with its sum per channel (the conv's bias's gradient), in one kernel
+    // (kernels/nn.ts); the ReLU's rule (conv.ts, elementwise.ts) takes both.
+    const producer = xb._node?.name;
+    if (training && (producer === 'ConvolutionReluBackward' || producer === 'ReluBackward') && K.argmaxPooling(p.k)) {
       const [y, argmax] = K.maxPoolArgmax(valueIn(l, xb), p.k, p.win);
       const out = new Tensor(y, l.nhwc);
       return record(out, 'MaxPool2DWithIndicesBackward', [xb], (g) => {
