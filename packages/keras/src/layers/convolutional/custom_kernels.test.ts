@@ -6,10 +6,11 @@
  * the same weights, bit for bit, after a few steps. With the pooling's
  * gradient through the ReLU and bias in one kernel (DuetMaxPoolGradArgmax, the
  * default), the bias gradients are summed in another order (float64), so the
- * weights agree to rounding instead.
+ * weights agree to rounding instead; so with the filter gradient of the first
+ * conv (one input channel) on DuetConv2DBackpropFilterC1.
  */
 import { describe, expect, it } from 'vitest';
-import { countKernels, customKernelStatus, fusedConvSupported, manualSeed, oneDnnPoolingSupported, randint, randn, scope, useArgmaxPooling, useCustomKernels } from '@duet/core';
+import { countKernels, customKernelStatus, fusedConvSupported, manualSeed, oneDnnPoolingSupported, randint, randn, scope, useArgmaxPooling, useCustomKernels, useOneChannelFilterGrad } from '@duet/core';
 import { expectClose } from '../../../../../test/helpers.js';
 import * as keras from '../../index.js';
 
@@ -27,10 +28,11 @@ function cnn(): keras.Sequential {
   return m;
 }
 
-/** The bits of every weight after 3 training steps, with Duet's kernels on or off (and the pooling-through-ReLU kernels on or off). */
-function train(custom: boolean, argmax = true): Uint32Array[] {
+/** The bits of every weight after 3 training steps, with Duet's kernels on or off (and those that sum in another order on or off). */
+function train(custom: boolean, reordered = true): Uint32Array[] {
   useCustomKernels(custom);
-  useArgmaxPooling(argmax);
+  useArgmaxPooling(reordered);
+  useOneChannelFilterGrad(reordered);
   try {
     manualSeed(4);
     const m = cnn();
@@ -45,11 +47,12 @@ function train(custom: boolean, argmax = true): Uint32Array[] {
   } finally {
     useCustomKernels(true);
     useArgmaxPooling(true);
+    useOneChannelFilterGrad(true);
   }
 }
 
 describe('the Keras CNN with and without Duet\'s kernels', () => {
-  it('ends with the same weights, bit for bit (to rounding with the pooling\'s gradient through the ReLU and bias in one kernel)', () => {
+  it('ends with the same weights, bit for bit (to rounding with the kernels that sum in another order)', () => {
     const stock = train(false);
     const custom = train(true, false);
     expect(custom.length).toBe(stock.length);
@@ -69,6 +72,8 @@ describe('the Keras CNN with and without Duet\'s kernels', () => {
     // The Dense(16, relu) forward is one _FusedMatMul, its backward one DuetBiasAddReluGrad; each pool's gradient
     // goes through its conv's ReLU and bias in one DuetMaxPoolGradArgmax.
     expect(byName).toMatchObject({ DuetBiasAddReluGrad: 1, DuetMaxPoolArgmax: 2, DuetMaxPoolGradArgmax: 2, DuetApplyAdam: 1 });
+    // The first conv's filter gradient (one input channel) on Duet's kernel, the second's on TensorFlow's.
+    expect(byName).toMatchObject({ DuetConv2DBackpropFilterC1: 1, Conv2DBackpropFilter: 1 });
     // The convs' forward: oneDNN's fused convolution where TensorFlow has it, else Conv2D + DuetBiasAddRelu.
     expect(byName).toMatchObject(fusedConvSupported() ? { _MklNativeFusedConv2D: 2 } : { Conv2D: 2, DuetBiasAddRelu: 2 });
     expect(byName.ReluGrad).toBeUndefined();

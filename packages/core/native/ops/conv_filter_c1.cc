@@ -1,0 +1,267 @@
+// DuetConv2DBackpropFilterC1: the filter gradient of a 2-d convolution whose
+// input has one channel (NHWC, float): a grayscale image's first conv, as in
+// every MNIST CNN of the Keras and PyTorch examples.
+//
+// Why: with one input channel the gradient is a short reduction per output
+// channel and tap (dW[i, j, 0, c] = sum over n, h, w of x[n, h*s + i - pad,
+// w*s + j - pad] * dy[n, h, w, c]), which oneDNN's jit:avx512_core kernel ran
+// at ~20 GFLOP/s on the Keras CNN's first conv ([64, 28, 28, 1] x 3x3 -> 32:
+// 12.5M multiply-adds, 0.55 ms) against ~200 for the second conv
+// (bench/README.md, "A first conv with one input channel").
+//
+// How: per image and per block of 8 output channels, one register accumulator
+// per tap (AVX2; a plain loop elsewhere and at the borders of padded inputs),
+// each dy element read once per block and broadcast-multiplied by the taps'
+// inputs. Each image's sums are formed in float in output order, then the
+// images' sums are added in double in image order and rounded once: the same
+// result however the images are split over TensorFlow's intra-op threads.
+// Not the bits of Conv2DBackpropFilter (another summation order).
+//
+// Inputs as Conv2DBackpropFilter's (input [N, H, W, 1], filter_sizes
+// [kH, kW, 1, C], out_backprop [N, Ho, Wo, C]); attributes strides, padding
+// (VALID or EXPLICIT with explicit_paddings), data_format NHWC, dilations all 1.
+#include <algorithm>
+#include <cstring>
+#include <vector>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "absl/strings/str_join.h"
+#include "tensorflow/core/framework/common_shape_fns.h"
+#include "tensorflow/core/framework/op.h"
+#include "tensorflow/core/framework/op_kernel.h"
+#include "tensorflow/core/framework/shape_inference.h"
+#include "tensorflow/core/framework/tensor_shape.h"
+
+namespace duet {
+using namespace tensorflow;
+
+REGISTER_OP("DuetConv2DBackpropFilterC1")
+    .Input("input: T")
+    .Input("filter_sizes: int32")
+    .Input("out_backprop: T")
+    .Output("output: T")
+    .Attr("T: {float}")
+    .Attr("strides: list(int) >= 4")
+    .Attr("padding: {'VALID', 'EXPLICIT'}")
+    .Attr("explicit_paddings: list(int) = []")
+    .Attr("data_format: {'NHWC'} = 'NHWC'")
+    .Attr("dilations: list(int) = [1, 1, 1, 1]")
+    .SetShapeFn(shape_inference::UnknownShape)
+    .Doc("Conv2DBackpropFilter for an input with one channel (NHWC): the same sums in another order.");
+
+namespace {
+
+struct Geometry {
+  int64_t n, h, w, kh, kw, c, ho, wo, sh, sw, pt, pl;
+};
+
+#if defined(__x86_64__)
+/**
+ * The 3x3 inside-the-image part for channels [0, C / 16 * 16) with AVX-512
+ * (16 channels per register; used where the CPU has it, checked at run time):
+ * acc[t * C + c] = the sums. Returns the channels it did.
+ */
+__attribute__((target("avx512f"))) int64_t Inside3x3Avx512(const float* __restrict xb, const float* __restrict dyb, int64_t w, int64_t wo, int64_t C,
+                                                             int64_t sh, int64_t sw, int64_t pt, int64_t pl, int64_t oh0, int64_t oh1, int64_t ow0,
+                                                             int64_t ow1, float* __restrict acc) {
+  int64_t c0 = 0;
+  for (; c0 + 16 <= C; c0 += 16) {
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
+    for (int64_t oh = oh0; oh < oh1; ++oh) {
+      const float* r0 = xb + (oh * sh - pt) * w - pl;
+      const float* r1 = r0 + w;
+      const float* r2 = r1 + w;
+      const float* gy = dyb + (oh * wo + ow0) * C + c0;
+      for (int64_t ow = ow0; ow < ow1; ++ow, gy += C) {
+        const int64_t col = ow * sw;
+        const __m512 d = _mm512_loadu_ps(gy);
+        a0 = _mm512_fmadd_ps(_mm512_set1_ps(r0[col]), d, a0);
+        a1 = _mm512_fmadd_ps(_mm512_set1_ps(r0[col + 1]), d, a1);
+        a2 = _mm512_fmadd_ps(_mm512_set1_ps(r0[col + 2]), d, a2);
+        a3 = _mm512_fmadd_ps(_mm512_set1_ps(r1[col]), d, a3);
+        a4 = _mm512_fmadd_ps(_mm512_set1_ps(r1[col + 1]), d, a4);
+        a5 = _mm512_fmadd_ps(_mm512_set1_ps(r1[col + 2]), d, a5);
+        a6 = _mm512_fmadd_ps(_mm512_set1_ps(r2[col]), d, a6);
+        a7 = _mm512_fmadd_ps(_mm512_set1_ps(r2[col + 1]), d, a7);
+        a8 = _mm512_fmadd_ps(_mm512_set1_ps(r2[col + 2]), d, a8);
+      }
+    }
+    _mm512_storeu_ps(acc + 0 * C + c0, a0);
+    _mm512_storeu_ps(acc + 1 * C + c0, a1);
+    _mm512_storeu_ps(acc + 2 * C + c0, a2);
+    _mm512_storeu_ps(acc + 3 * C + c0, a3);
+    _mm512_storeu_ps(acc + 4 * C + c0, a4);
+    _mm512_storeu_ps(acc + 5 * C + c0, a5);
+    _mm512_storeu_ps(acc + 6 * C + c0, a6);
+    _mm512_storeu_ps(acc + 7 * C + c0, a7);
+    _mm512_storeu_ps(acc + 8 * C + c0, a8);
+  }
+  return c0;
+}
+const bool kAvx512 = __builtin_cpu_supports("avx512f");
+#endif
+
+/**
+ * Images [begin, end): out[b * taps * C + t * C + c] = that image's sum for
+ * tap t and channel c. `acc` is scratch of taps * C floats.
+ */
+void FilterGradImages(const Geometry& g, const float* __restrict x, const float* __restrict dy, double* __restrict out, int64_t begin, int64_t end,
+                      float* __restrict acc) {
+  const int64_t taps = g.kh * g.kw, C = g.c;
+  for (int64_t b = begin; b < end; ++b) {
+    const float* xb = x + b * g.h * g.w;
+    const float* dyb = dy + b * g.ho * g.wo * C;
+    std::fill(acc, acc + taps * C, 0.0f);
+    // Output positions whose window lies inside the image: rows [oh0, oh1), columns [ow0, ow1).
+    auto first_inside = [](int64_t pad, int64_t s) { return (pad + s - 1) / s; };
+    auto end_inside = [](int64_t size, int64_t k, int64_t pad, int64_t s, int64_t out) {
+      const int64_t last = size - k + pad;  // the last start (in padded coordinates minus pad) that fits
+      return last < 0 ? 0 : std::min(out, last / s + 1);
+    };
+    const int64_t oh0 = std::min(g.ho, first_inside(g.pt, g.sh)), oh1 = std::max(oh0, end_inside(g.h, g.kh, g.pt, g.sh, g.ho));
+    const int64_t ow0 = std::min(g.wo, first_inside(g.pl, g.sw)), ow1 = std::max(ow0, end_inside(g.w, g.kw, g.pl, g.sw, g.wo));
+    int64_t c0 = 0;
+#if defined(__x86_64__)
+    if (taps == 9 && kAvx512) c0 = Inside3x3Avx512(xb, dyb, g.w, g.wo, C, g.sh, g.sw, g.pt, g.pl, oh0, oh1, ow0, ow1, acc);
+#endif
+#ifdef __AVX2__
+    if (taps == 9) {
+      // 3x3 windows inside the image: 9 accumulators of 8 channels in registers.
+      for (; c0 + 8 <= C; c0 += 8) {
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
+        for (int64_t oh = oh0; oh < oh1; ++oh) {
+          const float* r0 = xb + (oh * g.sh - g.pt) * g.w - g.pl;
+          const float* r1 = r0 + g.w;
+          const float* r2 = r1 + g.w;
+          const float* gy = dyb + (oh * g.wo + ow0) * C + c0;
+          for (int64_t ow = ow0; ow < ow1; ++ow, gy += C) {
+            const int64_t col = ow * g.sw;
+            const __m256 d = _mm256_loadu_ps(gy);
+            a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(r0 + col), d, a0);
+            a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(r0 + col + 1), d, a1);
+            a2 = _mm256_fmadd_ps(_mm256_broadcast_ss(r0 + col + 2), d, a2);
+            a3 = _mm256_fmadd_ps(_mm256_broadcast_ss(r1 + col), d, a3);
+            a4 = _mm256_fmadd_ps(_mm256_broadcast_ss(r1 + col + 1), d, a4);
+            a5 = _mm256_fmadd_ps(_mm256_broadcast_ss(r1 + col + 2), d, a5);
+            a6 = _mm256_fmadd_ps(_mm256_broadcast_ss(r2 + col), d, a6);
+            a7 = _mm256_fmadd_ps(_mm256_broadcast_ss(r2 + col + 1), d, a7);
+            a8 = _mm256_fmadd_ps(_mm256_broadcast_ss(r2 + col + 2), d, a8);
+          }
+        }
+        const __m256 regs[9] = {a0, a1, a2, a3, a4, a5, a6, a7, a8};
+        for (int t = 0; t < 9; ++t) _mm256_storeu_ps(acc + t * C + c0, regs[t]);
+      }
+    }
+#endif
+    // The rest: channels past the blocks above (all of them without AVX2 or for other windows) inside the image,
+    // then, for every channel, the output positions whose window reaches into the padding.
+    for (int64_t oh = 0; oh < g.ho; ++oh) {
+      for (int64_t ow = 0; ow < g.wo; ++ow) {
+        const bool inside = oh >= oh0 && oh < oh1 && ow >= ow0 && ow < ow1;
+        const int64_t from = inside ? c0 : 0;
+        if (from >= C) continue;
+        const float* gy = dyb + (oh * g.wo + ow) * C;
+        const int64_t ih0 = oh * g.sh - g.pt, iw0 = ow * g.sw - g.pl;
+        for (int64_t i = 0; i < g.kh; ++i) {
+          const int64_t ih = ih0 + i;
+          if (ih < 0 || ih >= g.h) continue;
+          for (int64_t j = 0; j < g.kw; ++j) {
+            const int64_t iw = iw0 + j;
+            if (iw < 0 || iw >= g.w) continue;
+            const float v = xb[ih * g.w + iw];
+            float* a = acc + (i * g.kw + j) * C;
+            for (int64_t c = from; c < C; ++c) a[c] += v * gy[c];
+          }
+        }
+      }
+    }
+    double* o = out + b * taps * C;
+    for (int64_t q = 0; q < taps * C; ++q) o[q] = acc[q];
+  }
+}
+
+}  // namespace
+
+class DuetConv2DBackpropFilterC1Op : public OpKernel {
+ public:
+  explicit DuetConv2DBackpropFilterC1Op(OpKernelConstruction* ctx) : OpKernel(ctx) {
+    std::vector<int32> strides, dilations;
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("strides", &strides));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("dilations", &dilations));
+    std::string padding;
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("padding", &padding));
+    std::vector<int64_t> explicit_pads;
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("explicit_paddings", &explicit_pads));
+    OP_REQUIRES(ctx, strides.size() == 4 && strides[0] == 1 && strides[3] == 1 && strides[1] > 0 && strides[2] > 0,
+                errors::InvalidArgument("DuetConv2DBackpropFilterC1: strides must be [1, sh, sw, 1] with sh, sw > 0, received [", absl::StrJoin(strides, ", "), "]"));
+    OP_REQUIRES(ctx, dilations.size() == 4 && std::all_of(dilations.begin(), dilations.end(), [](int32 d) { return d == 1; }),
+                errors::InvalidArgument("DuetConv2DBackpropFilterC1: dilations must be [1, 1, 1, 1], received [", absl::StrJoin(dilations, ", "), "]"));
+    sh_ = strides[1], sw_ = strides[2];
+    if (padding == "EXPLICIT") {
+      OP_REQUIRES(ctx, explicit_pads.size() == 8 && explicit_pads[0] == 0 && explicit_pads[1] == 0 && explicit_pads[6] == 0 && explicit_pads[7] == 0 &&
+                           std::all_of(explicit_pads.begin(), explicit_pads.end(), [](int64_t p) { return p >= 0; }),
+                  errors::InvalidArgument("DuetConv2DBackpropFilterC1: explicit_paddings must be [0, 0, top, bottom, left, right, 0, 0] with no negative value, received [",
+                                          absl::StrJoin(explicit_pads, ", "), "]"));
+      pt_ = explicit_pads[2], pb_ = explicit_pads[3], pl_ = explicit_pads[4], pr_ = explicit_pads[5];
+    }
+  }
+
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& x = ctx->input(0);
+    const Tensor& sizes = ctx->input(1);
+    const Tensor& dy = ctx->input(2);
+    OP_REQUIRES(ctx, x.dims() == 4 && x.dim_size(3) == 1,
+                errors::InvalidArgument("DuetConv2DBackpropFilterC1: input must be [N, H, W, 1], received shape ", x.shape().DebugString()));
+    OP_REQUIRES(ctx, sizes.dims() == 1 && sizes.NumElements() == 4,
+                errors::InvalidArgument("DuetConv2DBackpropFilterC1: filter_sizes must be 4 sizes [kH, kW, 1, C], received shape ", sizes.shape().DebugString()));
+    TensorShape fshape;
+    OP_REQUIRES_OK(ctx, TensorShapeUtils::MakeShape(sizes.vec<int32>().data(), 4, &fshape));
+    OP_REQUIRES(ctx, fshape.dim_size(2) == 1 && fshape.dim_size(0) > 0 && fshape.dim_size(1) > 0,
+                errors::InvalidArgument("DuetConv2DBackpropFilterC1: filter_sizes must be [kH, kW, 1, C] with kH, kW > 0, received ", fshape.DebugString()));
+    Geometry g{x.dim_size(0), x.dim_size(1), x.dim_size(2), fshape.dim_size(0), fshape.dim_size(1), fshape.dim_size(3), 0, 0, sh_, sw_, pt_, pl_};
+    g.ho = (g.h + pt_ + pb_ - g.kh) / sh_ + 1;
+    g.wo = (g.w + pl_ + pr_ - g.kw) / sw_ + 1;
+    const TensorShape expected({g.n, std::max<int64_t>(g.ho, 0), std::max<int64_t>(g.wo, 0), g.c});
+    OP_REQUIRES(ctx, g.h + pt_ + pb_ >= g.kh && g.w + pl_ + pr_ >= g.kw && dy.shape() == expected,
+                errors::InvalidArgument("DuetConv2DBackpropFilterC1: out_backprop must have the conv output's shape ", expected.DebugString(), " for input ",
+                                        x.shape().DebugString(), " and filter ", fshape.DebugString(), ", received ", dy.shape().DebugString()));
+    Tensor* dw = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, fshape, &dw));
+    float* out = dw->flat<float>().data();
+    const int64_t taps = g.kh * g.kw;
+    if (g.n == 0 || g.c == 0) {
+      std::fill(out, out + taps * g.c, 0.0f);
+      return;
+    }
+    std::vector<double> partial(g.n * taps * g.c);
+    const float* xp = x.flat<float>().data();
+    const float* dyp = dy.flat<float>().data();
+    auto run = [&](int64_t begin, int64_t end) {
+      std::vector<float> acc(taps * g.c);
+      FilterGradImages(g, xp, dyp, partial.data(), begin, end, acc.data());
+    };
+    auto* workers = ctx->device()->tensorflow_cpu_worker_threads()->workers;
+    const int threads = workers == nullptr ? 1 : workers->NumThreads();
+    const int64_t work = g.n * g.ho * g.wo * taps * g.c;
+    if (threads <= 1 || g.n < 2 || work < (int64_t{1} << 20)) {
+      run(0, g.n);
+    } else {
+      const int64_t block = (g.n + threads - 1) / threads;
+      workers->ParallelFor(g.n, thread::ThreadPool::SchedulingParams(thread::ThreadPool::SchedulingStrategy::kFixedBlockSize, std::nullopt, block), run);
+    }
+    // The images' sums in image order: the same result however the images were split over threads.
+    std::vector<double> total(taps * g.c, 0.0);
+    for (int64_t b = 0; b < g.n; ++b)
+      for (int64_t q = 0; q < taps * g.c; ++q) total[q] += partial[b * taps * g.c + q];
+    for (int64_t q = 0; q < taps * g.c; ++q) out[q] = static_cast<float>(total[q]);
+  }
+
+ private:
+  int64_t sh_ = 1, sw_ = 1, pt_ = 0, pb_ = 0, pl_ = 0, pr_ = 0;
+};
+
+REGISTER_KERNEL_BUILDER(Name("DuetConv2DBackpropFilterC1").Device(DEVICE_CPU).TypeConstraint<float>("T"), DuetConv2DBackpropFilterC1Op);
+
+}  // namespace duet
