@@ -9,10 +9,12 @@
 // 12.5M multiply-adds, 0.55 ms) against ~200 for the second conv
 // (bench/README.md, "A first conv with one input channel").
 //
-// How: per image and per block of 8 output channels, one register accumulator
-// per tap (AVX2; a plain loop elsewhere and at the borders of padded inputs),
-// each dy element read once per block and broadcast-multiplied by the taps'
-// inputs. Each image's sums are formed in float in output order, then the
+// How: for 3x3 windows, per image and per block of 16 output channels
+// (AVX-512, where the CPU has it: checked at run time) or 8 (AVX2 + FMA), one
+// register accumulator per tap, each dy element read once per block and
+// multiplied by the taps' inputs, broadcast; a plain loop for other windows,
+// the channels left over, and the output positions whose window reaches into
+// the padding. Each image's sums are formed in float in output order, then the
 // images' sums are added in double in image order and rounded once: the same
 // result however the images are split over TensorFlow's intra-op threads.
 // Not the bits of Conv2DBackpropFilter (another summation order).
@@ -126,7 +128,7 @@ void FilterGradImages(const Geometry& g, const float* __restrict x, const float*
 #if defined(__x86_64__)
     if (taps == 9 && kAvx512) c0 = Inside3x3Avx512(xb, dyb, g.w, g.wo, C, g.sh, g.sw, g.pt, g.pl, oh0, oh1, ow0, ow1, acc);
 #endif
-#ifdef __AVX2__
+#if defined(__AVX2__) && defined(__FMA__)
     if (taps == 9) {
       // 3x3 windows inside the image: 9 accumulators of 8 channels in registers.
       for (; c0 + 8 <= C; c0 += 8) {
