@@ -31,6 +31,7 @@ const BENCHES: Record<string, [string, string[], Record<string, string>]> = {
   nn_lstm_lm: ['nn/lstm_lm.ts', [], {}],
   keras_mnist: ['keras/mnist.ts', [], {}],
   keras_cnn: ['keras/cnn.ts', [], {}],
+  cnn_kernels: ['keras/cnn_kernels.ts', [], {}],
   keras_lstm: ['keras/lstm.ts', [], {}],
   keras_tfjs_layers: ['keras/tfjs_layers.ts', [], {}],
   mnist_loader: ['data/mnist_loader.ts', ['--compare'], {}],
