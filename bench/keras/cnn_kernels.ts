@@ -8,14 +8,16 @@
  *   gradient through the ReLU, with the bias's) against _MklNativeMaxPoolGrad
  *   + DuetBiasAddReluGrad (or DuetMaxPoolGrad where oneDNN is off), and the
  *   forward, DuetMaxPoolArgmax against _MklNativeMaxPool (or DuetMaxPool);
- * - conv 1's filter gradient (one input channel): DuetConv2DBackpropFilterC1
- *   against Conv2DBackpropFilter;
+ * - conv 1 (one input channel) forward with bias and ReLU: DuetConv2DC1
+ *   against _MklNativeFusedConv2D (or Conv2D + DuetBiasAddRelu where oneDNN
+ *   is off), and its filter gradient: DuetConv2DBackpropFilterC1 against
+ *   Conv2DBackpropFilter;
  * - the Keras CNN's trainOnBatch (batch 64) with useArgmaxPooling and
- *   useOneChannelFilterGrad on against off.
+ *   useOneChannelConv on against off.
  *
  *   pnpm exec tsx --conditions=source bench/keras/cnn_kernels.ts
  */
-import { customKernelStatus, manualSeed, noGrad, oneDnnPoolingSupported, scope, useArgmaxPooling, useOneChannelFilterGrad, type Tensor } from '@duet/core';
+import { customKernelStatus, manualSeed, noGrad, oneDnnPoolingSupported, scope, useArgmaxPooling, useOneChannelConv, type Tensor } from '@duet/core';
 import * as keras from '@duet/keras';
 import { tf } from '../../packages/core/src/kernels/index.js';
 import * as K from '../../packages/core/src/kernels/nn.js';
@@ -62,14 +64,14 @@ const [y, ws] = onednn ? K.maxPoolWorkspace(x, [2, 2], win) : [K.maxPool(x, [2, 
 const img = T.randomNormal([64, 28, 28, 1]);
 const dyConv = T.randomNormal([64, 26, 26, 32]);
 const [c1On, c1Off] = (() => {
-  useOneChannelFilterGrad(true);
+  useOneChannelConv(true);
   const on = () => K.conv2dBackpropFilter(img, [3, 3, 1, 32], dyConv, conv1);
   const off = () => T.tidy(() => {
-    useOneChannelFilterGrad(false);
+    useOneChannelConv(false);
     try {
       return K.conv2dBackpropFilter(img, [3, 3, 1, 32], dyConv, conv1);
     } finally {
-      useOneChannelFilterGrad(true);
+      useOneChannelConv(true);
     }
   });
   return [on, off];
@@ -80,6 +82,13 @@ add(`pool 1 forward: DuetMaxPoolArgmax vs ${onednn ? '_MklNativeMaxPool' : 'Duet
 add(`pool 1 + ReLU + bias backward: DuetMaxPoolGradArgmax vs ${onednn ? '_MklNativeMaxPoolGrad' : 'DuetMaxPoolGrad'} + DuetBiasAddReluGrad`, pair(
   () => K.maxPoolGradArgmax(argmax!, dy, [64, 26, 26, 32], [2, 2], win, true),
   () => K.biasAddReluGrad(onednn ? K.maxPoolGradWorkspace(x, y!, dy, ws!, [2, 2], win) : K.maxPoolGrad(x, y!, dy, [2, 2], win), x),
+));
+const filt = T.randomNormal([3, 3, 1, 32]);
+const bias = T.randomNormal([32]);
+const fused = K.fusedConvSupported();
+add(`conv 1 + bias + ReLU forward: DuetConv2DC1 vs ${fused ? '_MklNativeFusedConv2D' : 'Conv2D + DuetBiasAddRelu'}`, pair(
+  () => K.conv2dC1(img, filt, bias, conv1, true),
+  () => (fused ? K.fusedConv2d(img, filt, bias, conv1, true) : K.biasAddRelu(K.conv2d(img, filt, conv1), bias)),
 ));
 add('conv 1 filter gradient: DuetConv2DBackpropFilterC1 vs Conv2DBackpropFilter', pair(c1On, c1Off));
 
@@ -100,7 +109,7 @@ const batches = Array.from({ length: 10 }, (_, i) => scope(() => [
 ] as [Tensor, Tensor]));
 const steps = (on: boolean) => {
   useArgmaxPooling(on);
-  useOneChannelFilterGrad(on);
+  useOneChannelConv(on);
   try {
     const t0 = performance.now();
     for (let s = 0; s < STEPS; s++) {
@@ -110,7 +119,7 @@ const steps = (on: boolean) => {
     return (performance.now() - t0) / STEPS;
   } finally {
     useArgmaxPooling(true);
-    useOneChannelFilterGrad(true);
+    useOneChannelConv(true);
   }
 };
 steps(true);

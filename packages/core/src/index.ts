@@ -30,7 +30,7 @@ export type { ToTarget, NewOptions } from './ops/convert.js';
 export { where, broadcastShapes } from './ops/elementwise.js';
 export { linear, softmaxCrossEntropy, useFusedKernels, fusedKernelsSupported, type LinearOptions, type Reduction } from './ops/nn/fused.js';
 export { useCustomKernels, customKernelStatus, type CustomKernelStatus } from './kernels/custom.js';
-export { useOneDnnPooling, oneDnnPoolingSupported, useFusedConv, fusedConvSupported, useArgmaxPooling, useOneChannelFilterGrad } from './kernels/nn.js';
+export { useOneDnnPooling, oneDnnPoolingSupported, useFusedConv, fusedConvSupported, useArgmaxPooling, useOneChannelConv } from './kernels/nn.js';
 export {
   toVariable_, slotLike, adamStep_, sgdStep_, momentumStep_, adagradStep_, rmspropStep_, adadeltaStep_, kerasMomentumStep_, centeredRmspropStep_,
   type AdamKernelOptions,

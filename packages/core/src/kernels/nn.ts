@@ -129,25 +129,34 @@ export function conv2dBackpropInput(inShape: readonly number[], filter: TfTensor
 /**
  * Gradient of Conv2D w.r.t. its filter (no groups, no dilation on the CPU).
  * With one input channel (a grayscale image's first conv), Duet's
- * DuetConv2DBackpropFilterC1 (native/ops/conv_filter_c1.cc) when it is loaded:
- * the same sums in another order, ~3x faster on the Keras CNN's first conv.
+ * DuetConv2DBackpropFilterC1 (native/ops/conv_c1.cc) when it is loaded:
+ * the same sums in another order, ~1.5-2x faster on the Keras CNN's first conv.
  */
 export function conv2dBackpropFilter(x: TfTensor, filterShape: readonly number[], dy: TfTensor, w: Window): TfTensor {
-  if (filterShape[2] === 1 && w.dilation[0] === 1 && w.dilation[1] === 1 && useOneChannelFilterGrad()) {
+  if (filterShape[2] === 1 && w.dilation[0] === 1 && w.dilation[1] === 1 && useOneChannelConv()) {
     return runOp('DuetConv2DBackpropFilterC1', windowAttrs(w, true), [x, intConst(filterShape), dy]);
   }
   return runOp('Conv2DBackpropFilter', convAttrs(w), [x, intConst(filterShape), dy]);
 }
+/**
+ * Conv2D + BiasAdd (+ Relu) of an input with one channel as Duet's one
+ * DuetConv2DC1 (native/ops/conv_c1.cc; check `useOneChannelConv()` and no
+ * dilation first): the same values to float rounding.
+ */
+export function conv2dC1(x: TfTensor, filter: TfTensor, bias: TfTensor, w: Window, relu: boolean): TfTensor {
+  return runOp('DuetConv2DC1', [...windowAttrs(w, true), boolAttr('relu', relu)], [x, filter, bias]);
+}
 let oneChannelOn = true;
 /**
- * Compute the filter gradient of convolutions with one input channel on
- * Duet's DuetConv2DBackpropFilterC1 (the default when Duet's kernels are
- * loaded); `useOneChannelFilterGrad(false)` keeps Conv2DBackpropFilter (for
- * comparisons and tests: its sums are in another order). Returns whether it is used now.
+ * Run convolutions with one input channel (a grayscale image's first conv)
+ * on Duet's DuetConv2DC1 (with a bias) and DuetConv2DBackpropFilterC1 (the
+ * default when Duet's kernels are loaded); `useOneChannelConv(false)` keeps
+ * TensorFlow's kernels (for comparisons and tests: the sums are formed in
+ * another order). Returns whether they are used now.
  */
-export function useOneChannelFilterGrad(enabled?: boolean): boolean {
+export function useOneChannelConv(enabled?: boolean): boolean {
   if (enabled !== undefined) oneChannelOn = enabled;
-  return oneChannelOn && customKernel('DuetConv2DBackpropFilterC1');
+  return oneChannelOn && customKernel('DuetConv2DC1');
 }
 /** DepthwiseConv2dNative: filter [kH, kW, C, multiplier]; output channel c * multiplier + j (no dilation on the CPU). */
 export function depthwise(x: TfTensor, filter: TfTensor, w: Window): TfTensor {

@@ -143,6 +143,8 @@ function convForward(op: string, x: Tensor, weight: Tensor, bias: Tensor | null,
   const relu = o.activation === 'relu';
   const { y, wH } = tf().tidy(() => {
     const wH = nchw ? K.transpose(weight._v(), OIHW_TO_HWIO) : weight._v();
+    // A dense conv with a bias and one input channel: Duet's one-kernel DuetConv2DC1 (the bias and ReLU inside).
+    if (bias !== null && kind === 'dense' && inG === 1 && !isDilated(plan.win) && K.useOneChannelConv()) return { y: K.conv2dC1(xValue(), wH, bias._v(), plan.win, relu), wH };
     // A dense conv with a bias: one _FusedConv2D (the bias and ReLU inside the convolution) where the binding runs it.
     if (bias !== null && kind === 'dense' && K.useFusedConv()) return { y: K.fusedConv2d(xValue(), wH, bias._v(), plan.win, relu), wH };
     let y = forwardRaw(xValue(), wH, plan);

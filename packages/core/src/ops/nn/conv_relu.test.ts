@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { expectNoLeaks } from '../../../../../test/helpers.js';
-import { ArgumentError, countKernels, customKernelStatus, functional as F, manualSeed, rand, randn, scope, tensor, useCustomKernels, useFusedConv, useOneChannelFilterGrad, type Tensor } from '../../index.js';
+import { ArgumentError, countKernels, customKernelStatus, functional as F, manualSeed, rand, randn, scope, tensor, useCustomKernels, useFusedConv, useOneChannelConv, type Tensor } from '../../index.js';
 import { runOp, stringAttr, tf, typeAttr, type TfTensor } from '../../engine.js';
 import * as K from '../../kernels/nn.js';
 
@@ -30,13 +30,13 @@ const uniform = (n: number, seed: number): Float32Array => scope(() => {
 function withKernels<T>(on: boolean, fn: () => T): T {
   useCustomKernels(on);
   useFusedConv(false);
-  useOneChannelFilterGrad(false); // its sums are in another order (conv_filter_c1.test.ts)
+  useOneChannelConv(false); // its sums are in another order (conv_filter_c1.test.ts)
   try {
     return fn();
   } finally {
     useCustomKernels(true);
     useFusedConv(true);
-    useOneChannelFilterGrad(true);
+    useOneChannelConv(true);
   }
 }
 

@@ -10,7 +10,7 @@
  * conv (one input channel) on DuetConv2DBackpropFilterC1.
  */
 import { describe, expect, it } from 'vitest';
-import { countKernels, customKernelStatus, fusedConvSupported, manualSeed, oneDnnPoolingSupported, randint, randn, scope, useArgmaxPooling, useCustomKernels, useOneChannelFilterGrad } from '@duet/core';
+import { countKernels, customKernelStatus, fusedConvSupported, manualSeed, oneDnnPoolingSupported, randint, randn, scope, useArgmaxPooling, useCustomKernels, useOneChannelConv } from '@duet/core';
 import { expectClose } from '../../../../../test/helpers.js';
 import * as keras from '../../index.js';
 
@@ -32,7 +32,7 @@ function cnn(): keras.Sequential {
 function train(custom: boolean, reordered = true): Uint32Array[] {
   useCustomKernels(custom);
   useArgmaxPooling(reordered);
-  useOneChannelFilterGrad(reordered);
+  useOneChannelConv(reordered);
   try {
     manualSeed(4);
     const m = cnn();
@@ -47,7 +47,7 @@ function train(custom: boolean, reordered = true): Uint32Array[] {
   } finally {
     useCustomKernels(true);
     useArgmaxPooling(true);
-    useOneChannelFilterGrad(true);
+    useOneChannelConv(true);
   }
 }
 
@@ -74,8 +74,10 @@ describe('the Keras CNN with and without Duet\'s kernels', () => {
     expect(byName).toMatchObject({ DuetBiasAddReluGrad: 1, DuetMaxPoolArgmax: 2, DuetMaxPoolGradArgmax: 2, DuetApplyAdam: 1 });
     // The first conv's filter gradient (one input channel) on Duet's kernel, the second's on TensorFlow's.
     expect(byName).toMatchObject({ DuetConv2DBackpropFilterC1: 1, Conv2DBackpropFilter: 1 });
-    // The convs' forward: oneDNN's fused convolution where TensorFlow has it, else Conv2D + DuetBiasAddRelu.
-    expect(byName).toMatchObject(fusedConvSupported() ? { _MklNativeFusedConv2D: 2 } : { Conv2D: 2, DuetBiasAddRelu: 2 });
+    // The convs' forward: the first (one input channel) on Duet's DuetConv2DC1; the second on oneDNN's fused
+    // convolution where TensorFlow has it, else Conv2D + DuetBiasAddRelu.
+    expect(byName).toMatchObject({ DuetConv2DC1: 1 });
+    expect(byName).toMatchObject(fusedConvSupported() ? { _MklNativeFusedConv2D: 1 } : { Conv2D: 1, DuetBiasAddRelu: 1 });
     expect(byName.ReluGrad).toBeUndefined();
     for (const k of ['MaxPool', 'MaxPoolGrad', 'DuetMaxPool', 'DuetMaxPoolGrad', '_MklNativeMaxPool', '_MklNativeMaxPoolGrad', 'ResourceApplyAdam']) expect(byName[k]).toBeUndefined();
     // Without that kernel: the unpadded pool trains on oneDNN's workspace kernels where TensorFlow has them
