@@ -84,6 +84,20 @@ struct Geometry {
   int64_t n, h, w, kh, kw, c, ho, wo, sh, sw, pt, pl;
 };
 
+/** The output rows and columns whose window lies inside the image: [oh0, oh1) x [ow0, ow1). */
+void InsideRange(const Geometry& g, int64_t* oh0, int64_t* oh1, int64_t* ow0, int64_t* ow1) {
+  auto first_inside = [](int64_t pad, int64_t s) { return (pad + s - 1) / s; };
+  auto end_inside = [](int64_t size, int64_t k, int64_t pad, int64_t s, int64_t out) {
+    const int64_t last = size - k + pad;
+    return last < 0 ? 0 : std::min(out, last / s + 1);
+  };
+  *oh0 = std::min(g.ho, first_inside(g.pt, g.sh));
+  *oh1 = std::max(*oh0, end_inside(g.h, g.kh, g.pt, g.sh, g.ho));
+  *ow0 = std::min(g.wo, first_inside(g.pl, g.sw));
+  *ow1 = std::max(*ow0, end_inside(g.w, g.kw, g.pl, g.sw, g.wo));
+}
+
+
 #if defined(__x86_64__)
 /**
  * The 3x3 inside-the-image part for channels [0, C / 16 * 16) with AVX-512
@@ -141,14 +155,8 @@ void FilterGradImages(const Geometry& g, const float* __restrict x, const float*
     const float* xb = x + b * g.h * g.w;
     const float* dyb = dy + b * g.ho * g.wo * C;
     std::fill(acc, acc + taps * C, 0.0f);
-    // Output positions whose window lies inside the image: rows [oh0, oh1), columns [ow0, ow1).
-    auto first_inside = [](int64_t pad, int64_t s) { return (pad + s - 1) / s; };
-    auto end_inside = [](int64_t size, int64_t k, int64_t pad, int64_t s, int64_t out) {
-      const int64_t last = size - k + pad;  // the last start (in padded coordinates minus pad) that fits
-      return last < 0 ? 0 : std::min(out, last / s + 1);
-    };
-    const int64_t oh0 = std::min(g.ho, first_inside(g.pt, g.sh)), oh1 = std::max(oh0, end_inside(g.h, g.kh, g.pt, g.sh, g.ho));
-    const int64_t ow0 = std::min(g.wo, first_inside(g.pl, g.sw)), ow1 = std::max(ow0, end_inside(g.w, g.kw, g.pl, g.sw, g.wo));
+    int64_t oh0, oh1, ow0, ow1;
+    InsideRange(g, &oh0, &oh1, &ow0, &ow1);
     int64_t c0 = 0;
 #if defined(__x86_64__)
     if (taps == 9 && kAvx512) c0 = Inside3x3Avx512(xb, dyb, g.w, g.wo, C, g.sh, g.sw, g.pt, g.pl, oh0, oh1, ow0, ow1, acc);
@@ -207,19 +215,6 @@ void FilterGradImages(const Geometry& g, const float* __restrict x, const float*
     double* o = out + b * taps * C;
     for (int64_t q = 0; q < taps * C; ++q) o[q] = acc[q];
   }
-}
-
-/** The output rows and columns whose window lies inside the image: [oh0, oh1) x [ow0, ow1). */
-void InsideRange(const Geometry& g, int64_t* oh0, int64_t* oh1, int64_t* ow0, int64_t* ow1) {
-  auto first_inside = [](int64_t pad, int64_t s) { return (pad + s - 1) / s; };
-  auto end_inside = [](int64_t size, int64_t k, int64_t pad, int64_t s, int64_t out) {
-    const int64_t last = size - k + pad;
-    return last < 0 ? 0 : std::min(out, last / s + 1);
-  };
-  *oh0 = std::min(g.ho, first_inside(g.pt, g.sh));
-  *oh1 = std::max(*oh0, end_inside(g.h, g.kh, g.pt, g.sh, g.ho));
-  *ow0 = std::min(g.wo, first_inside(g.pl, g.sw));
-  *ow1 = std::max(*ow0, end_inside(g.w, g.kw, g.pl, g.sw, g.wo));
 }
 
 inline float ReluOf(float v) { return v > 0.0f || v != v ? v : 0.0f; }
@@ -421,27 +416,7 @@ REGISTER_KERNEL_BUILDER(Name("DuetConv2DC1").Device(DEVICE_CPU).TypeConstraint<f
 
 class DuetConv2DBackpropFilterC1Op : public OpKernel {
  public:
-  explicit DuetConv2DBackpropFilterC1Op(OpKernelConstruction* ctx) : OpKernel(ctx) {
-    std::vector<int32> strides, dilations;
-    OP_REQUIRES_OK(ctx, ctx->GetAttr("strides", &strides));
-    OP_REQUIRES_OK(ctx, ctx->GetAttr("dilations", &dilations));
-    std::string padding;
-    OP_REQUIRES_OK(ctx, ctx->GetAttr("padding", &padding));
-    std::vector<int64_t> explicit_pads;
-    OP_REQUIRES_OK(ctx, ctx->GetAttr("explicit_paddings", &explicit_pads));
-    OP_REQUIRES(ctx, strides.size() == 4 && strides[0] == 1 && strides[3] == 1 && strides[1] > 0 && strides[2] > 0,
-                errors::InvalidArgument("DuetConv2DBackpropFilterC1: strides must be [1, sh, sw, 1] with sh, sw > 0, received [", absl::StrJoin(strides, ", "), "]"));
-    OP_REQUIRES(ctx, dilations.size() == 4 && std::all_of(dilations.begin(), dilations.end(), [](int32 d) { return d == 1; }),
-                errors::InvalidArgument("DuetConv2DBackpropFilterC1: dilations must be [1, 1, 1, 1], received [", absl::StrJoin(dilations, ", "), "]"));
-    sh_ = strides[1], sw_ = strides[2];
-    if (padding == "EXPLICIT") {
-      OP_REQUIRES(ctx, explicit_pads.size() == 8 && explicit_pads[0] == 0 && explicit_pads[1] == 0 && explicit_pads[6] == 0 && explicit_pads[7] == 0 &&
-                           std::all_of(explicit_pads.begin(), explicit_pads.end(), [](int64_t p) { return p >= 0; }),
-                  errors::InvalidArgument("DuetConv2DBackpropFilterC1: explicit_paddings must be [0, 0, top, bottom, left, right, 0, 0] with no negative value, received [",
-                                          absl::StrJoin(explicit_pads, ", "), "]"));
-      pt_ = explicit_pads[2], pb_ = explicit_pads[3], pl_ = explicit_pads[4], pr_ = explicit_pads[5];
-    }
-  }
+  explicit DuetConv2DBackpropFilterC1Op(OpKernelConstruction* ctx) : OpKernel(ctx) { ReadWindow(ctx, "DuetConv2DBackpropFilterC1", &win_); }
 
   void Compute(OpKernelContext* ctx) override {
     const Tensor& x = ctx->input(0);
@@ -455,11 +430,11 @@ class DuetConv2DBackpropFilterC1Op : public OpKernel {
     OP_REQUIRES_OK(ctx, TensorShapeUtils::MakeShape(sizes.vec<int32>().data(), 4, &fshape));
     OP_REQUIRES(ctx, fshape.dim_size(2) == 1 && fshape.dim_size(0) > 0 && fshape.dim_size(1) > 0,
                 errors::InvalidArgument("DuetConv2DBackpropFilterC1: filter_sizes must be [kH, kW, 1, C] with kH, kW > 0, received ", fshape.DebugString()));
-    Geometry g{x.dim_size(0), x.dim_size(1), x.dim_size(2), fshape.dim_size(0), fshape.dim_size(1), fshape.dim_size(3), 0, 0, sh_, sw_, pt_, pl_};
-    g.ho = (g.h + pt_ + pb_ - g.kh) / sh_ + 1;
-    g.wo = (g.w + pl_ + pr_ - g.kw) / sw_ + 1;
+    Geometry g{x.dim_size(0), x.dim_size(1), x.dim_size(2), fshape.dim_size(0), fshape.dim_size(1), fshape.dim_size(3), 0, 0, win_.sh, win_.sw, win_.pt, win_.pl};
+    g.ho = (g.h + win_.pt + win_.pb - g.kh) / g.sh + 1;
+    g.wo = (g.w + win_.pl + win_.pr - g.kw) / g.sw + 1;
     const TensorShape expected({g.n, std::max<int64_t>(g.ho, 0), std::max<int64_t>(g.wo, 0), g.c});
-    OP_REQUIRES(ctx, g.h + pt_ + pb_ >= g.kh && g.w + pl_ + pr_ >= g.kw && dy.shape() == expected,
+    OP_REQUIRES(ctx, g.h + win_.pt + win_.pb >= g.kh && g.w + win_.pl + win_.pr >= g.kw && dy.shape() == expected,
                 errors::InvalidArgument("DuetConv2DBackpropFilterC1: out_backprop must have the conv output's shape ", expected.DebugString(), " for input ",
                                         x.shape().DebugString(), " and filter ", fshape.DebugString(), ", received ", dy.shape().DebugString()));
     Tensor* dw = nullptr;
@@ -473,19 +448,10 @@ class DuetConv2DBackpropFilterC1Op : public OpKernel {
     std::vector<double> partial(g.n * taps * g.c);
     const float* xp = x.flat<float>().data();
     const float* dyp = dy.flat<float>().data();
-    auto run = [&](int64_t begin, int64_t end) {
+    ForBatch(ctx, g.n, g.n * g.ho * g.wo * taps * g.c, [&](int64_t begin, int64_t end) {
       std::vector<float> acc(taps * g.c);
       FilterGradImages(g, xp, dyp, partial.data(), begin, end, acc.data());
-    };
-    auto* workers = ctx->device()->tensorflow_cpu_worker_threads()->workers;
-    const int threads = workers == nullptr ? 1 : workers->NumThreads();
-    const int64_t work = g.n * g.ho * g.wo * taps * g.c;
-    if (threads <= 1 || g.n < 2 || work < (int64_t{1} << 20)) {
-      run(0, g.n);
-    } else {
-      const int64_t block = (g.n + threads - 1) / threads;
-      workers->ParallelFor(g.n, thread::ThreadPool::SchedulingParams(thread::ThreadPool::SchedulingStrategy::kFixedBlockSize, std::nullopt, block), run);
-    }
+    });
     // The images' sums in image order: the same result however the images were split over threads.
     std::vector<double> total(taps * g.c, 0.0);
     for (int64_t b = 0; b < g.n; ++b)
@@ -494,7 +460,7 @@ class DuetConv2DBackpropFilterC1Op : public OpKernel {
   }
 
  private:
-  int64_t sh_ = 1, sw_ = 1, pt_ = 0, pb_ = 0, pl_ = 0, pr_ = 0;
+  Window win_;
 };
 
 REGISTER_KERNEL_BUILDER(Name("DuetConv2DBackpropFilterC1").Device(DEVICE_CPU).TypeConstraint<float>("T"), DuetConv2DBackpropFilterC1Op);
