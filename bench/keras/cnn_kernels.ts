@@ -19,6 +19,7 @@
  */
 import { customKernelStatus, manualSeed, noGrad, oneDnnPoolingSupported, scope, useArgmaxPooling, useOneChannelConv, type Tensor } from '@duet/core';
 import * as keras from '@duet/keras';
+import { kerasCnn } from './cnn_model.js';
 import { tf } from '../../packages/core/src/kernels/index.js';
 import * as K from '../../packages/core/src/kernels/nn.js';
 
@@ -93,15 +94,8 @@ add(`conv 1 + bias + ReLU forward: DuetConv2DC1 vs ${fused ? '_MklNativeFusedCon
 add('conv 1 filter gradient: DuetConv2DBackpropFilterC1 vs Conv2DBackpropFilter', pair(c1On, c1Off));
 
 // The whole training step, the kernels on and off.
-const L = keras.layers;
 manualSeed(0);
-const model = new keras.Sequential([
-  keras.Input({ shape: [28, 28, 1] }),
-  new L.Conv2D(32, 3, { activation: 'relu' }), new L.MaxPooling2D(),
-  new L.Conv2D(64, 3, { activation: 'relu' }), new L.MaxPooling2D(),
-  new L.Flatten(), new L.Dense(128, { activation: 'relu' }), new L.Dense(10, { activation: 'softmax' }),
-]);
-model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+const model = kerasCnn();
 const [[xAll, yAll]] = await keras.datasets.mnist.loadData();
 const batches = Array.from({ length: 10 }, (_, i) => scope(() => [
   noGrad(() => xAll.narrow(0, i * 64, 64).reshape([64, 28, 28, 1]).div(255)).keep(),

@@ -15,6 +15,7 @@
 import type * as TF from '@tensorflow/tfjs-node';
 import { manualSeed, noGrad, type Tensor } from '@duet/core';
 import * as keras from '@duet/keras';
+import { kerasCnn as duetCnn } from './cnn_model.js';
 
 const REPS = Number(process.env.REPS ?? 3);
 const CNN_ROWS = Number(process.env.CNN_ROWS ?? 10000);
@@ -45,16 +46,6 @@ function duetMlp(): keras.Sequential {
 function tfMlp(): TF.Sequential {
   const m = tf.sequential({ layers: [tf.layers.dense({ inputShape: [784], units: 128, activation: 'relu' }), tf.layers.dense({ units: 10, activation: 'softmax' })] });
   m.compile({ optimizer: tf.train.adam(0.001), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-  return m;
-}
-function duetCnn(): keras.Sequential {
-  const m = new keras.Sequential([
-    keras.Input({ shape: [28, 28, 1] }),
-    new L.Conv2D(32, 3, { activation: 'relu' }), new L.MaxPooling2D(),
-    new L.Conv2D(64, 3, { activation: 'relu' }), new L.MaxPooling2D(),
-    new L.Flatten(), new L.Dense(128, { activation: 'relu' }), new L.Dense(10, { activation: 'softmax' }),
-  ]);
-  m.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
   return m;
 }
 function tfCnn(): TF.Sequential {

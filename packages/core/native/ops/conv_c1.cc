@@ -3,41 +3,36 @@
 // filter gradient: a grayscale image's first conv, as in every MNIST CNN of
 // the Keras and PyTorch examples.
 //
+// Why: oneDNN ran the Keras CNN's first conv ([64, 28, 28, 1] x 3x3 -> 32:
+// 12.5M multiply-adds) at ~20 GFLOP/s each way (0.5 ms forward, 0.55 ms for
+// the filter gradient) against ~200 for the second conv (bench/README.md,
+// "A first conv with one input channel").
+//
 // DuetConv2DC1: output = [relu](bias + sum over taps of x * w), per output
-// channel, the taps added in row-major order (with FMA on the vector paths)
-// and then the bias: the same value as Conv2D + BiasAdd (+ Relu) to float
-// rounding (oneDNN's fused kernel took ~0.5 ms at [64, 28, 28, 1] x 3x3 -> 32,
-// ~20 GFLOP/s). The ReLU gives +0 for a zero of either sign and keeps a NaN,
-// as DuetBiasAddRelu does.
+// channel, the taps added in row-major order and then the bias: the same value
+// as Conv2D + BiasAdd (+ Relu) to float rounding. The ReLU gives +0 for a zero
+// of either sign and keeps a NaN, as DuetBiasAddRelu does. Inputs input
+// [N, H, W, 1], filter [kH, kW, 1, C], bias [C].
 //
-// DuetConv2DBackpropFilterC1:
-//
-// With one input channel the gradient is a short reduction per output
-// channel and tap (dW[i, j, 0, c] = sum over n, h, w of x[n, h*s + i - pad,
-// w*s + j - pad] * dy[n, h, w, c]), which oneDNN's jit:avx512_core kernel ran
-// at ~20 GFLOP/s on the Keras CNN's first conv ([64, 28, 28, 1] x 3x3 -> 32:
-// 12.5M multiply-adds, 0.55 ms) against ~200 for the second conv
-// (bench/README.md, "A first conv with one input channel").
-//
-// How: for 3x3 windows, per image and per block of 16 output channels
-// (AVX-512, where the CPU has it: checked at run time) or 8 (AVX2 + FMA), one
-// register accumulator per tap, each dy element read once per block and
-// multiplied by the taps' inputs, broadcast; a plain loop for other windows,
-// the channels left over, and the output positions whose window reaches into
-// the padding. Each image's sums are formed in float in output order, then the
-// images' sums are added in double in image order and rounded once: the same
-// result however the images are split over TensorFlow's intra-op threads.
-// Not the bits of Conv2DBackpropFilter (another summation order).
-//
+// DuetConv2DBackpropFilterC1: dW[i, j, 0, c] = sum over n, h, w of
+// x[n, h*s + i - pad, w*s + j - pad] * dy[n, h, w, c]. Each image's sums are
+// formed in float in output order, then the images' sums are added in double
+// in image order and rounded once: the same result however the images are
+// split over TensorFlow's intra-op threads (not Conv2DBackpropFilter's bits).
 // Inputs as Conv2DBackpropFilter's (input [N, H, W, 1], filter_sizes
-// [kH, kW, 1, C], out_backprop [N, Ho, Wo, C]); attributes strides, padding
-// (VALID or EXPLICIT with explicit_paddings), data_format NHWC, dilations all 1.
+// [kH, kW, 1, C], out_backprop [N, Ho, Wo, C]).
+//
+// How: 3x3 windows inside the image run one width-generic loop per op (GCC
+// vector extensions) over blocks of 16 output channels where the CPU has
+// AVX-512 (checked at run time) and of 8 after that: the 9 taps' weights
+// (forward) or accumulators (gradient) in registers, the inputs under the
+// window broadcast. Other windows, the channels left over and the output
+// positions whose window reaches into the padding take a plain loop. Both ops
+// take strides, padding (VALID or EXPLICIT with explicit_paddings),
+// data_format NHWC and dilations all 1.
 #include <algorithm>
 #include <cstring>
 #include <vector>
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
 
 #include "absl/strings/str_join.h"
 #include "tensorflow/core/framework/common_shape_fns.h"
@@ -49,17 +44,21 @@
 namespace duet {
 using namespace tensorflow;
 
+// The window attributes both ops take (read by ReadWindow below).
+#define DUET_CONV_C1_ATTRS                            \
+  .Attr("T: {float}")                                 \
+      .Attr("strides: list(int) >= 4")                \
+      .Attr("padding: {'VALID', 'EXPLICIT'}")         \
+      .Attr("explicit_paddings: list(int) = []")      \
+      .Attr("data_format: {'NHWC'} = 'NHWC'")         \
+      .Attr("dilations: list(int) = [1, 1, 1, 1]")
+
 REGISTER_OP("DuetConv2DBackpropFilterC1")
     .Input("input: T")
     .Input("filter_sizes: int32")
     .Input("out_backprop: T")
     .Output("output: T")
-    .Attr("T: {float}")
-    .Attr("strides: list(int) >= 4")
-    .Attr("padding: {'VALID', 'EXPLICIT'}")
-    .Attr("explicit_paddings: list(int) = []")
-    .Attr("data_format: {'NHWC'} = 'NHWC'")
-    .Attr("dilations: list(int) = [1, 1, 1, 1]")
+    DUET_CONV_C1_ATTRS
     .SetShapeFn(shape_inference::UnknownShape)
     .Doc("Conv2DBackpropFilter for an input with one channel (NHWC): the same sums in another order.");
 
@@ -68,12 +67,7 @@ REGISTER_OP("DuetConv2DC1")
     .Input("filter: T")
     .Input("bias: T")
     .Output("output: T")
-    .Attr("T: {float}")
-    .Attr("strides: list(int) >= 4")
-    .Attr("padding: {'VALID', 'EXPLICIT'}")
-    .Attr("explicit_paddings: list(int) = []")
-    .Attr("data_format: {'NHWC'} = 'NHWC'")
-    .Attr("dilations: list(int) = [1, 1, 1, 1]")
+    DUET_CONV_C1_ATTRS
     .Attr("relu: bool = false")
     .SetShapeFn(shape_inference::UnknownShape)
     .Doc("Conv2D + BiasAdd (+ Relu) for an input with one channel (NHWC): the same values to float rounding.");
@@ -97,52 +91,165 @@ void InsideRange(const Geometry& g, int64_t* oh0, int64_t* oh1, int64_t* ow0, in
   *ow1 = std::max(*ow0, end_inside(g.w, g.kw, g.pl, g.sw, g.wo));
 }
 
-
-#if defined(__x86_64__)
 /**
- * The 3x3 inside-the-image part for channels [0, C / 16 * 16) with AVX-512
- * (16 channels per register; used where the CPU has it, checked at run time):
- * acc[t * C + c] = the sums. Returns the channels it did.
+ * The plain loop, for what the vector blocks did not do: every output
+ * position o = oh * wo + ow, from channel `from` (c0 inside the image, 0 where
+ * the window reaches into the padding; positions with nothing left are
+ * skipped): start(o, from), then tap(o, from, t, x) for each tap t whose input
+ * x lies inside the image, then end(o, from).
  */
-__attribute__((target("avx512f"))) int64_t Inside3x3Avx512(const float* __restrict xb, const float* __restrict dyb, int64_t w, int64_t wo, int64_t C,
-                                                             int64_t sh, int64_t sw, int64_t pt, int64_t pl, int64_t oh0, int64_t oh1, int64_t ow0,
-                                                             int64_t ow1, float* __restrict acc) {
-  int64_t c0 = 0;
-  for (; c0 + 16 <= C; c0 += 16) {
-    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
+template <typename Start, typename Tap, typename End>
+void ForRemaining(const Geometry& g, const float* xb, int64_t c0, int64_t oh0, int64_t oh1, int64_t ow0, int64_t ow1, Start start, Tap tap, End end) {
+  for (int64_t oh = 0; oh < g.ho; ++oh) {
+    for (int64_t ow = 0; ow < g.wo; ++ow) {
+      const bool inside = oh >= oh0 && oh < oh1 && ow >= ow0 && ow < ow1;
+      const int64_t from = inside ? c0 : 0;
+      if (from >= g.c) continue;
+      const int64_t o = oh * g.wo + ow;
+      start(o, from);
+      const int64_t ih0 = oh * g.sh - g.pt, iw0 = ow * g.sw - g.pl;
+      for (int64_t i = 0; i < g.kh; ++i) {
+        const int64_t ih = ih0 + i;
+        if (ih < 0 || ih >= g.h) continue;
+        for (int64_t j = 0; j < g.kw; ++j) {
+          const int64_t iw = iw0 + j;
+          if (iw >= 0 && iw < g.w) tap(o, from, i * g.kw + j, xb[ih * g.w + iw]);
+        }
+      }
+      end(o, from);
+    }
+  }
+}
+
+
+// The 3x3 vector paths, written once for a width of W floats with GCC's vector
+// extensions: a scalar times a vector broadcasts it, and the contraction below
+// makes a * b + c one FMA where the target has it. Instantiated for 16 floats in
+// functions compiled for AVX-512 (called where the CPU has it, checked at run
+// time) and for 8 elsewhere (AVX2 registers on x86-64-v3; two SSE or NEON
+// registers otherwise).
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=fast")
+
+template <int W>
+struct Vec;
+template <>
+struct Vec<8> {
+  typedef float f __attribute__((vector_size(32)));
+  typedef uint32_t u __attribute__((vector_size(32)));
+};
+template <>
+struct Vec<16> {
+  typedef float f __attribute__((vector_size(64)));
+  typedef uint32_t u __attribute__((vector_size(64)));
+};
+template <int W>
+[[gnu::always_inline]] inline typename Vec<W>::f Load(const float* p) {
+  typename Vec<W>::f v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+/**
+ * Filter gradient, 3x3 windows inside the image, channels from c0 in blocks
+ * of W: one accumulator per tap; acc[t * C + c] = the sums. Returns where the
+ * blocks stopped.
+ */
+template <int W>
+[[gnu::always_inline]] inline int64_t FilterGrad3x3(const Geometry& g, const float* __restrict xb, const float* __restrict dyb, int64_t c0, int64_t oh0,
+                                                    int64_t oh1, int64_t ow0, int64_t ow1, float* __restrict acc) {
+  using V = typename Vec<W>::f;
+  const int64_t C = g.c;
+  for (; c0 + W <= C; c0 += W) {
+    V a[9] = {};
     for (int64_t oh = oh0; oh < oh1; ++oh) {
-      const float* r0 = xb + (oh * sh - pt) * w - pl;
-      const float* r1 = r0 + w;
-      const float* r2 = r1 + w;
-      const float* gy = dyb + (oh * wo + ow0) * C + c0;
+      const float* r = xb + (oh * g.sh - g.pt) * g.w - g.pl;
+      const float* gy = dyb + (oh * g.wo + ow0) * C + c0;
       for (int64_t ow = ow0; ow < ow1; ++ow, gy += C) {
-        const int64_t col = ow * sw;
-        const __m512 d = _mm512_loadu_ps(gy);
-        a0 = _mm512_fmadd_ps(_mm512_set1_ps(r0[col]), d, a0);
-        a1 = _mm512_fmadd_ps(_mm512_set1_ps(r0[col + 1]), d, a1);
-        a2 = _mm512_fmadd_ps(_mm512_set1_ps(r0[col + 2]), d, a2);
-        a3 = _mm512_fmadd_ps(_mm512_set1_ps(r1[col]), d, a3);
-        a4 = _mm512_fmadd_ps(_mm512_set1_ps(r1[col + 1]), d, a4);
-        a5 = _mm512_fmadd_ps(_mm512_set1_ps(r1[col + 2]), d, a5);
-        a6 = _mm512_fmadd_ps(_mm512_set1_ps(r2[col]), d, a6);
-        a7 = _mm512_fmadd_ps(_mm512_set1_ps(r2[col + 1]), d, a7);
-        a8 = _mm512_fmadd_ps(_mm512_set1_ps(r2[col + 2]), d, a8);
+        const float* x = r + ow * g.sw;
+        const V d = Load<W>(gy);
+#pragma GCC unroll 9
+        for (int t = 0; t < 9; ++t) a[t] = x[(t / 3) * g.w + t % 3] * d + a[t];
       }
     }
-    _mm512_storeu_ps(acc + 0 * C + c0, a0);
-    _mm512_storeu_ps(acc + 1 * C + c0, a1);
-    _mm512_storeu_ps(acc + 2 * C + c0, a2);
-    _mm512_storeu_ps(acc + 3 * C + c0, a3);
-    _mm512_storeu_ps(acc + 4 * C + c0, a4);
-    _mm512_storeu_ps(acc + 5 * C + c0, a5);
-    _mm512_storeu_ps(acc + 6 * C + c0, a6);
-    _mm512_storeu_ps(acc + 7 * C + c0, a7);
-    _mm512_storeu_ps(acc + 8 * C + c0, a8);
+    for (int t = 0; t < 9; ++t) std::memcpy(acc + t * C + c0, &a[t], sizeof(V));
   }
   return c0;
 }
+
+/**
+ * Forward, 3x3 windows inside the image, channels from c0 in blocks of W: the
+ * taps in row-major order (the first a product), then the bias, then the ReLU
+ * (+0 for a zero of either sign, a NaN kept). Returns where the blocks stopped.
+ */
+template <int W>
+[[gnu::always_inline]] inline int64_t Forward3x3(const Geometry& g, const float* __restrict xb, const float* __restrict w, const float* __restrict bias,
+                                                 bool relu, float* __restrict yb, int64_t c0, int64_t oh0, int64_t oh1, int64_t ow0, int64_t ow1) {
+  using V = typename Vec<W>::f;
+  using U = typename Vec<W>::u;
+  const int64_t C = g.c;
+  for (; c0 + W <= C; c0 += W) {
+    V wt[9];
+    for (int t = 0; t < 9; ++t) wt[t] = Load<W>(w + t * C + c0);
+    const V b = Load<W>(bias + c0);
+    for (int64_t oh = oh0; oh < oh1; ++oh) {
+      const float* r = xb + (oh * g.sh - g.pt) * g.w - g.pl;
+      float* out = yb + (oh * g.wo + ow0) * C + c0;
+      for (int64_t ow = ow0; ow < ow1; ++ow, out += C) {
+        const float* x = r + ow * g.sw;
+        V a = x[0] * wt[0];
+#pragma GCC unroll 8
+        for (int t = 1; t < 9; ++t) a = x[(t / 3) * g.w + t % 3] * wt[t] + a;
+        a = a + b;
+        if (relu) {
+          // On the bits, with no comparison (GCC turns vector compares in this width-generic code into per-lane
+          // scalar code): keep the floats above +0 and every NaN (magnitude above infinity's), zero the rest; a -0
+          // is kept, and the + 0 below makes it +0 (and leaves the others as they are).
+          const U u = reinterpret_cast<U>(a);
+          const U above_zero = U{} - ((U{} - u) >> 31);  // all ones where 0 - u has its top bit: u in [1, 0x80000000]
+          const U nan = U{} - ((0x7F800000u - (u & 0x7FFFFFFFu)) >> 31);
+          a = reinterpret_cast<V>(u & (above_zero | nan)) + 0.0f;
+        }
+        std::memcpy(out, &a, sizeof(V));
+      }
+    }
+  }
+  return c0;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f"))) int64_t FilterGrad3x3Avx512(const Geometry& g, const float* xb, const float* dyb, int64_t oh0, int64_t oh1, int64_t ow0,
+                                                                 int64_t ow1, float* acc) {
+  return FilterGrad3x3<16>(g, xb, dyb, 0, oh0, oh1, ow0, ow1, acc);
+}
+__attribute__((target("avx512f"))) int64_t Forward3x3Avx512(const Geometry& g, const float* xb, const float* w, const float* bias, bool relu, float* yb,
+                                                              int64_t oh0, int64_t oh1, int64_t ow0, int64_t ow1) {
+  return Forward3x3<16>(g, xb, w, bias, relu, yb, 0, oh0, oh1, ow0, ow1);
+}
 const bool kAvx512 = __builtin_cpu_supports("avx512f");
+#else
+const bool kAvx512 = false;
 #endif
+
+/** The 3x3 filter gradient's vector blocks: 16 channels at a time where the CPU has AVX-512, then 8. Returns the channels done. */
+int64_t FilterGrad3x3Blocks(const Geometry& g, const float* xb, const float* dyb, int64_t oh0, int64_t oh1, int64_t ow0, int64_t ow1, float* acc) {
+  int64_t c0 = 0;
+#if defined(__x86_64__)
+  if (kAvx512) c0 = FilterGrad3x3Avx512(g, xb, dyb, oh0, oh1, ow0, ow1, acc);
+#endif
+  return FilterGrad3x3<8>(g, xb, dyb, c0, oh0, oh1, ow0, ow1, acc);
+}
+/** The 3x3 forward's vector blocks, as above. */
+int64_t Forward3x3Blocks(const Geometry& g, const float* xb, const float* w, const float* bias, bool relu, float* yb, int64_t oh0, int64_t oh1, int64_t ow0,
+                         int64_t ow1) {
+  int64_t c0 = 0;
+#if defined(__x86_64__)
+  if (kAvx512) c0 = Forward3x3Avx512(g, xb, w, bias, relu, yb, oh0, oh1, ow0, ow1);
+#endif
+  return Forward3x3<8>(g, xb, w, bias, relu, yb, c0, oh0, oh1, ow0, ow1);
+}
+
+#pragma GCC pop_options
 
 /**
  * Images [begin, end): out[b * taps * C + t * C + c] = that image's sum for
@@ -157,109 +264,21 @@ void FilterGradImages(const Geometry& g, const float* __restrict x, const float*
     std::fill(acc, acc + taps * C, 0.0f);
     int64_t oh0, oh1, ow0, ow1;
     InsideRange(g, &oh0, &oh1, &ow0, &ow1);
-    int64_t c0 = 0;
-#if defined(__x86_64__)
-    if (taps == 9 && kAvx512) c0 = Inside3x3Avx512(xb, dyb, g.w, g.wo, C, g.sh, g.sw, g.pt, g.pl, oh0, oh1, ow0, ow1, acc);
-#endif
-#if defined(__AVX2__) && defined(__FMA__)
-    if (taps == 9) {
-      // 3x3 windows inside the image: 9 accumulators of 8 channels in registers.
-      for (; c0 + 8 <= C; c0 += 8) {
-        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
-        for (int64_t oh = oh0; oh < oh1; ++oh) {
-          const float* r0 = xb + (oh * g.sh - g.pt) * g.w - g.pl;
-          const float* r1 = r0 + g.w;
-          const float* r2 = r1 + g.w;
-          const float* gy = dyb + (oh * g.wo + ow0) * C + c0;
-          for (int64_t ow = ow0; ow < ow1; ++ow, gy += C) {
-            const int64_t col = ow * g.sw;
-            const __m256 d = _mm256_loadu_ps(gy);
-            a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(r0 + col), d, a0);
-            a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(r0 + col + 1), d, a1);
-            a2 = _mm256_fmadd_ps(_mm256_broadcast_ss(r0 + col + 2), d, a2);
-            a3 = _mm256_fmadd_ps(_mm256_broadcast_ss(r1 + col), d, a3);
-            a4 = _mm256_fmadd_ps(_mm256_broadcast_ss(r1 + col + 1), d, a4);
-            a5 = _mm256_fmadd_ps(_mm256_broadcast_ss(r1 + col + 2), d, a5);
-            a6 = _mm256_fmadd_ps(_mm256_broadcast_ss(r2 + col), d, a6);
-            a7 = _mm256_fmadd_ps(_mm256_broadcast_ss(r2 + col + 1), d, a7);
-            a8 = _mm256_fmadd_ps(_mm256_broadcast_ss(r2 + col + 2), d, a8);
-          }
-        }
-        const __m256 regs[9] = {a0, a1, a2, a3, a4, a5, a6, a7, a8};
-        for (int t = 0; t < 9; ++t) _mm256_storeu_ps(acc + t * C + c0, regs[t]);
-      }
-    }
-#endif
-    // The rest: channels past the blocks above (all of them without AVX2 or for other windows) inside the image,
+    const int64_t c0 = taps == 9 ? FilterGrad3x3Blocks(g, xb, dyb, oh0, oh1, ow0, ow1, acc) : 0;
+    // The rest: channels past the blocks above (all of them for other windows) inside the image,
     // then, for every channel, the output positions whose window reaches into the padding.
-    for (int64_t oh = 0; oh < g.ho; ++oh) {
-      for (int64_t ow = 0; ow < g.wo; ++ow) {
-        const bool inside = oh >= oh0 && oh < oh1 && ow >= ow0 && ow < ow1;
-        const int64_t from = inside ? c0 : 0;
-        if (from >= C) continue;
-        const float* gy = dyb + (oh * g.wo + ow) * C;
-        const int64_t ih0 = oh * g.sh - g.pt, iw0 = ow * g.sw - g.pl;
-        for (int64_t i = 0; i < g.kh; ++i) {
-          const int64_t ih = ih0 + i;
-          if (ih < 0 || ih >= g.h) continue;
-          for (int64_t j = 0; j < g.kw; ++j) {
-            const int64_t iw = iw0 + j;
-            if (iw < 0 || iw >= g.w) continue;
-            const float v = xb[ih * g.w + iw];
-            float* a = acc + (i * g.kw + j) * C;
-            for (int64_t c = from; c < C; ++c) a[c] += v * gy[c];
-          }
-        }
-      }
-    }
+    auto none = [](int64_t, int64_t) {};
+    ForRemaining(g, xb, c0, oh0, oh1, ow0, ow1, none, [&](int64_t o, int64_t from, int64_t t, float v) {
+      const float* gy = dyb + o * C;
+      float* a = acc + t * C;
+      for (int64_t c = from; c < C; ++c) a[c] += v * gy[c];
+    }, none);
     double* o = out + b * taps * C;
     for (int64_t q = 0; q < taps * C; ++q) o[q] = acc[q];
   }
 }
 
 inline float ReluOf(float v) { return v > 0.0f || v != v ? v : 0.0f; }
-
-#if defined(__x86_64__)
-/** The 3x3 inside-the-image outputs of one image for channels [0, C / 16 * 16), AVX-512. Returns the channels it did. */
-__attribute__((target("avx512f"))) int64_t Forward3x3Avx512(const Geometry& g, const float* __restrict xb, const float* __restrict w,
-                                                              const float* __restrict bias, bool relu, float* __restrict yb, int64_t oh0,
-                                                              int64_t oh1, int64_t ow0, int64_t ow1) {
-  const int64_t C = g.c;
-  int64_t c0 = 0;
-  const __m512 zero = _mm512_setzero_ps();
-  for (; c0 + 16 <= C; c0 += 16) {
-    __m512 wt[9];
-    for (int t = 0; t < 9; ++t) wt[t] = _mm512_loadu_ps(w + t * C + c0);
-    const __m512 b = _mm512_loadu_ps(bias + c0);
-    for (int64_t oh = oh0; oh < oh1; ++oh) {
-      const float* r0 = xb + (oh * g.sh - g.pt) * g.w - g.pl;
-      const float* r1 = r0 + g.w;
-      const float* r2 = r1 + g.w;
-      float* out = yb + (oh * g.wo + ow0) * C + c0;
-      for (int64_t ow = ow0; ow < ow1; ++ow, out += C) {
-        const int64_t col = ow * g.sw;
-        __m512 a = _mm512_mul_ps(_mm512_set1_ps(r0[col]), wt[0]);
-        a = _mm512_fmadd_ps(_mm512_set1_ps(r0[col + 1]), wt[1], a);
-        a = _mm512_fmadd_ps(_mm512_set1_ps(r0[col + 2]), wt[2], a);
-        a = _mm512_fmadd_ps(_mm512_set1_ps(r1[col]), wt[3], a);
-        a = _mm512_fmadd_ps(_mm512_set1_ps(r1[col + 1]), wt[4], a);
-        a = _mm512_fmadd_ps(_mm512_set1_ps(r1[col + 2]), wt[5], a);
-        a = _mm512_fmadd_ps(_mm512_set1_ps(r2[col]), wt[6], a);
-        a = _mm512_fmadd_ps(_mm512_set1_ps(r2[col + 1]), wt[7], a);
-        a = _mm512_fmadd_ps(_mm512_set1_ps(r2[col + 2]), wt[8], a);
-        a = _mm512_add_ps(a, b);
-        if (relu) {
-          // v > 0 ? v : (NaN ? v : +0)
-          const __mmask16 keep = _mm512_cmp_ps_mask(a, zero, _CMP_GT_OQ) | _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q);
-          a = _mm512_maskz_mov_ps(keep, a);
-        }
-        _mm512_storeu_ps(out, a);
-      }
-    }
-  }
-  return c0;
-}
-#endif
 
 /** Images [begin, end) of the forward. */
 void ForwardImages(const Geometry& g, const float* __restrict x, const float* __restrict w, const float* __restrict bias, bool relu,
@@ -270,67 +289,19 @@ void ForwardImages(const Geometry& g, const float* __restrict x, const float* __
   for (int64_t b = begin; b < end; ++b) {
     const float* xb = x + b * g.h * g.w;
     float* yb = y + b * g.ho * g.wo * C;
-    int64_t c0 = 0;
-#if defined(__x86_64__)
-    if (g.kh == 3 && g.kw == 3 && kAvx512) c0 = Forward3x3Avx512(g, xb, w, bias, relu, yb, oh0, oh1, ow0, ow1);
-#endif
-#if defined(__AVX2__) && defined(__FMA__)
-    if (g.kh == 3 && g.kw == 3) {
-      const __m256 zero = _mm256_setzero_ps();
-      for (; c0 + 8 <= C; c0 += 8) {
-        __m256 wt[9];
-        for (int t = 0; t < 9; ++t) wt[t] = _mm256_loadu_ps(w + t * C + c0);
-        const __m256 bv = _mm256_loadu_ps(bias + c0);
-        for (int64_t oh = oh0; oh < oh1; ++oh) {
-          const float* r0 = xb + (oh * g.sh - g.pt) * g.w - g.pl;
-          const float* r1 = r0 + g.w;
-          const float* r2 = r1 + g.w;
-          float* out = yb + (oh * g.wo + ow0) * C + c0;
-          for (int64_t ow = ow0; ow < ow1; ++ow, out += C) {
-            const int64_t col = ow * g.sw;
-            __m256 a = _mm256_mul_ps(_mm256_broadcast_ss(r0 + col), wt[0]);
-            a = _mm256_fmadd_ps(_mm256_broadcast_ss(r0 + col + 1), wt[1], a);
-            a = _mm256_fmadd_ps(_mm256_broadcast_ss(r0 + col + 2), wt[2], a);
-            a = _mm256_fmadd_ps(_mm256_broadcast_ss(r1 + col), wt[3], a);
-            a = _mm256_fmadd_ps(_mm256_broadcast_ss(r1 + col + 1), wt[4], a);
-            a = _mm256_fmadd_ps(_mm256_broadcast_ss(r1 + col + 2), wt[5], a);
-            a = _mm256_fmadd_ps(_mm256_broadcast_ss(r2 + col), wt[6], a);
-            a = _mm256_fmadd_ps(_mm256_broadcast_ss(r2 + col + 1), wt[7], a);
-            a = _mm256_fmadd_ps(_mm256_broadcast_ss(r2 + col + 2), wt[8], a);
-            a = _mm256_add_ps(a, bv);
-            if (relu) {
-              const __m256 keep = _mm256_or_ps(_mm256_cmp_ps(a, zero, _CMP_GT_OQ), _mm256_cmp_ps(a, a, _CMP_UNORD_Q));
-              a = _mm256_and_ps(a, keep);
-            }
-            _mm256_storeu_ps(out, a);
-          }
-        }
-      }
-    }
-#endif
+    const int64_t c0 = g.kh == 3 && g.kw == 3 ? Forward3x3Blocks(g, xb, w, bias, relu, yb, oh0, oh1, ow0, ow1) : 0;
     // The rest: channels past the blocks above inside the image, and every channel where the window reaches into the padding.
-    for (int64_t oh = 0; oh < g.ho; ++oh) {
-      for (int64_t ow = 0; ow < g.wo; ++ow) {
-        const bool inside = oh >= oh0 && oh < oh1 && ow >= ow0 && ow < ow1;
-        const int64_t from = inside ? c0 : 0;
-        if (from >= C) continue;
-        float* out = yb + (oh * g.wo + ow) * C;
-        std::fill(out + from, out + C, 0.0f);
-        const int64_t ih0 = oh * g.sh - g.pt, iw0 = ow * g.sw - g.pl;
-        for (int64_t i = 0; i < g.kh; ++i) {
-          const int64_t ih = ih0 + i;
-          if (ih < 0 || ih >= g.h) continue;
-          for (int64_t j = 0; j < g.kw; ++j) {
-            const int64_t iw = iw0 + j;
-            if (iw < 0 || iw >= g.w) continue;
-            const float v = xb[ih * g.w + iw];
-            const float* wt = w + (i * g.kw + j) * C;
-            for (int64_t c = from; c < C; ++c) out[c] += v * wt[c];
-          }
-        }
-        for (int64_t c = from; c < C; ++c) out[c] = relu ? ReluOf(out[c] + bias[c]) : out[c] + bias[c];
-      }
-    }
+    ForRemaining(
+        g, xb, c0, oh0, oh1, ow0, ow1, [&](int64_t o, int64_t from) { std::fill(yb + o * C + from, yb + (o + 1) * C, 0.0f); },
+        [&](int64_t o, int64_t from, int64_t t, float v) {
+          float* out = yb + o * C;
+          const float* wt = w + t * C;
+          for (int64_t c = from; c < C; ++c) out[c] += v * wt[c];
+        },
+        [&](int64_t o, int64_t from) {
+          float* out = yb + o * C;
+          for (int64_t c = from; c < C; ++c) out[c] = relu ? ReluOf(out[c] + bias[c]) : out[c] + bias[c];
+        });
   }
 }
 

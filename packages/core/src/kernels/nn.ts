@@ -130,7 +130,8 @@ export function conv2dBackpropInput(inShape: readonly number[], filter: TfTensor
  * Gradient of Conv2D w.r.t. its filter (no groups, no dilation on the CPU).
  * With one input channel (a grayscale image's first conv), Duet's
  * DuetConv2DBackpropFilterC1 (native/ops/conv_c1.cc) when it is loaded:
- * the same sums in another order, ~1.5-2x faster on the Keras CNN's first conv.
+ * the same sums in another order (0.64-0.79 of Conv2DBackpropFilter's time on
+ * the Keras CNN's first conv, `pnpm bench cnn_kernels`).
  */
 export function conv2dBackpropFilter(x: TfTensor, filterShape: readonly number[], dy: TfTensor, w: Window): TfTensor {
   if (filterShape[2] === 1 && w.dilation[0] === 1 && w.dilation[1] === 1 && useOneChannelConv()) {
